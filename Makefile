@@ -1,0 +1,104 @@
+# zdm — build, test, install. Plain make; pkg-config finds libpq, libyaml
+# and jansson. `make help` lists the targets.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BUILD     ?= build
+PKGS      := libpq yaml-0.1 jansson
+CC        ?= cc
+
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wno-format-nonliteral -Wvla -Werror
+OPT       ?= -O2 -g
+SAN       ?=
+CFLAGS    += -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) \
+             -DZDM_VERSION='"$(VERSION)"' -Ihook \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS   += $(SAN)
+LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# The engine: every hook/*.c except the command layer, built once as a
+# static archive that both binaries link.
+CMD_SRC    := hook/main.c $(wildcard hook/cmd-*.c)
+LIB_SRC    := $(filter-out $(CMD_SRC),$(wildcard hook/*.c))
+PLUGIN_SRC := $(wildcard plugin/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test-*.c)
+
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CMD_OBJ    := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)
+PLUGIN_OBJ := $(PLUGIN_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
+
+BINS := $(BUILD)/zdm-hook $(if $(PLUGIN_SRC),$(BUILD)/helm-zdm)
+
+.PHONY: all help deps demo test unit asan valgrind bench install uninstall clean checksrc
+
+all: $(BINS) $(UNIT_BIN)
+
+help:
+	@echo "make            build $(BINS)"
+	@echo "make demo       install deps, build, throwaway PostgreSQL, migrate chart-example"
+	@echo "make test       install deps, build, run every test (C unit + bats)"
+	@echo "make asan       the same suite on an AddressSanitizer+UBSan build"
+	@echo "make valgrind   the unit tests and a migrate run under valgrind"
+	@echo "make bench      benchmarks against peers, printed as ratios"
+	@echo "make install    install binaries into PREFIX=$(PREFIX)"
+
+$(BUILD)/libzdm.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/zdm-hook: $(CMD_OBJ) $(BUILD)/libzdm.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libzdm.a $(LDLIBS)
+
+$(BUILD)/helm-zdm: $(PLUGIN_OBJ) $(BUILD)/libzdm.a
+	$(CC) $(LDFLAGS) -o $@ $(PLUGIN_OBJ) $(BUILD)/libzdm.a $(LDLIBS)
+
+$(BUILD)/test-%: $(BUILD)/obj/tests/unit/test-%.o $(BUILD)/libzdm.a
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libzdm.a $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+deps:
+	@scripts/deps.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
+
+unit: all
+	@tests/run.sh --unit-only
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run.sh
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all
+	@ZDM_BUILD=build/asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh
+
+valgrind: deps
+	@$(MAKE) --no-print-directory all
+	@ZDM_VALGRIND=1 tests/run.sh --unit-only
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/zdm-hook $(DESTDIR)$(PREFIX)/bin/helm-zdm
+
+checksrc:
+	@scripts/checksrc.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,419 @@
+/*
+ * db — libpq wrapper (see db.h). Nothing else includes libpq-fe.h for
+ * connecting; other modules receive PGresults from here.
+ *
+ * Safety notes:
+ *  - PQresultErrorField can return NULL: every read goes through db_field.
+ *  - Connection errors are retried (the database may still be starting
+ *    while the Job runs); an invalid URL is not (exit 2 at once).
+ *  - client_connection_check_interval (PostgreSQL 14+) is set on every
+ *    session so a backend whose client was killed stops within seconds
+ *    instead of finishing a long statement while holding zdm's lock.
+ */
+#include "db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+
+#include "log.h"
+
+volatile sig_atomic_t db_interrupted;
+
+static void db_on_signal(int sig)
+{
+	db_interrupted = sig;
+}
+
+void db_install_signal_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = db_on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a blocking wait must return so we can cancel */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+const char *db_interrupt_name(void)
+{
+	return db_interrupted == SIGINT ? "SIGINT" : "SIGTERM";
+}
+
+static const char *db_field(const PGresult *r, int field)
+{
+	const char *v = r ? PQresultErrorField(r, field) : NULL;
+	return v ? v : "";
+}
+
+const char *db_sqlstate(const PGresult *r)
+{
+	return db_field(r, PG_DIAG_SQLSTATE);
+}
+
+/* Trim the trailing newline libpq puts on its messages (static copy). */
+static const char *db_conn_error(PGconn *conn)
+{
+	static char buf[1024];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%s", conn ? PQerrorMessage(conn) : "out of memory");
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	return buf;
+}
+
+int db_result_error(struct zerr *e, int code, const PGresult *r, const char *what)
+{
+	const char *primary = db_field(r, PG_DIAG_MESSAGE_PRIMARY);
+	const char *state = db_sqlstate(r);
+
+	if (!*primary)
+		primary = r ? PQresultErrorMessage(r) : "no result from server";
+	zerr_set(e, code, "%s: %s%s%s%s", what, primary, *state ? " (SQLSTATE " : "",
+		 state, *state ? ")" : "");
+	if (*db_field(r, PG_DIAG_MESSAGE_DETAIL))
+		zerr_detail(e, "%s", db_field(r, PG_DIAG_MESSAGE_DETAIL));
+	if (*db_field(r, PG_DIAG_MESSAGE_HINT))
+		zerr_hint(e, "%s", db_field(r, PG_DIAG_MESSAGE_HINT));
+	return -1;
+}
+
+const char *db_url_from_env(const char *flag_value)
+{
+	const char *url = flag_value;
+
+	if (!url || !*url)
+		url = getenv("ZDM_DATABASE_URL");
+	if (!url || !*url)
+		url = getenv("DATABASE_URL");
+	if (url && !*url)
+		url = NULL;
+	log_add_secret(getenv("PGPASSWORD"));
+	return url;
+}
+
+int db_check_url(const char *url, struct zerr *e)
+{
+	PQconninfoOption *opts, *o;
+	char *err = NULL;
+
+	if (!url)
+		return 0;
+	opts = PQconninfoParse(url, &err);
+	if (!opts) {
+		char *msg = err ? xstrdup(err) : xstrdup("out of memory");
+		size_t n = strlen(msg);
+		while (n > 0 && msg[n - 1] == '\n')
+			msg[--n] = '\0';
+		PQfreemem(err);
+		/* the message may quote parts of the URL: mask the password
+		 * even though we could not parse it, by masking the URL's
+		 * userinfo section */
+		{
+			const char *at = strchr(url, '@');
+			const char *scheme = strstr(url, "://");
+			if (at && scheme && scheme < at) {
+				const char *colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
+				if (colon) {
+					char *pw = xstrndup(colon + 1, (size_t)(at - colon - 1));
+					log_add_secret(pw);
+					free(pw);
+				}
+			}
+		}
+		zerr_set(e, ZDM_EXIT_USAGE, "invalid database URL: %s", msg);
+		zerr_hint(e, "use postgres://USER:PASSWORD@HOST:PORT/DBNAME or "
+			     "\"host=... dbname=...\", or leave it unset to use PGHOST, "
+			     "PGDATABASE, ...");
+		free(msg);
+		return -1;
+	}
+	for (o = opts; o->keyword; o++)
+		if (o->val && strcmp(o->keyword, "password") == 0)
+			log_add_secret(o->val);
+	PQconninfoFree(opts);
+	return 0;
+}
+
+static const char *db_appname(void)
+{
+	static char name[64];
+	const char *pod = getenv("HOSTNAME");
+
+	if (pod && *pod)
+		snprintf(name, sizeof(name), "zdm-hook/%s", pod);
+	else
+		snprintf(name, sizeof(name), "zdm-hook");
+	return name;
+}
+
+/* Server notices (RAISE NOTICE in a migration, ...) become log events. */
+static void db_on_notice(void *arg, const PGresult *r)
+{
+	const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+
+	(void)arg;
+	log_msg(sev && !strcmp(sev, "WARNING") ? LOG_WARN : LOG_INFO, "server-notice",
+		"server %s: %s", sev ? sev : "NOTICE", msg ? msg : "");
+}
+
+static int db_session_setup(struct db *db, struct zerr *e)
+{
+	PQsetNoticeReceiver(db->conn, db_on_notice, NULL);
+	db->server_version = PQserverVersion(db->conn);
+	if (db->server_version < 110000)
+		return zerr_set(e, ZDM_EXIT_CONNECT,
+				"PostgreSQL %d is not supported (11 or later is needed)",
+				db->server_version / 10000);
+	if (db->server_version >= 140000) {
+		if (db_exec(db, "SET client_connection_check_interval = '2s'", e) < 0)
+			return -1;
+		if (db_exec(db, "SET idle_session_timeout = 0", e) < 0)
+			return -1;
+	}
+	return db_exec(db, "SET idle_in_transaction_session_timeout = 0", e);
+}
+
+int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
+	       struct zerr *e)
+{
+	/* Defaults first: keys after "dbname" would override the URL's. */
+	const char *keys[] = { "application_name", "connect_timeout", "keepalives",
+			       "keepalives_idle", "keepalives_interval",
+			       "keepalives_count", "tcp_user_timeout", "dbname", NULL };
+	const char *vals[] = { db_appname(), "10", "1", "15", "5", "4", "60000",
+			       o->url, NULL };
+	int attempt;
+
+	memset(db, 0, sizeof(*db));
+	db->purpose = purpose;
+	if (!o->url)
+		keys[7] = NULL;   /* libpq reads PG* itself */
+	if (db_check_url(o->url, e) < 0)
+		return -1;
+	for (attempt = 0;; attempt++) {
+		long long delay;
+		db->conn = PQconnectdbParams(keys, vals, 1);
+		if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+			break;
+		if (attempt >= o->connect_retries || db_interrupted) {
+			zerr_set(e, ZDM_EXIT_CONNECT, "cannot connect to the database: %s",
+				 db_conn_error(db->conn));
+			zerr_hint(e, "check --database-url / ZDM_DATABASE_URL / DATABASE_URL "
+				     "or PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD");
+			PQfinish(db->conn);
+			db->conn = NULL;
+			return -1;
+		}
+		delay = util_backoff_ms(attempt, 500, 5000);
+		log_warn("connect-retry", "cannot connect (attempt %d of %d): %s; retrying in %lld ms",
+			 attempt + 1, o->connect_retries + 1, db_conn_error(db->conn), delay);
+		PQfinish(db->conn);
+		db->conn = NULL;
+		util_sleep_ms(delay);
+	}
+	if (db_session_setup(db, e) < 0) {
+		db_close(db);
+		return -1;
+	}
+	return 0;
+}
+
+void db_close(struct db *db)
+{
+	if (db->conn)
+		PQfinish(db->conn);
+	db->conn = NULL;
+}
+
+const char *db_describe(const struct db *db)
+{
+	static char buf[512];
+	const char *host = PQhost(db->conn);
+
+	snprintf(buf, sizeof(buf), "%s@%s:%s/%s", PQuser(db->conn),
+		 host && *host == '/' ? "[socket]" : host ? host : "", PQport(db->conn),
+		 PQdb(db->conn));
+	return buf;
+}
+
+/* Check a result; on failure fill e and clear it. Returns r or NULL. */
+static PGresult *db_check(struct db *db, PGresult *r, struct zerr *e)
+{
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		return r;
+	if (!r || PQstatus(db->conn) != CONNECTION_OK)
+		zerr_set(e, ZDM_EXIT_CONNECT, "lost the %s connection: %s", db->purpose,
+			 db_conn_error(db->conn));
+	else
+		db_result_error(e, ZDM_EXIT_FAILED, r, "query failed");
+	PQclear(r);
+	return NULL;
+}
+
+int db_exec(struct db *db, const char *sql, struct zerr *e)
+{
+	/* PQexec: zdm's own fixed SQL, possibly several statements */
+	PGresult *r = db_check(db, PQexec(db->conn, sql), e);
+
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+PGresult *db_query(struct db *db, const char *sql, int nparams,
+		   const char *const *params, struct zerr *e)
+{
+	return db_check(db, PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0), e);
+}
+
+int db_set(struct db *db, const char *name, const char *value, int local,
+	   struct zerr *e)
+{
+	const char *params[] = { name, value };
+	PGresult *r = db_query(db, local ? "SELECT pg_catalog.set_config($1, $2, true)"
+					 : "SELECT pg_catalog.set_config($1, $2, false)",
+			       2, params, e);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+char *db_quote_ident(const char *name)
+{
+	struct sb s;
+
+	sb_init(&s);
+	sb_addc(&s, '"');
+	for (const char *p = name; *p; p++) {
+		if (*p == '"')
+			sb_addc(&s, '"');
+		sb_addc(&s, *p);
+	}
+	sb_addc(&s, '"');
+	return sb_steal(&s);
+}
+
+/* Describe the sessions that block pid, using the observer connection. */
+static void db_find_blockers(struct db *observer, int pid, char *out, size_t size)
+{
+	char pidbuf[16];
+	const char *params[] = { pidbuf };
+	struct zerr e = { 0 };
+	PGresult *r;
+	size_t used = 0;
+
+	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	r = db_query(observer,
+		     "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''),"
+		     " left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 160),"
+		     " coalesce(to_char(now() - a.xact_start, 'HH24:MI:SS'), '')"
+		     " FROM pg_catalog.pg_stat_activity a"
+		     " WHERE a.pid = ANY (pg_catalog.pg_blocking_pids($1::int))",
+		     1, params, &e);
+	if (!r)
+		return;
+	for (int i = 0; i < PQntuples(r) && used < size; i++) {
+		int n = snprintf(out + used, size - used,
+				 "%spid %s (application \"%s\", %s, transaction open %s): %s",
+				 i ? "; " : "", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+				 PQgetvalue(r, i, 2), PQgetvalue(r, i, 4), PQgetvalue(r, i, 3));
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	PQclear(r);
+}
+
+int db_run(struct db *db, struct db *observer, const char *sql,
+	   long long watch_ms, struct db_run *r)
+{
+	long long start = util_now_ms();
+	int cancelled = 0, watched = 0;
+	int sock = PQsocket(db->conn);
+	PGresult *res;
+
+	memset(r, 0, sizeof(*r));
+	if (!PQsendQuery(db->conn, sql))
+		return -1;
+	for (;;) {
+		fd_set rfds;
+		struct timeval tv = { 0, 50000 };
+
+		if (db_interrupted && !cancelled) {
+			PGcancel *c = PQgetCancel(db->conn);
+			char errbuf[256];
+			if (c) {
+				if (!PQcancel(c, errbuf, sizeof(errbuf)))
+					log_warn("cancel", "could not cancel the running statement: %s", errbuf);
+				PQfreeCancel(c);
+			}
+			cancelled = 1;
+			r->interrupted = 1;
+		}
+		if (!PQisBusy(db->conn))
+			break;
+		if (observer && watch_ms > 0 && !watched &&
+		    util_now_ms() - start >= watch_ms) {
+			db_find_blockers(observer, PQbackendPID(db->conn), r->blockers,
+					 sizeof(r->blockers));
+			watched = 1;
+		}
+		FD_ZERO(&rfds);
+		FD_SET(sock, &rfds);
+		if (select(sock + 1, &rfds, NULL, NULL, &tv) < 0 && errno != EINTR)
+			break;
+		if (!PQconsumeInput(db->conn))
+			break;
+	}
+	/* Collect every result; keep the first error, else the last one. */
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_COPY_IN) {
+			if (PQputCopyEnd(db->conn, "zdm does not support COPY FROM STDIN in "
+						   "migrations; use INSERT") < 0)
+				log_warn("copy", "could not end COPY");
+			PQclear(res);
+			continue;
+		}
+		if (st == PGRES_COPY_OUT) {
+			char *buf;
+			while (PQgetCopyData(db->conn, &buf, 0) > 0)
+				PQfreemem(buf);
+			PQclear(res);
+			continue;
+		}
+		if (r->res && PQresultStatus(r->res) == PGRES_FATAL_ERROR) {
+			PQclear(res);
+			continue;
+		}
+		PQclear(r->res);
+		r->res = res;
+	}
+	if (!r->res)
+		return -1;
+	{
+		ExecStatusType st = PQresultStatus(r->res);
+		/* A statement that finished before the cancel arrived did
+		 * succeed (and may be committed): report it as such; the
+		 * caller checks db_interrupted before the next step. */
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
+			return 0;
+	}
+	return -1;
+}

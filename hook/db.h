@@ -1,0 +1,85 @@
+/*
+ * db — the only module that talks to libpq.
+ *
+ * Connections: a URL (--database-url, ZDM_DATABASE_URL, DATABASE_URL) or
+ * libpq's own PG* environment; application_name "zdm-hook[/<pod>]",
+ * connect_timeout, TCP keepalives and tcp_user_timeout on every
+ * connection, retried with backoff. Every password is registered with the
+ * log so it is masked everywhere.
+ *
+ * Statements: db_run sends one statement asynchronously and waits on the
+ * socket, so SIGTERM/SIGINT (db_interrupted) cancels it on the server,
+ * and, when an observer connection is given, looks up who blocks it.
+ *
+ * Results returned to the caller are owned by the caller (PQclear).
+ */
+#ifndef ZDM_DB_H
+#define ZDM_DB_H
+
+#include <libpq-fe.h>
+#include <signal.h>
+
+#include "util.h"
+
+extern volatile sig_atomic_t db_interrupted;   /* set by the signal handler */
+void db_install_signal_handlers(void);
+const char *db_interrupt_name(void);
+
+struct db {
+	PGconn *conn;
+	int server_version;
+	const char *purpose;   /* "migrate" or "lock", for messages */
+};
+
+struct db_opts {
+	const char *url;          /* NULL: libpq environment */
+	int connect_retries;
+};
+
+/* Pick the URL by precedence: flag value, ZDM_DATABASE_URL, DATABASE_URL
+ * (NULL when none). Registers secrets with the log. */
+const char *db_url_from_env(const char *flag_value);
+/* Check a URL / conninfo string without connecting (exit 2 on error). */
+int db_check_url(const char *url, struct zerr *e);
+
+int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
+	       struct zerr *e);
+void db_close(struct db *db);
+/* "user@host:port/dbname" of a live connection (static buffer). */
+const char *db_describe(const struct db *db);
+
+/* Run a command that returns no rows; -1 with e set on error. */
+int db_exec(struct db *db, const char *sql, struct zerr *e);
+/* Run a parameterised query; returns a PGRES_TUPLES_OK or
+ * PGRES_COMMAND_OK result (caller clears) or NULL with e set. */
+PGresult *db_query(struct db *db, const char *sql, int nparams,
+		   const char *const *params, struct zerr *e);
+
+/* SQLSTATE of a result, "" when there is none (NULL-safe). */
+const char *db_sqlstate(const PGresult *r);
+/* Fill e from a failed result: primary message, detail, hint. */
+int db_result_error(struct zerr *e, int code, const PGresult *r, const char *what);
+
+struct db_run {
+	PGresult *res;         /* final result (caller clears); NULL if lost */
+	int interrupted;       /* a signal arrived and the statement was cancelled */
+	char blockers[1024];   /* who blocked it, when an observer found out */
+};
+
+/* Run one statement (any SQL text) on db; wait with signal handling.
+ * With an observer and watch_ms > 0, after watch_ms the observer looks up
+ * pg_blocking_pids of db's backend and describes them in r->blockers.
+ * Returns 0 when the statement succeeded (even if a signal arrived
+ * meanwhile: check db_interrupted), -1 when it failed or was cancelled
+ * (r->res holds the error result when there is one). */
+int db_run(struct db *db, struct db *observer, const char *sql,
+	   long long watch_ms, struct db_run *r);
+
+/* SET (session) a setting to a value, quoting the value. */
+int db_set(struct db *db, const char *name, const char *value, int local,
+	   struct zerr *e);
+
+/* Quote an identifier, e.g. for a user-given table name (caller frees). */
+char *db_quote_ident(const char *name);
+
+#endif

@@ -1,0 +1,368 @@
+/*
+ * history — create, extend, read and write the schema history table.
+ *
+ * Compatibility: the first ten columns are exactly Flyway's, so zdm can
+ * continue a database Flyway managed (--history-table flyway_schema_
+ * history). zdm's own columns are nullable and added with ADD COLUMN when
+ * missing; Flyway ignores columns it does not know.
+ */
+#include "history.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	const char *type;
+} history_extra[] = {
+	{ "applied_stmts", "integer" },
+	{ "total_stmts", "integer" },
+	{ "error", "text" },
+	{ "error_stmt", "text" },
+	{ "tool_version", "text" },
+};
+
+static int history_valid_ident(const char *s, size_t n)
+{
+	if (n == 0 || n > 63 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '$'))
+			return 0;
+	return 1;
+}
+
+int history_check_name(const char *name, struct zerr *e)
+{
+	const char *dot = strchr(name, '.');
+	int ok;
+
+	if (dot)
+		ok = history_valid_ident(name, (size_t)(dot - name)) &&
+		     history_valid_ident(dot + 1, strlen(dot + 1));
+	else
+		ok = history_valid_ident(name, strlen(name));
+	if (!ok) {
+		zerr_set(e, ZDM_EXIT_USAGE, "invalid history table name \"%s\"", name);
+		zerr_hint(e, "use an unquoted identifier, optionally schema-qualified, "
+			     "e.g. zdm_schema_history or app.flyway_schema_history");
+		return -1;
+	}
+	return 0;
+}
+
+static char *history_fold(const char *s, size_t n)
+{
+	char *r = xstrndup(s, n);
+	for (char *p = r; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return r;
+}
+
+int history_init(struct history *h, struct db *db, const char *name, struct zerr *e)
+{
+	const char *dot;
+	char *qs, *qt, *key;
+	PGresult *r;
+	const char *params[1];
+
+	memset(h, 0, sizeof(*h));
+	if (history_check_name(name, e) < 0)
+		return -1;
+	dot = strchr(name, '.');
+	if (dot) {
+		h->schema = history_fold(name, (size_t)(dot - name));
+		h->table = history_fold(dot + 1, strlen(dot + 1));
+	} else {
+		h->table = history_fold(name, strlen(name));
+		r = db_query(db, "SELECT pg_catalog.current_schema()", 0, NULL, e);
+		if (!r)
+			return -1;
+		if (PQgetisnull(r, 0, 0)) {
+			PQclear(r);
+			zerr_set(e, ZDM_EXIT_USAGE, "no schema to put \"%s\" in: search_path is empty",
+				 name);
+			zerr_hint(e, "schema-qualify --history-table, e.g. public.%s", name);
+			return -1;
+		}
+		h->schema = xstrdup(PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	qs = db_quote_ident(h->schema);
+	qt = db_quote_ident(h->table);
+	h->qname = xasprintf("%s.%s", qs, qt);
+	h->display = xasprintf("%s.%s", h->schema, h->table);
+	free(qs);
+	free(qt);
+	key = xasprintf("%s/%s", PQdb(db->conn), h->display);
+	h->lock_key = (int32_t)util_crc32(0, key, strlen(key));
+	free(key);
+
+	params[0] = h->qname;
+	r = db_query(db, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params, e);
+	if (!r)
+		return -1;
+	h->exists = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return 0;
+}
+
+static void history_free_rows(struct history *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		struct hist_row *r = &h->v[i];
+		free(r->version);
+		free(r->description);
+		free(r->type);
+		free(r->script);
+		free(r->error);
+		free(r->installed_on);
+	}
+	free(h->v);
+	h->v = NULL;
+	h->n = 0;
+}
+
+void history_release(struct history *h)
+{
+	history_free_rows(h);
+	free(h->schema);
+	free(h->table);
+	free(h->qname);
+	free(h->display);
+	memset(h, 0, sizeof(*h));
+}
+
+int history_ensure(struct history *h, struct db *db, struct zerr *e)
+{
+	struct sb sql;
+	PGresult *r;
+	char *qschema = db_quote_ident(h->schema);
+	const char *params[2] = { qschema, h->table };
+	int rc = -1;
+
+	sb_init(&sql);
+	if (!h->exists) {
+		char *idx = db_quote_ident(h->table);
+		char *idxname;
+		r = db_query(db, "SELECT pg_catalog.to_regnamespace($1) IS NULL", 1, params, e);
+		if (!r)
+			goto cleanup;
+		if (PQgetvalue(r, 0, 0)[0] == 't')
+			sb_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %.*s;",
+				(int)(strchr(h->qname, '.') - h->qname), h->qname);
+		PQclear(r);
+		sb_addf(&sql,
+			"CREATE TABLE IF NOT EXISTS %s ("
+			" installed_rank integer NOT NULL PRIMARY KEY,"
+			" version varchar(50),"
+			" description varchar(200) NOT NULL,"
+			" type varchar(20) NOT NULL,"
+			" script varchar(1000) NOT NULL,"
+			" checksum integer,"
+			" installed_by varchar(100) NOT NULL,"
+			" installed_on timestamp NOT NULL DEFAULT now(),"
+			" execution_time integer NOT NULL,"
+			" success boolean NOT NULL",
+			h->qname);
+		for (size_t i = 0; i < ZDM_ARRAY_LEN(history_extra); i++)
+			sb_addf(&sql, ", %s %s", history_extra[i].name, history_extra[i].type);
+		sb_adds(&sql, ");");
+		idxname = xasprintf("%s_s_idx", h->table);
+		free(idx);
+		idx = db_quote_ident(idxname);
+		sb_addf(&sql, "CREATE INDEX IF NOT EXISTS %s ON %s (success);", idx, h->qname);
+		free(idx);
+		free(idxname);
+		if (db_exec(db, sql.buf, e) < 0) {
+			zerr_prefix(e, "cannot create the history table %s", h->display);
+			goto cleanup;
+		}
+		h->exists = 1;
+		rc = 0;
+		goto cleanup;
+	}
+	/* an existing table (ours from an older zdm, or Flyway's) */
+	params[0] = h->schema;
+	r = db_query(db,
+		     "SELECT a.attname FROM pg_catalog.pg_attribute a"
+		     " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+		     " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+		     " WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0"
+		     " AND NOT a.attisdropped",
+		     2, params, e);
+	if (!r)
+		goto cleanup;
+	for (size_t i = 0; i < ZDM_ARRAY_LEN(history_extra); i++) {
+		int found = 0;
+		for (int k = 0; k < PQntuples(r); k++)
+			if (strcmp(PQgetvalue(r, k, 0), history_extra[i].name) == 0)
+				found = 1;
+		if (!found)
+			sb_addf(&sql, "%sADD COLUMN IF NOT EXISTS %s %s", sql.len ? ", " : "",
+				history_extra[i].name, history_extra[i].type);
+	}
+	PQclear(r);
+	rc = 0;
+	if (sql.len) {
+		char *alter = xasprintf("ALTER TABLE %s %s", h->qname, sql.buf);
+		rc = db_exec(db, alter, e);
+		if (rc < 0)
+			zerr_prefix(e, "cannot add zdm's columns to %s", h->display);
+		free(alter);
+	}
+cleanup:
+	sb_release(&sql);
+	free(qschema);
+	return rc;
+}
+
+static char *history_dup_or_null(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
+}
+
+int history_load(struct history *h, struct db *db, struct zerr *e)
+{
+	char *sql;
+	PGresult *r;
+	int i, n;
+
+	history_free_rows(h);
+	if (!h->exists)
+		return 0;
+	sql = xasprintf("SELECT installed_rank, version, description, type, script, checksum,"
+			" success, applied_stmts, total_stmts, error,"
+			" to_char(installed_on, 'YYYY-MM-DD HH24:MI:SS'), execution_time"
+			" FROM %s ORDER BY installed_rank",
+			h->qname);
+	r = db_query(db, sql, 0, NULL, e);
+	free(sql);
+	if (!r) {
+		zerr_prefix(e, "cannot read the history table %s", h->display);
+		zerr_hint(e, "if it is not zdm's or Flyway's history table, choose another "
+			     "with --history-table");
+		return -1;
+	}
+	n = PQntuples(r);
+	h->v = xcalloc((size_t)n, sizeof(*h->v));
+	h->n = (size_t)n;
+	for (i = 0; i < n; i++) {
+		struct hist_row *row = &h->v[i];
+		row->rank = atoi(PQgetvalue(r, i, 0));
+		row->version = history_dup_or_null(r, i, 1);
+		row->description = xstrdup(PQgetvalue(r, i, 2));
+		row->type = xstrdup(PQgetvalue(r, i, 3));
+		row->script = xstrdup(PQgetvalue(r, i, 4));
+		row->has_checksum = !PQgetisnull(r, i, 5);
+		row->checksum = (int32_t)strtol(PQgetvalue(r, i, 5), NULL, 10);
+		row->success = PQgetvalue(r, i, 6)[0] == 't';
+		row->applied_stmts = PQgetisnull(r, i, 7) ? -1 : atoi(PQgetvalue(r, i, 7));
+		row->total_stmts = PQgetisnull(r, i, 8) ? -1 : atoi(PQgetvalue(r, i, 8));
+		row->error = history_dup_or_null(r, i, 9);
+		row->installed_on = xstrdup(PQgetvalue(r, i, 10));
+		row->execution_time = atoi(PQgetvalue(r, i, 11));
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* Format the parameters shared by insert and update. */
+struct history_params {
+	char checksum[16], ms[16], applied[16], total[16];
+	const char *v[10];
+};
+
+static void history_fill(struct history_params *p, const struct hist_write *w)
+{
+	snprintf(p->checksum, sizeof(p->checksum), "%d", (int)w->checksum);
+	snprintf(p->ms, sizeof(p->ms), "%d", w->execution_ms);
+	snprintf(p->applied, sizeof(p->applied), "%d", w->applied_stmts);
+	snprintf(p->total, sizeof(p->total), "%d", w->total_stmts);
+	p->v[0] = w->version;
+	p->v[1] = w->description;
+	p->v[2] = w->script;
+	p->v[3] = p->checksum;
+	p->v[4] = p->ms;
+	p->v[5] = w->success ? "true" : "false";
+	p->v[6] = p->applied;
+	p->v[7] = p->total;
+	p->v[8] = w->error;
+	p->v[9] = w->error_stmt;
+}
+
+int history_insert(struct history *h, struct db *db, const struct hist_write *w,
+		   struct zerr *e)
+{
+	struct history_params p;
+	char *sql;
+	PGresult *r;
+	int rank;
+
+	history_fill(&p, w);
+	sql = xasprintf("INSERT INTO %s (installed_rank, version, description, type, script,"
+			" checksum, installed_by, execution_time, success, applied_stmts,"
+			" total_stmts, error, error_stmt, tool_version)"
+			" SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, 'SQL', $3, $4,"
+			" left(current_user, 100), $5, $6, $7, $8, $9, $10, 'zdm-hook " ZDM_VERSION "'"
+			" FROM %s RETURNING installed_rank",
+			h->qname, h->qname);
+	r = db_query(db, sql, 10, p.v, e);
+	free(sql);
+	if (!r) {
+		zerr_prefix(e, "cannot record %s in %s", w->script, h->display);
+		return -1;
+	}
+	rank = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return rank;
+}
+
+int history_update(struct history *h, struct db *db, int rank, const struct hist_write *w,
+		   struct zerr *e)
+{
+	struct history_params p;
+	char rankbuf[16];
+	const char *params[11];
+	char *sql;
+	PGresult *r;
+
+	history_fill(&p, w);
+	memcpy(params, p.v, sizeof(p.v));
+	snprintf(rankbuf, sizeof(rankbuf), "%d", rank);
+	params[10] = rankbuf;
+	sql = xasprintf("UPDATE %s SET version = $1, description = $2, script = $3, checksum = $4,"
+			" execution_time = $5, success = $6, applied_stmts = $7, total_stmts = $8,"
+			" error = $9, error_stmt = $10, installed_on = now(),"
+			" installed_by = left(current_user, 100),"
+			" tool_version = 'zdm-hook " ZDM_VERSION "'"
+			" WHERE installed_rank = $11",
+			h->qname);
+	r = db_query(db, sql, 11, params, e);
+	free(sql);
+	if (!r) {
+		zerr_prefix(e, "cannot record %s in %s", w->script, h->display);
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
+
+int history_delete(struct history *h, struct db *db, int rank, struct zerr *e)
+{
+	char rankbuf[16];
+	const char *params[1] = { rankbuf };
+	char *sql;
+	PGresult *r;
+
+	snprintf(rankbuf, sizeof(rankbuf), "%d", rank);
+	sql = xasprintf("DELETE FROM %s WHERE installed_rank = $1", h->qname);
+	r = db_query(db, sql, 1, params, e);
+	free(sql);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}

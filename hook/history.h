@@ -1,0 +1,76 @@
+/*
+ * history — the schema history table (Flyway's column layout plus zdm's
+ * columns, which are added as nullable when continuing a Flyway table).
+ *
+ * The table name is user-given ("zdm_schema_history", "app.flyway_schema_
+ * history"); it is validated, case-folded like an unquoted identifier and
+ * always quoted in SQL.
+ */
+#ifndef ZDM_HISTORY_H
+#define ZDM_HISTORY_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "util.h"
+
+struct hist_row {
+	int rank;
+	char *version;        /* NULL for repeatables */
+	char *description;
+	char *type;           /* "SQL", "BASELINE", ... */
+	char *script;
+	int has_checksum;
+	int32_t checksum;
+	int success;
+	int applied_stmts;    /* -1 when NULL (Flyway rows) */
+	int total_stmts;
+	char *error;
+	char *installed_on;
+	int execution_time;
+};
+
+struct history {
+	char *schema;         /* resolved schema */
+	char *table;          /* table name, case-folded */
+	char *qname;          /* "schema"."table", for SQL */
+	char *display;        /* schema.table, for messages */
+	int exists;
+	struct hist_row *v;   /* ordered by installed_rank */
+	size_t n;
+	int32_t lock_key;     /* second key of the advisory lock */
+};
+
+/* Validate a --history-table value (no database needed). */
+int history_check_name(const char *name, struct zerr *e);
+/* Resolve the name on db (schema via current_schema() when unqualified),
+ * and whether the table exists. */
+int history_init(struct history *h, struct db *db, const char *name, struct zerr *e);
+void history_release(struct history *h);
+/* Create the table if absent and add any missing zdm columns. Call only
+ * while holding the lock. */
+int history_ensure(struct history *h, struct db *db, struct zerr *e);
+/* (Re)load all rows. A missing table loads as empty. */
+int history_load(struct history *h, struct db *db, struct zerr *e);
+
+/* Row helpers, all plain SQL on db (inside or outside a transaction). */
+struct hist_write {
+	const char *version;
+	const char *description;
+	const char *script;
+	int32_t checksum;
+	int execution_ms;
+	int success;
+	int applied_stmts;
+	int total_stmts;
+	const char *error;
+	const char *error_stmt;
+};
+/* Insert a row; returns its installed_rank or -1. */
+int history_insert(struct history *h, struct db *db, const struct hist_write *w,
+		   struct zerr *e);
+int history_update(struct history *h, struct db *db, int rank, const struct hist_write *w,
+		   struct zerr *e);
+int history_delete(struct history *h, struct db *db, int rank, struct zerr *e);
+
+#endif

@@ -1,0 +1,801 @@
+/*
+ * migrate — plan, validate and apply (see migrate.h for the flow).
+ *
+ * Two connections: `work` runs the migrations, `lockdb` holds the
+ * advisory lock and otherwise sits idle outside any transaction; while a
+ * statement waits, lockdb briefly asks pg_blocking_pids who blocks it, so
+ * a lock-timeout retry can name the blocker.
+ *
+ * History rows are written in the same transaction as a transactional
+ * migration, so "applied" and "recorded" can never disagree. A failed
+ * attempt is recorded afterwards (success = false, the error and the
+ * failing statement), and the next run simply retries it: there is no
+ * dirty state that needs a manual repair.
+ */
+#include "migrate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lock.h"
+#include "log.h"
+
+static const char *const plan_state_names[] = {
+	"applied", "pending", "failed", "partial", "changed",
+	"missing", "baseline", "below-baseline", "out-of-order",
+};
+
+const char *plan_state_name(enum plan_state s)
+{
+	return plan_state_names[s];
+}
+
+int plan_is_pending(const struct plan_item *it)
+{
+	return it->state == PLAN_PENDING || it->state == PLAN_FAILED ||
+	       it->state == PLAN_PARTIAL || it->state == PLAN_OUT_OF_ORDER;
+}
+
+static void plan_push(struct plan *p, size_t *cap, struct src_migration *m,
+		      struct hist_row *row, enum plan_state st)
+{
+	if (p->n == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		p->v = xrealloc(p->v, *cap * sizeof(*p->v));
+	}
+	p->v[p->n].m = m;
+	p->v[p->n].row = row;
+	p->v[p->n].state = st;
+	p->n++;
+	if (plan_is_pending(&p->v[p->n - 1]))
+		p->npending++;
+}
+
+static int plan_is_versioned_row(const struct hist_row *r)
+{
+	return r->version && strcmp(r->type, "BASELINE") != 0 && strcmp(r->type, "SCHEMA") != 0;
+}
+
+void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_of_order)
+{
+	const char *baseline = NULL, *max_applied = NULL;
+	size_t cap = 0, i, k;
+
+	memset(p, 0, sizeof(*p));
+	for (k = 0; k < h->n; k++) {
+		struct hist_row *r = &h->v[k];
+		if (r->version && strcmp(r->type, "BASELINE") == 0) {
+			baseline = r->version;
+			plan_push(p, &cap, NULL, r, PLAN_BASELINE);
+		}
+		if (plan_is_versioned_row(r) && r->success &&
+		    (!max_applied || source_version_cmp(r->version, max_applied) > 0))
+			max_applied = r->version;
+	}
+	if (baseline && (!max_applied || source_version_cmp(baseline, max_applied) > 0))
+		max_applied = baseline;
+	p->current = max_applied;
+
+	for (i = 0; i < src->nversioned; i++) {
+		struct src_migration *m = &src->v[i];
+		struct hist_row *row = NULL;
+		enum plan_state st;
+
+		/* the last row of this version wins (a retried failure) */
+		for (k = 0; k < h->n; k++)
+			if (plan_is_versioned_row(&h->v[k]) &&
+			    source_version_cmp(h->v[k].version, m->version) == 0)
+				row = &h->v[k];
+		if (row && row->success)
+			st = row->has_checksum && row->checksum != m->checksum ? PLAN_CHANGED
+										: PLAN_APPLIED;
+		else if (row && row->applied_stmts > 0)
+			st = row->checksum != m->checksum ? PLAN_CHANGED : PLAN_PARTIAL;
+		else if (row)
+			st = PLAN_FAILED;
+		else if (baseline && source_version_cmp(m->version, baseline) <= 0)
+			st = PLAN_BELOW_BASELINE;
+		else if (max_applied && source_version_cmp(m->version, max_applied) < 0)
+			st = out_of_order ? PLAN_PENDING : PLAN_OUT_OF_ORDER;
+		else
+			st = PLAN_PENDING;
+		plan_push(p, &cap, m, row, st);
+	}
+	/* applied versions whose file is gone */
+	for (k = 0; k < h->n; k++) {
+		struct hist_row *r = &h->v[k];
+		if (!plan_is_versioned_row(r) || !source_find_version(src, r->version))
+			if (plan_is_versioned_row(r) && (r->success || r->applied_stmts > 0))
+				plan_push(p, &cap, NULL, r, PLAN_MISSING);
+	}
+	for (i = src->nversioned; i < src->n; i++) {
+		struct src_migration *m = &src->v[i];
+		struct hist_row *row = NULL;
+		enum plan_state st;
+
+		for (k = 0; k < h->n; k++)
+			if (!h->v[k].version && strcmp(h->v[k].script, m->file) == 0)
+				row = &h->v[k];
+		if (!row)
+			st = PLAN_PENDING;
+		else if (!row->success)
+			st = PLAN_FAILED;
+		else
+			st = row->checksum == m->checksum ? PLAN_APPLIED : PLAN_PENDING;
+		plan_push(p, &cap, m, row, st);
+	}
+}
+
+void plan_release(struct plan *p)
+{
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+int plan_validate(const struct plan *p, const struct src_set *src, int out_of_order,
+		  struct zerr *e)
+{
+	struct sb problems;
+	int count = 0;
+	char first[1024] = "";
+
+	(void)out_of_order;
+	sb_init(&problems);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_item *it = &p->v[i];
+		char line[1024];
+
+		if (it->state == PLAN_CHANGED)
+			snprintf(line, sizeof(line),
+				 "%s was changed after it was applied (checksum in history %d, file now %d)",
+				 it->m->path, it->row->checksum, it->m->checksum);
+		else if (it->state == PLAN_MISSING)
+			snprintf(line, sizeof(line), "applied migration %s (version %s) is missing from %s",
+				 it->row->script, it->row->version, src->dir);
+		else if (it->state == PLAN_OUT_OF_ORDER)
+			snprintf(line, sizeof(line),
+				 "%s (version %s) is pending but older than the applied version %s",
+				 it->m->path, it->m->version, p->current);
+		else
+			continue;
+		if (!count)
+			snprintf(first, sizeof(first), "%s", line);
+		sb_addf(&problems, "%s%s", count ? "\n  " : "  ", line);
+		count++;
+	}
+	if (!count) {
+		sb_release(&problems);
+		return 0;
+	}
+	if (count == 1)
+		zerr_set(e, ZDM_EXIT_USAGE, "%s", first);
+	else {
+		zerr_set(e, ZDM_EXIT_USAGE, "%d problems with the migrations; nothing was applied", count);
+		zerr_detail(e, "\n%s", problems.buf);
+	}
+	zerr_hint(e, "an applied migration is history: restore the file as it was and put the "
+		     "change in a new migration; use --out-of-order to apply an older pending "
+		     "version on purpose");
+	sb_release(&problems);
+	return -1;
+}
+
+struct migrate_ctx {
+	const struct migrate_opts *o;
+	struct src_set src;
+	struct history h;
+	struct plan plan;
+	struct db work, lockdb;
+	int locked;
+	json_t *applied;
+};
+
+static void migrate_ms(char *buf, size_t size, long long ms)
+{
+	snprintf(buf, size, "%lldms", ms);
+}
+
+/* Fill e for a failed statement of m, pointing at its file and line. */
+static int migrate_stmt_error(struct migrate_ctx *c, const struct src_migration *m, size_t idx,
+			      const PGresult *res, struct zerr *e)
+{
+	const struct sql_stmt *st = &m->script.v[idx];
+	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+	int line = st->line, col = st->col;
+	char *text = sql_stmt_text(m->sql, st);
+	char where[1200];
+
+	(void)c;
+	if (pos)
+		sql_position_to_line(m->sql, st, atol(pos), &line, &col);
+	snprintf(where, sizeof(where), "%s:%d:%d", m->path, line, col);
+	if (res)
+		db_result_error(e, ZDM_EXIT_FAILED, res, where);
+	else
+		zerr_set(e, ZDM_EXIT_FAILED, "%s: %s", where, PQerrorMessage(c->work.conn));
+	if (!e->detail[0])
+		zerr_detail(e, "statement %zu of %zu: %.300s%s", idx + 1, m->script.n, text,
+			    strlen(text) > 300 ? "..." : "");
+	free(text);
+	return -1;
+}
+
+static int migrate_is_retryable(const PGresult *res)
+{
+	const char *s = db_sqlstate(res);
+	return strcmp(s, "55P03") == 0 || strcmp(s, "40P01") == 0;
+}
+
+static void migrate_log_retry(const struct migrate_opts *o, const struct src_migration *m,
+			      size_t idx, const struct db_run *run, int attempt, long long delay)
+{
+	const struct sql_stmt *st = &m->script.v[idx];
+	int deadlock = strcmp(db_sqlstate(run->res), "40P01") == 0;
+	char lt[32];
+
+	util_format_duration(o->lock_timeout_ms, lt, sizeof(lt));
+	log_event(LOG_WARN, "lock-timeout",
+		  json_pack("{s:s, s:i, s:i, s:s}", "file", m->file, "line", st->line, "attempt",
+			    attempt, "blocked_by", run->blockers),
+		  "%s:%d: %s; %s; retry %d of %d in %lld ms", m->path, st->line,
+		  deadlock ? "deadlock with another session" : "could not get the lock within the lock_timeout",
+		  run->blockers[0] ? run->blockers : "the blocking session has already gone",
+		  attempt, o->ddl_retries, delay);
+	(void)lt;
+}
+
+/* Record a failed attempt outside the (rolled back) transaction. */
+static void migrate_record_failure(struct migrate_ctx *c, const struct src_migration *m,
+				   const struct hist_row *prev, int applied, size_t failed_idx,
+				   long long ms, const struct zerr *err)
+{
+	struct hist_write w = { 0 };
+	struct zerr e2 = { 0 };
+	char *stmt = failed_idx < m->script.n ? sql_stmt_text(m->sql, &m->script.v[failed_idx]) : NULL;
+
+	if (stmt && strlen(stmt) > 1000)
+		stmt[1000] = '\0';
+	w.version = m->version;
+	w.description = m->description;
+	w.script = m->file;
+	w.checksum = m->checksum;
+	w.execution_ms = (int)ms;
+	w.success = 0;
+	w.applied_stmts = applied;
+	w.total_stmts = (int)m->script.n;
+	w.error = err->msg;
+	w.error_stmt = stmt;
+	if (PQtransactionStatus(c->work.conn) != PQTRANS_IDLE)
+		PQclear(PQexec(c->work.conn, "ROLLBACK"));
+	if (PQstatus(c->work.conn) != CONNECTION_OK) {
+		free(stmt);
+		return;   /* the next run will see no row, or the old one */
+	}
+	if ((prev ? history_update(&c->h, &c->work, prev->rank, &w, &e2)
+		  : history_insert(&c->h, &c->work, &w, &e2)) < 0)
+		log_warn("history", "could not record the failure: %s", e2.msg);
+	free(stmt);
+}
+
+static int migrate_set_timeouts(struct db *db, long long lock_ms, long long stmt_ms, int local,
+				struct zerr *e)
+{
+	char v[32];
+
+	migrate_ms(v, sizeof(v), lock_ms);
+	if (db_set(db, "lock_timeout", v, local, e) < 0)
+		return -1;
+	migrate_ms(v, sizeof(v), stmt_ms);
+	return db_set(db, "statement_timeout", v, local, e);
+}
+
+static long long migrate_lock_timeout(const struct migrate_opts *o, const struct src_migration *m)
+{
+	return m->lock_timeout_ms >= 0 ? m->lock_timeout_ms : o->lock_timeout_ms;
+}
+
+static long long migrate_stmt_timeout(const struct migrate_opts *o, const struct src_migration *m)
+{
+	return m->statement_timeout_ms >= 0 ? m->statement_timeout_ms : o->statement_timeout_ms;
+}
+
+/* Check the rules of transactional files before anything runs. */
+static int migrate_check_tx_rules(const struct src_migration *m, struct zerr *e)
+{
+	for (size_t i = 0; i < m->script.n; i++) {
+		const struct sql_stmt *st = &m->script.v[i];
+		enum sql_txkind k = sql_stmt_txkind(st);
+		char head[64];
+
+		sql_stmt_head(st, 4, head, sizeof(head));
+		if (m->transactional && k == SQL_TX_CONCURRENT) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: %s cannot run inside a transaction",
+				 m->path, st->line, head);
+			zerr_hint(e, "put it in a file of its own that starts with "
+				     "\"-- zdm: transaction=off\"");
+			return -1;
+		}
+		if (m->transactional && k == SQL_TX_NONTX) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: %s cannot run inside a transaction",
+				 m->path, st->line, head);
+			zerr_hint(e, "put it in a file that starts with \"-- zdm: transaction=off\"");
+			return -1;
+		}
+		if (k == SQL_TX_CONTROL) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: %s: zdm manages transactions itself",
+				 m->path, st->line, head);
+			zerr_hint(e, m->transactional
+					     ? "remove it: each file runs in one transaction with its history row"
+					     : "remove it: in a transaction=off file every statement commits on its own");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static json_t *migrate_applied_json(const struct src_migration *m, long long ms, int resumed_at)
+{
+	json_t *o = json_pack("{s:s, s:s, s:I, s:i}", "script", m->file, "description",
+			      m->description, "ms", (json_int_t)ms, "statements", (int)m->script.n);
+	if (o && m->version)
+		json_object_set_new(o, "version", json_string(m->version));
+	if (o && resumed_at > 0)
+		json_object_set_new(o, "resumed_at_statement", json_integer(resumed_at + 1));
+	return o;
+}
+
+/* Apply a transactional migration: one transaction with its history row,
+ * the whole transaction retried on lock timeout. */
+static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct zerr *e)
+{
+	const struct migrate_opts *o = c->o;
+	struct src_migration *m = it->m;
+	long long start = util_now_ms();
+	int attempt;
+
+	for (attempt = 0;; attempt++) {
+		struct db_run run = { 0 };
+		size_t i;
+		int failed = 0;
+		struct hist_write w = { 0 };
+
+		if (db_exec(&c->work, "BEGIN", e) < 0 ||
+		    migrate_set_timeouts(&c->work, migrate_lock_timeout(o, m),
+					 migrate_stmt_timeout(o, m), 1, e) < 0)
+			return -1;
+		for (i = 0; i < m->script.n; i++) {
+			char *text = sql_stmt_text(m->sql, &m->script.v[i]);
+			long long lt = migrate_lock_timeout(o, m);
+			int rc = db_run(&c->work, &c->lockdb, text, lt > 0 ? lt / 2 : 500, &run);
+			free(text);
+			if (rc < 0) {
+				failed = 1;
+				break;
+			}
+			PQclear(run.res);
+			run.res = NULL;
+			if (db_interrupted)
+				break;
+		}
+		if (db_interrupted) {
+			PQclear(run.res);
+			PQclear(PQexec(c->work.conn, "ROLLBACK"));
+			zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s while applying %s; rolled back",
+				 db_interrupt_name(), m->path);
+			zerr_detail(e, "the migration was not applied; the next run applies it");
+			migrate_record_failure(c, m, it->row, 0, i, util_now_ms() - start, e);
+			return -1;
+		}
+		if (failed) {
+			if (migrate_is_retryable(run.res) && attempt < o->ddl_retries) {
+				long long delay = util_backoff_ms(attempt, 250, 10000);
+				PQclear(PQexec(c->work.conn, "ROLLBACK"));
+				migrate_log_retry(o, m, i, &run, attempt + 1, delay);
+				PQclear(run.res);
+				util_sleep_ms(delay);
+				continue;
+			}
+			migrate_stmt_error(c, m, i, run.res, e);
+			if (migrate_is_retryable(run.res))
+				zerr_hint(e, "gave up after %d retries; blocked by %s", o->ddl_retries,
+					  run.blockers[0] ? run.blockers : "a session that has gone since");
+			PQclear(run.res);
+			migrate_record_failure(c, m, it->row, 0, i, util_now_ms() - start, e);
+			return -1;
+		}
+		/* success: write the history row inside the same transaction */
+		w.version = m->version;
+		w.description = m->description;
+		w.script = m->file;
+		w.checksum = m->checksum;
+		w.execution_ms = (int)(util_now_ms() - start);
+		w.success = 1;
+		w.applied_stmts = w.total_stmts = (int)m->script.n;
+		if (it->row && m->kind == SRC_VERSIONED) {
+			if (history_update(&c->h, &c->work, it->row->rank, &w, e) < 0)
+				goto rollback;
+		} else {
+			/* a failed repeatable row is replaced by the new one */
+			if (it->row && !it->row->success &&
+			    history_delete(&c->h, &c->work, it->row->rank, e) < 0)
+				goto rollback;
+			if (history_insert(&c->h, &c->work, &w, e) < 0)
+				goto rollback;
+		}
+		{
+			PGresult *r = PQexec(c->work.conn, "COMMIT");
+			int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+			if (!ok) {
+				db_result_error(e, ZDM_EXIT_FAILED, r, m->path);
+				zerr_prefix(e, "commit failed");
+				PQclear(r);
+				migrate_record_failure(c, m, it->row, 0, m->script.n,
+						       util_now_ms() - start, e);
+				return -1;
+			}
+			PQclear(r);
+		}
+		log_event(LOG_INFO, "applied",
+			  json_pack("{s:s, s:I}", "file", m->file, "ms",
+				    (json_int_t)(util_now_ms() - start)),
+			  "applied %s (%zu statement%s, %lld ms)", m->file, m->script.n,
+			  m->script.n == 1 ? "" : "s", util_now_ms() - start);
+		json_array_append_new(c->applied, migrate_applied_json(m, util_now_ms() - start, 0));
+		return 0;
+rollback:
+		PQclear(PQexec(c->work.conn, "ROLLBACK"));
+		return -1;
+	}
+}
+
+/* Query an index's state by regclass text: 0 absent, 1 valid, 2 invalid
+ * and idle (left by a failed build), 3 invalid but being built. */
+static int migrate_index_state(struct migrate_ctx *c, const char *name, struct zerr *e)
+{
+	const char *params[1] = { name };
+	PGresult *r;
+	int state = 0;
+
+	r = db_query(&c->work,
+		     "SELECT i.indisvalid AND i.indisready,"
+		     " EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p"
+		     "         WHERE p.index_relid = i.indexrelid)"
+		     " FROM pg_catalog.pg_index i WHERE i.indexrelid = pg_catalog.to_regclass($1)",
+		     1, params, e);
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 1)
+		state = PQgetvalue(r, 0, 0)[0] == 't' ? 1 : PQgetvalue(r, 0, 1)[0] == 't' ? 3 : 2;
+	PQclear(r);
+	return state;
+}
+
+/* Before and after a CREATE INDEX CONCURRENTLY. Returns 1 when the
+ * statement must be skipped (a killed run built it already), 0 to run
+ * it, -1 on error. */
+static int migrate_cic_prepare(struct migrate_ctx *c, const struct src_migration *m,
+			       const struct sql_stmt *st, int resuming, struct zerr *e)
+{
+	char *name = sql_cic_index_name(st);
+	int state, rc = 0;
+
+	if (!name)
+		return 0;
+	state = migrate_index_state(c, name, e);
+	if (state < 0) {
+		rc = -1;
+	} else if (state == 2) {
+		char *sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", name);
+		log_warn("invalid-index", "%s:%d: dropping INVALID index %s left by an earlier failed build",
+			 m->path, st->line, name);
+		rc = db_exec(&c->work, sql, e);
+		free(sql);
+	} else if (state == 1 && resuming) {
+		log_info("resume", "%s:%d: index %s already exists and is valid (built by an interrupted "
+			 "run); not building it again", m->path, st->line, name);
+		rc = 1;
+	}
+	free(name);
+	return rc;
+}
+
+static int migrate_cic_verify(struct migrate_ctx *c, const struct src_migration *m,
+			      const struct sql_stmt *st, struct zerr *e)
+{
+	char *name = sql_cic_index_name(st);
+	int state;
+
+	if (!name)
+		return 0;
+	state = migrate_index_state(c, name, e);
+	if (state >= 0 && state != 1 && state != 0) {
+		zerr_set(e, ZDM_EXIT_FAILED, "%s:%d: index %s was left INVALID", m->path, st->line, name);
+		zerr_hint(e, "the next run drops it and builds it again");
+		state = -1;
+	}
+	free(name);
+	return state < 0 ? -1 : 0;
+}
+
+/* Apply a transaction=off migration statement by statement, resuming
+ * after the last recorded statement. */
+static int migrate_apply_notx(struct migrate_ctx *c, struct plan_item *it, struct zerr *e)
+{
+	const struct migrate_opts *o = c->o;
+	struct src_migration *m = it->m;
+	long long start = util_now_ms();
+	struct hist_write w = { 0 };
+	int rank, from = 0, resuming = 0;
+	size_t i;
+
+	w.version = m->version;
+	w.description = m->description;
+	w.script = m->file;
+	w.checksum = m->checksum;
+	w.total_stmts = (int)m->script.n;
+	if (it->row && it->row->applied_stmts > 0 && it->state == PLAN_PARTIAL) {
+		from = it->row->applied_stmts;
+		resuming = 1;
+		log_info("resume", "%s: resuming at statement %d of %zu (%d applied by an earlier run)",
+			 m->path, from + 1, m->script.n, from);
+	}
+	if (it->row && m->kind == SRC_VERSIONED) {
+		rank = it->row->rank;
+		resuming = 1;
+	} else {
+		/* "in progress" marker: success = false, 0 applied */
+		if (it->row && !it->row->success && history_delete(&c->h, &c->work, it->row->rank, e) < 0)
+			return -1;
+		rank = history_insert(&c->h, &c->work, &w, e);
+		if (rank < 0)
+			return -1;
+	}
+	for (i = (size_t)from; i < m->script.n; i++) {
+		const struct sql_stmt *st = &m->script.v[i];
+		enum sql_txkind kind = sql_stmt_txkind(st);
+		char *text;
+		int attempt;
+
+		if (db_interrupted)
+			goto interrupted;
+		if (kind == SQL_TX_CONCURRENT) {
+			int skip = migrate_cic_prepare(c, m, st, resuming && (int)i == from, e);
+			if (skip < 0)
+				goto failed_noresult;
+			if (skip)
+				goto record;
+		}
+		text = sql_stmt_text(m->sql, st);
+		for (attempt = 0;; attempt++) {
+			struct db_run run = { 0 };
+			int rc;
+			long long lt = kind == SQL_TX_CONCURRENT ? o->concurrent_timeout_ms
+								 : migrate_lock_timeout(o, m);
+
+			if (kind == SQL_TX_NORMAL) {
+				/* the statement and its progress commit together */
+				if (db_exec(&c->work, "BEGIN", e) < 0 ||
+				    migrate_set_timeouts(&c->work, lt, migrate_stmt_timeout(o, m), 1, e) < 0) {
+					free(text);
+					goto failed_noresult;
+				}
+			} else if (migrate_set_timeouts(&c->work, lt, migrate_stmt_timeout(o, m), 0, e) < 0) {
+				free(text);
+				goto failed_noresult;
+			}
+			rc = db_run(&c->work, kind == SQL_TX_NORMAL ? &c->lockdb : NULL, text,
+				    lt > 0 ? lt / 2 : 500, &run);
+			if (rc == 0) {
+				PQclear(run.res);
+				if (kind == SQL_TX_CONCURRENT && migrate_cic_verify(c, m, st, e) < 0) {
+					free(text);
+					goto failed_noresult;
+				}
+				break;
+			}
+			if (kind == SQL_TX_NORMAL)
+				PQclear(PQexec(c->work.conn, "ROLLBACK"));
+			if (!run.interrupted && migrate_is_retryable(run.res) && attempt < o->ddl_retries) {
+				long long delay = util_backoff_ms(attempt, 250, 10000);
+				migrate_log_retry(o, m, i, &run, attempt + 1, delay);
+				PQclear(run.res);
+				util_sleep_ms(delay);
+				continue;
+			}
+			free(text);
+			if (run.interrupted) {
+				PQclear(run.res);
+				goto interrupted;
+			}
+			migrate_stmt_error(c, m, i, run.res, e);
+			PQclear(run.res);
+			goto failed;
+		}
+		free(text);
+record:
+		w.applied_stmts = (int)i + 1;
+		w.execution_ms = (int)(util_now_ms() - start);
+		w.success = (size_t)w.applied_stmts == m->script.n;
+		if (history_update(&c->h, &c->work, rank, &w, e) < 0) {
+			if (kind == SQL_TX_NORMAL)
+				PQclear(PQexec(c->work.conn, "ROLLBACK"));
+			return -1;
+		}
+		if (kind == SQL_TX_NORMAL) {
+			PGresult *r = PQexec(c->work.conn, "COMMIT");
+			if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+				migrate_stmt_error(c, m, i, r, e);
+				PQclear(r);
+				goto failed;
+			}
+			PQclear(r);
+		}
+	}
+	if (m->script.n == 0) {
+		w.success = 1;
+		w.execution_ms = (int)(util_now_ms() - start);
+		if (history_update(&c->h, &c->work, rank, &w, e) < 0)
+			return -1;
+	}
+	log_event(LOG_INFO, "applied",
+		  json_pack("{s:s, s:I}", "file", m->file, "ms", (json_int_t)(util_now_ms() - start)),
+		  "applied %s (%zu statement%s without a transaction%s, %lld ms)", m->file,
+		  m->script.n, m->script.n == 1 ? "" : "s", from ? ", resumed" : "",
+		  util_now_ms() - start);
+	json_array_append_new(c->applied, migrate_applied_json(m, util_now_ms() - start, from));
+	return 0;
+
+interrupted:
+	zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s while applying %s", db_interrupt_name(),
+		 m->path);
+	zerr_detail(e, "%zu of %zu statements are applied and recorded; the next run resumes at "
+		       "statement %zu", i, m->script.n, i + 1);
+failed:
+	{
+		struct hist_row prev = { .rank = rank };
+		migrate_record_failure(c, m, &prev, (int)i, i, util_now_ms() - start, e);
+	}
+	return -1;
+failed_noresult:
+	{
+		struct hist_row prev = { .rank = rank };
+		zerr_prefix(e, "%s:%d", m->path, m->script.v[i].line);
+		migrate_record_failure(c, m, &prev, (int)i, i, util_now_ms() - start, e);
+	}
+	return -1;
+}
+
+static int migrate_load_and_plan(struct migrate_ctx *c, struct zerr *e)
+{
+	plan_release(&c->plan);
+	if (history_load(&c->h, &c->work, e) < 0)
+		return -1;
+	plan_build(&c->plan, &c->src, &c->h, c->o->out_of_order);
+	return plan_validate(&c->plan, &c->src, c->o->out_of_order, e);
+}
+
+static void migrate_print_plan(struct migrate_ctx *c)
+{
+	json_t *items = json_array();
+
+	for (size_t i = 0; i < c->plan.n; i++) {
+		struct plan_item *it = &c->plan.v[i];
+		if (!plan_is_pending(it))
+			continue;
+		json_array_append_new(items,
+				      json_pack("{s:s, s:s, s:i, s:b, s:s}", "script", it->m->file,
+						"state", plan_state_name(it->state), "statements",
+						(int)it->m->script.n, "transaction",
+						it->m->transactional, "version",
+						it->m->version ? it->m->version : ""));
+		if (log_format_get() == LOG_TEXT)
+			log_result("would apply %s (%zu statement%s%s)%s", it->m->file,
+				   it->m->script.n, it->m->script.n == 1 ? "" : "s",
+				   it->m->transactional ? "" : ", without a transaction",
+				   it->state == PLAN_PARTIAL ? " resuming" : "");
+	}
+	if (log_format_get() == LOG_JSON)
+		log_result_json(json_pack("{s:b, s:o}", "dry_run", 1, "pending", items));
+	else {
+		if (c->plan.npending == 0)
+			log_result("nothing to apply: the database is up to date");
+		json_decref(items);
+	}
+}
+
+int migrate_run(const struct migrate_opts *o, json_t **result, struct zerr *e)
+{
+	struct migrate_ctx c;
+	struct db_opts dbo = { .url = o->url, .connect_retries = o->connect_retries };
+	long long start = util_now_ms();
+	int rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.applied = json_array();
+	if (history_check_name(o->history_table, e) < 0)
+		goto cleanup;
+	if (source_load(o->dir, &c.src, e) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < c.src.n; i++)
+		if (migrate_check_tx_rules(&c.src.v[i], e) < 0)
+			goto cleanup;
+	if (db_connect(&c.work, &dbo, "migrate", e) < 0)
+		goto cleanup;
+	log_info("connected", "connected to %s (PostgreSQL %d.%d)", db_describe(&c.work),
+		 c.work.server_version / 10000, c.work.server_version % 10000);
+	if (history_init(&c.h, &c.work, o->history_table, e) < 0)
+		goto cleanup;
+	if (migrate_load_and_plan(&c, e) < 0)
+		goto cleanup;
+	if (o->dry_run) {
+		migrate_print_plan(&c);
+		rc = 0;
+		goto cleanup;
+	}
+	if (c.plan.npending == 0 && c.h.exists) {
+		log_info("up-to-date", "nothing to apply: %zu migration%s, database at version %s",
+			 c.src.n, c.src.n == 1 ? "" : "s", c.plan.current ? c.plan.current : "(none)");
+		rc = 0;
+		goto cleanup;
+	}
+	if (db_connect(&c.lockdb, &dbo, "lock", e) < 0)
+		goto cleanup;
+	if (lock_acquire(&c.lockdb, c.h.lock_key, o->lock_wait_ms, e) < 0)
+		goto cleanup;
+	c.locked = 1;
+	/* under the lock: create/extend the table, then look again, since
+	 * another runner may have applied everything while we waited */
+	if (history_ensure(&c.h, &c.work, e) < 0)
+		goto cleanup;
+	if (migrate_load_and_plan(&c, e) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < c.plan.n; i++) {
+		struct plan_item *it = &c.plan.v[i];
+		if (!plan_is_pending(it))
+			continue;
+		if (db_interrupted) {
+			zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s before %s", db_interrupt_name(),
+				 it->m->file);
+			goto cleanup;
+		}
+		log_info("applying", "applying %s%s", it->m->file,
+			 it->state == PLAN_FAILED ? " (retrying a failed attempt)" : "");
+		if ((it->m->transactional ? migrate_apply_tx(&c, it, e)
+					  : migrate_apply_notx(&c, it, e)) < 0)
+			goto cleanup;
+	}
+	if (history_load(&c.h, &c.work, e) < 0)
+		goto cleanup;
+	plan_release(&c.plan);
+	plan_build(&c.plan, &c.src, &c.h, o->out_of_order);
+	rc = 0;
+	{
+		size_t n = json_array_size(c.applied);
+		log_event(LOG_INFO, "done",
+			  json_pack("{s:i, s:I}", "applied", (int)n, "ms",
+				    (json_int_t)(util_now_ms() - start)),
+			  "%s %zu migration%s in %lld ms; database at version %s",
+			  n ? "applied" : "checked", n ? n : c.src.n, (n ? n : c.src.n) == 1 ? "" : "s",
+			  util_now_ms() - start, c.plan.current ? c.plan.current : "(none)");
+	}
+cleanup:
+	if (result) {
+		*result = json_pack("{s:s, s:O, s:I}", "status", rc == 0 ? "ok" : "failed",
+				    "applied", c.applied, "ms", (json_int_t)(util_now_ms() - start));
+		if (*result && c.plan.current)
+			json_object_set_new(*result, "version", json_string(c.plan.current));
+		if (*result && rc < 0)
+			json_object_set_new(*result, "error", json_string(e->msg));
+	}
+	if (c.locked)
+		lock_release(&c.lockdb, c.h.lock_key);
+	db_close(&c.lockdb);
+	db_close(&c.work);
+	plan_release(&c.plan);
+	history_release(&c.h);
+	source_release(&c.src);
+	json_decref(c.applied);
+	return rc;
+}

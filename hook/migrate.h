@@ -1,0 +1,78 @@
+/*
+ * migrate — plan and apply a migrations directory, lock-guarded.
+ *
+ * The flow of migrate_run:
+ *   load sources (any input error: exit 2, nothing touched)
+ *   connect; read history without the lock; validate; plan
+ *   nothing pending -> done (fast no-op: Argo CD re-runs hooks every sync)
+ *   take the lock on a second, idle connection; create/extend the history
+ *   table; re-read; re-validate; apply pending migrations in order
+ *   release the lock
+ *
+ * Every statement runs under lock_timeout; a lock timeout (55P03) or
+ * deadlock (40P01) rolls the migration back and retries it with backoff.
+ * A transaction=off file runs statement by statement, each recorded, so a
+ * killed run resumes at the next statement.
+ */
+#ifndef ZDM_MIGRATE_H
+#define ZDM_MIGRATE_H
+
+#include <jansson.h>
+
+#include "history.h"
+#include "source.h"
+
+struct migrate_opts {
+	const char *dir;
+	const char *url;
+	const char *history_table;
+	long long lock_wait_ms;
+	long long lock_timeout_ms;
+	long long statement_timeout_ms;
+	long long concurrent_timeout_ms;   /* lock_timeout for CONCURRENTLY */
+	int ddl_retries;
+	int connect_retries;
+	int dry_run;
+	int out_of_order;
+};
+
+enum plan_state {
+	PLAN_APPLIED,
+	PLAN_PENDING,
+	PLAN_FAILED,      /* the last attempt failed; will be retried */
+	PLAN_PARTIAL,     /* transaction=off, some statements applied; resumes */
+	PLAN_CHANGED,     /* applied, but the file changed since */
+	PLAN_MISSING,     /* applied, but the file is gone */
+	PLAN_BASELINE,    /* a Flyway baseline row */
+	PLAN_BELOW_BASELINE,
+	PLAN_OUT_OF_ORDER /* pending, but older than the newest applied */
+};
+
+struct plan_item {
+	struct src_migration *m;   /* NULL for PLAN_MISSING / PLAN_BASELINE */
+	struct hist_row *row;      /* the relevant history row, or NULL */
+	enum plan_state state;
+};
+
+struct plan {
+	struct plan_item *v;
+	size_t n;
+	size_t npending;           /* PENDING, FAILED, PARTIAL, OUT_OF_ORDER */
+	const char *current;       /* highest applied version, or NULL */
+};
+
+const char *plan_state_name(enum plan_state s);
+int plan_is_pending(const struct plan_item *it);
+/* Build the plan from sources and history rows (borrowed). */
+void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_of_order);
+void plan_release(struct plan *p);
+/* Fail (exit 2) on a changed or missing applied migration, or an
+ * out-of-order pending one; the message lists each problem. */
+int plan_validate(const struct plan *p, const struct src_set *src, int out_of_order,
+		  struct zerr *e);
+
+/* The whole migrate command. result (may be NULL) receives a JSON
+ * summary object (new reference). */
+int migrate_run(const struct migrate_opts *o, json_t **result, struct zerr *e);
+
+#endif

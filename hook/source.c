@@ -1,0 +1,554 @@
+/*
+ * source — load a migrations directory (see source.h for the rules).
+ *
+ * Loading is all-or-nothing: any malformed name, duplicate version,
+ * unreadable file, lexical error or bad directive fails the whole load
+ * with a message naming the file (and line), before any database work.
+ */
+#include "source.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SOURCE_MAX_FILE (64u * 1024 * 1024)
+
+static const char source_name_hint[] =
+	"name migrations V<version>__<description>.sql (e.g. V2__add_display_name.sql "
+	"or V2.1__fix.sql) or R__<description>.sql for repeatable ones";
+
+int32_t source_checksum(const char *data, size_t len)
+{
+	uint32_t crc = 0;
+	size_t i = 0, start;
+
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < len) {
+		start = i;
+		while (i < len && data[i] != '\n' && data[i] != '\r')
+			i++;
+		crc = util_crc32(crc, data + start, i - start);
+		while (i < len && (data[i] == '\n' || data[i] == '\r'))
+			i++;
+	}
+	return (int32_t)crc;
+}
+
+/* Skip leading zeros of a digit run [p, p+n). */
+static void source_trim_zeros(const char **p, size_t *n)
+{
+	while (*n > 1 && **p == '0') {
+		(*p)++;
+		(*n)--;
+	}
+}
+
+int source_version_cmp(const char *a, const char *b)
+{
+	for (;;) {
+		size_t na = strspn(a, "0123456789"), nb = strspn(b, "0123456789");
+		const char *pa = a, *pb = b;
+		int c;
+
+		/* a missing part counts as 0: "1" == "1.0" */
+		if (na == 0) {
+			pa = "0";
+			na = 1;
+		}
+		if (nb == 0) {
+			pb = "0";
+			nb = 1;
+		}
+		source_trim_zeros(&pa, &na);
+		source_trim_zeros(&pb, &nb);
+		if (na != nb)
+			return na < nb ? -1 : 1;
+		c = memcmp(pa, pb, na);
+		if (c)
+			return c < 0 ? -1 : 1;
+		a += strspn(a, "0123456789");
+		b += strspn(b, "0123456789");
+		if (*a)
+			a++;
+		if (*b)
+			b++;
+		if (!*a && !*b)
+			return 0;
+	}
+}
+
+static char *source_underscores_to(const char *s, size_t n, char to)
+{
+	char *r = xstrndup(s, n);
+	for (char *p = r; *p; p++)
+		if (*p == '_')
+			*p = to;
+	return r;
+}
+
+int source_parse_name(const char *name, enum src_kind *kind, char **version,
+		      char **description, struct zerr *e)
+{
+	size_t len = strlen(name), stem;
+	const char *sep, *v;
+	size_t vlen;
+
+	*version = *description = NULL;
+	if (name[0] == '.')
+		return 0;
+	if (len < 4 || strcasecmp(name + len - 4, ".sql") != 0)
+		return 0;
+	if (strcmp(name + len - 4, ".sql") != 0) {
+		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the extension must be lower-case \".sql\"", name);
+		zerr_hint(e, "%s", source_name_hint);
+		return -1;
+	}
+	stem = len - 4;
+	if (name[0] == 'v' || name[0] == 'r' || name[0] == 'u') {
+		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the prefix must be upper-case \"%c\"",
+			 name, toupper((unsigned char)name[0]));
+		zerr_hint(e, "%s", source_name_hint);
+		return -1;
+	}
+	if (name[0] == 'U') {
+		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": undo migrations (U...) are not supported", name);
+		zerr_hint(e, "zdm rolls forward: write a new V migration that reverses the change");
+		return -1;
+	}
+	if (name[0] != 'V' && name[0] != 'R') {
+		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" is not a migration file name", name);
+		zerr_hint(e, "%s; keep other SQL outside the migrations directory", source_name_hint);
+		return -1;
+	}
+	sep = strstr(name, "__");
+	if (!sep || (size_t)(sep - name) >= stem) {
+		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": no \"__\" (two underscores) between %s and description",
+			 name, name[0] == 'V' ? "version" : "prefix");
+		zerr_hint(e, "%s", source_name_hint);
+		return -1;
+	}
+	if ((size_t)(sep + 2 - name) >= stem) {
+		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the description after \"__\" is empty", name);
+		zerr_hint(e, "%s", source_name_hint);
+		return -1;
+	}
+	if ((size_t)(name + stem - (sep + 2)) > 200) {
+		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the description is longer than 200 characters", name);
+		return -1;
+	}
+	v = name + 1;
+	vlen = (size_t)(sep - v);
+	if (name[0] == 'R') {
+		if (vlen != 0) {
+			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": repeatable migrations have no version", name);
+			zerr_hint(e, "name it R__<description>.sql, or V%.*s__... for a versioned one",
+				  (int)vlen, v);
+			return -1;
+		}
+		*kind = SRC_REPEATABLE;
+	} else {
+		int digits = 0;
+		if (vlen == 0) {
+			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the version between \"V\" and \"__\" is empty", name);
+			zerr_hint(e, "%s", source_name_hint);
+			return -1;
+		}
+		for (size_t i = 0; i < vlen; i++) {
+			if (isdigit((unsigned char)v[i])) {
+				digits++;
+				continue;
+			}
+			if ((v[i] == '.' || v[i] == '_') && digits > 0 && i + 1 < vlen) {
+				digits = 0;
+				continue;
+			}
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "\"%s\": version \"%.*s\" must be numbers separated by \".\" or \"_\"",
+				 name, (int)vlen, v);
+			zerr_hint(e, "%s", source_name_hint);
+			return -1;
+		}
+		if (vlen > 50) {
+			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the version is longer than 50 characters", name);
+			return -1;
+		}
+		*kind = SRC_VERSIONED;
+		*version = source_underscores_to(v, vlen, '.');
+	}
+	*description = source_underscores_to(sep + 2, (size_t)(name + stem - (sep + 2)), ' ');
+	return 1;
+}
+
+/* One key=value pair of a directive line; value may be "quoted". */
+struct source_kv {
+	char key[64];
+	char *value;
+};
+
+/* Parse "key=value key2="v a l"" into kvs (values allocated). Returns the
+ * count, or -1 with e set. */
+static int source_parse_kvs(const char *text, size_t len, struct source_kv *kvs, int max,
+			    struct zerr *e)
+{
+	const char *p = text, *end = text + len;
+	int n = 0;
+
+	while (p < end) {
+		const char *k;
+		size_t klen;
+		struct sb val;
+
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		if (p >= end)
+			break;
+		k = p;
+		while (p < end && *p != '=' && !isspace((unsigned char)*p))
+			p++;
+		klen = (size_t)(p - k);
+		if (p >= end || *p != '=' || klen == 0) {
+			zerr_set(e, ZDM_EXIT_USAGE, "directive \"%.*s\" is not key=value",
+				 (int)klen, k);
+			goto fail;
+		}
+		if (n == max || klen >= sizeof(kvs[0].key)) {
+			zerr_set(e, ZDM_EXIT_USAGE, "too many or too long directives");
+			goto fail;
+		}
+		p++;
+		sb_init(&val);
+		if (p < end && *p == '"') {
+			p++;
+			while (p < end && *p != '"') {
+				if (*p == '\\' && p + 1 < end)
+					p++;
+				sb_addc(&val, *p++);
+			}
+			if (p >= end) {
+				sb_release(&val);
+				zerr_set(e, ZDM_EXIT_USAGE, "unterminated \" in the value of \"%.*s\"",
+					 (int)klen, k);
+				goto fail;
+			}
+			p++;
+		} else {
+			while (p < end && !isspace((unsigned char)*p))
+				sb_addc(&val, *p++);
+		}
+		memcpy(kvs[n].key, k, klen);
+		kvs[n].key[klen] = '\0';
+		kvs[n].value = sb_steal(&val);
+		n++;
+	}
+	return n;
+fail:
+	while (n > 0)
+		free(kvs[--n].value);
+	return -1;
+}
+
+/* Apply one file-level directive to m. */
+static int source_apply_directive(struct src_migration *m, const char *key, const char *value,
+				  struct zerr *e)
+{
+	if (strcmp(key, "transaction") == 0) {
+		if (strcmp(value, "off") == 0)
+			m->transactional = 0;
+		else if (strcmp(value, "on") == 0)
+			m->transactional = 1;
+		else
+			return zerr_set(e, ZDM_EXIT_USAGE, "transaction=%s: use on or off", value);
+	} else if (strcmp(key, "lock-timeout") == 0 || strcmp(key, "statement-timeout") == 0) {
+		long long ms;
+		if (util_parse_duration(value, &ms) < 0)
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"%s=%s: not a duration (use e.g. 500ms, 3s, 10m)", key, value);
+		if (key[0] == 'l')
+			m->lock_timeout_ms = ms;
+		else
+			m->statement_timeout_ms = ms;
+	} else if (strcmp(key, "phase") == 0) {
+		if (strcmp(value, "contract") == 0)
+			m->phase = SRC_PHASE_CONTRACT;
+		else if (strcmp(value, "expand") == 0)
+			m->phase = SRC_PHASE_EXPAND;
+		else
+			return zerr_set(e, ZDM_EXIT_USAGE, "phase=%s: use expand or contract", value);
+	} else if (strcmp(key, "requires-app") == 0) {
+		if (!*value)
+			return zerr_set(e, ZDM_EXIT_USAGE, "requires-app needs an app version");
+		free(m->requires_app);
+		m->requires_app = xstrdup(value);
+	} else {
+		zerr_set(e, ZDM_EXIT_USAGE, "unknown directive \"%s\"", key);
+		zerr_hint(e, "known: transaction=on|off, lock-timeout=DURATION, "
+			     "statement-timeout=DURATION, phase=expand|contract, "
+			     "requires-app=VERSION, allow=RULE reason=\"...\"");
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse every `-- zdm:` comment of m. Header directives must come before
+ * the first statement; allow= ones attach to the next statement. */
+static int source_parse_directives(struct src_migration *m, struct zerr *e)
+{
+	struct sql_lexer lx;
+	struct sql_token t;
+	int seen_sql = 0;
+
+	sql_lexer_init(&lx, m->sql, m->len);
+	for (;;) {
+		struct source_kv kvs[8];
+		const char *p;
+		size_t n;
+		int nkv, i, is_allow = 0;
+		const char *allow = NULL, *reason = NULL;
+
+		if (sql_lex_next(&lx, &t, e) < 0)
+			return -1;   /* sql_split reports lexical errors first */
+		if (t.type == SQL_TOK_EOF)
+			break;
+		if (t.type != SQL_TOK_COMMENT) {
+			seen_sql = 1;
+			continue;
+		}
+		if (t.len < 2 || t.p[0] != '-')
+			continue;
+		p = t.p + 2;
+		n = t.len - 2;
+		while (n && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		if (n < 4 || memcmp(p, "zdm:", 4) != 0)
+			continue;
+		p += 4;
+		n -= 4;
+		if (!m->directive_line)
+			m->directive_line = t.line;
+		nkv = source_parse_kvs(p, n, kvs, (int)ZDM_ARRAY_LEN(kvs), e);
+		if (nkv < 0)
+			goto located;
+		for (i = 0; i < nkv; i++) {
+			if (strcmp(kvs[i].key, "allow") == 0) {
+				is_allow = 1;
+				allow = kvs[i].value;
+			} else if (strcmp(kvs[i].key, "reason") == 0) {
+				reason = kvs[i].value;
+			}
+		}
+		if (is_allow) {
+			struct src_allow *a;
+			if (nkv != 2 || !reason || !*reason || !*allow) {
+				zerr_set(e, ZDM_EXIT_USAGE,
+					 "allow= needs a rule id and a reason, and nothing else");
+				zerr_hint(e, "write: -- zdm: allow=RULE-ID reason=\"why this is safe here\"");
+				goto located_free;
+			}
+			m->allows = xrealloc(m->allows, (m->nallows + 1) * sizeof(*m->allows));
+			a = &m->allows[m->nallows++];
+			a->line = t.line;
+			a->stmt = (size_t)-1;
+			a->rule = xstrdup(allow);
+			a->reason = xstrdup(reason);
+		} else {
+			for (i = 0; i < nkv; i++) {
+				if (strcmp(kvs[i].key, "reason") == 0) {
+					zerr_set(e, ZDM_EXIT_USAGE, "reason= goes with allow=");
+					goto located_free;
+				}
+				if (seen_sql) {
+					zerr_set(e, ZDM_EXIT_USAGE,
+						 "directive \"%s\" must be in the comment block at the top of the file",
+						 kvs[i].key);
+					zerr_hint(e, "move it above the first statement");
+					goto located_free;
+				}
+				if (source_apply_directive(m, kvs[i].key, kvs[i].value, e) < 0)
+					goto located_free;
+			}
+		}
+		for (i = 0; i < nkv; i++)
+			free(kvs[i].value);
+		continue;
+located_free:
+		for (i = 0; i < nkv; i++)
+			free(kvs[i].value);
+located:
+		zerr_prefix(e, "%s:%d", m->path, t.line);
+		return -1;
+	}
+	if (m->phase == SRC_PHASE_CONTRACT && !m->requires_app) {
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "%s:%d: phase=contract needs requires-app=<the app version that no longer uses the old schema>",
+			 m->path, m->directive_line);
+		zerr_hint(e, "e.g. -- zdm: phase=contract requires-app=2.0.0");
+		return -1;
+	}
+	if (m->requires_app && m->phase != SRC_PHASE_CONTRACT) {
+		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: requires-app only applies with phase=contract",
+			 m->path, m->directive_line);
+		return -1;
+	}
+	/* attach each allow to the statement that follows it */
+	for (size_t i = 0; i < m->nallows; i++) {
+		struct src_allow *a = &m->allows[i];
+		for (size_t k = 0; k < m->script.n; k++) {
+			if (m->script.v[k].line > a->line) {
+				a->stmt = k;
+				break;
+			}
+		}
+		if (a->stmt == (size_t)-1)
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"%s:%d: allow=%s is not followed by a statement", m->path,
+					a->line, a->rule);
+	}
+	return 0;
+}
+
+static void source_migration_release(struct src_migration *m)
+{
+	free(m->file);
+	free(m->path);
+	free(m->version);
+	free(m->description);
+	free(m->sql);
+	free(m->requires_app);
+	sql_script_release(&m->script);
+	for (size_t i = 0; i < m->nallows; i++) {
+		free(m->allows[i].rule);
+		free(m->allows[i].reason);
+	}
+	free(m->allows);
+}
+
+static int source_load_file(struct src_migration *m, struct zerr *e)
+{
+	char *data;
+	size_t len;
+
+	if (util_read_file(m->path, SOURCE_MAX_FILE, &data, &len, e) < 0)
+		return -1;
+	if (memchr(data, '\0', len)) {
+		free(data);
+		return zerr_set(e, ZDM_EXIT_USAGE, "%s: contains a NUL byte; is it a text file?",
+				m->path);
+	}
+	m->checksum = source_checksum(data, len);
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+		memmove(data, data + 3, len - 3);
+		len -= 3;
+		data[len] = '\0';
+	}
+	m->sql = data;
+	m->len = len;
+	if (sql_split(m->sql, m->len, m->path, &m->script, e) < 0)
+		return -1;
+	return source_parse_directives(m, e);
+}
+
+static int source_cmp(const void *pa, const void *pb)
+{
+	const struct src_migration *a = pa, *b = pb;
+
+	if (a->kind != b->kind)
+		return a->kind == SRC_VERSIONED ? -1 : 1;
+	if (a->kind == SRC_VERSIONED)
+		return source_version_cmp(a->version, b->version);
+	return strcmp(a->description, b->description);
+}
+
+int source_load(const char *dir, struct src_set *out, struct zerr *e)
+{
+	DIR *d;
+	struct dirent *de;
+	size_t cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->dir = xstrdup(dir);
+	d = opendir(dir);
+	if (!d) {
+		zerr_set(e, ZDM_EXIT_USAGE, "cannot read the migrations directory \"%s\": %s", dir,
+			 strerror(errno));
+		zerr_hint(e, "set --dir or ZDM_MIGRATIONS_DIR (default ./migrations)");
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct src_migration m;
+		struct stat st;
+		enum src_kind kind;
+		char *version, *desc;
+		int rc;
+
+		rc = source_parse_name(de->d_name, &kind, &version, &desc, e);
+		if (rc < 0) {
+			zerr_prefix(e, "%s", dir);
+			goto fail;
+		}
+		if (rc == 0)
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.kind = kind;
+		m.version = version;
+		m.description = desc;
+		m.file = xstrdup(de->d_name);
+		m.path = xasprintf("%s/%s", dir, de->d_name);
+		m.transactional = 1;
+		m.lock_timeout_ms = m.statement_timeout_ms = -1;
+		/* stat, not lstat: ConfigMap mounts are symlinks */
+		if (stat(m.path, &st) < 0 || !S_ISREG(st.st_mode)) {
+			source_migration_release(&m);
+			continue;
+		}
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 32;
+			out->v = xrealloc(out->v, cap * sizeof(*out->v));
+		}
+		out->v[out->n++] = m;
+		if (source_load_file(&out->v[out->n - 1], e) < 0)
+			goto fail;
+	}
+	closedir(d);
+	d = NULL;
+	qsort(out->v, out->n, sizeof(*out->v), source_cmp);
+	for (size_t i = 0; i < out->n; i++) {
+		if (out->v[i].kind == SRC_VERSIONED)
+			out->nversioned++;
+		if (i > 0 && source_cmp(&out->v[i - 1], &out->v[i]) == 0) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s: \"%s\" and \"%s\" have the same %s", dir,
+				 out->v[i - 1].file, out->v[i].file,
+				 out->v[i].kind == SRC_VERSIONED ? "version" : "description");
+			zerr_hint(e, "every versioned migration needs its own version; rename one");
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	if (d)
+		closedir(d);
+	source_release(out);
+	return -1;
+}
+
+void source_release(struct src_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		source_migration_release(&s->v[i]);
+	free(s->v);
+	free(s->dir);
+	memset(s, 0, sizeof(*s));
+}
+
+struct src_migration *source_find_version(struct src_set *s, const char *version)
+{
+	for (size_t i = 0; i < s->nversioned; i++)
+		if (source_version_cmp(s->v[i].version, version) == 0)
+			return &s->v[i];
+	return NULL;
+}

@@ -1,0 +1,86 @@
+/*
+ * source — a directory of migration files, parsed and validated.
+ *
+ * Names are Flyway's: V<version>__<description>.sql (versioned, applied
+ * once in version order) and R__<description>.sql (repeatable, re-applied
+ * whenever its checksum changes). Versions compare numerically part by
+ * part ("1.1" == "1_1" == "1.01"; "1.0" == "1"). Non-.sql files and hidden
+ * entries (a ConfigMap mount's "..data") are ignored; a .sql file that is
+ * not a valid migration name is an error, so nothing is silently skipped.
+ *
+ * Directives live in `-- zdm:` comments. File-level ones (transaction=,
+ * lock-timeout=, statement-timeout=, phase=, requires-app=) must be in the
+ * leading comment block; `allow=<rule> reason="..."` may stand before any
+ * statement and applies to that statement.
+ *
+ * Ownership: source_load fills a struct src_set that owns everything in
+ * it (file contents included); source_release frees it all.
+ */
+#ifndef ZDM_SOURCE_H
+#define ZDM_SOURCE_H
+
+#include <stdint.h>
+
+#include "sql.h"
+#include "util.h"
+
+enum src_kind { SRC_VERSIONED, SRC_REPEATABLE };
+enum src_phase { SRC_PHASE_EXPAND = 0, SRC_PHASE_CONTRACT };
+
+struct src_allow {
+	size_t stmt;        /* index into script.v */
+	int line;           /* line of the directive */
+	char *rule;
+	char *reason;
+};
+
+struct src_migration {
+	enum src_kind kind;
+	char *file;          /* base name, e.g. "V2__add_name.sql" */
+	char *path;          /* dir + "/" + file */
+	char *version;       /* "1.1" (underscores shown as dots); NULL for R__ */
+	char *description;   /* underscores shown as spaces */
+	char *sql;           /* contents, BOM removed */
+	size_t len;
+	int32_t checksum;    /* Flyway-compatible CRC-32 */
+	struct sql_script script;
+
+	/* directives */
+	int transactional;            /* 0 with transaction=off */
+	long long lock_timeout_ms;    /* -1: the run's default */
+	long long statement_timeout_ms;
+	enum src_phase phase;
+	char *requires_app;           /* for phase=contract */
+	int directive_line;           /* line of the first directive, or 0 */
+	struct src_allow *allows;
+	size_t nallows;
+};
+
+struct src_set {
+	char *dir;
+	struct src_migration *v;   /* versioned in version order, then
+				    * repeatables by description */
+	size_t n;
+	size_t nversioned;
+};
+
+int source_load(const char *dir, struct src_set *out, struct zerr *e);
+void source_release(struct src_set *s);
+
+/* Parse one file name. Returns 1 for a migration (kind, version and
+ * description set, caller frees both), 0 for a file to ignore, -1 with e
+ * set for a malformed migration name. */
+int source_parse_name(const char *name, enum src_kind *kind, char **version,
+		      char **description, struct zerr *e);
+
+/* Compare two version strings numerically part by part. */
+int source_version_cmp(const char *a, const char *b);
+
+/* Flyway's checksum: CRC-32 of the bytes with line terminators and a
+ * leading UTF-8 BOM removed, as a signed 32-bit integer. */
+int32_t source_checksum(const char *data, size_t len);
+
+/* Find a versioned migration by version; NULL when absent. */
+struct src_migration *source_find_version(struct src_set *s, const char *version);
+
+#endif

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install everything zdm's build, demo and tests need on Debian 12.
+# Idempotent: when every package is present it returns in well under a
+# second without touching apt. Runs apt-get as root, or through sudo.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+packages=(build-essential pkg-config libpq-dev libyaml-dev libjansson-dev
+	postgresql postgresql-contrib bats bats-assert bats-support bats-file
+	valgrind npm unzip)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if ((${#missing[@]})); then
+	echo "deps: installing ${missing[*]}" >&2
+	sudo=()
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || { echo "deps: error: need root or sudo to install ${missing[*]}" >&2; exit 2; }
+		sudo=(sudo)
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	"${sudo[@]}" apt-get update -qq
+	"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian's postgresql package creates and starts a default cluster; zdm
+# never uses it (every run gets a throwaway one from pg-sandbox.sh).
+
+# Project-local tools (real Helm binaries), when the installer exists.
+if [ -x "$here/install-helm.sh" ]; then
+	"$here/install-helm.sh"
+fi

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# pg-sandbox.sh — a throwaway PostgreSQL cluster on a free loopback port.
+#
+#   scripts/pg-sandbox.sh start [DIR]   create and start a cluster in DIR
+#                                       (default: a new temp dir); prints
+#                                       `export PG...=...` lines to eval
+#   scripts/pg-sandbox.sh env [DIR]     print those lines again
+#   scripts/pg-sandbox.sh stop [DIR]    stop the cluster and delete DIR
+#
+# DIR defaults to $ZDM_SANDBOX for env and stop. The superuser "postgres"
+# connects over TCP without a password; every other role must use its
+# password (scram-sha-256), so password handling can be tested for real.
+# initdb refuses to run as root: as root the cluster runs as "postgres".
+set -euo pipefail
+
+die() { echo "pg-sandbox: error: $*" >&2; exit 2; }
+
+pgbin=
+for d in /usr/lib/postgresql/*/bin; do
+	[ -x "$d/initdb" ] && pgbin=$d
+done
+[ -n "$pgbin" ] || die "PostgreSQL server binaries not found; run scripts/deps.sh"
+
+as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+print_env() {
+	local dir=$1 port
+	port=$(cat "$dir/port")
+	cat <<EOT
+export ZDM_SANDBOX='$dir'
+export PGHOST=127.0.0.1
+export PGPORT=$port
+export PGUSER=postgres
+export PGDATABASE=postgres
+unset PGPASSWORD PGSERVICE PGSSLMODE
+EOT
+}
+
+port_free() {
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+cmd_start() {
+	local dir=${1:-} port tries
+	if [ -z "$dir" ]; then
+		dir=$(mktemp -d "${TMPDIR:-/tmp}/zdm-pg.XXXXXX")
+	fi
+	mkdir -p "$dir"
+	dir=$(cd "$dir" && pwd)
+	[ -e "$dir/data/PG_VERSION" ] && die "\"$dir\" already holds a cluster; stop it first"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres "$dir"
+		chmod 0755 "$dir"
+	fi
+	as_owner "$pgbin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
+		--no-locale >"$dir/initdb.log" 2>&1 ||
+		{ cat "$dir/initdb.log" >&2; die "initdb failed"; }
+	as_owner tee "$dir/data/pg_hba.conf" >/dev/null <<EOT
+local all postgres trust
+host  all postgres 127.0.0.1/32 trust
+local all all scram-sha-256
+host  all all 127.0.0.1/32 scram-sha-256
+EOT
+	for tries in $(seq 1 20); do
+		port=$(( 20000 + (RANDOM % 20000) ))
+		port_free "$port" || continue
+		if as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+			-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$dir' \
+			    -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+			    -c max_connections=200 -c shared_buffers=128MB" \
+			start >/dev/null 2>&1; then
+			echo "$port" | as_owner tee "$dir/port" >/dev/null
+			print_env "$dir"
+			return 0
+		fi
+	done
+	cat "$dir/server.log" >&2 || true
+	die "could not start PostgreSQL on a free port (tried $tries)"
+}
+
+cmd_stop() {
+	local dir=${1:-${ZDM_SANDBOX:-}}
+	[ -n "$dir" ] || die "stop: no directory given and ZDM_SANDBOX is not set"
+	[ -d "$dir" ] || return 0
+	if [ -e "$dir/data/postmaster.pid" ]; then
+		as_owner "$pgbin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+	fi
+	rm -rf "$dir"
+}
+
+cmd_env() {
+	local dir=${1:-${ZDM_SANDBOX:-}}
+	[ -n "$dir" ] && [ -e "$dir/port" ] || die "env: no running sandbox (give DIR or set ZDM_SANDBOX)"
+	print_env "$dir"
+}
+
+case "${1:-}" in
+	start) shift; cmd_start "$@" ;;
+	stop) shift; cmd_stop "$@" ;;
+	env) shift; cmd_env "$@" ;;
+	-h|--help|help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
+	*) echo "usage: $0 start|env|stop [DIR]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,44 @@
+# Shared bats helpers. tests/run.sh starts one PostgreSQL sandbox and
+# exports PG*; every test gets a database of its own (dropped afterwards),
+# and $T, a scratch directory whose path has a space and a quote in it.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+ZDM_ROOT=${ZDM_ROOT:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+ZDM_BUILD=${ZDM_BUILD:-build}
+case "$ZDM_BUILD" in /*) ;; *) ZDM_BUILD="$ZDM_ROOT/$ZDM_BUILD" ;; esac
+ZDM_HOOK="$ZDM_BUILD/zdm-hook"
+
+# A fresh database named after the test, and a migrations dir in $T.
+zdm_setup_db() {
+	: "${PGPORT:?run the suite through tests/run.sh (it starts PostgreSQL)}"
+	export PGDATABASE="zdm_t_${BATS_SUITE_TEST_NUMBER}_$$"
+	psql -q -X -d postgres -c "drop database if exists \"$PGDATABASE\"" >/dev/null
+	psql -q -X -d postgres -c "create database \"$PGDATABASE\"" >/dev/null
+	T="$BATS_TEST_TMPDIR/dir with space's"
+	mkdir -p "$T/migrations"
+	M="$T/migrations"
+	unset ZDM_DATABASE_URL DATABASE_URL ZDM_MIGRATIONS_DIR ZDM_HISTORY_TABLE
+	export ZDM_TERMINATION_LOG="$T/termination-log"
+}
+
+zdm_teardown_db() {
+	[ -n "${PGDATABASE:-}" ] || return 0
+	psql -q -X -d postgres -c "select pg_terminate_backend(pid) from pg_stat_activity where datname = '$PGDATABASE' and pid <> pg_backend_pid()" >/dev/null 2>&1 || true
+	psql -q -X -d postgres -c "drop database if exists \"$PGDATABASE\"" >/dev/null 2>&1 || true
+}
+
+# q SQL: run a query in the test database, unaligned, tuples only.
+q() {
+	psql -X -At -v ON_ERROR_STOP=1 -c "$1"
+}
+
+# mig NAME CONTENT: write a migration file.
+mig() {
+	printf '%s\n' "$2" >"$M/$1"
+}
+
+hook() {
+	"$ZDM_HOOK" "$@"
+}
