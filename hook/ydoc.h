@@ -1,0 +1,60 @@
+/*
+ * ydoc — YAML documents as small trees, loaded with libyaml.
+ *
+ * Every node knows its line and column (1-based) and the byte range it
+ * spans in the source, so callers can report file:line:col and copy a
+ * document through byte for byte. Aliases are refused (untrusted input:
+ * no billion laughs), and so are duplicate mapping keys.
+ *
+ * Ownership: ystream_release frees the stream, every node and the
+ * source copy it keeps.
+ */
+#ifndef ZDM_YDOC_H
+#define ZDM_YDOC_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+enum ynode_type { Y_SCALAR, Y_SEQ, Y_MAP };
+
+struct ynode {
+	enum ynode_type type;
+	char *value;             /* scalar text (NUL-terminated), else NULL */
+	size_t len;
+	int plain;               /* an unquoted scalar (so "null" vs null differ) */
+	char *tag;               /* explicit tag, or NULL */
+	int line, col;
+	size_t start, end;       /* byte range in the source */
+	struct ynode **items;    /* seq: items; map: key, value, key, value ... */
+	size_t n;                /* number of items (map: 2 x pairs) */
+};
+
+struct ydoc {
+	struct ynode *root;      /* NULL for an empty document */
+	size_t start, end;       /* byte range of the document (incl. "---") */
+	int line;
+};
+
+struct ystream {
+	char *name;
+	char *src;
+	size_t len;
+	struct ydoc *docs;
+	size_t n;
+};
+
+int ydoc_load_buf(const char *buf, size_t len, const char *name, struct ystream *out,
+		  struct zerr *e);
+int ydoc_load_file(const char *path, struct ystream *out, struct zerr *e);
+void ystream_release(struct ystream *s);
+
+/* Value of key in a mapping; NULL when absent or when m is not a map. */
+struct ynode *ynode_get(const struct ynode *m, const char *key);
+/* A plain null / ~ / empty scalar. */
+int ynode_is_null(const struct ynode *n);
+/* Scalar as boolean (true/false/yes/no/on/off); -1 when not one. */
+int ynode_bool(const struct ynode *n);
+const char *ynode_type_name(const struct ynode *n);
+
+#endif
