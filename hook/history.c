@@ -101,10 +101,15 @@ int history_init(struct history *h, struct db *db, const char *name, struct zerr
 	free(key);
 
 	params[0] = h->qname;
-	r = db_query(db, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params, e);
+	r = db_query(db,
+		     "SELECT c.oid IS NOT NULL, EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
+		     "  WHERE a.attrelid = c.oid AND a.attname = 'applied_stmts' AND NOT a.attisdropped)"
+		     " FROM (SELECT pg_catalog.to_regclass($1) AS oid) c",
+		     1, params, e);
 	if (!r)
 		return -1;
 	h->exists = PQgetvalue(r, 0, 0)[0] == 't';
+	h->has_zdm_columns = PQgetvalue(r, 0, 1)[0] == 't';
 	PQclear(r);
 	return 0;
 }
@@ -180,7 +185,7 @@ int history_ensure(struct history *h, struct db *db, struct zerr *e)
 			zerr_prefix(e, "cannot create the history table %s", h->display);
 			goto cleanup;
 		}
-		h->exists = 1;
+		h->exists = h->has_zdm_columns = 1;
 		rc = 0;
 		goto cleanup;
 	}
@@ -213,6 +218,8 @@ int history_ensure(struct history *h, struct db *db, struct zerr *e)
 			zerr_prefix(e, "cannot add zdm's columns to %s", h->display);
 		free(alter);
 	}
+	if (rc == 0)
+		h->has_zdm_columns = 1;
 cleanup:
 	sb_release(&sql);
 	free(qschema);
@@ -233,10 +240,12 @@ int history_load(struct history *h, struct db *db, struct zerr *e)
 	history_free_rows(h);
 	if (!h->exists)
 		return 0;
+	/* a Flyway table read before the lock holder extends it */
 	sql = xasprintf("SELECT installed_rank, version, description, type, script, checksum,"
-			" success, applied_stmts, total_stmts, error,"
-			" to_char(installed_on, 'YYYY-MM-DD HH24:MI:SS'), execution_time"
+			" success, %s, to_char(installed_on, 'YYYY-MM-DD HH24:MI:SS'), execution_time"
 			" FROM %s ORDER BY installed_rank",
+			h->has_zdm_columns ? "applied_stmts, total_stmts, error"
+					   : "NULL::int, NULL::int, NULL::text",
 			h->qname);
 	r = db_query(db, sql, 0, NULL, e);
 	free(sql);

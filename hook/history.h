@@ -36,6 +36,7 @@ struct history {
 	char *qname;          /* "schema"."table", for SQL */
 	char *display;        /* schema.table, for messages */
 	int exists;
+	int has_zdm_columns;  /* our extra columns exist (not a bare Flyway table) */
 	struct hist_row *v;   /* ordered by installed_rank */
 	size_t n;
 	int32_t lock_key;     /* second key of the advisory lock */

@@ -308,7 +308,7 @@ static int migrate_check_tx_rules(const struct src_migration *m, struct zerr *e)
 		enum sql_txkind k = sql_stmt_txkind(st);
 		char head[64];
 
-		sql_stmt_head(st, 4, head, sizeof(head));
+		sql_stmt_name(st, head, sizeof(head));
 		if (m->transactional && k == SQL_TX_CONCURRENT) {
 			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: %s cannot run inside a transaction",
 				 m->path, st->line, head);

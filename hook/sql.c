@@ -502,3 +502,29 @@ char *sql_cic_index_name(const struct sql_stmt *st)
 		return xasprintf("%.*s.%.*s", (int)t[i].len, t[i].p, (int)name->len, name->p);
 	return xstrndup(name->p, name->len);
 }
+
+void sql_stmt_name(const struct sql_stmt *st, char *buf, size_t size)
+{
+	size_t n = 2;
+
+	switch (sql_stmt_txkind(st)) {
+	case SQL_TX_CONCURRENT:
+		/* up to and including CONCURRENTLY, when it comes early */
+		for (n = 1; n < st->ntoks && n < 5; n++)
+			if (sql_tok_is(&st->toks[n - 1], "concurrently"))
+				break;
+		if (n >= 5 || !sql_tok_is(&st->toks[n - 1], "concurrently"))
+			n = 2;
+		break;
+	case SQL_TX_CONTROL:
+		n = st->ntoks > 1 && (sql_tok_is(&st->toks[1], "transaction") ||
+				      sql_tok_is(&st->toks[1], "work")) ? 2 : 1;
+		break;
+	case SQL_TX_NONTX:
+		n = sql_tok_is(&st->toks[0], "vacuum") ? 1 : 2;
+		break;
+	default:
+		break;
+	}
+	sql_stmt_head(st, n, buf, size);
+}

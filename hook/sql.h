@@ -91,6 +91,11 @@ void sql_position_to_line(const char *src, const struct sql_stmt *st,
 /* The statement's text, as it was written (caller frees). */
 char *sql_stmt_text(const char *src, const struct sql_stmt *st);
 
+/* Name the statement for messages: "CREATE UNIQUE INDEX CONCURRENTLY",
+ * "VACUUM", "BEGIN", "ALTER TABLE" (the leading keywords, without the
+ * names they act on). */
+void sql_stmt_name(const struct sql_stmt *st, char *buf, size_t size);
+
 /* Write the first n significant words of the statement upper-cased and
  * joined by single spaces into buf, e.g. "CREATE UNIQUE INDEX". */
 void sql_stmt_head(const struct sql_stmt *st, size_t n, char *buf, size_t size);

