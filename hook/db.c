@@ -12,6 +12,7 @@
  */
 #include "db.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -416,4 +417,95 @@ int db_run(struct db *db, struct db *observer, const char *sql,
 			return 0;
 	}
 	return -1;
+}
+
+static int db_valid_ident(const char *s, size_t n)
+{
+	if (n == 0 || n > 63 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '$'))
+			return 0;
+	return 1;
+}
+
+int db_check_table_name(const char *name, const char *what, struct zerr *e)
+{
+	const char *dot = strchr(name, '.');
+	int ok;
+
+	if (dot)
+		ok = db_valid_ident(name, (size_t)(dot - name)) &&
+		     db_valid_ident(dot + 1, strlen(dot + 1));
+	else
+		ok = db_valid_ident(name, strlen(name));
+	if (!ok) {
+		zerr_set(e, ZDM_EXIT_USAGE, "invalid %s name \"%s\"", what, name);
+		zerr_hint(e, "use an unquoted identifier, optionally schema-qualified, "
+			     "e.g. my_table or app.my_table");
+		return -1;
+	}
+	return 0;
+}
+
+static char *db_fold(const char *s, size_t n)
+{
+	char *r = xstrndup(s, n);
+	for (char *p = r; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return r;
+}
+
+int db_table_init(struct db_table *t, struct db *db, const char *name, const char *what,
+		  struct zerr *e)
+{
+	const char *dot;
+	char *qs, *qt;
+	const char *params[1];
+	PGresult *r;
+
+	memset(t, 0, sizeof(*t));
+	if (db_check_table_name(name, what, e) < 0)
+		return -1;
+	dot = strchr(name, '.');
+	if (dot) {
+		t->schema = db_fold(name, (size_t)(dot - name));
+		t->table = db_fold(dot + 1, strlen(dot + 1));
+	} else {
+		t->table = db_fold(name, strlen(name));
+		r = db_query(db, "SELECT pg_catalog.current_schema()", 0, NULL, e);
+		if (!r)
+			return -1;
+		if (PQgetisnull(r, 0, 0)) {
+			PQclear(r);
+			zerr_set(e, ZDM_EXIT_USAGE, "no schema to put the %s \"%s\" in: search_path is empty",
+				 what, name);
+			zerr_hint(e, "schema-qualify it, e.g. public.%s", name);
+			return -1;
+		}
+		t->schema = xstrdup(PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	qs = db_quote_ident(t->schema);
+	qt = db_quote_ident(t->table);
+	t->qname = xasprintf("%s.%s", qs, qt);
+	t->display = xasprintf("%s.%s", t->schema, t->table);
+	free(qs);
+	free(qt);
+	params[0] = t->qname;
+	r = db_query(db, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params, e);
+	if (!r)
+		return -1;
+	t->exists = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return 0;
+}
+
+void db_table_release(struct db_table *t)
+{
+	free(t->schema);
+	free(t->table);
+	free(t->qname);
+	free(t->display);
+	memset(t, 0, sizeof(*t));
 }

@@ -82,4 +82,21 @@ int db_set(struct db *db, const char *name, const char *value, int local,
 /* Quote an identifier, e.g. for a user-given table name (caller frees). */
 char *db_quote_ident(const char *name);
 
+/* A user-named table (--history-table, --log-table): an unquoted
+ * identifier, optionally schema-qualified, case-folded as PostgreSQL
+ * folds it, always quoted in SQL. */
+struct db_table {
+	char *schema;    /* resolved (current_schema() when unqualified) */
+	char *table;
+	char *qname;     /* "schema"."table" for SQL */
+	char *display;   /* schema.table for messages */
+	int exists;
+};
+/* Validate a table name without a database; what names the option. */
+int db_check_table_name(const char *name, const char *what, struct zerr *e);
+/* Resolve the name on db and check whether the table exists. */
+int db_table_init(struct db_table *t, struct db *db, const char *name, const char *what,
+		  struct zerr *e);
+void db_table_release(struct db_table *t);
+
 #endif

@@ -8,7 +8,6 @@
  */
 #include "history.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,78 +23,24 @@ static const struct {
 	{ "tool_version", "text" },
 };
 
-static int history_valid_ident(const char *s, size_t n)
-{
-	if (n == 0 || n > 63 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '$'))
-			return 0;
-	return 1;
-}
-
 int history_check_name(const char *name, struct zerr *e)
 {
-	const char *dot = strchr(name, '.');
-	int ok;
-
-	if (dot)
-		ok = history_valid_ident(name, (size_t)(dot - name)) &&
-		     history_valid_ident(dot + 1, strlen(dot + 1));
-	else
-		ok = history_valid_ident(name, strlen(name));
-	if (!ok) {
-		zerr_set(e, ZDM_EXIT_USAGE, "invalid history table name \"%s\"", name);
-		zerr_hint(e, "use an unquoted identifier, optionally schema-qualified, "
-			     "e.g. zdm_schema_history or app.flyway_schema_history");
-		return -1;
-	}
-	return 0;
-}
-
-static char *history_fold(const char *s, size_t n)
-{
-	char *r = xstrndup(s, n);
-	for (char *p = r; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return r;
+	return db_check_table_name(name, "history table", e);
 }
 
 int history_init(struct history *h, struct db *db, const char *name, struct zerr *e)
 {
-	const char *dot;
-	char *qs, *qt, *key;
+	char *key;
 	PGresult *r;
 	const char *params[1];
 
 	memset(h, 0, sizeof(*h));
-	if (history_check_name(name, e) < 0)
+	if (db_table_init(&h->t, db, name, "history table", e) < 0)
 		return -1;
-	dot = strchr(name, '.');
-	if (dot) {
-		h->schema = history_fold(name, (size_t)(dot - name));
-		h->table = history_fold(dot + 1, strlen(dot + 1));
-	} else {
-		h->table = history_fold(name, strlen(name));
-		r = db_query(db, "SELECT pg_catalog.current_schema()", 0, NULL, e);
-		if (!r)
-			return -1;
-		if (PQgetisnull(r, 0, 0)) {
-			PQclear(r);
-			zerr_set(e, ZDM_EXIT_USAGE, "no schema to put \"%s\" in: search_path is empty",
-				 name);
-			zerr_hint(e, "schema-qualify --history-table, e.g. public.%s", name);
-			return -1;
-		}
-		h->schema = xstrdup(PQgetvalue(r, 0, 0));
-		PQclear(r);
-	}
-	qs = db_quote_ident(h->schema);
-	qt = db_quote_ident(h->table);
-	h->qname = xasprintf("%s.%s", qs, qt);
-	h->display = xasprintf("%s.%s", h->schema, h->table);
-	free(qs);
-	free(qt);
+	h->schema = h->t.schema;
+	h->table = h->t.table;
+	h->qname = h->t.qname;
+	h->display = h->t.display;
 	key = xasprintf("%s/%s", PQdb(db->conn), h->display);
 	h->lock_key = (int32_t)util_crc32(0, key, strlen(key));
 	free(key);
@@ -133,10 +78,7 @@ static void history_free_rows(struct history *h)
 void history_release(struct history *h)
 {
 	history_free_rows(h);
-	free(h->schema);
-	free(h->table);
-	free(h->qname);
-	free(h->display);
+	db_table_release(&h->t);
 	memset(h, 0, sizeof(*h));
 }
 

@@ -31,10 +31,11 @@ struct hist_row {
 };
 
 struct history {
-	char *schema;         /* resolved schema */
-	char *table;          /* table name, case-folded */
-	char *qname;          /* "schema"."table", for SQL */
-	char *display;        /* schema.table, for messages */
+	struct db_table t;    /* the resolved table */
+	char *schema;         /* = t.schema, t.table, t.qname, t.display */
+	char *table;
+	char *qname;
+	char *display;
 	int exists;
 	int has_zdm_columns;  /* our extra columns exist (not a bare Flyway table) */
 	struct hist_row *v;   /* ordered by installed_rank */
