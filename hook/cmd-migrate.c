@@ -4,12 +4,11 @@
  * the result.
  */
 #include "cmd.h"
+#include "deplog.h"
 #include "log.h"
 #include "migrate.h"
 
-/* Fill migrate options from parsed flags (shared by commands that run
- * migrations). */
-static void cmd_migrate_fill(struct cmd_ctx *ctx, struct migrate_opts *o)
+void cmd_migrate_fill(struct cmd_ctx *ctx, struct migrate_opts *o)
 {
 	o->dir = ctx->v[OPT_DIR].str;
 	o->url = db_url_from_env(ctx->v[OPT_DATABASE_URL].str);
@@ -22,26 +21,31 @@ static void cmd_migrate_fill(struct cmd_ctx *ctx, struct migrate_opts *o)
 	o->connect_retries = (int)ctx->v[OPT_CONNECT_RETRIES].num;
 	o->dry_run = (int)ctx->v[OPT_DRY_RUN].num;
 	o->out_of_order = (int)ctx->v[OPT_OUT_OF_ORDER].num;
+	o->log_table = ctx->v[OPT_LOG_TABLE].str;
+	o->release = ctx->v[OPT_RELEASE].str;
+	o->namespace_ = ctx->v[OPT_NAMESPACE].str;
+	o->strict_contract = (int)ctx->v[OPT_STRICT_CONTRACT].num;
+	o->force_contract = (int)ctx->v[OPT_FORCE_CONTRACT].num;
 }
 
 static int cmd_migrate_exec(struct cmd_ctx *ctx)
 {
 	struct migrate_opts o = { 0 };
+	struct migrate_result res = { 0 };
 	struct zerr e = { 0 };
-	json_t *result = NULL;
 	int rc;
 
-	if (ctx->nargs > 0) {
-		zerr_set(&e, ZDM_EXIT_USAGE, "unexpected argument \"%s\"", ctx->args[0]);
-		zerr_hint(&e, "give the migrations directory with --dir");
+	if (cmd_no_args(ctx, &e) < 0)
 		return cmd_fail(ctx, &e);
-	}
 	cmd_migrate_fill(ctx, &o);
-	rc = migrate_run(&o, o.dry_run ? NULL : &result, &e);
-	if (result && log_format_get() == LOG_JSON)
-		log_result_json(result);
-	else
-		json_decref(result);
+	if (deplog_check_name(o.log_table, &e) < 0)
+		return cmd_fail(ctx, &e);
+	rc = migrate_run(&o, &res, &e);
+	if (!o.dry_run && log_format_get() == LOG_JSON) {
+		log_result_json(res.json);
+		res.json = NULL;
+	}
+	migrate_result_release(&res);
 	if (rc < 0)
 		return cmd_fail(ctx, &e);
 	return 0;
@@ -58,6 +62,9 @@ const struct cmd_entry cmd_migrate = {
 		"advisory lock. Every statement runs under --lock-timeout; a lock timeout rolls the\n"
 		"migration back and retries it with backoff. A file that starts with\n"
 		"\"-- zdm: transaction=off\" runs statement by statement and resumes where a killed\n"
-		"run stopped. Nothing pending: exits 0 at once, without taking the lock.",
+		"run stopped. Nothing pending: exits 0 at once, without taking the lock.\n"
+		"A \"-- zdm: phase=contract requires-app=V\" migration waits (with a warning, or exit 5\n"
+		"with --strict-contract) until the deployment log shows a completed rollout of app V\n"
+		"or later; it and every later migration stay pending until then.",
 	.exec = cmd_migrate_exec,
 };

@@ -21,8 +21,15 @@
 enum {
 	CMD_MIGRATE = 1u << 0,
 	CMD_STATUS = 1u << 1,
+	CMD_RUN = 1u << 2,
+	CMD_STAMP = 1u << 3,
+	CMD_ASSERT = 1u << 4,
 };
-#define CMD_DB (CMD_MIGRATE | CMD_STATUS)
+/* option groups */
+#define CMD_APPLY (CMD_MIGRATE | CMD_RUN)              /* run migrations */
+#define CMD_SOURCES (CMD_APPLY | CMD_STATUS)           /* read --dir */
+#define CMD_DB (CMD_SOURCES | CMD_STAMP | CMD_ASSERT)  /* connect */
+#define CMD_IDENTITY (CMD_RUN | CMD_STAMP)             /* stamp a log row */
 
 /* Index of each option in zdm_opts[] (same order). */
 enum zdm_opt {
@@ -40,6 +47,24 @@ enum zdm_opt {
 	OPT_OUTPUT,
 	OPT_TERMINATION_LOG,
 	OPT_QUIET,
+	OPT_LOG_TABLE,
+	OPT_STRICT_CONTRACT,
+	OPT_FORCE_CONTRACT,
+	OPT_CONTRACT_IN_POST,
+	OPT_PHASE,
+	OPT_STATUS,
+	OPT_RELEASE,
+	OPT_NAMESPACE,
+	OPT_REVISION,
+	OPT_APP_VERSION,
+	OPT_CHART_VERSION,
+	OPT_DEPLOYED_BY,
+	OPT_SOURCE_REVISION,
+	OPT_POD,
+	OPT_ERROR,
+	OPT_ASSERTIONS,
+	OPT_FILE,
+	OPT_CHECK_TIMEOUT,
 	OPT__COUNT
 };
 
@@ -64,7 +89,27 @@ struct cmd_entry {
 /* Report an error and write the termination log; returns e->code. */
 int cmd_fail(struct cmd_ctx *ctx, const struct zerr *e);
 
+/* Shared by commands that apply migrations (migrate, run). */
+struct migrate_opts;
+void cmd_migrate_fill(struct cmd_ctx *ctx, struct migrate_opts *o);
+/* Print assertion results: to stdout as the command's result, or as log
+ * events (as_log) when they are one step of `run`. */
+struct assert_result;
+void cmd_assert_print(const struct assert_result *r, int as_log);
+/* Fill e (exit 1) from the first failed assertion; -1 when any failed. */
+int cmd_assert_failed(const struct assert_result *r, struct zerr *e);
+
+/* The deployment log identity (release, versions, pod...) from options. */
+struct deplog_entry;
+void cmd_deplog_entry(struct cmd_ctx *ctx, struct deplog_entry *d);
+
+/* Refuse positional arguments; returns -1 with e set. */
+int cmd_no_args(struct cmd_ctx *ctx, struct zerr *e);
+
 extern const struct cmd_entry cmd_migrate;
 extern const struct cmd_entry cmd_status;
+extern const struct cmd_entry cmd_run;
+extern const struct cmd_entry cmd_stamp;
+extern const struct cmd_entry cmd_assert;
 
 #endif

@@ -509,3 +509,20 @@ void db_table_release(struct db_table *t)
 	free(t->display);
 	memset(t, 0, sizeof(*t));
 }
+
+int db_schema_sql(struct db *db, const struct db_table *t, struct sb *sql, struct zerr *e)
+{
+	const char *params[1];
+	char *q = db_quote_ident(t->schema);
+	PGresult *r;
+
+	params[0] = q;
+	r = db_query(db, "SELECT pg_catalog.to_regnamespace($1) IS NULL", 1, params, e);
+	if (r && PQgetvalue(r, 0, 0)[0] == 't')
+		sb_addf(sql, "CREATE SCHEMA IF NOT EXISTS %s;", q);
+	free(q);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}

@@ -98,5 +98,8 @@ int db_check_table_name(const char *name, const char *what, struct zerr *e);
 int db_table_init(struct db_table *t, struct db *db, const char *name, const char *what,
 		  struct zerr *e);
 void db_table_release(struct db_table *t);
+/* "CREATE SCHEMA ...;" when t's schema does not exist yet, else "" (into
+ * sql), so creating a table never prints a notice. */
+int db_schema_sql(struct db *db, const struct db_table *t, struct sb *sql, struct zerr *e);
 
 #endif

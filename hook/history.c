@@ -8,6 +8,8 @@
  */
 #include "history.h"
 
+#include "source.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,21 +88,15 @@ int history_ensure(struct history *h, struct db *db, struct zerr *e)
 {
 	struct sb sql;
 	PGresult *r;
-	char *qschema = db_quote_ident(h->schema);
-	const char *params[2] = { qschema, h->table };
+	const char *params[2] = { h->schema, h->table };
 	int rc = -1;
 
 	sb_init(&sql);
 	if (!h->exists) {
 		char *idx = db_quote_ident(h->table);
 		char *idxname;
-		r = db_query(db, "SELECT pg_catalog.to_regnamespace($1) IS NULL", 1, params, e);
-		if (!r)
+		if (db_schema_sql(db, &h->t, &sql, e) < 0)
 			goto cleanup;
-		if (PQgetvalue(r, 0, 0)[0] == 't')
-			sb_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %.*s;",
-				(int)(strchr(h->qname, '.') - h->qname), h->qname);
-		PQclear(r);
 		sb_addf(&sql,
 			"CREATE TABLE IF NOT EXISTS %s ("
 			" installed_rank integer NOT NULL PRIMARY KEY,"
@@ -132,7 +128,6 @@ int history_ensure(struct history *h, struct db *db, struct zerr *e)
 		goto cleanup;
 	}
 	/* an existing table (ours from an older zdm, or Flyway's) */
-	params[0] = h->schema;
 	r = db_query(db,
 		     "SELECT a.attname FROM pg_catalog.pg_attribute a"
 		     " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
@@ -164,7 +159,6 @@ int history_ensure(struct history *h, struct db *db, struct zerr *e)
 		h->has_zdm_columns = 1;
 cleanup:
 	sb_release(&sql);
-	free(qschema);
 	return rc;
 }
 
@@ -217,6 +211,37 @@ int history_load(struct history *h, struct db *db, struct zerr *e)
 		row->execution_time = atoi(PQgetvalue(r, i, 11));
 	}
 	PQclear(r);
+	return 0;
+}
+
+const char *history_current(const struct history *h)
+{
+	const char *best = NULL;
+
+	for (size_t i = 0; i < h->n; i++) {
+		const struct hist_row *r = &h->v[i];
+		if (!r->version || !r->success || !strcmp(r->type, "SCHEMA"))
+			continue;
+		if (!best || source_version_cmp(r->version, best) > 0)
+			best = r->version;
+	}
+	return best;
+}
+
+int history_read_current(struct db *db, const char *name, char **out, struct zerr *e)
+{
+	struct history h;
+	const char *v;
+
+	*out = NULL;
+	if (history_init(&h, db, name, e) < 0 || history_load(&h, db, e) < 0) {
+		history_release(&h);
+		return -1;
+	}
+	v = history_current(&h);
+	if (v)
+		*out = xstrdup(v);
+	history_release(&h);
 	return 0;
 }
 

@@ -55,6 +55,14 @@ int history_ensure(struct history *h, struct db *db, struct zerr *e);
 /* (Re)load all rows. A missing table loads as empty. */
 int history_load(struct history *h, struct db *db, struct zerr *e);
 
+/* The highest applied version (successful versioned rows and Flyway
+ * baselines), or NULL; points into h's rows. */
+const char *history_current(const struct history *h);
+
+/* Read the current version of the history table name on db (NULL in
+ * *out when the table is missing or empty; caller frees). */
+int history_read_current(struct db *db, const char *name, char **out, struct zerr *e);
+
 /* Row helpers, all plain SQL on db (inside or outside a transaction). */
 struct hist_write {
 	const char *version;

@@ -14,42 +14,82 @@
 
 const struct opt_def zdm_opts[OPT__COUNT] = {
 	[OPT_DIR] = { "dir", "ZDM_MIGRATIONS_DIR", OPT_STRING, "DIR", "./migrations", NULL,
-		      CMD_DB, "directory of V*__*.sql and R__*.sql migrations" },
+		      CMD_SOURCES, "directory of V*__*.sql and R__*.sql migrations" },
 	[OPT_DATABASE_URL] = { "database-url", "ZDM_DATABASE_URL", OPT_STRING, "URL", NULL, NULL,
 			       CMD_DB, "postgres:// URL or conninfo (else DATABASE_URL, else PG* variables)" },
 	[OPT_HISTORY_TABLE] = { "history-table", "ZDM_HISTORY_TABLE", OPT_STRING, "NAME",
-				"zdm_schema_history", NULL, CMD_DB,
+				"zdm_schema_history", NULL, CMD_SOURCES | CMD_STAMP,
 				"history table, may be schema-qualified; flyway_schema_history continues Flyway" },
 	[OPT_LOCK_WAIT] = { "lock-wait", "ZDM_LOCK_WAIT", OPT_DURATION, "DURATION", "10m", NULL,
-			    CMD_MIGRATE, "how long to wait for another runner's migration lock (then exit 3)" },
+			    CMD_APPLY, "how long to wait for another runner's migration lock (then exit 3)" },
 	[OPT_LOCK_TIMEOUT] = { "lock-timeout", "ZDM_LOCK_TIMEOUT", OPT_DURATION, "DURATION", "1s",
-			       NULL, CMD_MIGRATE,
+			       NULL, CMD_APPLY,
 			       "lock_timeout of every migration statement, so DDL never queues in front of the app" },
-	[OPT_DDL_RETRIES] = { "ddl-retries", "ZDM_DDL_RETRIES", OPT_INT, "N", "10", NULL, CMD_MIGRATE,
+	[OPT_DDL_RETRIES] = { "ddl-retries", "ZDM_DDL_RETRIES", OPT_INT, "N", "10", NULL, CMD_APPLY,
 			      "retries, with backoff, of a migration that hit its lock_timeout" },
 	[OPT_STATEMENT_TIMEOUT] = { "statement-timeout", "ZDM_STATEMENT_TIMEOUT", OPT_DURATION,
-				    "DURATION", "0", NULL, CMD_MIGRATE,
+				    "DURATION", "0", NULL, CMD_APPLY,
 				    "statement_timeout of every migration statement (0: none)" },
 	[OPT_CONCURRENT_TIMEOUT] = { "concurrent-timeout", "ZDM_CONCURRENT_TIMEOUT", OPT_DURATION,
-				     "DURATION", "30m", NULL, CMD_MIGRATE,
+				     "DURATION", "30m", NULL, CMD_APPLY,
 				     "lock_timeout of CREATE/DROP/REINDEX INDEX CONCURRENTLY (they wait for old snapshots)" },
 	[OPT_CONNECT_RETRIES] = { "connect-retries", "ZDM_CONNECT_RETRIES", OPT_INT, "N", "10", NULL,
 				  CMD_DB, "connection attempts after the first, with backoff (then exit 4)" },
 	[OPT_DRY_RUN] = { "dry-run", "ZDM_DRY_RUN", OPT_BOOL, NULL, NULL, NULL, CMD_MIGRATE,
 			  "print what would be applied; change nothing, take no lock" },
-	[OPT_OUT_OF_ORDER] = { "out-of-order", "ZDM_OUT_OF_ORDER", OPT_BOOL, NULL, NULL, NULL, CMD_DB,
+	[OPT_OUT_OF_ORDER] = { "out-of-order", "ZDM_OUT_OF_ORDER", OPT_BOOL, NULL, NULL, NULL, CMD_SOURCES,
 			       "allow applying a pending version older than the newest applied one" },
 	[OPT_OUTPUT] = { "output", "ZDM_OUTPUT", OPT_CHOICE, "FORMAT", "text", "text|json", CMD_DB,
 			 "text, or json: one JSON object per line on stderr, JSON results on stdout" },
 	[OPT_TERMINATION_LOG] = { "termination-log", "ZDM_TERMINATION_LOG", OPT_STRING, "PATH", NULL,
-				  NULL, CMD_MIGRATE,
+				  NULL, CMD_APPLY | CMD_ASSERT,
 				  "where to write a failure summary (default /dev/termination-log when it exists)" },
 	[OPT_QUIET] = { "quiet", "ZDM_QUIET", OPT_BOOL, NULL, NULL, NULL, CMD_DB,
 			"log warnings and errors only" },
+	[OPT_LOG_TABLE] = { "log-table", "ZDM_LOG_TABLE", OPT_STRING, "NAME", "schema_deployment_log",
+			    NULL, CMD_APPLY | CMD_STAMP, "deployment log table, may be schema-qualified" },
+	[OPT_STRICT_CONTRACT] = { "strict-contract", "ZDM_STRICT_CONTRACT", OPT_BOOL, NULL, NULL, NULL,
+				  CMD_APPLY, "a deferred contract migration fails the run (exit 5) instead of a warning" },
+	[OPT_FORCE_CONTRACT] = { "force-contract", "ZDM_FORCE_CONTRACT", OPT_BOOL, NULL, NULL, NULL,
+				 CMD_APPLY, "apply contract migrations although their guard is not met (recorded, loud)" },
+	[OPT_CONTRACT_IN_POST] = { "contract-in-post", "ZDM_CONTRACT_IN_POST", OPT_BOOL, NULL, NULL,
+				   NULL, CMD_RUN,
+				   "with --phase post: apply the contract migrations this completed rollout unblocks" },
+	[OPT_PHASE] = { "phase", "ZDM_PHASE", OPT_CHOICE, "PHASE", NULL, "pre|post", CMD_IDENTITY,
+			"pre: before the rollout (pre-upgrade, PreSync); post: after it (post-upgrade, PostSync)" },
+	[OPT_STATUS] = { "status", NULL, OPT_CHOICE, "STATUS", NULL, "started|succeeded|failed",
+			 CMD_STAMP, "the row's status; succeeded/failed complete a matching started row" },
+	[OPT_RELEASE] = { "release", "ZDM_RELEASE", OPT_STRING, "NAME", NULL, NULL,
+			  CMD_IDENTITY | CMD_MIGRATE, "Helm release or Argo CD application (scopes the contract guard)" },
+	[OPT_NAMESPACE] = { "namespace", "ZDM_NAMESPACE", OPT_STRING, "NAME", NULL, NULL,
+			    CMD_IDENTITY | CMD_MIGRATE, "Kubernetes namespace of the release" },
+	[OPT_REVISION] = { "revision", "ZDM_REVISION", OPT_STRING, "N", NULL, NULL, CMD_IDENTITY,
+			   "Helm release revision" },
+	[OPT_APP_VERSION] = { "app-version", "ZDM_APP_VERSION", OPT_STRING, "VERSION", NULL, NULL,
+			      CMD_IDENTITY, "the application version being rolled out" },
+	[OPT_CHART_VERSION] = { "chart-version", "ZDM_CHART_VERSION", OPT_STRING, "VERSION", NULL, NULL,
+				CMD_IDENTITY, "the chart version being rolled out" },
+	[OPT_DEPLOYED_BY] = { "deployed-by", "ZDM_DEPLOYED_BY", OPT_STRING, "WHO", NULL, NULL,
+			      CMD_IDENTITY, "who or what deploys (helm, argocd, a user)" },
+	[OPT_SOURCE_REVISION] = { "source-revision", "ZDM_SOURCE_REVISION", OPT_STRING, "REV", NULL,
+				  NULL, CMD_IDENTITY, "source revision, e.g. the git commit Argo CD synced" },
+	[OPT_POD] = { "pod", "HOSTNAME", OPT_STRING, "NAME", NULL, NULL, CMD_IDENTITY,
+		      "the pod running the hook" },
+	[OPT_ERROR] = { "error", NULL, OPT_STRING, "TEXT", NULL, NULL, CMD_STAMP,
+			"error text for a failed row" },
+	[OPT_ASSERTIONS] = { "assertions", "ZDM_ASSERTIONS", OPT_STRING, "FILE", NULL, NULL, CMD_RUN,
+			     "schema assertions to check after migrating (phase pre)" },
+	[OPT_FILE] = { "file", "ZDM_ASSERTIONS", OPT_STRING, "FILE", NULL, NULL, CMD_ASSERT,
+		       "the assertions file" },
+	[OPT_CHECK_TIMEOUT] = { "check-timeout", "ZDM_CHECK_TIMEOUT", OPT_DURATION, "DURATION", "30s",
+				NULL, CMD_ASSERT | CMD_RUN, "statement_timeout of each custom SQL check" },
 };
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_migrate,
+	&cmd_run,
+	&cmd_stamp,
+	&cmd_assert,
 	&cmd_status,
 	NULL,
 };
@@ -109,6 +149,15 @@ static void main_termination_log(struct cmd_ctx *ctx, const struct zerr *e)
 	free(msg);
 	if (fclose(f) != 0)
 		log_warn("termination-log", "cannot write the termination log \"%s\"", path);
+}
+
+int cmd_no_args(struct cmd_ctx *ctx, struct zerr *e)
+{
+	if (ctx->nargs == 0)
+		return 0;
+	zerr_set(e, ZDM_EXIT_USAGE, "unexpected argument \"%s\"", ctx->args[0]);
+	zerr_hint(e, "\"zdm-hook %s\" takes options only; see --help", ctx->cmd->name);
+	return -1;
 }
 
 int cmd_fail(struct cmd_ctx *ctx, const struct zerr *e)

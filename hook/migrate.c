@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appver.h"
+#include "deplog.h"
 #include "lock.h"
 #include "log.h"
 
@@ -59,7 +61,7 @@ static int plan_is_versioned_row(const struct hist_row *r)
 
 void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_of_order)
 {
-	const char *baseline = NULL, *max_applied = NULL;
+	const char *baseline = NULL;
 	size_t cap = 0, i, k;
 
 	memset(p, 0, sizeof(*p));
@@ -69,13 +71,8 @@ void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_
 			baseline = r->version;
 			plan_push(p, &cap, NULL, r, PLAN_BASELINE);
 		}
-		if (plan_is_versioned_row(r) && r->success &&
-		    (!max_applied || source_version_cmp(r->version, max_applied) > 0))
-			max_applied = r->version;
 	}
-	if (baseline && (!max_applied || source_version_cmp(baseline, max_applied) > 0))
-		max_applied = baseline;
-	p->current = max_applied;
+	p->current = history_current(h);
 
 	for (i = 0; i < src->nversioned; i++) {
 		struct src_migration *m = &src->v[i];
@@ -96,7 +93,7 @@ void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_
 			st = PLAN_FAILED;
 		else if (baseline && source_version_cmp(m->version, baseline) <= 0)
 			st = PLAN_BELOW_BASELINE;
-		else if (max_applied && source_version_cmp(m->version, max_applied) < 0)
+		else if (p->current && source_version_cmp(m->version, p->current) < 0)
 			st = out_of_order ? PLAN_PENDING : PLAN_OUT_OF_ORDER;
 		else
 			st = PLAN_PENDING;
@@ -189,6 +186,10 @@ struct migrate_ctx {
 	struct db work, lockdb;
 	int locked;
 	json_t *applied;
+	const char *reached;  /* highest version applied by this run */
+	size_t stop;          /* index of the first deferred contract, or plan.n */
+	char *deferred;       /* the deferral message */
+	int forced;
 };
 
 static void migrate_ms(char *buf, size_t size, long long ms)
@@ -666,13 +667,113 @@ failed_noresult:
 	return -1;
 }
 
+static size_t migrate_count_pending(const struct plan *p, size_t from, size_t to)
+{
+	size_t n = 0;
+
+	for (size_t i = from; i < to && i < p->n; i++)
+		n += plan_is_pending(&p->v[i]);
+	return n;
+}
+
+/* The contract guard: find the first pending phase=contract migration
+ * whose requires-app is not yet covered by a completed rollout. Sets
+ * c->stop (plan.n when nothing is deferred) and c->deferred. */
+static int migrate_guard(struct migrate_ctx *c, struct zerr *e)
+{
+	const struct migrate_opts *o = c->o;
+	struct deplog_rollout latest = { 0 };
+	struct db_table log = { 0 };
+	const char *have = NULL;
+	size_t i;
+	int rc = -1, looked = 0;
+
+	free(c->deferred);
+	c->deferred = NULL;
+	c->stop = c->plan.n;
+	c->forced = 0;
+	for (i = 0; i < c->plan.n; i++) {
+		struct plan_item *it = &c->plan.v[i];
+		int as_strings = 0, ok;
+		char when[256];
+
+		if (!plan_is_pending(it) || it->m->phase != SRC_PHASE_CONTRACT)
+			continue;
+		if (!looked) {
+			looked = 1;
+			if (o->completed_app_version) {
+				have = o->completed_app_version;
+			} else {
+				if (deplog_init(&log, &c->work, o->log_table, e) < 0 ||
+				    deplog_latest_rollout(&log, &c->work, o->release, o->namespace_,
+							  &latest, e) < 0)
+					goto cleanup;
+				have = latest.app_version;
+			}
+		}
+		ok = have && appver_cmp(have, it->m->requires_app, &as_strings) >= 0;
+		if (have && as_strings)
+			log_warn("contract-guard",
+				 "app versions \"%s\" and \"%s\" are not both semantic versions; "
+				 "compared them as strings", have, it->m->requires_app);
+		if (ok)
+			continue;
+		if (o->force_contract) {
+			log_event(LOG_WARN, "contract-forced",
+				  json_pack("{s:s, s:s}", "file", it->m->file, "requires_app",
+					    it->m->requires_app),
+				  "FORCED: applying contract migration %s although no completed rollout of app "
+				  "%s or later is recorded (--force-contract); pods of older versions may break",
+				  it->m->file, it->m->requires_app);
+			c->forced++;
+			continue;
+		}
+		if (o->completed_app_version)
+			snprintf(when, sizeof(when), "this rollout is of app %s", have);
+		else if (have)
+			snprintf(when, sizeof(when), "the latest completed rollout is of app %s%s%s%s%s",
+				 have, latest.release && *latest.release ? " (release " : "",
+				 latest.release && *latest.release ? latest.release : "",
+				 latest.release && *latest.release ? ", finished " : " (finished ",
+				 latest.finished_at ? latest.finished_at : "?");
+		else
+			snprintf(when, sizeof(when), "no completed rollout is recorded in %s%s%s",
+				 log.display ? log.display : o->log_table, o->release ? " for release " : "",
+				 o->release ? o->release : "");
+		c->stop = i;
+		c->deferred = xasprintf("%s (phase=contract requires-app=%s) is deferred until a rollout of "
+					"app %s or later has completed; %s%s%s",
+					it->m->file, it->m->requires_app, it->m->requires_app, when,
+					have && !o->completed_app_version ? ")" : "",
+					migrate_count_pending(&c->plan, i + 1, c->plan.n)
+						? "; the migrations after it stay pending too" : "");
+		break;
+	}
+	rc = 0;
+cleanup:
+	deplog_rollout_release(&latest);
+	db_table_release(&log);
+	return rc;
+}
+
+static void migrate_report_deferral(struct migrate_ctx *c)
+{
+	if (!c->deferred)
+		return;
+	log_event(LOG_WARN, "contract-deferred",
+		  json_pack("{s:s}", "file", c->plan.v[c->stop].m->file),
+		  "DEFERRED: %s", c->deferred);
+}
+
 static int migrate_load_and_plan(struct migrate_ctx *c, struct zerr *e)
 {
 	plan_release(&c->plan);
 	if (history_load(&c->h, &c->work, e) < 0)
 		return -1;
 	plan_build(&c->plan, &c->src, &c->h, c->o->out_of_order);
-	return plan_validate(&c->plan, &c->src, c->o->out_of_order, e);
+	if (plan_validate(&c->plan, &c->src, c->o->out_of_order, e) < 0)
+		return -1;
+	return migrate_guard(c, e);
 }
 
 static void migrate_print_plan(struct migrate_ctx *c)
@@ -704,7 +805,15 @@ static void migrate_print_plan(struct migrate_ctx *c)
 	}
 }
 
-int migrate_run(const struct migrate_opts *o, json_t **result, struct zerr *e)
+void migrate_result_release(struct migrate_result *r)
+{
+	json_decref(r->json);
+	free(r->version);
+	free(r->deferred);
+	memset(r, 0, sizeof(*r));
+}
+
+int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct zerr *e)
 {
 	struct migrate_ctx c;
 	struct db_opts dbo = { .url = o->url, .connect_retries = o->connect_retries };
@@ -734,9 +843,10 @@ int migrate_run(const struct migrate_opts *o, json_t **result, struct zerr *e)
 		rc = 0;
 		goto cleanup;
 	}
-	if (c.plan.npending == 0 && c.h.exists) {
+	if (migrate_count_pending(&c.plan, 0, c.stop) == 0 && c.h.exists) {
 		log_info("up-to-date", "nothing to apply: %zu migration%s, database at version %s",
 			 c.src.n, c.src.n == 1 ? "" : "s", c.plan.current ? c.plan.current : "(none)");
+		migrate_report_deferral(&c);
 		rc = 0;
 		goto cleanup;
 	}
@@ -751,7 +861,7 @@ int migrate_run(const struct migrate_opts *o, json_t **result, struct zerr *e)
 		goto cleanup;
 	if (migrate_load_and_plan(&c, e) < 0)
 		goto cleanup;
-	for (size_t i = 0; i < c.plan.n; i++) {
+	for (size_t i = 0; i < c.stop; i++) {
 		struct plan_item *it = &c.plan.v[i];
 		if (!plan_is_pending(it))
 			continue;
@@ -765,7 +875,10 @@ int migrate_run(const struct migrate_opts *o, json_t **result, struct zerr *e)
 		if ((it->m->transactional ? migrate_apply_tx(&c, it, e)
 					  : migrate_apply_notx(&c, it, e)) < 0)
 			goto cleanup;
+		if (it->m->version && (!c.reached || source_version_cmp(it->m->version, c.reached) > 0))
+			c.reached = it->m->version;
 	}
+	migrate_report_deferral(&c);
 	if (history_load(&c.h, &c.work, e) < 0)
 		goto cleanup;
 	plan_release(&c.plan);
@@ -781,14 +894,35 @@ int migrate_run(const struct migrate_opts *o, json_t **result, struct zerr *e)
 			  util_now_ms() - start, c.plan.current ? c.plan.current : "(none)");
 	}
 cleanup:
-	if (result) {
-		*result = json_pack("{s:s, s:O, s:I}", "status", rc == 0 ? "ok" : "failed",
-				    "applied", c.applied, "ms", (json_int_t)(util_now_ms() - start));
-		if (*result && c.plan.current)
-			json_object_set_new(*result, "version", json_string(c.plan.current));
-		if (*result && rc < 0)
-			json_object_set_new(*result, "error", json_string(e->msg));
+	if (rc == 0 && c.deferred && o->strict_contract) {
+		zerr_set(e, ZDM_EXIT_CONTRACT, "%s", c.deferred);
+		zerr_hint(e, "--strict-contract makes a deferral fail the run; without it the contract "
+			     "migration runs at the first safe moment");
+		rc = -1;
 	}
+	if (res) {
+		memset(res, 0, sizeof(*res));
+		res->json = json_pack("{s:s, s:O, s:I}", "status", rc == 0 ? "ok" : "failed",
+				      "applied", c.applied, "ms", (json_int_t)(util_now_ms() - start));
+		/* after a failure the plan predates what this run applied */
+		const char *version = c.plan.current;
+		if (c.reached && (!version || source_version_cmp(c.reached, version) > 0))
+			version = c.reached;
+		if (version) {
+			res->version = xstrdup(version);
+			json_object_set_new(res->json, "version", json_string(version));
+		}
+		if (c.deferred) {
+			res->deferred = xstrdup(c.deferred);
+			json_object_set_new(res->json, "contract_deferred", json_string(c.deferred));
+		}
+		res->forced = c.forced;
+		if (c.forced)
+			json_object_set_new(res->json, "contract_forced", json_integer(c.forced));
+		if (rc < 0)
+			json_object_set_new(res->json, "error", json_string(e->msg));
+	}
+	free(c.deferred);
 	if (c.locked)
 		lock_release(&c.lockdb, c.h.lock_key);
 	db_close(&c.lockdb);

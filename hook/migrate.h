@@ -34,7 +34,23 @@ struct migrate_opts {
 	int connect_retries;
 	int dry_run;
 	int out_of_order;
+
+	/* the contract guard */
+	const char *log_table;             /* deployment log */
+	const char *release;               /* scope of the log lookup (may be NULL) */
+	const char *namespace_;
+	const char *completed_app_version; /* post phase: this rollout completed */
+	int strict_contract;               /* a deferral is exit 5 */
+	int force_contract;                /* apply guarded contracts anyway */
 };
+
+struct migrate_result {
+	json_t *json;         /* summary object */
+	char *version;        /* highest applied version afterwards, or NULL */
+	char *deferred;       /* why a contract migration was deferred, or NULL */
+	int forced;           /* contracts applied with --force-contract */
+};
+void migrate_result_release(struct migrate_result *r);
 
 enum plan_state {
 	PLAN_APPLIED,
@@ -71,8 +87,9 @@ void plan_release(struct plan *p);
 int plan_validate(const struct plan *p, const struct src_set *src, int out_of_order,
 		  struct zerr *e);
 
-/* The whole migrate command. result (may be NULL) receives a JSON
- * summary object (new reference). */
-int migrate_run(const struct migrate_opts *o, json_t **result, struct zerr *e);
+/* The whole migrate command. res (may be NULL) receives the outcome,
+ * also on failure; release it with migrate_result_release. A deferred
+ * contract is success unless strict_contract (then exit 5). */
+int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct zerr *e);
 
 #endif
