@@ -91,11 +91,13 @@ bench: deps
 	@bench/run.sh
 
 install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/zdm/templates
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 templates/* $(DESTDIR)$(PREFIX)/share/zdm/templates/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/zdm-hook $(DESTDIR)$(PREFIX)/bin/helm-zdm
+	rm -rf $(DESTDIR)$(PREFIX)/share/zdm
 
 checksrc:
 	@scripts/checksrc.sh
