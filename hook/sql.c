@@ -5,7 +5,8 @@
  * identifier characters, as in PostgreSQL, so UTF-8 names need no special
  * care. The splitter walks tokens and cuts at a `;` that is outside any
  * parentheses and outside a `BEGIN ATOMIC ... END` body of a CREATE
- * FUNCTION/PROCEDURE (tracked the way psql does, by BEGIN/CASE/END depth).
+ * FUNCTION/PROCEDURE (tracked by depth: BEGIN ATOMIC and CASE open, END
+ * closes).
  */
 #include "sql.h"
 
@@ -339,8 +340,12 @@ int sql_split(const char *src, size_t len, const char *name,
 			parens--;
 		if (routine < 0 && sp.ntoks >= 4)
 			routine = sql_is_routine(sp.toks, sp.ntoks);
+		/* Only BEGIN ATOMIC opens a body ("begin" may also name a
+		 * parameter or an output column); inside one, CASE ... END
+		 * nests, and END closes. */
 		if (routine > 0 && t.type == SQL_TOK_WORD) {
-			if (sql_tok_is(&t, "begin") ||
+			if ((sql_tok_is(&t, "atomic") && sp.ntoks >= 2 &&
+			     sql_tok_is(&sp.toks[sp.ntoks - 2], "begin")) ||
 			    (begin_depth > 0 && sql_tok_is(&t, "case")))
 				begin_depth++;
 			else if (sql_tok_is(&t, "end") && begin_depth > 0)

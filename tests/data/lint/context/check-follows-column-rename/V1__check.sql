@@ -1,0 +1,2 @@
+ALTER TABLE users ADD CONSTRAINT users_mail_nn CHECK (mail IS NOT NULL) NOT VALID;
+ALTER TABLE users VALIDATE CONSTRAINT users_mail_nn;

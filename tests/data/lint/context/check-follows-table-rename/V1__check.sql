@@ -1,0 +1,2 @@
+ALTER TABLE people ADD CONSTRAINT people_email_nn CHECK (email IS NOT NULL) NOT VALID;
+ALTER TABLE people VALIDATE CONSTRAINT people_email_nn;
