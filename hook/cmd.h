@@ -24,6 +24,7 @@ enum {
 	CMD_RUN = 1u << 2,
 	CMD_STAMP = 1u << 3,
 	CMD_ASSERT = 1u << 4,
+	CMD_LINT = 1u << 5,
 };
 /* option groups */
 #define CMD_APPLY (CMD_MIGRATE | CMD_RUN)              /* run migrations */
@@ -65,6 +66,9 @@ enum zdm_opt {
 	OPT_ASSERTIONS,
 	OPT_FILE,
 	OPT_CHECK_TIMEOUT,
+	OPT_LINT_OUTPUT,
+	OPT_SINCE,
+	OPT_RULES,
 	OPT__COUNT
 };
 
@@ -111,5 +115,6 @@ extern const struct cmd_entry cmd_status;
 extern const struct cmd_entry cmd_run;
 extern const struct cmd_entry cmd_stamp;
 extern const struct cmd_entry cmd_assert;
+extern const struct cmd_entry cmd_lint;
 
 #endif

@@ -23,6 +23,7 @@ static const struct {
 	{ "error", "text" },
 	{ "error_stmt", "text" },
 	{ "tool_version", "text" },
+	{ "allowed", "text" },   /* lint findings allowed by -- zdm: allow=, with reasons */
 };
 
 int history_check_name(const char *name, struct zerr *e)
@@ -248,7 +249,7 @@ int history_read_current(struct db *db, const char *name, char **out, struct zer
 /* Format the parameters shared by insert and update. */
 struct history_params {
 	char checksum[16], ms[16], applied[16], total[16];
-	const char *v[10];
+	const char *v[11];
 };
 
 static void history_fill(struct history_params *p, const struct hist_write *w)
@@ -267,6 +268,7 @@ static void history_fill(struct history_params *p, const struct hist_write *w)
 	p->v[7] = p->total;
 	p->v[8] = w->error;
 	p->v[9] = w->error_stmt;
+	p->v[10] = w->allowed;
 }
 
 int history_insert(struct history *h, struct db *db, const struct hist_write *w,
@@ -280,12 +282,12 @@ int history_insert(struct history *h, struct db *db, const struct hist_write *w,
 	history_fill(&p, w);
 	sql = xasprintf("INSERT INTO %s (installed_rank, version, description, type, script,"
 			" checksum, installed_by, execution_time, success, applied_stmts,"
-			" total_stmts, error, error_stmt, tool_version)"
+			" total_stmts, error, error_stmt, tool_version, allowed)"
 			" SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, 'SQL', $3, $4,"
-			" left(current_user, 100), $5, $6, $7, $8, $9, $10, 'zdm-hook " ZDM_VERSION "'"
+			" left(current_user, 100), $5, $6, $7, $8, $9, $10, 'zdm-hook " ZDM_VERSION "', $11"
 			" FROM %s RETURNING installed_rank",
 			h->qname, h->qname);
-	r = db_query(db, sql, 10, p.v, e);
+	r = db_query(db, sql, 11, p.v, e);
 	free(sql);
 	if (!r) {
 		zerr_prefix(e, "cannot record %s in %s", w->script, h->display);
@@ -301,22 +303,22 @@ int history_update(struct history *h, struct db *db, int rank, const struct hist
 {
 	struct history_params p;
 	char rankbuf[16];
-	const char *params[11];
+	const char *params[12];
 	char *sql;
 	PGresult *r;
 
 	history_fill(&p, w);
 	memcpy(params, p.v, sizeof(p.v));
 	snprintf(rankbuf, sizeof(rankbuf), "%d", rank);
-	params[10] = rankbuf;
+	params[11] = rankbuf;
 	sql = xasprintf("UPDATE %s SET version = $1, description = $2, script = $3, checksum = $4,"
 			" execution_time = $5, success = $6, applied_stmts = $7, total_stmts = $8,"
 			" error = $9, error_stmt = $10, installed_on = now(),"
 			" installed_by = left(current_user, 100),"
-			" tool_version = 'zdm-hook " ZDM_VERSION "'"
-			" WHERE installed_rank = $11",
+			" tool_version = 'zdm-hook " ZDM_VERSION "', allowed = $11"
+			" WHERE installed_rank = $12",
 			h->qname);
-	r = db_query(db, sql, 11, params, e);
+	r = db_query(db, sql, 12, params, e);
 	free(sql);
 	if (!r) {
 		zerr_prefix(e, "cannot record %s in %s", w->script, h->display);

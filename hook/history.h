@@ -75,6 +75,7 @@ struct hist_write {
 	int total_stmts;
 	const char *error;
 	const char *error_stmt;
+	const char *allowed;      /* lint findings allowed, with reasons */
 };
 /* Insert a row; returns its installed_rank or -1. */
 int history_insert(struct history *h, struct db *db, const struct hist_write *w,

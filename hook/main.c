@@ -14,7 +14,7 @@
 
 const struct opt_def zdm_opts[OPT__COUNT] = {
 	[OPT_DIR] = { "dir", "ZDM_MIGRATIONS_DIR", OPT_STRING, "DIR", "./migrations", NULL,
-		      CMD_SOURCES, "directory of V*__*.sql and R__*.sql migrations" },
+		      CMD_SOURCES | CMD_LINT, "directory of V*__*.sql and R__*.sql migrations" },
 	[OPT_DATABASE_URL] = { "database-url", "ZDM_DATABASE_URL", OPT_STRING, "URL", NULL, NULL,
 			       CMD_DB, "postgres:// URL or conninfo (else DATABASE_URL, else PG* variables)" },
 	[OPT_HISTORY_TABLE] = { "history-table", "ZDM_HISTORY_TABLE", OPT_STRING, "NAME",
@@ -83,6 +83,12 @@ const struct opt_def zdm_opts[OPT__COUNT] = {
 		       "the assertions file" },
 	[OPT_CHECK_TIMEOUT] = { "check-timeout", "ZDM_CHECK_TIMEOUT", OPT_DURATION, "DURATION", "30s",
 				NULL, CMD_ASSERT | CMD_RUN, "statement_timeout of each custom SQL check" },
+	[OPT_LINT_OUTPUT] = { "output", "ZDM_OUTPUT", OPT_CHOICE, "FORMAT", "text", "text|json|github",
+			      CMD_LINT, "text, json, or github (workflow annotations)" },
+	[OPT_SINCE] = { "since", "ZDM_LINT_SINCE", OPT_STRING, "VERSION", NULL, NULL, CMD_LINT,
+			"report only versions above VERSION (older ones still teach the context)" },
+	[OPT_RULES] = { "rules", NULL, OPT_BOOL, NULL, NULL, NULL, CMD_LINT,
+			"list the rules (id, class, squawk equivalent, summary) and exit" },
 };
 
 static const struct cmd_entry *const cmd_table[] = {
@@ -90,6 +96,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run,
 	&cmd_stamp,
 	&cmd_assert,
+	&cmd_lint,
 	&cmd_status,
 	NULL,
 };

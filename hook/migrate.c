@@ -22,6 +22,7 @@
 #include "deplog.h"
 #include "lock.h"
 #include "log.h"
+#include "srclint.h"
 
 static const char *const plan_state_names[] = {
 	"applied", "pending", "failed", "partial", "changed",
@@ -190,6 +191,7 @@ struct migrate_ctx {
 	size_t stop;          /* index of the first deferred contract, or plan.n */
 	char *deferred;       /* the deferral message */
 	int forced;
+	struct lint_report lint;  /* findings of the pending migrations */
 };
 
 static void migrate_ms(char *buf, size_t size, long long ms)
@@ -360,6 +362,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 		size_t i;
 		int failed = 0;
 		struct hist_write w = { 0 };
+		char *allowed = NULL;
 
 		if (db_exec(&c->work, "BEGIN", e) < 0 ||
 		    migrate_set_timeouts(&c->work, migrate_lock_timeout(o, m),
@@ -413,6 +416,8 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 		w.execution_ms = (int)(util_now_ms() - start);
 		w.success = 1;
 		w.applied_stmts = w.total_stmts = (int)m->script.n;
+		allowed = srclint_allowed(&c->lint, m->path);
+		w.allowed = allowed;
 		if (it->row && m->kind == SRC_VERSIONED) {
 			if (history_update(&c->h, &c->work, it->row->rank, &w, e) < 0)
 				goto rollback;
@@ -427,6 +432,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 		{
 			PGresult *r = PQexec(c->work.conn, "COMMIT");
 			int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+			free(allowed);
 			if (!ok) {
 				db_result_error(e, ZDM_EXIT_FAILED, r, m->path);
 				zerr_prefix(e, "commit failed");
@@ -445,6 +451,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 		json_array_append_new(c->applied, migrate_applied_json(m, util_now_ms() - start, 0));
 		return 0;
 rollback:
+		free(allowed);
 		PQclear(PQexec(c->work.conn, "ROLLBACK"));
 		return -1;
 	}
@@ -520,8 +527,9 @@ static int migrate_cic_verify(struct migrate_ctx *c, const struct src_migration 
 }
 
 /* Apply a transaction=off migration statement by statement, resuming
- * after the last recorded statement. */
-static int migrate_apply_notx(struct migrate_ctx *c, struct plan_item *it, struct zerr *e)
+ * after the last recorded statement. allowed goes into the history row. */
+static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
+				    const char *allowed, struct zerr *e)
 {
 	const struct migrate_opts *o = c->o;
 	struct src_migration *m = it->m;
@@ -535,6 +543,7 @@ static int migrate_apply_notx(struct migrate_ctx *c, struct plan_item *it, struc
 	w.script = m->file;
 	w.checksum = m->checksum;
 	w.total_stmts = (int)m->script.n;
+	w.allowed = allowed;
 	if (it->row && it->row->applied_stmts > 0 && it->state == PLAN_PARTIAL) {
 		from = it->row->applied_stmts;
 		resuming = 1;
@@ -667,6 +676,15 @@ failed_noresult:
 	return -1;
 }
 
+static int migrate_apply_notx(struct migrate_ctx *c, struct plan_item *it, struct zerr *e)
+{
+	char *allowed = srclint_allowed(&c->lint, it->m->path);
+	int rc = migrate_apply_notx_steps(c, it, allowed, e);
+
+	free(allowed);
+	return rc;
+}
+
 static size_t migrate_count_pending(const struct plan *p, size_t from, size_t to)
 {
 	size_t n = 0;
@@ -756,6 +774,33 @@ cleanup:
 	return rc;
 }
 
+/* Lint the pending migrations (applied ones teach the context): log the
+ * warnings and allowed findings, refuse (exit 6) on anything unsafe. */
+static int migrate_lint(struct migrate_ctx *c, struct zerr *e)
+{
+	unsigned char *learn = xcalloc(c->src.n ? c->src.n : 1, 1);
+	int rc;
+
+	memset(learn, 1, c->src.n);
+	for (size_t i = 0; i < c->plan.n; i++)
+		if (c->plan.v[i].m && plan_is_pending(&c->plan.v[i]))
+			learn[c->plan.v[i].m - c->src.v] = 0;
+	rc = srclint_run(&c->src, learn, &c->lint, e);
+	free(learn);
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < c->lint.n; i++) {
+		const struct lint_finding *f = &c->lint.v[i];
+		if (f->refusing)
+			continue;
+		log_event(f->allowed ? LOG_INFO : LOG_WARN, f->allowed ? "lint-allowed" : "lint-warning",
+			  json_pack("{s:s, s:i, s:s}", "file", f->path, "line", f->line, "rule", f->rule),
+			  "%s:%d:%d: %s: %s%s%s", f->path, f->line, f->col, f->rule, f->message,
+			  f->allow_reason ? "; allowed: " : "", f->allow_reason ? f->allow_reason : "");
+	}
+	return srclint_refuse(&c->lint, e);
+}
+
 static void migrate_report_deferral(struct migrate_ctx *c)
 {
 	if (!c->deferred)
@@ -836,7 +881,7 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 		 c.work.server_version / 10000, c.work.server_version % 10000);
 	if (history_init(&c.h, &c.work, o->history_table, e) < 0)
 		goto cleanup;
-	if (migrate_load_and_plan(&c, e) < 0)
+	if (migrate_load_and_plan(&c, e) < 0 || migrate_lint(&c, e) < 0)
 		goto cleanup;
 	if (o->dry_run) {
 		migrate_print_plan(&c);
@@ -923,6 +968,7 @@ cleanup:
 			json_object_set_new(res->json, "error", json_string(e->msg));
 	}
 	free(c.deferred);
+	lint_report_release(&c.lint);
 	if (c.locked)
 		lock_release(&c.lockdb, c.h.lock_key);
 	db_close(&c.lockdb);

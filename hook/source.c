@@ -464,6 +464,71 @@ static int source_cmp(const void *pa, const void *pb)
 	return strcmp(a->description, b->description);
 }
 
+/* Add dir/name to out when it is a migration (1), skip it (0), or fail
+ * (-1 with e set). */
+static int source_add(struct src_set *out, size_t *cap, const char *dir, const char *name,
+		      int explicit_file, struct zerr *e)
+{
+	struct src_migration m;
+	struct stat st;
+	enum src_kind kind;
+	char *version, *desc;
+	int rc;
+
+	rc = source_parse_name(name, &kind, &version, &desc, e);
+	if (rc < 0) {
+		zerr_prefix(e, "%s", dir);
+		return -1;
+	}
+	if (rc == 0) {
+		if (explicit_file)
+			return zerr_set(e, ZDM_EXIT_USAGE, "\"%s/%s\" is not a migration (a .sql file "
+					"named V<version>__<description>.sql or R__<description>.sql)",
+					dir, name);
+		return 0;
+	}
+	memset(&m, 0, sizeof(m));
+	m.kind = kind;
+	m.version = version;
+	m.description = desc;
+	m.file = xstrdup(name);
+	m.path = strcmp(dir, ".") == 0 && explicit_file ? xstrdup(name) : xasprintf("%s/%s", dir, name);
+	m.transactional = 1;
+	m.lock_timeout_ms = m.statement_timeout_ms = -1;
+	/* stat, not lstat: ConfigMap mounts are symlinks */
+	if (stat(m.path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (explicit_file)
+			zerr_set(e, ZDM_EXIT_USAGE, "cannot read \"%s\": %s", m.path,
+				 errno ? strerror(errno) : "not a regular file");
+		source_migration_release(&m);
+		return explicit_file ? -1 : 0;
+	}
+	if (out->n == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		out->v = xrealloc(out->v, *cap * sizeof(*out->v));
+	}
+	out->v[out->n++] = m;
+	return source_load_file(&out->v[out->n - 1], e) < 0 ? -1 : 1;
+}
+
+/* Sort, count and check for duplicate versions. */
+static int source_finish(struct src_set *out, struct zerr *e)
+{
+	qsort(out->v, out->n, sizeof(*out->v), source_cmp);
+	for (size_t i = 0; i < out->n; i++) {
+		if (out->v[i].kind == SRC_VERSIONED)
+			out->nversioned++;
+		if (i > 0 && source_cmp(&out->v[i - 1], &out->v[i]) == 0) {
+			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" and \"%s\" have the same %s",
+				 out->v[i - 1].path, out->v[i].path,
+				 out->v[i].kind == SRC_VERSIONED ? "version" : "description");
+			zerr_hint(e, "every versioned migration needs its own version; rename one");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int source_load(const char *dir, struct src_set *out, struct zerr *e)
 {
 	DIR *d;
@@ -480,60 +545,48 @@ int source_load(const char *dir, struct src_set *out, struct zerr *e)
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
-		struct src_migration m;
-		struct stat st;
-		enum src_kind kind;
-		char *version, *desc;
-		int rc;
-
-		rc = source_parse_name(de->d_name, &kind, &version, &desc, e);
-		if (rc < 0) {
-			zerr_prefix(e, "%s", dir);
-			goto fail;
+		if (source_add(out, &cap, dir, de->d_name, 0, e) < 0) {
+			closedir(d);
+			source_release(out);
+			return -1;
 		}
-		if (rc == 0)
-			continue;
-		memset(&m, 0, sizeof(m));
-		m.kind = kind;
-		m.version = version;
-		m.description = desc;
-		m.file = xstrdup(de->d_name);
-		m.path = xasprintf("%s/%s", dir, de->d_name);
-		m.transactional = 1;
-		m.lock_timeout_ms = m.statement_timeout_ms = -1;
-		/* stat, not lstat: ConfigMap mounts are symlinks */
-		if (stat(m.path, &st) < 0 || !S_ISREG(st.st_mode)) {
-			source_migration_release(&m);
-			continue;
-		}
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 32;
-			out->v = xrealloc(out->v, cap * sizeof(*out->v));
-		}
-		out->v[out->n++] = m;
-		if (source_load_file(&out->v[out->n - 1], e) < 0)
-			goto fail;
 	}
 	closedir(d);
-	d = NULL;
-	qsort(out->v, out->n, sizeof(*out->v), source_cmp);
-	for (size_t i = 0; i < out->n; i++) {
-		if (out->v[i].kind == SRC_VERSIONED)
-			out->nversioned++;
-		if (i > 0 && source_cmp(&out->v[i - 1], &out->v[i]) == 0) {
-			zerr_set(e, ZDM_EXIT_USAGE, "%s: \"%s\" and \"%s\" have the same %s", dir,
-				 out->v[i - 1].file, out->v[i].file,
-				 out->v[i].kind == SRC_VERSIONED ? "version" : "description");
-			zerr_hint(e, "every versioned migration needs its own version; rename one");
-			goto fail;
-		}
+	if (source_finish(out, e) < 0) {
+		source_release(out);
+		return -1;
 	}
 	return 0;
-fail:
-	if (d)
-		closedir(d);
-	source_release(out);
-	return -1;
+}
+
+int source_load_files(const char *const *paths, size_t n, struct src_set *out, struct zerr *e)
+{
+	size_t cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->dir = xstrdup(n == 1 ? paths[0] : "the given files");
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strrchr(paths[i], '/');
+		char *dir = slash ? xstrndup(paths[i], (size_t)(slash - paths[i])) : xstrdup(".");
+		int rc;
+
+		if (slash && slash == paths[i]) {
+			free(dir);
+			dir = xstrdup("/");
+		}
+		errno = 0;
+		rc = source_add(out, &cap, dir, slash ? slash + 1 : paths[i], 1, e);
+		free(dir);
+		if (rc < 0) {
+			source_release(out);
+			return -1;
+		}
+	}
+	if (source_finish(out, e) < 0) {
+		source_release(out);
+		return -1;
+	}
+	return 0;
 }
 
 void source_release(struct src_set *s)

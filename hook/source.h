@@ -65,6 +65,8 @@ struct src_set {
 };
 
 int source_load(const char *dir, struct src_set *out, struct zerr *e);
+/* The same for an explicit list of files (each must be a migration). */
+int source_load_files(const char *const *paths, size_t n, struct src_set *out, struct zerr *e);
 void source_release(struct src_set *s);
 
 /* Parse one file name. Returns 1 for a migration (kind, version and

@@ -238,7 +238,7 @@ assert_untouched() {
 	mig V1.0__b.sql "create table u (id int);"
 	run hook migrate --dir "$M"
 	assert_failure 2
-	assert_output --regexp '"V1(\.0)?__[ab]\.sql" and "V1(\.0)?__[ab]\.sql" have the same version'
+	assert_output --regexp '/V1(\.0)?__[ab]\.sql" and ".*/V1(\.0)?__[ab]\.sql" have the same version'
 	assert_untouched
 }
 
@@ -520,7 +520,8 @@ assert_untouched() {
 	for i in $(seq 2 49); do
 		mig "V${i}__m.sql" "insert into applied values ($i); alter table t add column c$i int;"
 	done
-	mig V25__m.sql $'-- zdm: transaction=off\ncreate index concurrently t_v_idx on t (v);\ninsert into applied values (25);'
+	# the CONCURRENTLY index alone in its file (lint: mixed-transaction-off)
+	mig V25__m.sql $'-- zdm: transaction=off\ncreate index concurrently t_v_idx on t (v);'
 	mig V50__m.sql "insert into applied values (50);"
 	pids=()
 	for r in $(seq 1 8); do
@@ -531,7 +532,7 @@ assert_untouched() {
 	for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
 	[ "$fails" -eq 0 ] || { cat "$T"/r*; false; }
 	run q "select count(*), count(distinct n) from applied"
-	assert_output "49|49"
+	assert_output "48|48"
 	run q "select count(*), count(distinct version), bool_and(success) from zdm_schema_history"
 	assert_output "50|50|t"
 	run q "select indisvalid from pg_index where indexrelid = 't_v_idx'::regclass"

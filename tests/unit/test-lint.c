@@ -6,9 +6,10 @@
  * findings as FILE:LINE:COL: RULE: CLASS: STATUS (README.md there has the
  * format). The files of a case are linted in version order into one
  * context, the way zdm-hook lints a migrations directory, and the findings
- * must equal the expected lines exactly (as a multiset). This runner parses
- * the few directive forms a case may use itself, minimally: the real
- * directive parser lives in the source loader. A table of single
+ * must equal the expected lines exactly (as a multiset). Each case is
+ * loaded with source_load and linted with srclint_run, the very path
+ * zdm-hook takes, so directives are parsed by the real parser and an input
+ * error is expected as "error: MESSAGE". A table of single
  * statements checks the class the classifier gives them, and a few checks
  * cover the rule table and the report helpers.
  *
@@ -23,6 +24,8 @@
 #include <sys/stat.h>
 
 #include "lint.h"
+#include "source.h"
+#include "srclint.h"
 #include "sql.h"
 #include "unit.h"
 #include "util.h"
@@ -68,42 +71,6 @@ static int verbose;
 static size_t corpus_cases, corpus_files, corpus_stmts;
 static int rule_seen[64];
 
-/* Flyway order: versioned files by version, compared numerically part by
- * part (V1 < V1.1 < V2 < V10), then repeatable R__ files by name. */
-static int test_version_cmp(const char *a, const char *b)
-{
-	int ra = a[0] == 'R', rb = b[0] == 'R';
-
-	if (ra != rb)
-		return ra - rb;
-	if (ra)
-		return strcmp(a, b);
-	a++;
-	b++;
-	for (;;) {
-		/* the next numeric part of each version, 0 once it has ended
-		 * (so V1 == V1.0 < V1.1) */
-		int enda = !isdigit((unsigned char)*a), endb = !isdigit((unsigned char)*b);
-		char *ea = (char *)a, *eb = (char *)b;
-		long x = enda ? 0 : strtol(a, &ea, 10), y = endb ? 0 : strtol(b, &eb, 10);
-		if (x != y)
-			return x < y ? -1 : 1;
-		if (enda && endb)
-			return strcmp(a, b);
-		a = ea;
-		b = eb;
-		if ((*a == '.' || *a == '_') && isdigit((unsigned char)a[1]))
-			a++;
-		if ((*b == '.' || *b == '_') && isdigit((unsigned char)b[1]))
-			b++;
-	}
-}
-
-static int test_file_cmp(const void *a, const void *b)
-{
-	return test_version_cmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Find every directory under root that holds an `expected` file. */
 static void test_find_cases(const char *dir, struct strv *out)
 {
@@ -133,117 +100,6 @@ static void test_find_cases(const char *dir, struct strv *out)
 	for (size_t i = 0; i < subs.n; i++)
 		test_find_cases(subs.v[i], out);
 	strv_release(&subs);
-}
-
-/* The parsed directives of one file. */
-struct test_directives {
-	int transactional;
-	int phase_contract;
-	int requires_app;
-	struct lint_allow *allows;
-	size_t nallows;
-	struct strv strings;   /* owns the allows' rule and reason strings */
-};
-
-/* Read the "key=value" words after "-- zdm:" (a value may be "quoted").
- * transaction, phase and requires-app count only in the header; allow and
- * reason make an allow for statement stmt; other keys are ignored. */
-static void test_parse_directive(const char *p, const char *end, struct test_directives *d,
-				 int header, int line, size_t stmt)
-{
-	char *rule = NULL, *reason = NULL;
-
-	while (p < end) {
-		const char *k, *ke, *v, *ve;
-		while (p < end && isspace((unsigned char)*p))
-			p++;
-		if (p >= end)
-			break;
-		k = p;
-		while (p < end && *p != '=' && !isspace((unsigned char)*p))
-			p++;
-		ke = p;
-		v = ve = p;
-		if (p < end && *p == '=') {
-			p++;
-			if (p < end && *p == '"') {
-				v = ++p;
-				while (p < end && *p != '"')
-					p++;
-				ve = p;
-				if (p < end)
-					p++;
-			} else {
-				v = p;
-				while (p < end && !isspace((unsigned char)*p))
-					p++;
-				ve = p;
-			}
-		}
-		if ((size_t)(ke - k) == 11 && strncmp(k, "transaction", 11) == 0 && header) {
-			d->transactional = !((size_t)(ve - v) == 3 && strncmp(v, "off", 3) == 0);
-		} else if ((size_t)(ke - k) == 5 && strncmp(k, "phase", 5) == 0 && header) {
-			d->phase_contract = (size_t)(ve - v) == 8 && strncmp(v, "contract", 8) == 0;
-		} else if ((size_t)(ke - k) == 12 && strncmp(k, "requires-app", 12) == 0 && header) {
-			d->requires_app = ve > v;
-		} else if ((size_t)(ke - k) == 5 && strncmp(k, "allow", 5) == 0) {
-			free(rule);
-			rule = xstrndup(v, (size_t)(ve - v));
-		} else if ((size_t)(ke - k) == 6 && strncmp(k, "reason", 6) == 0) {
-			free(reason);
-			reason = xstrndup(v, (size_t)(ve - v));
-		}
-	}
-	if (rule) {
-		struct lint_allow *a;
-		d->allows = xrealloc(d->allows, (d->nallows + 1) * sizeof(*d->allows));
-		a = &d->allows[d->nallows++];
-		a->stmt = stmt;
-		a->line = line;
-		a->col = 1;
-		a->rule = rule;
-		a->reason = reason ? reason : xstrdup("");
-		strv_push(&d->strings, rule);
-		strv_push(&d->strings, (char *)a->reason);
-		return;
-	}
-	free(reason);
-}
-
-/* Find the directives in a file's comment lines: the header is the
- * comment lines before the first statement; an allow belongs to the first
- * statement that starts on a later line. */
-static void test_directives(const char *src, size_t len, const struct sql_script *s,
-			    struct test_directives *d)
-{
-	const char *p = src, *end = src + len;
-	int line = 1;
-	int first_line = s->n ? s->v[0].line : 1 << 30;
-
-	memset(d, 0, sizeof(*d));
-	d->transactional = 1;
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *q = p;
-		if (!eol)
-			eol = end;
-		while (q < eol && (*q == ' ' || *q == '\t'))
-			q++;
-		if (eol - q >= 7 && strncmp(q, "-- zdm:", 7) == 0) {
-			size_t stmt = 0;
-			while (stmt < s->n && s->v[stmt].line <= line)
-				stmt++;
-			test_parse_directive(q + 7, eol, d, line < first_line, line, stmt);
-		}
-		p = eol + 1;
-		line++;
-	}
-}
-
-static void test_directives_release(struct test_directives *d)
-{
-	free(d->allows);
-	strv_release(&d->strings);
 }
 
 /* Read the expected lines of a case: blank lines and # comments skipped. */
@@ -277,82 +133,67 @@ static void test_note_rule(const char *rule)
 			rule_seen[i] = 1;
 }
 
-/* Lint one case directory and compare with its expected file. */
+/* Lint one case directory the way zdm-hook does (source_load, then
+ * srclint_run: the real directive parser, the real version order) and
+ * compare with its expected file. */
 static void test_case(const char *dir, const char *root)
 {
-	struct strv files = { 0 }, got = { 0 }, want = { 0 }, errors = { 0 }, msgs = { 0 };
-	struct lint_ctx *ctx = lint_ctx_new();
+	struct strv got = { 0 }, want = { 0 }, errors = { 0 }, msgs = { 0 };
 	struct lint_report rep = { 0 };
-	DIR *d = opendir(dir);
-	struct dirent *de;
+	struct src_set src;
+	struct zerr e = { 0 };
 	const char *name = dir + strlen(root) + (dir[strlen(root)] == '/');
 	char *exp;
 	int ok = 1;
 
 	corpus_cases++;
-	while (d && (de = readdir(d)) != NULL)
-		if (util_str_has_suffix(de->d_name, ".sql"))
-			strv_push(&files, xstrdup(de->d_name));
-	if (d)
-		closedir(d);
-	strv_sort(&files, test_file_cmp);
-	if (files.n == 0)
+	if (source_load(dir, &src, &e) < 0) {
+		strv_push(&errors, xasprintf("%s", e.msg));
+		memset(&src, 0, sizeof(src));
+	} else if (src.n == 0) {
 		strv_push(&errors, xstrdup("no .sql files"));
-
-	for (size_t i = 0; i < files.n; i++) {
-		char *path = xasprintf("%s/%s", dir, files.v[i]);
-		char *src = NULL;
-		size_t len = 0, from = rep.n;
-		struct zerr e = { 0 };
-		struct sql_script s = { 0 };
-		struct test_directives dv;
-		struct lint_file lf;
-
-		if (util_read_file(path, TEST_MAX_FILE, &src, &len, &e) < 0) {
-			strv_push(&errors, xasprintf("%s", e.msg));
-			free(path);
-			continue;
-		}
-		free(path);
-		if (sql_split(src, len, files.v[i], &s, &e) < 0) {
-			strv_push(&errors, xasprintf("%s", e.msg));
-			free(src);
-			continue;
-		}
+	} else if (srclint_run(&src, NULL, &rep, &e) < 0) {
+		strv_push(&errors, xasprintf("%s", e.msg));
+	}
+	for (size_t i = 0; i < src.n; i++) {
 		corpus_files++;
-		corpus_stmts += s.n;
-		test_directives(src, len, &s, &dv);
-		lf = (struct lint_file){
-			.path = files.v[i], .src = src, .len = len, .script = &s,
-			.transactional = dv.transactional,
-			.guarded_contract = dv.phase_contract && dv.requires_app,
-			.allows = dv.allows, .nallows = dv.nallows,
-		};
-		lint_file(ctx, &lf, &rep);
-		for (size_t k = from; k < rep.n; k++) {
-			const struct lint_finding *f = &rep.v[k];
-			strv_push(&got, xasprintf("%s:%d:%d: %s: %s: %s", f->path, f->line, f->col,
-						  f->rule, lint_class_name(f->cls),
-						  lint_finding_status(f)));
-			strv_push(&msgs, xasprintf("%s:%d:%d: %s: %s\n      hint: %s%s%s", f->path,
-						   f->line, f->col, f->rule, f->message, f->hint,
-						   f->allow_reason ? "\n      allowed: " : "",
-						   f->allow_reason ? f->allow_reason : ""));
-			test_note_rule(f->rule);
-			CHECK(f->message[0] && !isupper((unsigned char)f->message[0]),
-			      "%s: message must start lowercase: %s", name, f->message);
-			CHECK(f->hint[0] != '\0', "%s: %s has no hint", name, f->rule);
-			CHECK(f->stmt <= s.n, "%s: finding for statement %zu of %zu", name, f->stmt,
-			      s.n);
-		}
-		test_directives_release(&dv);
-		sql_script_release(&s);
-		free(src);
+		corpus_stmts += src.v[i].script.n;
+	}
+	for (size_t k = 0; k < rep.n; k++) {
+		const struct lint_finding *f = &rep.v[k];
+		const char *file = strrchr(f->path, '/') ? strrchr(f->path, '/') + 1 : f->path;
+		strv_push(&got, xasprintf("%s:%d:%d: %s: %s: %s", file, f->line, f->col, f->rule,
+					  lint_class_name(f->cls), lint_finding_status(f)));
+		strv_push(&msgs, xasprintf("%s:%d:%d: %s: %s\n      hint: %s%s%s", file, f->line,
+					   f->col, f->rule, f->message, f->hint,
+					   f->allow_reason ? "\n      allowed: " : "",
+					   f->allow_reason ? f->allow_reason : ""));
+		test_note_rule(f->rule);
+		CHECK(f->message[0] && !isupper((unsigned char)f->message[0]),
+		      "%s: message must start lowercase: %s", name, f->message);
+		CHECK(f->hint[0] != '\0', "%s: %s has no hint", name, f->rule);
 	}
 
 	exp = xasprintf("%s/expected", dir);
 	test_read_expected(exp, &want);
 	free(exp);
+	/* "error: MESSAGE" lines: the case must be refused as input (exit 2),
+	 * with a message that contains MESSAGE */
+	for (size_t i = 0; i < want.n; i++) {
+		if (strncmp(want.v[i], "error: ", 7) != 0)
+			continue;
+		int found = 0;
+		for (size_t x = 0; x < errors.n; x++)
+			if (strstr(errors.v[x], want.v[i] + 7))
+				found = 1;
+		if (!found)
+			ok = 0;
+		strv_push(&got, xstrdup(want.v[i]));
+		if (found) {
+			strv_release(&errors);
+			memset(&errors, 0, sizeof(errors));
+		}
+	}
 	strv_sort(&got, strv_cmp);
 	strv_sort(&want, strv_cmp);
 	if (errors.n)
@@ -387,13 +228,12 @@ static void test_case(const char *dir, const char *root)
 		for (size_t x = 0; x < msgs.n; x++)
 			printf("  %s\n", msgs.v[x]);
 	}
-	strv_release(&files);
+	source_release(&src);
 	strv_release(&got);
 	strv_release(&want);
 	strv_release(&errors);
 	strv_release(&msgs);
 	lint_report_release(&rep);
-	lint_ctx_free(ctx);
 }
 
 static void test_corpus(const char *root)
@@ -507,11 +347,6 @@ static void test_rule_table(void)
 	CHECK(lint_rule_find("no-such-rule") == NULL, "lint_rule_find of an unknown id");
 	CHECK(strcmp(lint_class_name(LINT_TXMISUSE), "txmisuse") == 0, "class name");
 	CHECK(lint_nrules <= ZDM_ARRAY_LEN(rule_seen), "rule_seen is too small");
-	CHECK(test_version_cmp("V1__a.sql", "V1.1__b.sql") < 0, "V1 < V1.1");
-	CHECK(test_version_cmp("V2__a.sql", "V10__b.sql") < 0, "V2 < V10");
-	CHECK(test_version_cmp("V1_2__a.sql", "V1.10__b.sql") < 0, "V1_2 < V1.10");
-	CHECK(test_version_cmp("V10__a.sql", "R__b.sql") < 0, "V before R");
-	CHECK(test_version_cmp("R__a.sql", "R__b.sql") < 0, "R by name");
 }
 
 /* learn_only files teach the context and report nothing; severities and

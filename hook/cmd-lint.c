@@ -1,0 +1,164 @@
+/*
+ * cmd-lint — `zdm-hook lint`: classify every statement of the migrations
+ * (a directory or the files given) without a database, for CI. The same
+ * engine (srclint) gates `zdm-hook migrate` at run time.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "srclint.h"
+
+/* GitHub workflow commands: %, CR and LF escaped in data, and also : and ,
+ * in properties. */
+static void cmd_lint_gh_escape(struct sb *out, const char *s, int property)
+{
+	for (; *s; s++) {
+		if (*s == '%')
+			sb_adds(out, "%25");
+		else if (*s == '\r')
+			sb_adds(out, "%0D");
+		else if (*s == '\n')
+			sb_adds(out, "%0A");
+		else if (property && *s == ':')
+			sb_adds(out, "%3A");
+		else if (property && *s == ',')
+			sb_adds(out, "%2C");
+		else
+			sb_addc(out, *s);
+	}
+}
+
+static void cmd_lint_print(const char *format, const struct lint_report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct lint_finding *f = &r->v[i];
+		if (!strcmp(format, "github")) {
+			struct sb s;
+			sb_init(&s);
+			sb_addf(&s, "::%s file=", f->refusing ? "error" : f->allowed ? "notice" : "warning");
+			cmd_lint_gh_escape(&s, f->path, 1);
+			sb_addf(&s, ",line=%d,col=%d,title=", f->line, f->col);
+			cmd_lint_gh_escape(&s, "zdm ", 1);
+			cmd_lint_gh_escape(&s, f->rule, 1);
+			sb_adds(&s, "::");
+			cmd_lint_gh_escape(&s, f->message, 0);
+			cmd_lint_gh_escape(&s, "\nhint: ", 0);
+			cmd_lint_gh_escape(&s, f->hint, 0);
+			if (f->allow_reason) {
+				cmd_lint_gh_escape(&s, "\nallowed: ", 0);
+				cmd_lint_gh_escape(&s, f->allow_reason, 0);
+			}
+			log_result("%s", s.buf);
+			sb_release(&s);
+			continue;
+		}
+		log_result("%s:%d:%d: %s: %s", f->path, f->line, f->col, f->rule, f->message);
+		log_result("  %s (%s)%s%s", lint_finding_status(f), lint_class_name(f->cls),
+			   f->allow_reason ? ": " : "", f->allow_reason ? f->allow_reason : "");
+		log_result("  hint: %s", f->hint);
+	}
+}
+
+static json_t *cmd_lint_json(const struct lint_report *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct lint_finding *f = &r->v[i];
+		json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s}", "file", f->path,
+				      "line", f->line, "col", f->col, "rule", f->rule, "class",
+				      lint_class_name(f->cls), "status", lint_finding_status(f),
+				      "message", f->message, "hint", f->hint);
+		if (o && f->allow_reason)
+			json_object_set_new(o, "reason", json_string(f->allow_reason));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static void cmd_lint_rules(void)
+{
+	for (size_t i = 0; i < lint_nrules; i++)
+		log_result("%-32s %-9s %s%s%s%s", lint_rules[i].id, lint_class_name(lint_rules[i].cls),
+			   lint_rules[i].summary, *lint_rules[i].squawk ? " [squawk: " : "",
+			   lint_rules[i].squawk, *lint_rules[i].squawk ? "]" : "");
+	log_result("%zu rules", lint_nrules);
+}
+
+static int cmd_lint_exec(struct cmd_ctx *ctx)
+{
+	const char *format = ctx->v[OPT_LINT_OUTPUT].str, *since = ctx->v[OPT_SINCE].str;
+	struct zerr e = { 0 };
+	struct src_set src;
+	struct lint_report rep = { 0 };
+	unsigned char *learn = NULL;
+	size_t stmts = 0, refusing, allowed = 0, warnings = 0;
+	int rc = -1;
+
+	memset(&src, 0, sizeof(src));
+	if (ctx->v[OPT_RULES].num) {
+		cmd_lint_rules();
+		return 0;
+	}
+	if (ctx->nargs > 0 && ctx->v[OPT_DIR].set) {
+		zerr_set(&e, ZDM_EXIT_USAGE, "give either --dir or files, not both");
+		goto cleanup;
+	}
+	if (since && source_version_cmp(since, since) != 0) {
+		zerr_set(&e, ZDM_EXIT_USAGE, "--since \"%s\" is not a version", since);
+		goto cleanup;
+	}
+	if ((ctx->nargs > 0 ? source_load_files(ctx->args, (size_t)ctx->nargs, &src, &e)
+			    : source_load(ctx->v[OPT_DIR].str, &src, &e)) < 0)
+		goto cleanup;
+	learn = xcalloc(src.n ? src.n : 1, 1);
+	for (size_t i = 0; i < src.n; i++) {
+		stmts += src.v[i].script.n;
+		if (since && src.v[i].version && source_version_cmp(src.v[i].version, since) <= 0)
+			learn[i] = 1;
+	}
+	if (srclint_run(&src, learn, &rep, &e) < 0)
+		goto cleanup;
+	refusing = lint_report_refusing(&rep, 0);
+	for (size_t i = 0; i < rep.n; i++) {
+		allowed += rep.v[i].allowed != 0;
+		warnings += !rep.v[i].refusing && !rep.v[i].allowed;
+	}
+	if (!strcmp(format, "json"))
+		log_result_json(json_pack("{s:i, s:i, s:i, s:i, s:i, s:o}", "files", (int)src.n,
+					  "statements", (int)stmts, "refusing", (int)refusing, "allowed",
+					  (int)allowed, "warnings", (int)warnings, "findings",
+					  cmd_lint_json(&rep)));
+	else {
+		cmd_lint_print(format, &rep);
+		log_result("%s%zu file%s, %zu statement%s: %zu refusing, %zu allowed, %zu warning%s",
+			   !strcmp(format, "github") ? "zdm lint: " : "", src.n, src.n == 1 ? "" : "s",
+			   stmts, stmts == 1 ? "" : "s", refusing, allowed, warnings,
+			   warnings == 1 ? "" : "s");
+	}
+	rc = refusing ? ZDM_EXIT_UNSAFE : 0;
+cleanup:
+	free(learn);
+	lint_report_release(&rep);
+	source_release(&src);
+	if (rc < 0)
+		return cmd_fail(ctx, &e);
+	return rc;
+}
+
+const struct cmd_entry cmd_lint = {
+	.name = "lint",
+	.mask = CMD_LINT,
+	.usage = "[--dir DIR | FILE...] [OPTIONS]",
+	.summary = "classify every statement as expand, contract or blocking (no database needed)",
+	.description =
+		"Classify every statement of the migrations: expand (safe while old code runs),\n"
+		"contract (breaks old code: only in a \"phase=contract requires-app=V\" file), blocking\n"
+		"(long or queue-forming locks) or transaction misuse, each with the rule id, the reason\n"
+		"and the safe alternative. Exit 6 when anything refuses; zdm-hook migrate applies the\n"
+		"same check to pending migrations before it takes the lock. A statement that is safe\n"
+		"in its context takes \"-- zdm: allow=RULE reason=\\\"...\\\"\" on the line before it.",
+	.exec = cmd_lint_exec,
+};

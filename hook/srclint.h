@@ -1,0 +1,31 @@
+/*
+ * srclint — lint a loaded migrations set (source.h) with the classifier
+ * (lint.h): every file in version order into one context; files marked
+ * learn_only (already applied, or older than --since) teach the context
+ * and report nothing. The allow= directives the source loader parsed are
+ * handed to the classifier; an allow naming no known rule is an input
+ * error (exit 2) naming the file and line.
+ *
+ * This is the one path from migration files to findings: migrate, lint,
+ * the Helm plugin and the corpus test all go through it.
+ */
+#ifndef ZDM_SRCLINT_H
+#define ZDM_SRCLINT_H
+
+#include "lint.h"
+#include "source.h"
+
+/* learn_only: NULL, or one flag per src->v entry. Findings are appended
+ * to out. Returns -1 with e set on an unknown rule id in allow=. */
+int srclint_run(const struct src_set *src, const unsigned char *learn_only,
+		struct lint_report *out, struct zerr *e);
+
+/* Fill e (exit 6) summarising the refusing findings of r; returns -1
+ * when there are any, 0 otherwise. */
+int srclint_refuse(const struct lint_report *r, struct zerr *e);
+
+/* The allowed-by-comment findings of one file, as "rule: reason; ..."
+ * for the history row (caller frees; NULL when none). */
+char *srclint_allowed(const struct lint_report *r, const char *path);
+
+#endif
