@@ -31,7 +31,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 
 BINS := $(BUILD)/zdm-hook $(if $(PLUGIN_SRC),$(BUILD)/helm-zdm)
 
-.PHONY: all help deps demo test unit asan valgrind bench install uninstall clean checksrc
+.PHONY: all help deps demo test unit asan valgrind bench bench-lint install uninstall clean checksrc
 
 all: $(BINS) $(UNIT_BIN)
 
@@ -41,7 +41,8 @@ help:
 	@echo "make test       install deps, build, run every test (C unit + bats)"
 	@echo "make asan       the same suite on an AddressSanitizer+UBSan build"
 	@echo "make valgrind   the unit tests and a migrate run under valgrind"
-	@echo "make bench      benchmarks against peers, printed as ratios"
+	@echo "make bench      benchmarks against peers (dbmate, squawk), printed as ratios"
+	@echo "make bench-lint only the lint benchmark against squawk"
 	@echo "make install    install binaries into PREFIX=$(PREFIX)"
 
 $(BUILD)/libzdm.a: $(LIB_OBJ)
@@ -89,6 +90,10 @@ valgrind: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
+
+bench-lint: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh lint
 
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/zdm/templates

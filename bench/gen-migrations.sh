@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# gen-migrations.sh N ZDM_DIR DBMATE_DIR — write N small migrations twice,
+# with the same SQL, in each tool's file format:
+#
+#   ZDM_DIR/V<n>__<name>.sql                  (Flyway names; zdm-hook)
+#   DBMATE_DIR/<nnnn>_<name>.sql              ("-- migrate:up"; dbmate sorts
+#                                              by file name, hence the padding)
+#
+# Migration n works on table t<k>, k = ceil(n/4), in a cycle of four:
+#   create table / add column / insert 10 rows / create index
+# so N=200 gives 50 tables, 50 indexes, 50 extra columns and 500 rows.
+# A migration applied twice either fails (the DDL ones) or leaves 20 rows
+# in its table (the insert), which is what the race check looks for.
+# The directories are emptied of *.sql first, so a rerun is reproducible.
+set -euo pipefail
+
+n=${1:?usage: gen-migrations.sh N ZDM_DIR DBMATE_DIR}
+zdir=${2:?usage: gen-migrations.sh N ZDM_DIR DBMATE_DIR}
+ddir=${3:?usage: gen-migrations.sh N ZDM_DIR DBMATE_DIR}
+mkdir -p "$zdir" "$ddir"
+rm -f "$zdir"/*.sql "$ddir"/*.sql
+
+for ((i = 1; i <= n; i++)); do
+	k=$(((i + 3) / 4))
+	case $((i % 4)) in
+	1) name="create_t$k"
+	   sql="CREATE TABLE t$k (id bigserial PRIMARY KEY, name text NOT NULL);" ;;
+	2) name="add_column_t$k"
+	   sql="ALTER TABLE t$k ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();" ;;
+	3) name="insert_t$k"
+	   sql="INSERT INTO t$k (name) SELECT 'row ' || g FROM generate_series(1, 10) AS g;" ;;
+	0) name="index_t$k"
+	   sql="CREATE INDEX t${k}_name_idx ON t$k (name);" ;;
+	esac
+	printf -- '-- bench migration %d\n%s\n' "$i" "$sql" >"$zdir/V${i}__${name}.sql"
+	printf -- '-- migrate:up\n-- bench migration %d\n%s\n\n-- migrate:down\n' "$i" "$sql" \
+		>"$ddir/$(printf '%04d' "$i")_${name}.sql"
+done
