@@ -7,8 +7,12 @@
 #                                              by file name, hence the padding)
 #
 # Migration n works on table t<k>, k = ceil(n/4), in a cycle of four:
-#   create table / add column / insert 10 rows / create index
+#   create table / add column / insert 10 rows / create index concurrently
 # so N=200 gives 50 tables, 50 indexes, 50 extra columns and 500 rows.
+# The index is built CONCURRENTLY outside a transaction, as a zero-downtime
+# migration must be (zdm's lint refuses a plain CREATE INDEX on an existing
+# table); each tool is told so in its own syntax ("-- zdm: transaction=off",
+# dbmate's "-- migrate:up transaction:false").
 # A migration applied twice either fails (the DDL ones) or leaves 20 rows
 # in its table (the insert), which is what the race check looks for.
 # The directories are emptied of *.sql first, so a rerun is reproducible.
@@ -30,9 +34,14 @@ for ((i = 1; i <= n; i++)); do
 	3) name="insert_t$k"
 	   sql="INSERT INTO t$k (name) SELECT 'row ' || g FROM generate_series(1, 10) AS g;" ;;
 	0) name="index_t$k"
-	   sql="CREATE INDEX t${k}_name_idx ON t$k (name);" ;;
+	   sql="CREATE INDEX CONCURRENTLY t${k}_name_idx ON t$k (name);" ;;
 	esac
-	printf -- '-- bench migration %d\n%s\n' "$i" "$sql" >"$zdir/V${i}__${name}.sql"
-	printf -- '-- migrate:up\n-- bench migration %d\n%s\n\n-- migrate:down\n' "$i" "$sql" \
+	if ((i % 4 == 0)); then
+		zhead='-- zdm: transaction=off\n' dhead='-- migrate:up transaction:false\n'
+	else
+		zhead='' dhead='-- migrate:up\n'
+	fi
+	printf -- "$zhead"'-- bench migration %d\n%s\n' "$i" "$sql" >"$zdir/V${i}__${name}.sql"
+	printf -- "$dhead"'-- bench migration %d\n%s\n\n-- migrate:down\n' "$i" "$sql" \
 		>"$ddir/$(printf '%04d' "$i")_${name}.sql"
 done

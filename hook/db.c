@@ -158,6 +158,22 @@ static const char *db_appname(void)
 	return name;
 }
 
+int db_prepare_session(struct db *db, struct zerr *e)
+{
+	if (db->session_ready)
+		return 0;
+	/* one round trip for every session setting */
+	if (db_exec(db, db->server_version >= 140000
+				? "SET client_connection_check_interval = '2s';"
+				  "SET idle_session_timeout = 0;"
+				  "SET idle_in_transaction_session_timeout = 0"
+				: "SET idle_in_transaction_session_timeout = 0",
+		    e) < 0)
+		return -1;
+	db->session_ready = 1;
+	return 0;
+}
+
 /* Server notices (RAISE NOTICE in a migration, ...) become log events. */
 static void db_on_notice(void *arg, const PGresult *r)
 {
@@ -177,30 +193,35 @@ static int db_session_setup(struct db *db, struct zerr *e)
 		return zerr_set(e, ZDM_EXIT_CONNECT,
 				"PostgreSQL %d is not supported (11 or later is needed)",
 				db->server_version / 10000);
-	if (db->server_version >= 140000) {
-		if (db_exec(db, "SET client_connection_check_interval = '2s'", e) < 0)
-			return -1;
-		if (db_exec(db, "SET idle_session_timeout = 0", e) < 0)
-			return -1;
-	}
-	return db_exec(db, "SET idle_in_transaction_session_timeout = 0", e);
+	(void)e;
+	return 0;
 }
 
 int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
 	       struct zerr *e)
 {
-	/* Defaults first: keys after "dbname" would override the URL's. */
+	/* Defaults first: keys after "dbname" would override the URL's.
+	 * gssencmode: libpq's default ("prefer") asks Kerberos for
+	 * credentials on every connect, which costs a megabyte of resident
+	 * memory for nothing in a Job that does not use GSS; PGGSSENCMODE or
+	 * the URL still choose otherwise. */
 	const char *keys[] = { "application_name", "connect_timeout", "keepalives",
 			       "keepalives_idle", "keepalives_interval",
-			       "keepalives_count", "tcp_user_timeout", "dbname", NULL };
+			       "keepalives_count", "tcp_user_timeout", "gssencmode",
+			       "dbname", NULL };
 	const char *vals[] = { db_appname(), "10", "1", "15", "5", "4", "60000",
-			       o->url, NULL };
+			       "disable", o->url, NULL };
 	int attempt;
 
 	memset(db, 0, sizeof(*db));
 	db->purpose = purpose;
+	if (getenv("PGGSSENCMODE")) {
+		keys[7] = "dbname";   /* leave gssencmode to the environment */
+		vals[7] = o->url;
+		keys[8] = NULL;
+	}
 	if (!o->url)
-		keys[7] = NULL;   /* libpq reads PG* itself */
+		keys[getenv("PGGSSENCMODE") ? 7 : 8] = NULL;   /* libpq reads PG* itself */
 	if (db_check_url(o->url, e) < 0)
 		return -1;
 	for (attempt = 0;; attempt++) {
@@ -280,6 +301,70 @@ PGresult *db_query(struct db *db, const char *sql, int nparams,
 		   const char *const *params, struct zerr *e)
 {
 	return db_check(db, PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0), e);
+}
+
+PGresult *db_query_commit(struct db *db, const char *sql, int nparams,
+			  const char *const *params, struct zerr *e)
+{
+	PGresult *r, *first = NULL, *res;
+	int ok = 1, n = 0;
+
+	if (!PQenterPipelineMode(db->conn)) {
+		/* not idle (should not happen): two round trips instead */
+		first = db_query(db, sql, nparams, params, e);
+		if (first && db_exec(db, "COMMIT", e) < 0) {
+			PQclear(first);
+			first = NULL;
+		}
+		return first;
+	}
+	if (!PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0) ||
+	    !PQsendQueryParams(db->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
+	    !PQpipelineSync(db->conn)) {
+		zerr_set(e, ZDM_EXIT_CONNECT, "lost the %s connection: %s", db->purpose,
+			 db_conn_error(db->conn));
+		PQexitPipelineMode(db->conn);
+		return NULL;
+	}
+	/* results: the command, NULL, COMMIT, NULL, the sync */
+	while (n < 2) {
+		r = PQgetResult(db->conn);
+		if (!r) {
+			n++;
+			continue;
+		}
+		res = r;
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			break;
+		}
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+			if (ok && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
+				db_result_error(e, ZDM_EXIT_FAILED, r, n == 0 ? "query failed" : "commit failed");
+			ok = 0;
+		}
+		if (n == 0 && !first)
+			first = res;
+		else
+			PQclear(res);
+	}
+	/* drain up to the sync */
+	while ((r = PQgetResult(db->conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(r);
+		PQclear(r);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (!PQexitPipelineMode(db->conn) && ok) {
+		zerr_set(e, ZDM_EXIT_CONNECT, "lost the %s connection: %s", db->purpose,
+			 db_conn_error(db->conn));
+		ok = 0;
+	}
+	if (!ok) {
+		PQclear(first);
+		return NULL;
+	}
+	return first;
 }
 
 int db_set(struct db *db, const char *name, const char *value, int local,
@@ -461,7 +546,7 @@ int db_table_init(struct db_table *t, struct db *db, const char *name, const cha
 {
 	const char *dot;
 	char *qs, *qt;
-	const char *params[1];
+	const char *params[2];
 	PGresult *r;
 
 	memset(t, 0, sizeof(*t));
@@ -473,31 +558,35 @@ int db_table_init(struct db_table *t, struct db *db, const char *name, const cha
 		t->table = db_fold(dot + 1, strlen(dot + 1));
 	} else {
 		t->table = db_fold(name, strlen(name));
-		r = db_query(db, "SELECT pg_catalog.current_schema()", 0, NULL, e);
-		if (!r)
-			return -1;
-		if (PQgetisnull(r, 0, 0)) {
-			PQclear(r);
-			zerr_set(e, ZDM_EXIT_USAGE, "no schema to put the %s \"%s\" in: search_path is empty",
-				 what, name);
-			zerr_hint(e, "schema-qualify it, e.g. public.%s", name);
-			return -1;
-		}
-		t->schema = xstrdup(PQgetvalue(r, 0, 0));
-		PQclear(r);
 	}
+	/* one round trip: the schema (current_schema() when unqualified)
+	 * and whether the table exists there */
+	params[0] = t->schema;
+	params[1] = t->table;
+	r = db_query(db,
+		     "SELECT s, pg_catalog.to_regclass(pg_catalog.quote_ident(s) || '.' ||"
+		     " pg_catalog.quote_ident($2)) IS NOT NULL"
+		     " FROM (SELECT coalesce($1, pg_catalog.current_schema()) AS s) x",
+		     2, params, e);
+	if (!r)
+		return -1;
+	if (PQgetisnull(r, 0, 0)) {
+		PQclear(r);
+		zerr_set(e, ZDM_EXIT_USAGE, "no schema to put the %s \"%s\" in: search_path is empty",
+			 what, name);
+		zerr_hint(e, "schema-qualify it, e.g. public.%s", name);
+		return -1;
+	}
+	if (!t->schema)
+		t->schema = xstrdup(PQgetvalue(r, 0, 0));
+	t->exists = PQgetvalue(r, 0, 1)[0] == 't';
+	PQclear(r);
 	qs = db_quote_ident(t->schema);
 	qt = db_quote_ident(t->table);
 	t->qname = xasprintf("%s.%s", qs, qt);
 	t->display = xasprintf("%s.%s", t->schema, t->table);
 	free(qs);
 	free(qt);
-	params[0] = t->qname;
-	r = db_query(db, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params, e);
-	if (!r)
-		return -1;
-	t->exists = PQgetvalue(r, 0, 0)[0] == 't';
-	PQclear(r);
 	return 0;
 }
 

@@ -29,6 +29,7 @@ struct db {
 	PGconn *conn;
 	int server_version;
 	const char *purpose;   /* "migrate" or "lock", for messages */
+	int session_ready;     /* db_prepare_session ran */
 };
 
 struct db_opts {
@@ -44,6 +45,11 @@ int db_check_url(const char *url, struct zerr *e);
 
 int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
 	       struct zerr *e);
+/* Settings for a session that will run or hold something: a backend
+ * whose client died stops within seconds (client_connection_check_
+ * interval, PostgreSQL 14+), and no idle timeout ends an idle lock holder.
+ * Deferred until needed, so a read-only no-op run does not pay for it. */
+int db_prepare_session(struct db *db, struct zerr *e);
 void db_close(struct db *db);
 /* "user@host:port/dbname" of a live connection (static buffer). */
 const char *db_describe(const struct db *db);
@@ -74,6 +80,13 @@ struct db_run {
  * (r->res holds the error result when there is one). */
 int db_run(struct db *db, struct db *observer, const char *sql,
 	   long long watch_ms, struct db_run *r);
+
+/* Run a parameterised command and then COMMIT, both in one round trip
+ * (a libpq pipeline). Returns the command's result (caller clears) when
+ * both succeeded; NULL with e set otherwise; the transaction is then
+ * still open (aborted) unless the COMMIT itself failed. */
+PGresult *db_query_commit(struct db *db, const char *sql, int nparams,
+			  const char *const *params, struct zerr *e);
 
 /* SET (session) a setting to a value, quoting the value. */
 int db_set(struct db *db, const char *name, const char *value, int local,

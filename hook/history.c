@@ -44,20 +44,21 @@ int history_init(struct history *h, struct db *db, const char *name, struct zerr
 	h->table = h->t.table;
 	h->qname = h->t.qname;
 	h->display = h->t.display;
+	h->exists = h->t.exists;
 	key = xasprintf("%s/%s", PQdb(db->conn), h->display);
 	h->lock_key = (int32_t)util_crc32(0, key, strlen(key));
 	free(key);
-
+	if (!h->exists)
+		return 0;
 	params[0] = h->qname;
 	r = db_query(db,
-		     "SELECT c.oid IS NOT NULL, EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
-		     "  WHERE a.attrelid = c.oid AND a.attname = 'applied_stmts' AND NOT a.attisdropped)"
-		     " FROM (SELECT pg_catalog.to_regclass($1) AS oid) c",
+		     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
+		     " WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attname = 'applied_stmts'"
+		     " AND NOT a.attisdropped)",
 		     1, params, e);
 	if (!r)
 		return -1;
-	h->exists = PQgetvalue(r, 0, 0)[0] == 't';
-	h->has_zdm_columns = PQgetvalue(r, 0, 1)[0] == 't';
+	h->has_zdm_columns = PQgetvalue(r, 0, 0)[0] == 't';
 	PQclear(r);
 	return 0;
 }
@@ -287,7 +288,7 @@ int history_insert(struct history *h, struct db *db, const struct hist_write *w,
 			" left(current_user, 100), $5, $6, $7, $8, $9, $10, 'zdm-hook " ZDM_VERSION "', $11"
 			" FROM %s RETURNING installed_rank",
 			h->qname, h->qname);
-	r = db_query(db, sql, 11, p.v, e);
+	r = w->commit ? db_query_commit(db, sql, 11, p.v, e) : db_query(db, sql, 11, p.v, e);
 	free(sql);
 	if (!r) {
 		zerr_prefix(e, "cannot record %s in %s", w->script, h->display);
@@ -318,7 +319,7 @@ int history_update(struct history *h, struct db *db, int rank, const struct hist
 			" tool_version = 'zdm-hook " ZDM_VERSION "', allowed = $11"
 			" WHERE installed_rank = $12",
 			h->qname);
-	r = db_query(db, sql, 12, params, e);
+	r = w->commit ? db_query_commit(db, sql, 12, params, e) : db_query(db, sql, 12, params, e);
 	free(sql);
 	if (!r) {
 		zerr_prefix(e, "cannot record %s in %s", w->script, h->display);

@@ -76,6 +76,7 @@ struct hist_write {
 	const char *error;
 	const char *error_stmt;
 	const char *allowed;      /* lint findings allowed, with reasons */
+	int commit;               /* COMMIT in the same round trip */
 };
 /* Insert a row; returns its installed_rank or -1. */
 int history_insert(struct history *h, struct db *db, const struct hist_write *w,

@@ -1,7 +1,7 @@
 /*
  * lock — poll pg_try_advisory_lock (see lock.h for why never block).
  *
- * Backoff: 25 ms doubling to a 2 s cap, with jitter so that eight runners
+ * Backoff: 25 ms doubling to a 1 s cap, with jitter so that eight runners
  * started together do not poll in step. While waiting the holder is
  * logged at most every 10 s: pid, application_name (zdm-hook/<pod>) and
  * since when it is connected.
@@ -99,7 +99,7 @@ int lock_acquire(struct db *db, int32_t key, long long wait_ms, struct zerr *e)
 		if (db_interrupted)
 			return zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s while waiting for the lock",
 					db_interrupt_name());
-		delay = util_backoff_ms(attempt++, 25, 2000);
+		delay = util_backoff_ms(attempt++, 25, 1000);
 		if (delay > wait_ms - (now - start))
 			delay = wait_ms - (now - start);
 		util_sleep_ms(delay);

@@ -60,10 +60,31 @@ static int plan_is_versioned_row(const struct hist_row *r)
 	return r->version && strcmp(r->type, "BASELINE") != 0 && strcmp(r->type, "SCHEMA") != 0;
 }
 
+/* History rows of versioned migrations, sorted by version then rank, so
+ * that the last row of each version (a retried failure) is the one that
+ * counts; qsort context through a static, as qsort has none. */
+static int plan_row_cmp(const void *pa, const void *pb)
+{
+	const struct hist_row *a = *(struct hist_row *const *)pa, *b = *(struct hist_row *const *)pb;
+	int c = source_version_cmp(a->version, b->version);
+	return c ? c : (a->rank > b->rank) - (a->rank < b->rank);
+}
+
+static int plan_script_cmp(const void *pa, const void *pb)
+{
+	const struct hist_row *a = *(struct hist_row *const *)pa, *b = *(struct hist_row *const *)pb;
+	int c = strcmp(a->script, b->script);
+	return c ? c : (a->rank > b->rank) - (a->rank < b->rank);
+}
+
+/* Build the plan by walking the sorted sources and the sorted history
+ * rows side by side: O(n log n) however many migrations there are. */
 void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_of_order)
 {
 	const char *baseline = NULL;
-	size_t cap = 0, i, k;
+	struct hist_row **vrows = xcalloc(h->n ? h->n : 1, sizeof(*vrows));
+	struct hist_row **rrows = xcalloc(h->n ? h->n : 1, sizeof(*rrows));
+	size_t nv = 0, nr = 0, cap = 0, i, k;
 
 	memset(p, 0, sizeof(*p));
 	for (k = 0; k < h->n; k++) {
@@ -72,22 +93,39 @@ void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_
 			baseline = r->version;
 			plan_push(p, &cap, NULL, r, PLAN_BASELINE);
 		}
+		if (plan_is_versioned_row(r))
+			vrows[nv++] = r;
+		else if (!r->version)
+			rrows[nr++] = r;
 	}
+	qsort(vrows, nv, sizeof(*vrows), plan_row_cmp);
+	qsort(rrows, nr, sizeof(*rrows), plan_script_cmp);
 	p->current = history_current(h);
 
-	for (i = 0; i < src->nversioned; i++) {
-		struct src_migration *m = &src->v[i];
+	for (i = 0, k = 0; i < src->nversioned || k < nv;) {
+		struct src_migration *m = i < src->nversioned ? &src->v[i] : NULL;
+		int c = !m ? 1 : k >= nv ? -1 : source_version_cmp(m->version, vrows[k]->version);
 		struct hist_row *row = NULL;
 		enum plan_state st;
 
-		/* the last row of this version wins (a retried failure) */
-		for (k = 0; k < h->n; k++)
-			if (plan_is_versioned_row(&h->v[k]) &&
-			    source_version_cmp(h->v[k].version, m->version) == 0)
-				row = &h->v[k];
+		if (c > 0) {
+			/* a history row with no file: applied versions are missing */
+			while (k + 1 < nv && source_version_cmp(vrows[k + 1]->version, vrows[k]->version) == 0)
+				k++;
+			if (vrows[k]->success || vrows[k]->applied_stmts > 0)
+				plan_push(p, &cap, NULL, vrows[k], PLAN_MISSING);
+			k++;
+			continue;
+		}
+		if (c == 0) {
+			while (k + 1 < nv && source_version_cmp(vrows[k + 1]->version, vrows[k]->version) == 0)
+				k++;
+			row = vrows[k++];
+		}
+		i++;
 		if (row && row->success)
 			st = row->has_checksum && row->checksum != m->checksum ? PLAN_CHANGED
-										: PLAN_APPLIED;
+									       : PLAN_APPLIED;
 		else if (row && row->applied_stmts > 0)
 			st = row->checksum != m->checksum ? PLAN_CHANGED : PLAN_PARTIAL;
 		else if (row)
@@ -100,21 +138,15 @@ void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_
 			st = PLAN_PENDING;
 		plan_push(p, &cap, m, row, st);
 	}
-	/* applied versions whose file is gone */
-	for (k = 0; k < h->n; k++) {
-		struct hist_row *r = &h->v[k];
-		if (!plan_is_versioned_row(r) || !source_find_version(src, r->version))
-			if (plan_is_versioned_row(r) && (r->success || r->applied_stmts > 0))
-				plan_push(p, &cap, NULL, r, PLAN_MISSING);
-	}
-	for (i = src->nversioned; i < src->n; i++) {
+	for (i = src->nversioned, k = 0; i < src->n; i++) {
 		struct src_migration *m = &src->v[i];
 		struct hist_row *row = NULL;
 		enum plan_state st;
 
-		for (k = 0; k < h->n; k++)
-			if (!h->v[k].version && strcmp(h->v[k].script, m->file) == 0)
-				row = &h->v[k];
+		while (k < nr && strcmp(rrows[k]->script, m->file) < 0)
+			k++;
+		while (k < nr && strcmp(rrows[k]->script, m->file) == 0)
+			row = rrows[k++];
 		if (!row)
 			st = PLAN_PENDING;
 		else if (!row->success)
@@ -123,6 +155,8 @@ void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_
 			st = row->checksum == m->checksum ? PLAN_APPLIED : PLAN_PENDING;
 		plan_push(p, &cap, m, row, st);
 	}
+	free(vrows);
+	free(rrows);
 }
 
 void plan_release(struct plan *p)
@@ -194,14 +228,9 @@ struct migrate_ctx {
 	struct lint_report lint;  /* findings of the pending migrations */
 };
 
-static void migrate_ms(char *buf, size_t size, long long ms)
-{
-	snprintf(buf, size, "%lldms", ms);
-}
-
 /* Fill e for a failed statement of m, pointing at its file and line. */
 static int migrate_stmt_error(struct migrate_ctx *c, const struct src_migration *m, size_t idx,
-			      const PGresult *res, struct zerr *e)
+			      const PGresult *res, long pos_offset, struct zerr *e)
 {
 	const struct sql_stmt *st = &m->script.v[idx];
 	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
@@ -210,8 +239,8 @@ static int migrate_stmt_error(struct migrate_ctx *c, const struct src_migration 
 	char where[1200];
 
 	(void)c;
-	if (pos)
-		sql_position_to_line(m->sql, st, atol(pos), &line, &col);
+	if (pos && atol(pos) > pos_offset)
+		sql_position_to_line(m->sql, st, atol(pos) - pos_offset, &line, &col);
 	snprintf(where, sizeof(where), "%s:%d:%d", m->path, line, col);
 	if (res)
 		db_result_error(e, ZDM_EXIT_FAILED, res, where);
@@ -281,16 +310,22 @@ static void migrate_record_failure(struct migrate_ctx *c, const struct src_migra
 	free(stmt);
 }
 
-static int migrate_set_timeouts(struct db *db, long long lock_ms, long long stmt_ms, int local,
-				struct zerr *e)
+/* Session-level timeouts for the next statements, in one round trip. */
+static int migrate_set_timeouts(struct db *db, long long lock_ms, long long stmt_ms, struct zerr *e)
 {
-	char v[32];
+	char sql[128];
 
-	migrate_ms(v, sizeof(v), lock_ms);
-	if (db_set(db, "lock_timeout", v, local, e) < 0)
-		return -1;
-	migrate_ms(v, sizeof(v), stmt_ms);
-	return db_set(db, "statement_timeout", v, local, e);
+	snprintf(sql, sizeof(sql), "SET lock_timeout = '%lldms';SET statement_timeout = '%lldms'",
+		 lock_ms, stmt_ms);
+	return db_exec(db, sql, e);
+}
+
+/* "BEGIN; SET LOCAL lock_timeout ...; SET LOCAL statement_timeout ...;" */
+static void migrate_tx_prefix(char *buf, size_t size, long long lock_ms, long long stmt_ms)
+{
+	snprintf(buf, size, "BEGIN;SET LOCAL lock_timeout = '%lldms';"
+			    "SET LOCAL statement_timeout = '%lldms';\n",
+		 lock_ms, stmt_ms);
 }
 
 static long long migrate_lock_timeout(const struct migrate_opts *o, const struct src_migration *m)
@@ -363,16 +398,22 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 		int failed = 0;
 		struct hist_write w = { 0 };
 		char *allowed = NULL;
+		char prefix[160];
 
-		if (db_exec(&c->work, "BEGIN", e) < 0 ||
-		    migrate_set_timeouts(&c->work, migrate_lock_timeout(o, m),
-					 migrate_stmt_timeout(o, m), 1, e) < 0)
+		/* BEGIN and the timeouts travel with the first statement: one
+		 * round trip; error positions are shifted back past them */
+		migrate_tx_prefix(prefix, sizeof(prefix), migrate_lock_timeout(o, m),
+				  migrate_stmt_timeout(o, m));
+		if (m->script.n == 0 && db_exec(&c->work, prefix, e) < 0)
 			return -1;
 		for (i = 0; i < m->script.n; i++) {
-			char *text = sql_stmt_text(m->sql, &m->script.v[i]);
+			char *stmt = sql_stmt_text(m->sql, &m->script.v[i]);
+			char *text = i == 0 ? xasprintf("%s%s", prefix, stmt) : stmt;
 			long long lt = migrate_lock_timeout(o, m);
 			int rc = db_run(&c->work, &c->lockdb, text, lt > 0 ? lt / 2 : 500, &run);
-			free(text);
+			if (text != stmt)
+				free(text);
+			free(stmt);
 			if (rc < 0) {
 				failed = 1;
 				break;
@@ -400,7 +441,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 				util_sleep_ms(delay);
 				continue;
 			}
-			migrate_stmt_error(c, m, i, run.res, e);
+			migrate_stmt_error(c, m, i, run.res, i == 0 ? (long)strlen(prefix) : 0, e);
 			if (migrate_is_retryable(run.res))
 				zerr_hint(e, "gave up after %d retries; blocked by %s", o->ddl_retries,
 					  run.blockers[0] ? run.blockers : "a session that has gone since");
@@ -418,31 +459,19 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 		w.applied_stmts = w.total_stmts = (int)m->script.n;
 		allowed = srclint_allowed(&c->lint, m->path);
 		w.allowed = allowed;
+		w.commit = 1;   /* the history row and COMMIT: one round trip */
 		if (it->row && m->kind == SRC_VERSIONED) {
 			if (history_update(&c->h, &c->work, it->row->rank, &w, e) < 0)
-				goto rollback;
+				goto commit_failed;
 		} else {
 			/* a failed repeatable row is replaced by the new one */
 			if (it->row && !it->row->success &&
 			    history_delete(&c->h, &c->work, it->row->rank, e) < 0)
 				goto rollback;
 			if (history_insert(&c->h, &c->work, &w, e) < 0)
-				goto rollback;
+				goto commit_failed;
 		}
-		{
-			PGresult *r = PQexec(c->work.conn, "COMMIT");
-			int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
-			free(allowed);
-			if (!ok) {
-				db_result_error(e, ZDM_EXIT_FAILED, r, m->path);
-				zerr_prefix(e, "commit failed");
-				PQclear(r);
-				migrate_record_failure(c, m, it->row, 0, m->script.n,
-						       util_now_ms() - start, e);
-				return -1;
-			}
-			PQclear(r);
-		}
+		free(allowed);
 		log_event(LOG_INFO, "applied",
 			  json_pack("{s:s, s:I}", "file", m->file, "ms",
 				    (json_int_t)(util_now_ms() - start)),
@@ -453,6 +482,12 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 rollback:
 		free(allowed);
 		PQclear(PQexec(c->work.conn, "ROLLBACK"));
+		return -1;
+commit_failed:
+		/* the row or the COMMIT failed (a deferred constraint, ...):
+		 * nothing of the migration stayed */
+		free(allowed);
+		migrate_record_failure(c, m, it->row, 0, m->script.n, util_now_ms() - start, e);
 		return -1;
 	}
 }
@@ -579,23 +614,30 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 		text = sql_stmt_text(m->sql, st);
 		for (attempt = 0;; attempt++) {
 			struct db_run run = { 0 };
+			char prefix[160];
+			char *sent;
 			int rc;
 			long long lt = kind == SQL_TX_CONCURRENT ? o->concurrent_timeout_ms
 								 : migrate_lock_timeout(o, m);
 
 			if (kind == SQL_TX_NORMAL) {
-				/* the statement and its progress commit together */
-				if (db_exec(&c->work, "BEGIN", e) < 0 ||
-				    migrate_set_timeouts(&c->work, lt, migrate_stmt_timeout(o, m), 1, e) < 0) {
+				/* the statement and its progress commit together;
+				 * BEGIN and the timeouts travel with the statement */
+				migrate_tx_prefix(prefix, sizeof(prefix), lt, migrate_stmt_timeout(o, m));
+			} else {
+				/* CONCURRENTLY and friends cannot share a message
+				 * with other commands: settings first */
+				prefix[0] = '\0';
+				if (migrate_set_timeouts(&c->work, lt, migrate_stmt_timeout(o, m), e) < 0) {
 					free(text);
 					goto failed_noresult;
 				}
-			} else if (migrate_set_timeouts(&c->work, lt, migrate_stmt_timeout(o, m), 0, e) < 0) {
-				free(text);
-				goto failed_noresult;
 			}
-			rc = db_run(&c->work, kind == SQL_TX_NORMAL ? &c->lockdb : NULL, text,
+			sent = prefix[0] ? xasprintf("%s%s", prefix, text) : text;
+			rc = db_run(&c->work, kind == SQL_TX_NORMAL ? &c->lockdb : NULL, sent,
 				    lt > 0 ? lt / 2 : 500, &run);
+			if (sent != text)
+				free(sent);
 			if (rc == 0) {
 				PQclear(run.res);
 				if (kind == SQL_TX_CONCURRENT && migrate_cic_verify(c, m, st, e) < 0) {
@@ -618,7 +660,7 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 				PQclear(run.res);
 				goto interrupted;
 			}
-			migrate_stmt_error(c, m, i, run.res, e);
+			migrate_stmt_error(c, m, i, run.res, (long)strlen(prefix), e);
 			PQclear(run.res);
 			goto failed;
 		}
@@ -627,20 +669,16 @@ record:
 		w.applied_stmts = (int)i + 1;
 		w.execution_ms = (int)(util_now_ms() - start);
 		w.success = (size_t)w.applied_stmts == m->script.n;
+		w.commit = kind == SQL_TX_NORMAL;   /* progress and COMMIT: one round trip */
 		if (history_update(&c->h, &c->work, rank, &w, e) < 0) {
-			if (kind == SQL_TX_NORMAL)
+			/* the statement's own COMMIT failed, or its progress could
+			 * not be written: it is rolled back and runs again next time */
+			if (kind == SQL_TX_NORMAL && PQtransactionStatus(c->work.conn) != PQTRANS_IDLE)
 				PQclear(PQexec(c->work.conn, "ROLLBACK"));
+			zerr_prefix(e, "%s:%d", m->path, m->script.v[i].line);
 			return -1;
 		}
-		if (kind == SQL_TX_NORMAL) {
-			PGresult *r = PQexec(c->work.conn, "COMMIT");
-			if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
-				migrate_stmt_error(c, m, i, r, e);
-				PQclear(r);
-				goto failed;
-			}
-			PQclear(r);
-		}
+		w.commit = 0;
 	}
 	if (m->script.n == 0) {
 		w.success = 1;
@@ -881,7 +919,11 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 		 c.work.server_version / 10000, c.work.server_version % 10000);
 	if (history_init(&c.h, &c.work, o->history_table, e) < 0)
 		goto cleanup;
-	if (migrate_load_and_plan(&c, e) < 0 || migrate_lint(&c, e) < 0)
+	if (migrate_load_and_plan(&c, e) < 0)
+		goto cleanup;
+	/* nothing to run: no lint, no lock (Argo CD re-runs hooks on every
+	 * sync); applied files were judged when they were pending */
+	if (migrate_count_pending(&c.plan, 0, c.plan.n) > 0 && migrate_lint(&c, e) < 0)
 		goto cleanup;
 	if (o->dry_run) {
 		migrate_print_plan(&c);
@@ -895,7 +937,8 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 		rc = 0;
 		goto cleanup;
 	}
-	if (db_connect(&c.lockdb, &dbo, "lock", e) < 0)
+	if (db_connect(&c.lockdb, &dbo, "lock", e) < 0 || db_prepare_session(&c.lockdb, e) < 0 ||
+	    db_prepare_session(&c.work, e) < 0)
 		goto cleanup;
 	if (lock_acquire(&c.lockdb, c.h.lock_key, o->lock_wait_ms, e) < 0)
 		goto cleanup;

@@ -46,7 +46,7 @@ teardown() { zdm_teardown_db; }
 	assert_output --partial "problems found: migrate will refuse to run"
 	hook status --dir "$M" --output json >"$T/s.json"
 	run jq -r '.migrations[] | "\(.version) \(.state)"' "$T/s.json"
-	assert_output $'1 applied\n2 changed\n4 pending\n3 missing'
+	assert_output $'1 applied\n2 changed\n3 missing\n4 pending'
 	run jq -r '"\(.version) \(.pending) \(.history_exists)"' "$T/s.json"
 	assert_output "3 1 true"
 }
