@@ -23,17 +23,22 @@ CMD_SRC    := hook/main.c $(wildcard hook/cmd-*.c)
 LIB_SRC    := $(filter-out $(CMD_SRC),$(wildcard hook/*.c))
 PLUGIN_SRC := $(wildcard plugin/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
+LOADGEN_SRC := $(wildcard tests/rollout/*.c)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CMD_OBJ    := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)
 PLUGIN_OBJ := $(PLUGIN_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 
+LOADGEN_OBJ := $(LOADGEN_SRC:%.c=$(BUILD)/obj/%.o)
+
 BINS := $(BUILD)/zdm-hook $(if $(PLUGIN_SRC),$(BUILD)/helm-zdm)
+# the rollout simulator's load generator (tests/rollout/), not installed
+TOOLS := $(if $(LOADGEN_SRC),$(BUILD)/zdm-loadgen)
 
 .PHONY: all help deps demo test unit asan valgrind bench bench-lint install uninstall clean checksrc
 
-all: $(BINS) $(UNIT_BIN)
+all: $(BINS) $(UNIT_BIN) $(TOOLS)
 
 help:
 	@echo "make            build $(BINS)"
@@ -54,6 +59,9 @@ $(BUILD)/zdm-hook: $(CMD_OBJ) $(BUILD)/libzdm.a
 
 $(BUILD)/helm-zdm: $(PLUGIN_OBJ) $(BUILD)/libzdm.a
 	$(CC) $(LDFLAGS) -o $@ $(PLUGIN_OBJ) $(BUILD)/libzdm.a $(LDLIBS)
+
+$(BUILD)/zdm-loadgen: $(LOADGEN_OBJ) $(BUILD)/libzdm.a
+	$(CC) $(LDFLAGS) -o $@ $(LOADGEN_OBJ) $(BUILD)/libzdm.a $(LDLIBS) -lm
 
 $(BUILD)/test-%: $(BUILD)/obj/tests/unit/test-%.o $(BUILD)/libzdm.a
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libzdm.a $(LDLIBS)
