@@ -21,6 +21,7 @@ void cmd_migrate_fill(struct cmd_ctx *ctx, struct migrate_opts *o)
 	o->connect_retries = (int)ctx->v[OPT_CONNECT_RETRIES].num;
 	o->dry_run = (int)ctx->v[OPT_DRY_RUN].num;
 	o->out_of_order = (int)ctx->v[OPT_OUT_OF_ORDER].num;
+	o->max_replica_lag_ms = ctx->v[OPT_MAX_REPLICA_LAG].num;
 	o->log_table = ctx->v[OPT_LOG_TABLE].str;
 	o->release = ctx->v[OPT_RELEASE].str;
 	o->namespace_ = ctx->v[OPT_NAMESPACE].str;

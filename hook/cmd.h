@@ -69,6 +69,7 @@ enum zdm_opt {
 	OPT_LINT_OUTPUT,
 	OPT_SINCE,
 	OPT_RULES,
+	OPT_MAX_REPLICA_LAG,
 	OPT__COUNT
 };
 

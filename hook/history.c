@@ -24,6 +24,7 @@ static const struct {
 	{ "error_stmt", "text" },
 	{ "tool_version", "text" },
 	{ "allowed", "text" },   /* lint findings allowed by -- zdm: allow=, with reasons */
+	{ "backfill_key", "text" },   /* a backfill's last key done (resume point) */
 };
 
 int history_check_name(const char *name, struct zerr *e)
@@ -36,6 +37,7 @@ int history_init(struct history *h, struct db *db, const char *name, struct zerr
 	char *key;
 	PGresult *r;
 	const char *params[1];
+	struct sb sql;
 
 	memset(h, 0, sizeof(*h));
 	if (db_table_init(&h->t, db, name, "history table", e) < 0)
@@ -51,11 +53,17 @@ int history_init(struct history *h, struct db *db, const char *name, struct zerr
 	if (!h->exists)
 		return 0;
 	params[0] = h->qname;
-	r = db_query(db,
-		     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
-		     " WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attname = 'applied_stmts'"
-		     " AND NOT a.attisdropped)",
-		     1, params, e);
+	/* all of zdm's columns there? (an older zdm's or a Flyway table may
+	 * lack some until history_ensure adds them under the lock) */
+	sb_init(&sql);
+	sb_addf(&sql, "SELECT count(*) = %zu FROM pg_catalog.pg_attribute a"
+		      " WHERE a.attrelid = pg_catalog.to_regclass($1) AND NOT a.attisdropped"
+		      " AND a.attname IN (", ZDM_ARRAY_LEN(history_extra));
+	for (size_t i = 0; i < ZDM_ARRAY_LEN(history_extra); i++)
+		sb_addf(&sql, "%s'%s'", i ? ", " : "", history_extra[i].name);
+	sb_adds(&sql, ")");
+	r = db_query(db, sql.buf, 1, params, e);
+	sb_release(&sql);
 	if (!r)
 		return -1;
 	h->has_zdm_columns = PQgetvalue(r, 0, 0)[0] == 't';
@@ -72,6 +80,7 @@ static void history_free_rows(struct history *h)
 		free(r->type);
 		free(r->script);
 		free(r->error);
+		free(r->backfill_key);
 		free(r->installed_on);
 	}
 	free(h->v);
@@ -182,8 +191,8 @@ int history_load(struct history *h, struct db *db, struct zerr *e)
 	sql = xasprintf("SELECT installed_rank, version, description, type, script, checksum,"
 			" success, %s, to_char(installed_on, 'YYYY-MM-DD HH24:MI:SS'), execution_time"
 			" FROM %s ORDER BY installed_rank",
-			h->has_zdm_columns ? "applied_stmts, total_stmts, error"
-					   : "NULL::int, NULL::int, NULL::text",
+			h->has_zdm_columns ? "applied_stmts, total_stmts, error, backfill_key"
+					   : "NULL::int, NULL::int, NULL::text, NULL::text",
 			h->qname);
 	r = db_query(db, sql, 0, NULL, e);
 	free(sql);
@@ -209,8 +218,9 @@ int history_load(struct history *h, struct db *db, struct zerr *e)
 		row->applied_stmts = PQgetisnull(r, i, 7) ? -1 : atoi(PQgetvalue(r, i, 7));
 		row->total_stmts = PQgetisnull(r, i, 8) ? -1 : atoi(PQgetvalue(r, i, 8));
 		row->error = history_dup_or_null(r, i, 9);
-		row->installed_on = xstrdup(PQgetvalue(r, i, 10));
-		row->execution_time = atoi(PQgetvalue(r, i, 11));
+		row->backfill_key = history_dup_or_null(r, i, 10);
+		row->installed_on = xstrdup(PQgetvalue(r, i, 11));
+		row->execution_time = atoi(PQgetvalue(r, i, 12));
 	}
 	PQclear(r);
 	return 0;
@@ -250,7 +260,7 @@ int history_read_current(struct db *db, const char *name, char **out, struct zer
 /* Format the parameters shared by insert and update. */
 struct history_params {
 	char checksum[16], ms[16], applied[16], total[16];
-	const char *v[11];
+	const char *v[12];
 };
 
 static void history_fill(struct history_params *p, const struct hist_write *w)
@@ -270,6 +280,7 @@ static void history_fill(struct history_params *p, const struct hist_write *w)
 	p->v[8] = w->error;
 	p->v[9] = w->error_stmt;
 	p->v[10] = w->allowed;
+	p->v[11] = w->backfill_key;
 }
 
 int history_insert(struct history *h, struct db *db, const struct hist_write *w,
@@ -283,12 +294,12 @@ int history_insert(struct history *h, struct db *db, const struct hist_write *w,
 	history_fill(&p, w);
 	sql = xasprintf("INSERT INTO %s (installed_rank, version, description, type, script,"
 			" checksum, installed_by, execution_time, success, applied_stmts,"
-			" total_stmts, error, error_stmt, tool_version, allowed)"
+			" total_stmts, error, error_stmt, tool_version, allowed, backfill_key)"
 			" SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, 'SQL', $3, $4,"
-			" left(current_user, 100), $5, $6, $7, $8, $9, $10, 'zdm-hook " ZDM_VERSION "', $11"
-			" FROM %s RETURNING installed_rank",
+			" left(current_user, 100), $5, $6, $7, $8, $9, $10, 'zdm-hook " ZDM_VERSION "',"
+			" $11, $12 FROM %s RETURNING installed_rank",
 			h->qname, h->qname);
-	r = w->commit ? db_query_commit(db, sql, 11, p.v, e) : db_query(db, sql, 11, p.v, e);
+	r = w->commit ? db_query_commit(db, sql, 12, p.v, e) : db_query(db, sql, 12, p.v, e);
 	free(sql);
 	if (!r) {
 		zerr_prefix(e, "cannot record %s in %s", w->script, h->display);
@@ -304,22 +315,23 @@ int history_update(struct history *h, struct db *db, int rank, const struct hist
 {
 	struct history_params p;
 	char rankbuf[16];
-	const char *params[12];
+	const char *params[13];
 	char *sql;
 	PGresult *r;
 
 	history_fill(&p, w);
 	memcpy(params, p.v, sizeof(p.v));
 	snprintf(rankbuf, sizeof(rankbuf), "%d", rank);
-	params[11] = rankbuf;
+	params[12] = rankbuf;
 	sql = xasprintf("UPDATE %s SET version = $1, description = $2, script = $3, checksum = $4,"
 			" execution_time = $5, success = $6, applied_stmts = $7, total_stmts = $8,"
 			" error = $9, error_stmt = $10, installed_on = now(),"
 			" installed_by = left(current_user, 100),"
-			" tool_version = 'zdm-hook " ZDM_VERSION "', allowed = $11"
-			" WHERE installed_rank = $12",
+			" tool_version = 'zdm-hook " ZDM_VERSION "', allowed = $11,"
+			" backfill_key = coalesce($12, backfill_key)"
+			" WHERE installed_rank = $13",
 			h->qname);
-	r = w->commit ? db_query_commit(db, sql, 12, params, e) : db_query(db, sql, 12, params, e);
+	r = w->commit ? db_query_commit(db, sql, 13, params, e) : db_query(db, sql, 13, params, e);
 	free(sql);
 	if (!r) {
 		zerr_prefix(e, "cannot record %s in %s", w->script, h->display);

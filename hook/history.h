@@ -26,6 +26,7 @@ struct hist_row {
 	int applied_stmts;    /* -1 when NULL (Flyway rows) */
 	int total_stmts;
 	char *error;
+	char *backfill_key;   /* a backfill's resume point, or NULL */
 	char *installed_on;
 	int execution_time;
 };
@@ -76,6 +77,7 @@ struct hist_write {
 	const char *error;
 	const char *error_stmt;
 	const char *allowed;      /* lint findings allowed, with reasons */
+	const char *backfill_key; /* a backfill's last key done (NULL: keep) */
 	int commit;               /* COMMIT in the same round trip */
 };
 /* Insert a row; returns its installed_rank or -1. */

@@ -89,6 +89,9 @@ const struct opt_def zdm_opts[OPT__COUNT] = {
 			"report only versions above VERSION (older ones still teach the context)" },
 	[OPT_RULES] = { "rules", NULL, OPT_BOOL, NULL, NULL, NULL, CMD_LINT,
 			"list the rules (id, class, squawk equivalent, summary) and exit" },
+	[OPT_MAX_REPLICA_LAG] = { "max-replica-lag", "ZDM_MAX_REPLICA_LAG", OPT_DURATION, "DURATION",
+				  "0", NULL, CMD_APPLY,
+				  "backfills pause while a standby replays further behind (0: off)" },
 };
 
 static const struct cmd_entry *const cmd_table[] = {

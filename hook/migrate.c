@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "appver.h"
+#include "backfill.h"
 #include "deplog.h"
 #include "lock.h"
 #include "log.h"
@@ -714,6 +715,66 @@ failed_noresult:
 	return -1;
 }
 
+/* Apply a backfill migration: an in-progress history row whose
+ * backfill_key is the resume point, committed with every batch. */
+static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it, struct zerr *e)
+{
+	const struct migrate_opts *o = c->o;
+	struct src_migration *m = it->m;
+	struct hist_write w = { 0 };
+	struct backfill_ctx b = { 0 };
+	long long start = util_now_ms();
+	int rank, rc;
+
+	w.version = m->version;
+	w.description = m->description;
+	w.script = m->file;
+	w.checksum = m->checksum;
+	w.total_stmts = 1;
+	if (it->row) {
+		rank = it->row->rank;
+		b.resume_after = it->row->backfill_key;
+	} else {
+		rank = history_insert(&c->h, &c->work, &w, e);
+		if (rank < 0)
+			return -1;
+	}
+	b.db = &c->work;
+	b.observer = &c->lockdb;
+	b.h = &c->h;
+	b.rank = rank;
+	b.w = &w;
+	b.m = m;
+	b.lock_timeout_ms = migrate_lock_timeout(o, m);
+	b.statement_timeout_ms = migrate_stmt_timeout(o, m);
+	b.ddl_retries = o->ddl_retries;
+	b.max_replica_lag_ms = o->max_replica_lag_ms;
+	rc = backfill_run(&b, e);
+	w.execution_ms = (int)(util_now_ms() - start);
+	w.success = rc == 0;
+	w.applied_stmts = rc == 0;
+	w.error = rc == 0 ? NULL : e->msg;
+	if (rc < 0) {
+		/* keep the row's resume point; record why it stopped */
+		struct zerr e2 = { 0 };
+		if (PQtransactionStatus(c->work.conn) != PQTRANS_IDLE)
+			PQclear(PQexec(c->work.conn, "ROLLBACK"));
+		if (PQstatus(c->work.conn) == CONNECTION_OK &&
+		    history_update(&c->h, &c->work, rank, &w, &e2) < 0)
+			log_warn("history", "could not record the failure: %s", e2.msg);
+		return -1;
+	}
+	if (history_update(&c->h, &c->work, rank, &w, e) < 0)
+		return -1;
+	log_event(LOG_INFO, "applied",
+		  json_pack("{s:s, s:I, s:I}", "file", m->file, "ms", (json_int_t)w.execution_ms, "rows",
+			    (json_int_t)b.rows),
+		  "applied %s (backfill of %s: %lld rows, %d ms)", m->file, m->bf_table, b.rows,
+		  w.execution_ms);
+	json_array_append_new(c->applied, migrate_applied_json(m, w.execution_ms, 0));
+	return 0;
+}
+
 static int migrate_apply_notx(struct migrate_ctx *c, struct plan_item *it, struct zerr *e)
 {
 	char *allowed = srclint_allowed(&c->lint, it->m->path);
@@ -960,8 +1021,9 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 		}
 		log_info("applying", "applying %s%s", it->m->file,
 			 it->state == PLAN_FAILED ? " (retrying a failed attempt)" : "");
-		if ((it->m->transactional ? migrate_apply_tx(&c, it, e)
-					  : migrate_apply_notx(&c, it, e)) < 0)
+		if ((it->m->backfill	     ? migrate_apply_backfill(&c, it, e)
+		     : it->m->transactional ? migrate_apply_tx(&c, it, e)
+					    : migrate_apply_notx(&c, it, e)) < 0)
 			goto cleanup;
 		if (it->m->version && (!c.reached || source_version_cmp(it->m->version, c.reached) > 0))
 			c.reached = it->m->version;

@@ -34,6 +34,7 @@ struct migrate_opts {
 	int connect_retries;
 	int dry_run;
 	int out_of_order;
+	long long max_replica_lag_ms;      /* backfills pause above it; 0: off */
 
 	/* the contract guard */
 	const char *log_table;             /* deployment log */

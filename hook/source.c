@@ -210,17 +210,25 @@ static int source_parse_kvs(const char *text, size_t len, struct source_kv *kvs,
 		while (p < end && *p != '=' && !isspace((unsigned char)*p))
 			p++;
 		klen = (size_t)(p - k);
-		if (p >= end || *p != '=' || klen == 0) {
-			zerr_set(e, ZDM_EXIT_USAGE, "directive \"%.*s\" is not key=value",
-				 (int)klen, k);
+		if (klen == 0) {
+			zerr_set(e, ZDM_EXIT_USAGE, "a directive needs a name before \"=\"");
 			goto fail;
 		}
 		if (n == max || klen >= sizeof(kvs[0].key)) {
 			zerr_set(e, ZDM_EXIT_USAGE, "too many or too long directives");
 			goto fail;
 		}
-		p++;
 		sb_init(&val);
+		if (p >= end || *p != '=') {
+			/* a bare word: a flag such as "backfill" */
+			memcpy(kvs[n].key, k, klen);
+			kvs[n].key[klen] = '\0';
+			kvs[n].value = NULL;
+			sb_release(&val);
+			n++;
+			continue;
+		}
+		p++;
 		if (p < end && *p == '"') {
 			p++;
 			while (p < end && *p != '"') {
@@ -255,6 +263,51 @@ fail:
 static int source_apply_directive(struct src_migration *m, const char *key, const char *value,
 				  struct zerr *e)
 {
+	static const char *const bf_keys[] = { "table", "key", "batch-size", "batch-time", "delay" };
+	int is_bf_key = 0;
+
+	for (size_t i = 0; i < ZDM_ARRAY_LEN(bf_keys); i++)
+		if (strcmp(key, bf_keys[i]) == 0)
+			is_bf_key = 1;
+	if (strcmp(key, "backfill") == 0) {
+		if (value)
+			return zerr_set(e, ZDM_EXIT_USAGE, "backfill takes no value: write "
+					"\"-- zdm: backfill table=<table>\"");
+		m->backfill = 1;
+		return 0;
+	}
+	if (!value)
+		return zerr_set(e, ZDM_EXIT_USAGE, "directive \"%s\" needs a value (%s=...)", key, key);
+	if (is_bf_key && !m->backfill)
+		return zerr_set(e, ZDM_EXIT_USAGE, "%s= belongs to a backfill: write \"-- zdm: backfill "
+				"table=<table> %s=...\"", key, key);
+	if (strcmp(key, "table") == 0 || strcmp(key, "key") == 0) {
+		if (!*value)
+			return zerr_set(e, ZDM_EXIT_USAGE, "%s= needs a name", key);
+		free(key[0] == 't' ? m->bf_table : m->bf_key);
+		if (key[0] == 't')
+			m->bf_table = xstrdup(value);
+		else
+			m->bf_key = xstrdup(value);
+		return 0;
+	}
+	if (strcmp(key, "batch-size") == 0) {
+		if (util_parse_uint(value, 10000000, &m->bf_batch_size) < 0 || m->bf_batch_size == 0)
+			return zerr_set(e, ZDM_EXIT_USAGE, "batch-size=%s: give a number of rows from 1 "
+					"to 10000000", value);
+		return 0;
+	}
+	if (strcmp(key, "batch-time") == 0 || strcmp(key, "delay") == 0) {
+		long long ms;
+		if (util_parse_duration(value, &ms) < 0 || (key[0] == 'b' && ms == 0))
+			return zerr_set(e, ZDM_EXIT_USAGE, "%s=%s: not a duration (use e.g. 100ms, 1s)",
+					key, value);
+		if (key[0] == 'b')
+			m->bf_batch_time_ms = ms;
+		else
+			m->bf_delay_ms = ms;
+		return 0;
+	}
 	if (strcmp(key, "transaction") == 0) {
 		if (strcmp(value, "off") == 0)
 			m->transactional = 0;
@@ -287,9 +340,96 @@ static int source_apply_directive(struct src_migration *m, const char *key, cons
 		zerr_set(e, ZDM_EXIT_USAGE, "unknown directive \"%s\"", key);
 		zerr_hint(e, "known: transaction=on|off, lock-timeout=DURATION, "
 			     "statement-timeout=DURATION, phase=expand|contract, "
-			     "requires-app=VERSION, allow=RULE reason=\"...\"");
+			     "requires-app=VERSION, backfill table=T [key=K] [batch-size=N] "
+			     "[batch-time=D] [delay=D], allow=RULE reason=\"...\"");
 		return -1;
 	}
+	return 0;
+}
+
+static int source_name_tok(const struct sql_token *t)
+{
+	return t->type == SQL_TOK_WORD || t->type == SQL_TOK_QIDENT;
+}
+
+/* A backfill file: one "UPDATE <table> [[AS] alias] SET ... WHERE ..."
+ * naming the directive's table, no RETURNING; remember where WHERE is
+ * and how the statement names the table. */
+static int source_check_backfill(struct src_migration *m, struct zerr *e)
+{
+	const struct sql_stmt *st;
+	const struct sql_token *t;
+	size_t i = 1, n, name_start, where = 0;
+	int depth = 0;
+	char *written;
+
+	if (!m->bf_table)
+		return zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: backfill needs table=<the table it updates>",
+				m->path, m->directive_line);
+	if (!m->transactional)
+		return zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: a backfill runs each batch in its own "
+				"transaction: drop transaction=off", m->path, m->directive_line);
+	if (m->script.n != 1) {
+		zerr_set(e, ZDM_EXIT_USAGE, "%s: a backfill file holds exactly one UPDATE statement, "
+			 "not %zu statements", m->path, m->script.n);
+		zerr_hint(e, "put other statements in migrations of their own");
+		return -1;
+	}
+	st = &m->script.v[0];
+	t = st->toks;
+	n = st->ntoks;
+	if (n < 4 || !sql_tok_is(&t[0], "update")) {
+		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: a backfill file holds one UPDATE statement", m->path,
+			 st->line);
+		zerr_hint(e, "write: UPDATE %s SET ... WHERE <rows still to do>, e.g. WHERE new_col IS NULL",
+			  m->bf_table);
+		return -1;
+	}
+	if (sql_tok_is(&t[i], "only"))
+		i++;
+	name_start = i;
+	if (i < n && source_name_tok(&t[i]))
+		i++;
+	if (i + 1 < n && sql_tok_is_punct(&t[i], '.') && source_name_tok(&t[i + 1]))
+		i += 2;
+	written = xstrndup(t[name_start].p, (size_t)(t[i - 1].p + t[i - 1].len - t[name_start].p));
+	if (strcasecmp(written, m->bf_table) != 0) {
+		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: the UPDATE is of \"%s\", the directive says "
+			 "table=%s", m->path, st->line, written, m->bf_table);
+		free(written);
+		return -1;
+	}
+	m->bf_target = written;
+	if (i < n && sql_tok_is(&t[i], "as"))
+		i++;
+	if (i < n && source_name_tok(&t[i]) && !sql_tok_is(&t[i], "set")) {
+		free(m->bf_target);
+		m->bf_target = xstrndup(t[i].p, t[i].len);   /* the alias */
+		i++;
+	}
+	for (; i < n; i++) {
+		if (sql_tok_is_punct(&t[i], '('))
+			depth++;
+		else if (sql_tok_is_punct(&t[i], ')'))
+			depth--;
+		else if (depth == 0 && sql_tok_is(&t[i], "where") && !where)
+			where = i;
+		else if (depth == 0 && sql_tok_is(&t[i], "returning"))
+			return zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: a backfill UPDATE cannot have RETURNING",
+					m->path, t[i].line);
+	}
+	if (!where) {
+		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: a backfill UPDATE needs a WHERE that selects the rows "
+			 "still to do", m->path, st->line);
+		zerr_hint(e, "e.g. UPDATE %s SET display_name = full_name WHERE display_name IS NULL: "
+			     "each batch re-evaluates it, so rows changed meanwhile converge", m->bf_table);
+		return -1;
+	}
+	m->bf_where = t[where].off - st->off;
+	if (!m->bf_batch_size)
+		m->bf_batch_size = 1000;
+	if (!m->bf_batch_time_ms)
+		m->bf_batch_time_ms = 100;
 	return 0;
 }
 
@@ -344,7 +484,7 @@ static int source_parse_directives(struct src_migration *m, struct zerr *e)
 		}
 		if (is_allow) {
 			struct src_allow *a;
-			if (nkv != 2 || !reason || !*reason || !*allow) {
+			if (nkv != 2 || !reason || !allow || !*reason || !*allow) {
 				zerr_set(e, ZDM_EXIT_USAGE,
 					 "allow= needs a rule id and a reason, and nothing else");
 				zerr_hint(e, "write: -- zdm: allow=RULE-ID reason=\"why this is safe here\"");
@@ -390,6 +530,8 @@ located:
 		zerr_hint(e, "e.g. -- zdm: phase=contract requires-app=2.0.0");
 		return -1;
 	}
+	if (m->backfill && source_check_backfill(m, e) < 0)
+		return -1;
 	if (m->requires_app && m->phase != SRC_PHASE_CONTRACT) {
 		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: requires-app only applies with phase=contract",
 			 m->path, m->directive_line);
@@ -420,6 +562,9 @@ static void source_migration_release(struct src_migration *m)
 	free(m->description);
 	free(m->sql);
 	free(m->requires_app);
+	free(m->bf_table);
+	free(m->bf_key);
+	free(m->bf_target);
 	sql_script_release(&m->script);
 	for (size_t i = 0; i < m->nallows; i++) {
 		free(m->allows[i].rule);

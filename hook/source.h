@@ -54,6 +54,17 @@ struct src_migration {
 	int directive_line;           /* line of the first directive, or 0 */
 	struct src_allow *allows;
 	size_t nallows;
+
+	/* -- zdm: backfill table=T [key=K] [batch-size=N] [batch-time=D] [delay=D]
+	 * The body is one "UPDATE T [[AS] alias] SET ... WHERE cond". */
+	int backfill;
+	char *bf_table;               /* as written in the directive */
+	char *bf_key;                 /* NULL: the single-column primary key */
+	long long bf_batch_size;      /* first batch size */
+	long long bf_batch_time_ms;   /* target duration of one batch */
+	long long bf_delay_ms;        /* pause between batches */
+	size_t bf_where;              /* offset of WHERE in the statement text */
+	char *bf_target;              /* how the statement names the table (alias) */
 };
 
 struct src_set {

@@ -23,6 +23,3 @@ $$;
 CREATE TRIGGER users_sync_display_name
     BEFORE INSERT OR UPDATE ON users
     FOR EACH ROW EXECUTE FUNCTION users_sync_display_name();
-
--- Copy the rows that existed before the trigger.
-UPDATE users SET display_name = full_name WHERE display_name IS NULL;

@@ -38,7 +38,7 @@ unsafe_dir() {
 	assert_success
 	assert_output --partial "V3__drop_full_name.sql:8:19: drop-column:"
 	assert_output --partial "allowed (contract): guarded contract"
-	assert_output --partial "3 files, 9 statements: 0 refusing, 3 allowed, 0 warnings"
+	assert_output --partial "4 files, 9 statements: 0 refusing, 3 allowed, 0 warnings"
 }
 
 @test "lint: an unsafe migration is exit 6 with file:line:col, rule, reason and the safe rewrite" {

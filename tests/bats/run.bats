@@ -97,11 +97,11 @@ has_full_name() {
 	refute_output --partial "DEFERRED"
 	[ "$(has_full_name)" = 0 ]
 	run log_rows
-	assert_output "pre 1.0.0 succeeded 2 true
-post 1.0.0 succeeded 2 false
-pre 2.0.0 failed 2 true
-pre 2.0.0 succeeded 2 true
-post 2.0.0 succeeded 2 false
+	assert_output "pre 1.0.0 succeeded 2.1 true
+post 1.0.0 succeeded 2.1 false
+pre 2.0.0 failed 2.1 true
+pre 2.0.0 succeeded 2.1 true
+post 2.0.0 succeeded 2.1 false
 pre 2.0.1 succeeded 3 false"
 	run q "select status, error like '%is deferred until a rollout of app 2.0.0%' from schema_deployment_log where id = 3"
 	assert_output "failed|t"
@@ -179,7 +179,7 @@ pre 2.0.1 succeeded 3 false"
 	run pre 1.0.0 1 --termination-log "$T/term"
 	assert_failure 1
 	run q "select status, error, migration_version from schema_deployment_log"
-	assert_output --regexp "^failed\|.*V4__bad.sql:1:1: division by zero \(SQLSTATE 22012\)\|2$"
+	assert_output --regexp "^failed\|.*V4__bad.sql:1:1: division by zero \(SQLSTATE 22012\)\|2.1$"
 	run cat "$T/term"
 	assert_output --partial "zdm-hook run failed (exit 1): "
 	assert_output --partial "division by zero"
