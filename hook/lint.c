@@ -79,6 +79,8 @@ enum lint_rid {
 	R_MIXED_TX_OFF,
 	R_UNKNOWN,
 	R_UNUSED_ALLOW,
+	R_VALIDATE_SAME_TX,
+	R_VALIDATE_DOMAIN,
 	R_COUNT
 };
 
@@ -173,6 +175,11 @@ const struct lint_rule lint_rules[] = {
 		"a transaction=off file mixes CONCURRENTLY statements with transactional ones" },
 	[R_UNKNOWN] = { "unknown-statement", LINT_UNKNOWN, "",
 		"a statement zdm does not recognise (a warning)" },
+	[R_VALIDATE_SAME_TX] = { "validate-in-same-transaction", LINT_BLOCKING, "constraint-missing-not-valid",
+		"VALIDATE CONSTRAINT in the transaction that added it NOT VALID scans under the ADD's lock" },
+	[R_VALIDATE_DOMAIN] = { "validate-domain-constraint", LINT_BLOCKING,
+		"ban-alter-domain-with-add-constraint",
+		"ALTER DOMAIN ... VALIDATE CONSTRAINT blocks writes to every table using the domain" },
 	[R_UNUSED_ALLOW] = { "unused-allow", LINT_DIRECTIVE, "unused-ignore",
 		"an allow=RULE directive that matched no finding of its statement" },
 };
@@ -880,7 +887,8 @@ struct lint_run {
 	size_t tx_stmt;
 	const struct sql_token *tx_tok;
 	/* objects this file creates: "v:" views, "f:" functions, "t:" types,
-	 * "g:" triggers, followed by the normalised name */
+	 * "g:" triggers, "n:" constraints added NOT VALID ("table/name"),
+	 * followed by the normalised name */
 	char **made;
 	size_t nmade, capmade;
 	/* a small ring of buffers for names quoted as SQL (lint_q) */
@@ -894,6 +902,13 @@ static int lint_made(const struct lint_run *r, char kind, const char *name)
 		if (r->made[i][0] == kind && strcmp(r->made[i] + 2, name) == 0)
 			return 1;
 	return 0;
+}
+
+/* Remember an object of this file (see struct lint_run.made). */
+static void lint_remember(struct lint_run *r, char kind, const char *name)
+{
+	r->made = lint_grow(r->made, &r->capmade, r->nmade, sizeof(*r->made));
+	r->made[r->nmade++] = xasprintf("%c:%s", kind, name);
 }
 
 /* Was this table created earlier in the file being linted? */
@@ -1476,8 +1491,7 @@ static void lint_prescan(struct lint_run *r)
 		lint_accept_if_not_exists(&c);
 		if (lint_qname(&c, name, sizeof(name)) < 0)
 			continue;
-		r->made = lint_grow(r->made, &r->capmade, r->nmade, sizeof(*r->made));
-		r->made[r->nmade++] = xasprintf("%c:%s", kind, name);
+		lint_remember(r, kind, name);
 	}
 }
 
@@ -1644,6 +1658,11 @@ static void lint_add_constraint(struct lint_run *r, struct lint_alter *a, struct
 		char cn[LINT_NAME];
 		lint_check_name(&k, a->table, cn, sizeof(cn));
 		lint_check_add(r->ctx, a->table, k.col, cn, !k.not_valid);
+	}
+	if (k.not_valid && k.name[0]) {
+		char key[2 * LINT_NAME + 2];
+		lint_fmt(key, sizeof(key), "%s/%s", a->table, k.name);
+		lint_remember(r, 'n', key);
 	}
 	if (a->here)
 		return;
@@ -1939,9 +1958,21 @@ static void lint_alter_action(struct lint_run *r, struct lint_alter *a, struct l
 		return;
 	}
 	if (lint_accept(c, "validate")) {
+		char key[2 * LINT_NAME + 2];
 		lint_accept(c, "constraint");
 		lint_ident(c, name, sizeof(name));
 		lint_check_validate(r->ctx, a->table, name);
+		/* NOT VALID then VALIDATE in one transaction: the validating
+		 * scan runs while the ADD's lock is still held */
+		lint_fmt(key, sizeof(key), "%s/%s", a->table, name);
+		if (!a->here && r->f->transactional && lint_made(r, 'n', key))
+			lint_add(r, R_VALIDATE_SAME_TX, t,
+				 xasprintf("validate it in a later migration file (or in a "
+					   "\"-- zdm: transaction=off\" file), e.g. ALTER TABLE %s "
+					   "VALIDATE CONSTRAINT %s;", lint_q(r, a->table), lint_q(r, name)),
+				 "validating constraint \"%s\" in the same transaction that added it "
+				 "NOT VALID scans \"%s\" while the lock taken by the ADD is still held",
+				 name, a->table);
 		return;
 	}
 	if (lint_is(c, "set") && lint_is_k(c, 1, "schema")) {
@@ -2127,6 +2158,16 @@ static void lint_alter_other(struct lint_run *r, struct lint_cur *c, const char 
 				 "a guarded contract migration"),
 			 "renaming an attribute of %s \"%s\" breaks old code that uses the old name",
 			 kind, name);
+		return;
+	}
+	if (is_domain && lint_is(c, "validate") && !lint_made(r, 't', name)) {
+		lint_add(r, R_VALIDATE_DOMAIN, t,
+			 xasprintf("prefer a CHECK constraint on each table's column (added NOT VALID, "
+				   "validated later: a SHARE UPDATE EXCLUSIVE lock) over a domain "
+				   "constraint; if you must, run it when writes to the tables using "
+				   "domain %s can pause", lint_q(r, name)),
+			 "validating a constraint of domain \"%s\" holds a SHARE lock on every "
+			 "table that uses it, blocking their writes for the whole scan", name);
 		return;
 	}
 	if (is_domain && lint_is(c, "add") && !lint_has_not_valid(c)) {

@@ -1,2 +1,1 @@
 ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;
-ALTER TABLE users VALIDATE CONSTRAINT users_email_nn;
