@@ -929,17 +929,22 @@ static void migrate_print_plan(struct migrate_ctx *c)
 		if (!plan_is_pending(it))
 			continue;
 		json_array_append_new(items,
-				      json_pack("{s:s, s:s, s:i, s:b, s:s}", "script", it->m->file,
+				      json_pack("{s:s, s:s, s:i, s:b, s:s, s:b}", "script", it->m->file,
 						"state", plan_state_name(it->state), "statements",
 						(int)it->m->script.n, "transaction",
 						it->m->transactional, "version",
-						it->m->version ? it->m->version : ""));
+						it->m->version ? it->m->version : "", "deferred",
+						i >= c->stop));
 		if (log_format_get() == LOG_TEXT)
-			log_result("would apply %s (%zu statement%s%s)%s", it->m->file,
-				   it->m->script.n, it->m->script.n == 1 ? "" : "s",
-				   it->m->transactional ? "" : ", without a transaction",
+			log_result("would %s %s (%zu statement%s%s)%s", i >= c->stop ? "defer" : "apply",
+				   it->m->file, it->m->script.n, it->m->script.n == 1 ? "" : "s",
+				   it->m->backfill	     ? ", a batched backfill"
+				   : it->m->transactional ? ""
+							  : ", without a transaction",
 				   it->state == PLAN_PARTIAL ? " resuming" : "");
 	}
+	if (c->deferred && log_format_get() == LOG_TEXT)
+		log_result("deferred: %s", c->deferred);
 	if (log_format_get() == LOG_JSON)
 		log_result_json(json_pack("{s:b, s:o}", "dry_run", 1, "pending", items));
 	else {

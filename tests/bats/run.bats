@@ -227,3 +227,13 @@ pre 2.0.1 succeeded 3 false"
 	run q "select release, app_version, source_revision, pod, namespace is null, revision is null, chart_version is null, deployed_by is null from schema_deployment_log"
 	assert_output "envrel|1.0.0|abc123|pod-7|t|t|t|t"
 }
+
+@test "run: migrate --dry-run says which contract migration it would defer, and why" {
+	run hook migrate --dir "$M" --dry-run
+	assert_success
+	assert_output --partial "would apply V2.1__backfill_display_name.sql (1 statement, a batched backfill)"
+	assert_output --partial "would defer V3__drop_full_name.sql (3 statements)"
+	assert_output --partial "deferred: V3__drop_full_name.sql (phase=contract requires-app=2.0.0)"
+	run q "select to_regclass('users') is null"
+	assert_output "t"
+}
