@@ -515,6 +515,15 @@ static void assert_record(struct assert_result *out, const char *path, const str
 	sb_release(&msg);
 }
 
+/* The verdict of an exists / absent: true assertion. */
+static void assert_record_exists(struct assert_result *out, const char *path,
+				 const struct assert_check *c, const char *subject, int found)
+{
+	assert_record(out, path, c, subject, found == c->want, "%s",
+		      c->want ? (found ? "exists" : "does not exist")
+			      : (found ? "exists but should be absent" : "is absent"));
+}
+
 static const char *assert_yesno(int b)
 {
 	return b ? "true" : "false";
@@ -534,9 +543,7 @@ static void assert_check_member(const struct assert_check *c, struct assert_tabl
 		snprintf(subject, sizeof(subject), "table \"%s\" column \"%s\"", c->table, c->name);
 		row = assert_find_row(t->columns, c->name);
 		if (c->kind == A_COLUMN) {
-			assert_record(out, path, c, subject, (row >= 0) == c->want, "%s",
-				      c->want ? (row >= 0 ? "exists" : "does not exist")
-					      : (row >= 0 ? "exists but should be absent" : "is absent"));
+			assert_record_exists(out, path, c, subject, row >= 0);
 			return;
 		}
 		if (row < 0)
@@ -573,9 +580,7 @@ static void assert_check_member(const struct assert_check *c, struct assert_tabl
 		snprintf(subject, sizeof(subject), "table \"%s\" index \"%s\"", c->table, c->name);
 		row = assert_find_row(t->indexes, c->name);
 		if (c->kind == A_INDEX) {
-			assert_record(out, path, c, subject, (row >= 0) == c->want, "%s",
-				      c->want ? (row >= 0 ? "exists" : "does not exist")
-					      : (row >= 0 ? "exists but should be absent" : "is absent"));
+			assert_record_exists(out, path, c, subject, row >= 0);
 			return;
 		}
 		if (row < 0)
@@ -606,9 +611,7 @@ static void assert_check_member(const struct assert_check *c, struct assert_tabl
 		snprintf(subject, sizeof(subject), "table \"%s\" constraint \"%s\"", c->table, c->name);
 		row = assert_find_row(t->constraints, c->name);
 		if (c->kind == A_CONSTRAINT) {
-			assert_record(out, path, c, subject, (row >= 0) == c->want, "%s",
-				      c->want ? (row >= 0 ? "exists" : "does not exist")
-					      : (row >= 0 ? "exists but should be absent" : "is absent"));
+			assert_record_exists(out, path, c, subject, row >= 0);
 			return;
 		}
 		if (row < 0)
@@ -719,9 +722,7 @@ int assert_run(const struct assert_spec *spec, struct db *db, long long check_ti
 		}
 		if (c->kind == A_TABLE) {
 			snprintf(subject, sizeof(subject), "table \"%s\"", c->table);
-			assert_record(out, spec->path, c, subject, t.exists == c->want, "%s",
-				      c->want ? (t.exists ? "exists" : "does not exist")
-					      : (t.exists ? "exists but should be absent" : "is absent"));
+			assert_record_exists(out, spec->path, c, subject, t.exists);
 			continue;
 		}
 		if (t.exists)
