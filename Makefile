@@ -107,9 +107,11 @@ install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/zdm/templates
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 templates/* $(DESTDIR)$(PREFIX)/share/zdm/templates/
+	install -m 0755 scripts/zdm-post-renderer $(DESTDIR)$(PREFIX)/bin/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/zdm-hook $(DESTDIR)$(PREFIX)/bin/helm-zdm
+	rm -f $(DESTDIR)$(PREFIX)/bin/zdm-hook $(DESTDIR)$(PREFIX)/bin/helm-zdm \
+	      $(DESTDIR)$(PREFIX)/bin/zdm-post-renderer
 	rm -rf $(DESTDIR)$(PREFIX)/share/zdm
 
 checksrc:

@@ -10,26 +10,6 @@
 #include "log.h"
 #include "srclint.h"
 
-/* GitHub workflow commands: %, CR and LF escaped in data, and also : and ,
- * in properties. */
-static void cmd_lint_gh_escape(struct sb *out, const char *s, int property)
-{
-	for (; *s; s++) {
-		if (*s == '%')
-			sb_adds(out, "%25");
-		else if (*s == '\r')
-			sb_adds(out, "%0D");
-		else if (*s == '\n')
-			sb_adds(out, "%0A");
-		else if (property && *s == ':')
-			sb_adds(out, "%3A");
-		else if (property && *s == ',')
-			sb_adds(out, "%2C");
-		else
-			sb_addc(out, *s);
-	}
-}
-
 static void cmd_lint_print(const char *format, const struct lint_report *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
@@ -38,17 +18,17 @@ static void cmd_lint_print(const char *format, const struct lint_report *r)
 			struct sb s;
 			sb_init(&s);
 			sb_addf(&s, "::%s file=", f->refusing ? "error" : f->allowed ? "notice" : "warning");
-			cmd_lint_gh_escape(&s, f->path, 1);
+			log_gh_escape(&s, f->path, 1);
 			sb_addf(&s, ",line=%d,col=%d,title=", f->line, f->col);
-			cmd_lint_gh_escape(&s, "zdm ", 1);
-			cmd_lint_gh_escape(&s, f->rule, 1);
+			log_gh_escape(&s, "zdm ", 1);
+			log_gh_escape(&s, f->rule, 1);
 			sb_adds(&s, "::");
-			cmd_lint_gh_escape(&s, f->message, 0);
-			cmd_lint_gh_escape(&s, "\nhint: ", 0);
-			cmd_lint_gh_escape(&s, f->hint, 0);
+			log_gh_escape(&s, f->message, 0);
+			log_gh_escape(&s, "\nhint: ", 0);
+			log_gh_escape(&s, f->hint, 0);
 			if (f->allow_reason) {
-				cmd_lint_gh_escape(&s, "\nallowed: ", 0);
-				cmd_lint_gh_escape(&s, f->allow_reason, 0);
+				log_gh_escape(&s, "\nallowed: ", 0);
+				log_gh_escape(&s, f->allow_reason, 0);
 			}
 			log_result("%s", s.buf);
 			sb_release(&s);

@@ -229,3 +229,21 @@ void log_result_json(json_t *v)
 	free(line);
 	json_decref(v);
 }
+
+void log_gh_escape(struct sb *out, const char *text, int property)
+{
+	for (; text && *text; text++) {
+		if (*text == '%')
+			sb_adds(out, "%25");
+		else if (*text == '\r')
+			sb_adds(out, "%0D");
+		else if (*text == '\n')
+			sb_adds(out, "%0A");
+		else if (property && *text == ':')
+			sb_adds(out, "%3A");
+		else if (property && *text == ',')
+			sb_adds(out, "%2C");
+		else
+			sb_addc(out, *text);
+	}
+}

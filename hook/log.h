@@ -44,6 +44,10 @@ void log_result(const char *fmt, ...) ZDM_PRINTF(1, 2);
 /* Dump a JSON value as one line on stdout (masked; steals v). */
 void log_result_json(json_t *v);
 
+/* Append text escaped for a GitHub workflow command (::error ...): %, CR
+ * and LF always, and : and , too in a property (file=..., title=...). */
+void log_gh_escape(struct sb *out, const char *text, int property);
+
 #define log_info(ev, ...) log_msg(LOG_INFO, ev, __VA_ARGS__)
 #define log_warn(ev, ...) log_msg(LOG_WARN, ev, __VA_ARGS__)
 

@@ -99,8 +99,8 @@ void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_
 		else if (!r->version)
 			rrows[nr++] = r;
 	}
-	qsort(vrows, nv, sizeof(*vrows), plan_row_cmp);
-	qsort(rrows, nr, sizeof(*rrows), plan_script_cmp);
+	util_sort(vrows, nv, sizeof(*vrows), plan_row_cmp);
+	util_sort(rrows, nr, sizeof(*rrows), plan_script_cmp);
 	p->current = history_current(h);
 
 	for (i = 0, k = 0; i < src->nversioned || k < nv;) {

@@ -659,7 +659,7 @@ static int source_add(struct src_set *out, size_t *cap, const char *dir, const c
 /* Sort, count and check for duplicate versions. */
 static int source_finish(struct src_set *out, struct zerr *e)
 {
-	qsort(out->v, out->n, sizeof(*out->v), source_cmp);
+	util_sort(out->v, out->n, sizeof(*out->v), source_cmp);
 	for (size_t i = 0; i < out->n; i++) {
 		if (out->v[i].kind == SRC_VERSIONED)
 			out->nversioned++;

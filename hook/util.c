@@ -360,6 +360,12 @@ long long util_backoff_ms(int attempt, long long base, long long cap)
 	return d / 2 + random() % (d / 2 + 1);
 }
 
+void util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 int util_str_has_suffix(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);

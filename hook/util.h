@@ -92,6 +92,8 @@ int util_sleep_ms(long long ms);
 long long util_backoff_ms(int attempt, long long base, long long cap);
 
 int util_str_has_suffix(const char *s, const char *suffix);
+/* qsort that accepts an empty (NULL) array. */
+void util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* CRC-32 (IEEE 802.3, as java.util.zip.CRC32). */
 uint32_t util_crc32(uint32_t crc, const void *data, size_t len);
 

@@ -12,6 +12,32 @@
 #include <yaml.h>
 
 #define YDOC_MAX_DEPTH 64
+
+/* libyaml's mark.index counts characters, not bytes: turn it into a byte
+ * offset by walking the UTF-8 source forward (events come in document
+ * order, so each walk starts where the previous one stopped). */
+struct ydoc_pos {
+	const unsigned char *src;
+	size_t len;
+	size_t first;   /* byte of character 0: libyaml skips a UTF-8 BOM */
+	size_t chars;   /* characters before byte */
+	size_t byte;
+};
+
+static size_t ydoc_byte(struct ydoc_pos *p, size_t chars)
+{
+	if (chars < p->chars || p->byte < p->first) {
+		p->chars = 0;
+		p->byte = p->first;
+	}
+	while (p->chars < chars && p->byte < p->len) {
+		p->byte++;
+		while (p->byte < p->len && (p->src[p->byte] & 0xC0) == 0x80)
+			p->byte++;
+		p->chars++;
+	}
+	return p->byte;
+}
 #define YDOC_MAX_FILE (16u * 1024 * 1024)
 
 static void ynode_free(struct ynode *n)
@@ -32,14 +58,15 @@ static void ynode_push(struct ynode *parent, struct ynode *child)
 	parent->items[parent->n++] = child;
 }
 
-static struct ynode *ynode_new(enum ynode_type type, const yaml_mark_t *m, const yaml_char_t *tag)
+static struct ynode *ynode_new(enum ynode_type type, const yaml_mark_t *m, const yaml_char_t *tag,
+			       struct ydoc_pos *pos)
 {
 	struct ynode *n = xcalloc(1, sizeof(*n));
 
 	n->type = type;
 	n->line = (int)m->line + 1;
 	n->col = (int)m->column + 1;
-	n->start = m->index;
+	n->start = ydoc_byte(pos, m->index);
 	if (tag)
 		n->tag = xstrdup((const char *)tag);
 	return n;
@@ -87,6 +114,8 @@ int ydoc_load_buf(const char *buf, size_t len, const char *name, struct ystream 
 	int depth = 0, done = 0, rc = -1;
 	struct ydoc *doc = NULL;
 	size_t cap = 0;
+	struct ydoc_pos pos = { (const unsigned char *)buf, len,
+				len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0, 0, 0 };
 
 	memset(out, 0, sizeof(*out));
 	out->name = xstrdup(name);
@@ -120,12 +149,12 @@ int ydoc_load_buf(const char *buf, size_t len, const char *name, struct ystream 
 			}
 			doc = &out->docs[out->n++];
 			memset(doc, 0, sizeof(*doc));
-			doc->start = ev.start_mark.index;
+			doc->start = ydoc_byte(&pos, ev.start_mark.index);
 			doc->line = (int)ev.start_mark.line + 1;
 			break;
 		case YAML_DOCUMENT_END_EVENT:
 			if (doc)
-				doc->end = ev.end_mark.index;
+				doc->end = ydoc_byte(&pos, ev.end_mark.index);
 			break;
 		case YAML_ALIAS_EVENT:
 			ydoc_fail(e, name, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
@@ -134,11 +163,11 @@ int ydoc_load_buf(const char *buf, size_t len, const char *name, struct ystream 
 			yaml_event_delete(&ev);
 			goto cleanup;
 		case YAML_SCALAR_EVENT:
-			n = ynode_new(Y_SCALAR, &ev.start_mark, ev.data.scalar.tag);
+			n = ynode_new(Y_SCALAR, &ev.start_mark, ev.data.scalar.tag, &pos);
 			n->value = xstrndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
 			n->len = ev.data.scalar.length;
 			n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-			n->end = ev.end_mark.index;
+			n->end = ydoc_byte(&pos, ev.end_mark.index);
 			if (ydoc_attach(stack, depth, doc, n, name, e) < 0) {
 				yaml_event_delete(&ev);
 				goto cleanup;
@@ -156,12 +185,13 @@ int ydoc_load_buf(const char *buf, size_t len, const char *name, struct ystream 
 						   &ev.start_mark,
 						   ev.type == YAML_SEQUENCE_START_EVENT
 							   ? ev.data.sequence_start.tag
-							   : ev.data.mapping_start.tag);
+							   : ev.data.mapping_start.tag,
+						   &pos);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
 			n = stack[--depth];
-			n->end = ev.end_mark.index;
+			n->end = ydoc_byte(&pos, ev.end_mark.index);
 			if (ydoc_attach(stack, depth, doc, n, name, e) < 0) {
 				yaml_event_delete(&ev);
 				goto cleanup;

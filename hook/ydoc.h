@@ -24,7 +24,7 @@ struct ynode {
 	size_t len;
 	int plain;               /* an unquoted scalar (so "null" vs null differ) */
 	char *tag;               /* explicit tag, or NULL */
-	int line, col;
+	int line, col;           /* 1-based; col counts characters */
 	size_t start, end;       /* byte range in the source */
 	struct ynode **items;    /* seq: items; map: key, value, key, value ... */
 	size_t n;                /* number of items (map: 2 x pairs) */

@@ -261,7 +261,7 @@ static int inject_plan_obsolete(struct inject_plan *p, const struct tmpl_set *t,
 		names = xrealloc(names, (n + 1) * sizeof(*names));
 		names[n++] = xstrdup(de->d_name);
 	}
-	qsort(names, n, sizeof(*names), inject_cmp_str);
+	util_sort(names, n, sizeof(*names), inject_cmp_str);
 	for (i = 0; i < n; i++) {
 		char *rel = xasprintf("templates/%s", names[i]);
 		char *path = xasprintf("%s/%s", p->chart, rel);

@@ -19,10 +19,39 @@ const struct opt_def plugin_opts[POPT__COUNT] = {
 			   "print the changes as a unified diff; write nothing" },
 	[POPT_FORCE] = { "force", NULL, OPT_BOOL, NULL, NULL, NULL, PCMD_INJECT,
 			 "overwrite zdm templates that were edited in the chart" },
+	[POPT_CHART] = { "chart", "ZDM_CHART", OPT_STRING, "DIR", ".", NULL, PCMD_RENDER,
+			 "the chart the stream was rendered from (name, version, values)" },
+	[POPT_MIGRATIONS] = { "migrations", "ZDM_MIGRATIONS_DIR", OPT_STRING, "DIR", NULL, NULL,
+			      PCMD_RENDER | PCMD_LINT,
+			      "the migrations (default: zdm.migrations.path of the chart's values)" },
+	[POPT_VALUES] = { "values", "ZDM_VALUES", OPT_STRING, "FILES", NULL, NULL,
+			  PCMD_RENDER | PCMD_LINT,
+			  "comma-separated values files (zdm: keys) after the chart's values.yaml" },
+	[POPT_SET] = { "set", "ZDM_SET", OPT_STRING, "PAIRS", NULL, NULL, PCMD_RENDER | PCMD_LINT,
+		       "helm --set pairs for the zdm values, e.g. zdm.database.existingSecret=db" },
+	[POPT_RELEASE] = { "release", "ZDM_RELEASE", OPT_STRING, "NAME", NULL, NULL, PCMD_RENDER,
+			   "the release name (default: the stream's app.kubernetes.io/instance)" },
+	[POPT_NAMESPACE] = { "namespace", "ZDM_NAMESPACE", OPT_STRING, "NS", NULL, NULL, PCMD_RENDER,
+			     "the release namespace (default: HELM_NAMESPACE, or the stream's)" },
+	[POPT_MODE] = { "mode", "ZDM_MODE", OPT_CHOICE, "MODE", "hook", "hook|wave", PCMD_RENDER,
+			"hook: Helm/Argo CD hooks; wave: Argo CD sync waves" },
+	[POPT_HELM] = { "helm", "HELM_BIN", OPT_STRING, "PATH", NULL, NULL,
+			PCMD_RENDER | PCMD_LINT | PCMD_ARGOCD, "the helm binary (default: helm on PATH)" },
+	[POPT_ARGOCD] = { "argocd", NULL, OPT_BOOL, NULL, NULL, NULL, PCMD_RENDER,
+			  "run as Argo CD's CMP generate step (ARGOCD_APP_* environment)" },
+	[POPT_HELM3_APPLY] = { "helm3-apply", NULL, OPT_BOOL, NULL, NULL, NULL, PCMD_RENDER,
+			       "the stream is Helm 3's install/upgrade post-renderer input" },
+	[POPT_OUTPUT] = { "output", "ZDM_OUTPUT", OPT_CHOICE, "FORMAT", "text", "text|json|github",
+			  PCMD_LINT, "findings as text, one JSON object, or GitHub annotations" },
+	[POPT_TIMEOUT] = { "timeout", NULL, OPT_STRING, "DURATION", "5m", NULL, PCMD_LINT,
+			   "the helm --timeout the chart is deployed with" },
 };
 
 static const struct plugin_cmd *const plugin_cmds[] = {
+	&plugin_cmd_argocd,
 	&plugin_cmd_inject,
+	&plugin_cmd_lint,
+	&plugin_cmd_render,
 	&plugin_cmd_version,
 	NULL,
 };
@@ -31,7 +60,9 @@ static void main_usage(FILE *f)
 {
 	fprintf(f, "usage: helm zdm COMMAND [OPTIONS]\n\n"
 		   "Zero-downtime PostgreSQL migrations for Helm and Argo CD: add zdm's\n"
-		   "lock-guarded migration hook Jobs to a chart.\n\n"
+		   "lock-guarded migration hook Jobs to a chart (inject), or add them at render\n"
+		   "time (render: a Helm post-renderer and Argo CD plugin), and check a chart's\n"
+		   "migrations and wiring in CI (lint).\n\n"
 		   "Commands:\n");
 	for (const struct plugin_cmd *const *c = plugin_cmds; *c; c++)
 		fprintf(f, "  %-10s %s\n", (*c)->name, (*c)->summary);
@@ -39,7 +70,7 @@ static void main_usage(FILE *f)
 		   "Environment: HELM_NAMESPACE, HELM_DEBUG (set by helm from -n and --debug),\n"
 		   "ZDM_TEMPLATES_DIR (where the zdm templates are; default\n"
 		   "$HELM_PLUGIN_DIR/templates, else ../templates beside the binary).\n"
-		   "Exit codes: 0 ok, 1 failure, 2 usage or input error.\n");
+		   "Exit codes: 0 ok, 1 failure, 2 usage or input error, 6 unsafe migration.\n");
 }
 
 static void main_cmd_help(const struct plugin_cmd *c)

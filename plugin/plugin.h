@@ -33,12 +33,27 @@
 enum {
 	PCMD_VERSION = 1u << 0,
 	PCMD_INJECT = 1u << 1,
+	PCMD_RENDER = 1u << 2,
+	PCMD_LINT = 1u << 3,
+	PCMD_ARGOCD = 1u << 4,
 };
 
 /* Index of each option in plugin_opts[] (same order). */
 enum plugin_opt {
 	POPT_DRY_RUN,
 	POPT_FORCE,
+	POPT_CHART,
+	POPT_MIGRATIONS,
+	POPT_VALUES,
+	POPT_SET,
+	POPT_RELEASE,
+	POPT_NAMESPACE,
+	POPT_MODE,
+	POPT_HELM,
+	POPT_ARGOCD,
+	POPT_HELM3_APPLY,
+	POPT_OUTPUT,
+	POPT_TIMEOUT,
 	POPT__COUNT
 };
 
@@ -70,5 +85,8 @@ void plugin_debug(const struct plugin_ctx *ctx, const char *fmt, ...) ZDM_PRINTF
 
 extern const struct plugin_cmd plugin_cmd_version;
 extern const struct plugin_cmd plugin_cmd_inject;
+extern const struct plugin_cmd plugin_cmd_render;
+extern const struct plugin_cmd plugin_cmd_lint;
+extern const struct plugin_cmd plugin_cmd_argocd;
 
 #endif

@@ -59,25 +59,25 @@ int tmpl_locate(char **dir, struct zerr *e)
 		exe[n] = '\0';
 		slash = strrchr(exe, '/');
 		if (slash) {
+			/* a checkout's build/ or build/<variant>/ (make asan), or an
+			 * install prefix: PREFIX/bin/helm-zdm, PREFIX/share/zdm/templates */
+			static const char *const rel[] = { "../templates", "../../templates",
+							   "../share/zdm/templates" };
 			*slash = '\0';
-			cand = xasprintf("%s/../templates", exe);
-			if (tmpl_is_dir(cand)) {
-				*dir = cand;
-				return 0;
+			for (size_t i = 0; i < ZDM_ARRAY_LEN(rel); i++) {
+				cand = xasprintf("%s/%s", exe, rel[i]);
+				if (tmpl_is_dir(cand)) {
+					*dir = cand;
+					return 0;
+				}
+				free(cand);
 			}
-			free(cand);
-			/* an install prefix: PREFIX/bin/helm-zdm, PREFIX/share/zdm/templates */
-			cand = xasprintf("%s/../share/zdm/templates", exe);
-			if (tmpl_is_dir(cand)) {
-				*dir = cand;
-				return 0;
-			}
-			free(cand);
 		}
 	}
 	zerr_set(e, ZDM_EXIT_FAILED, "cannot find the zdm templates");
-	zerr_detail(e, "looked in $ZDM_TEMPLATES_DIR, $HELM_PLUGIN_DIR/templates and "
-		       "../templates beside the helm-zdm binary");
+	zerr_detail(e, "looked in $ZDM_TEMPLATES_DIR, $HELM_PLUGIN_DIR/templates, and "
+		       "../templates, ../../templates and ../share/zdm/templates from the "
+		       "helm-zdm binary");
 	zerr_hint(e, "reinstall the plugin (helm plugin install), or set ZDM_TEMPLATES_DIR to "
 		     "the templates/ directory of a zdm checkout");
 	return -1;
@@ -167,7 +167,7 @@ int tmpl_load(const char *dir, struct tmpl_set *out, struct zerr *e)
 			     "directory");
 		goto cleanup;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), tmpl_cmp_files);
+	util_sort(out->v, out->n, sizeof(*out->v), tmpl_cmp_files);
 	if (tmpl_read(dir, TMPL_VALUES_FILE, &out->values_block, &out->values_len, e) < 0 ||
 	    tmpl_read(dir, TMPL_README_FILE, &out->readme, &out->readme_len, e) < 0)
 		goto cleanup;

@@ -42,3 +42,12 @@ mig() {
 hook() {
 	"$ZDM_HOOK" "$@"
 }
+
+# Skip a test that runs the binaries under valgrind or inspects what they
+# link: an AddressSanitizer build (make asan) checks memory itself, and
+# valgrind cannot run it.
+zdm_skip_under_asan() {
+	if ldd "$ZDM_HOOK" 2>/dev/null | grep -q libasan; then
+		skip "${1:-valgrind cannot run} the AddressSanitizer build"
+	fi
+}

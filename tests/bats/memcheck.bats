@@ -8,9 +8,7 @@ load helpers
 
 setup() {
 	command -v valgrind >/dev/null || skip "valgrind is not installed (scripts/deps.sh installs it)"
-	if ldd "$ZDM_HOOK" | grep -q libasan; then
-		skip "an AddressSanitizer build checks memory itself (valgrind cannot run it)"
-	fi
+	zdm_skip_under_asan
 	zdm_setup_db
 	cp "$ZDM_ROOT"/chart-example/migrations/*.sql "$M/"
 }

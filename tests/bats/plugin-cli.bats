@@ -16,7 +16,7 @@ setup_file() {
 	assert_line --index 0 "usage: helm zdm COMMAND [OPTIONS]"
 	assert_output --partial "  inject "
 	assert_output --partial "  version "
-	assert_output --partial "Exit codes: 0 ok, 1 failure, 2 usage or input error."
+	assert_output --partial "Exit codes: 0 ok, 1 failure, 2 usage or input error, 6 unsafe migration."
 	[ -z "$stderr" ]
 }
 

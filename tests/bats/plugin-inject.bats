@@ -383,6 +383,7 @@ hint: move your changes into the zdm: values (or rename your file), then run inj
 
 @test "inject: no leak or memory error under valgrind" {
 	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	zdm_skip_under_asan
 	printf 'a: 1' >"$C/values.yaml"
 	run valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99 \
 		"$ZDM_PLUGIN" inject --dry-run "$C"

@@ -57,8 +57,39 @@ static void test_tree(void)
 	ystream_release(&s);
 }
 
+static void test_utf8_offsets(void)
+{
+	/* libyaml counts characters; ranges must be bytes */
+	const char *src = "a: \"é☕\"\n---\nb: ☕☕☕\nc: [x]\n";
+	struct ystream s;
+	struct zerr e = { 0 };
+	struct ynode *b, *c;
+
+	CHECK(ydoc_load_buf(src, strlen(src), "t.yaml", &s, &e) == 0, "load: %s", e.msg);
+	if (s.n != 2)
+		return;
+	CHECK(strncmp(src + s.docs[1].start, "---\nb:", 6) == 0, "second document at byte %zu",
+	      s.docs[1].start);
+	b = ynode_get(s.docs[1].root, "b");
+	c = ynode_get(s.docs[1].root, "c");
+	CHECK(b && b->end - b->start == strlen("☕☕☕") &&
+		      strncmp(src + b->start, "☕☕☕", b->end - b->start) == 0,
+	      "scalar byte range [%zu, %zu)", b ? b->start : 0, b ? b->end : 0);
+	CHECK(c && strncmp(src + c->start, "[x]", 3) == 0 && c->end - c->start == 3,
+	      "flow sequence byte range");
+	CHECK(b && b->line == 3 && b->col == 4, "b at %d:%d", b ? b->line : 0, b ? b->col : 0);
+	ystream_release(&s);
+	/* with a byte order mark, which libyaml skips before counting */
+	src = "\xEF\xBB\xBFk: \"é\"\nz: 1\n";
+	CHECK(ydoc_load_buf(src, strlen(src), "t.yaml", &s, &e) == 0, "load: %s", e.msg);
+	c = ynode_get(s.docs[0].root, "z");
+	CHECK(c && strncmp(src + c->start, "1", 1) == 0, "after a BOM: byte %zu", c ? c->start : 0);
+	ystream_release(&s);
+}
+
 int main(void)
 {
+	test_utf8_offsets();
 	test_bad();
 	test_tree();
 	return unit_done("ydoc");

@@ -1,0 +1,318 @@
+/*
+ * cmd-lint — `helm zdm lint CHART_DIR`: everything CI can check about a
+ * chart's migrations without a cluster or a database.
+ *
+ *   1. the migrations (srclint, every file: the classifier zdm-hook
+ *      migrate enforces at run time)
+ *   2. the values files: no literal password or credentials (wiring.c)
+ *   3. the wiring: the chart rendered with `helm template` and its
+ *      values, passed through the render filter exactly as the Helm
+ *      post-renderer or the Argo CD plugin would (so a chart that relies
+ *      on them is checked too), then the zdm Jobs' hooks, backoffLimit,
+ *      ttlSecondsAfterFinished and deadline against --timeout (wiring.c)
+ *
+ * Findings: "file:line:col: rule: message" and a "hint:" line (text), one
+ * JSON object (json), or GitHub workflow annotations (github). Exit 6 on
+ * an unsafe migration, else 1 on any wiring or values problem, 2 on bad
+ * input, 0 when clean.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "chart.h"
+#include "helmrun.h"
+#include "log.h"
+#include "plugin.h"
+#include "render.h"
+#include "source.h"
+#include "srclint.h"
+#include "wiring.h"
+
+static const char *const cmd_lint_kinds[] = {
+	[WF_MIGRATION] = "migration",
+	[WF_WIRING] = "wiring",
+	[WF_VALUES] = "values",
+};
+static const char *const cmd_lint_sevs[] = {
+	[WF_ERROR] = "error",
+	[WF_WARNING] = "warning",
+	[WF_ALLOWED] = "allowed",
+};
+
+/* A release name helm accepts, for rendering the chart. */
+static char *cmd_lint_release(const char *chart)
+{
+	size_t n = strlen(chart);
+	int ok = n > 0 && n <= 53 && chart[0] >= 'a' && chart[0] <= 'z';
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (chart[i] >= 'a' && chart[i] <= 'z') || (chart[i] >= '0' && chart[i] <= '9') ||
+		     chart[i] == '-';
+	return xstrdup(ok && chart[n - 1] != '-' ? chart : "release");
+}
+
+static int cmd_lint_migrations(const char *dir, int required, struct wreport *out, size_t *nfiles,
+			       struct zerr *e)
+{
+	struct lint_report rep = { 0 };
+	struct src_set src;
+	struct stat st;
+	int rc = -1;
+
+	*nfiles = 0;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		if (required)
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"migrations directory \"%s\" does not exist", dir);
+		fprintf(stderr, "note: no migrations directory \"%s\": no migrations to lint\n",
+			dir);
+		return 0;
+	}
+	memset(&src, 0, sizeof(src));
+	if (source_load(dir, &src, e) < 0 || srclint_run(&src, NULL, &rep, e) < 0)
+		goto cleanup;
+	*nfiles = src.n;
+	for (size_t i = 0; i < rep.n; i++) {
+		const struct lint_finding *f = &rep.v[i];
+		struct sb msg;
+		sb_init(&msg);
+		sb_adds(&msg, f->message);
+		if (f->allow_reason)
+			sb_addf(&msg, " (allowed: %s)", f->allow_reason);
+		wreport_add(out, WF_MIGRATION,
+			    f->refusing	 ? WF_ERROR
+			    : f->allowed ? WF_ALLOWED
+					 : WF_WARNING,
+			    f->path, f->line, f->col, f->rule, f->hint, "%s", msg.buf);
+		sb_release(&msg);
+	}
+	rc = 0;
+cleanup:
+	lint_report_release(&rep);
+	source_release(&src);
+	return rc;
+}
+
+/* helm template the chart, then the render filter: what gets deployed. */
+static int cmd_lint_wiring(struct plugin_ctx *ctx, const struct chart_info *c,
+			   const struct strv *values, const struct strv *sets, long long timeout_ms,
+			   struct wreport *out, struct zerr *e)
+{
+	const char *helm = ctx->v[POPT_HELM].str ? ctx->v[POPT_HELM].str : "helm";
+	struct strv argv = { 0 };
+	struct helmrun_out h = { 0 };
+	struct render_opts o = { 0 };
+	struct render_result r = { 0 };
+	struct zerr re = { 0 };
+	char *release = cmd_lint_release(c->name);
+	char *chart_yaml = xasprintf("%s/Chart.yaml", c->dir);
+	int rc = -1;
+
+	strv_push(&argv, helm);
+	strv_push(&argv, "template");
+	strv_push(&argv, release);
+	strv_push(&argv, c->dir);
+	strv_push(&argv, "--namespace");
+	strv_push(&argv, ctx->namespace);
+	for (size_t i = 0; i < values->n; i++) {
+		strv_push(&argv, "--values");
+		strv_push(&argv, values->v[i]);
+	}
+	for (size_t i = 0; i < sets->n; i++) {
+		strv_push(&argv, "--set");
+		strv_push(&argv, sets->v[i]);
+	}
+	if (helmrun(&argv, 1, 64u * 1024 * 1024, &h, e) < 0) {
+		zerr_hint(e,
+			  "lint renders the chart with helm: put helm on PATH or pass --helm PATH");
+		goto cleanup;
+	}
+	if (h.status != 0) {
+		size_t len = h.err.len;
+		while (len && (h.err.buf[len - 1] == '\n' || h.err.buf[len - 1] == ' '))
+			len--;
+		wreport_add(out, WF_WIRING, WF_ERROR, chart_yaml, 1, 1, "chart-render",
+			    "fix what helm reports; lint renders with the chart's values.yaml, "
+			    ".zdm.yaml, --values and --set",
+			    "helm template fails: %.*s", (int)len, h.err.buf ? h.err.buf : "");
+		rc = 0;
+		goto cleanup;
+	}
+	o.chart = c;
+	o.values = values;
+	o.sets = sets;
+	o.release = release;
+	o.namespace = ctx->namespace;
+	o.helm = helm;
+	if (render_run(&o, h.out.buf ? h.out.buf : "", h.out.len, &r, &re) < 0) {
+		wreport_add(out, WF_WIRING, WF_ERROR, chart_yaml, 1, 1, "chart-render",
+			    re.hint[0] ? re.hint : NULL, "%s%s%s", re.msg, re.detail[0] ? ": " : "",
+			    re.detail);
+		rc = 0;
+		goto cleanup;
+	}
+	plugin_debug(ctx, "lint: chart rendered, zdm objects %s",
+		     r.added ? "added by render (chart not injected)" : "from the chart");
+	rc = wiring_check_render(c, values, r.out.buf ? r.out.buf : "", r.out.len, timeout_ms, out,
+				 e);
+cleanup:
+	render_result_release(&r);
+	helmrun_out_release(&h);
+	strv_release(&argv);
+	free(release);
+	free(chart_yaml);
+	return rc;
+}
+
+static void cmd_lint_print(const char *format, const char *chart, const struct wreport *r,
+			   size_t nfiles, int code)
+{
+	size_t nerr = 0, nwarn = 0, nwire = 0, nunsafe = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct wfinding *f = &r->v[i];
+		nerr += f->sev == WF_ERROR;
+		nwarn += f->sev == WF_WARNING;
+		nwire += f->sev == WF_ERROR && f->kind != WF_MIGRATION;
+		nunsafe += f->sev == WF_ERROR && f->kind == WF_MIGRATION;
+	}
+	if (!strcmp(format, "json")) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < r->n; i++) {
+			const struct wfinding *f = &r->v[i];
+			json_array_append_new(
+				a, json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s?}", "file",
+					     f->file, "line", f->line, "col", f->col, "rule",
+					     f->rule, "kind", cmd_lint_kinds[f->kind], "severity",
+					     cmd_lint_sevs[f->sev], "message", f->message, "hint",
+					     f->hint));
+		}
+		log_result_json(json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:o}", "chart", chart,
+					  "migration_files", (int)nfiles, "unsafe", (int)nunsafe,
+					  "wiring", (int)nwire, "warnings", (int)nwarn, "exit",
+					  code, "findings", a));
+		return;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const struct wfinding *f = &r->v[i];
+		if (!strcmp(format, "github")) {
+			struct sb s;
+			sb_init(&s);
+			sb_addf(&s, "::%s file=",
+				f->sev == WF_ERROR     ? "error"
+				: f->sev == WF_WARNING ? "warning"
+						       : "notice");
+			log_gh_escape(&s, f->file, 1);
+			sb_addf(&s, ",line=%d,col=%d,title=", f->line, f->col);
+			log_gh_escape(&s, "zdm ", 1);
+			log_gh_escape(&s, f->rule, 1);
+			sb_adds(&s, "::");
+			log_gh_escape(&s, f->rule, 0);
+			log_gh_escape(&s, ": ", 0);
+			log_gh_escape(&s, f->message, 0);
+			if (f->hint) {
+				log_gh_escape(&s, "\nhint: ", 0);
+				log_gh_escape(&s, f->hint, 0);
+			}
+			log_result("%s", s.buf);
+			sb_release(&s);
+			continue;
+		}
+		log_result("%s:%d:%d: %s: %s%s", f->file, f->line, f->col, f->rule, f->message,
+			   f->sev == WF_WARNING ? " (warning)" : "");
+		if (f->hint && f->sev != WF_ALLOWED)
+			log_result("  hint: %s", f->hint);
+	}
+	log_result("%s%s: %zu migration file%s, %zu unsafe, %zu warning%s; %zu wiring problem%s",
+		   !strcmp(format, "github") ? "zdm lint " : "", chart, nfiles,
+		   nfiles == 1 ? "" : "s", nunsafe, nwarn, nwarn == 1 ? "" : "s", nwire,
+		   nwire == 1 ? "" : "s");
+}
+
+static int cmd_lint_exec(struct plugin_ctx *ctx)
+{
+	const struct opt_value *v = ctx->v;
+	struct chart_info c = { 0 };
+	struct strv values = { 0 }, sets = { 0 };
+	struct wreport rep = { 0 };
+	struct zerr e = { 0 };
+	char *migrations = NULL;
+	long long timeout_ms;
+	size_t nfiles = 0;
+	int rc = ZDM_EXIT_OK;
+
+	if (ctx->nargs != 1) {
+		if (ctx->nargs)
+			zerr_set(&e, ZDM_EXIT_USAGE, "lint takes one chart directory, got %d",
+				 ctx->nargs);
+		else
+			zerr_set(&e, ZDM_EXIT_USAGE, "lint needs the chart directory");
+		zerr_hint(&e, "usage: helm zdm lint CHART_DIR [--output text|json|github]");
+		return plugin_fail(&e);
+	}
+	if (wiring_parse_timeout(v[POPT_TIMEOUT].str, &timeout_ms) < 0 || timeout_ms <= 0) {
+		zerr_set(&e, ZDM_EXIT_USAGE, "--timeout: \"%s\" is not a duration",
+			 v[POPT_TIMEOUT].str);
+		zerr_hint(&e, "give helm's --timeout as helm takes it: 300s, 5m, 1m30s, 1h");
+		return plugin_fail(&e);
+	}
+	if (chart_load(ctx->args[0], &c, &e) < 0)
+		goto fail;
+	chart_values_files(&c, &values);
+	chart_split_list(v[POPT_VALUES].str, &values);
+	if (v[POPT_SET].str && *v[POPT_SET].str)
+		strv_push(&sets, v[POPT_SET].str);
+	if (v[POPT_MIGRATIONS].str)
+		migrations = xstrdup(v[POPT_MIGRATIONS].str);
+	else if (chart_migrations_dir(&c, &values, &migrations, &e) < 0)
+		goto fail;
+	if (cmd_lint_migrations(migrations, v[POPT_MIGRATIONS].str != NULL, &rep, &nfiles, &e) <
+		    0 ||
+	    wiring_check_values(&values, &rep, &e) < 0 ||
+	    cmd_lint_wiring(ctx, &c, &values, &sets, timeout_ms, &rep, &e) < 0)
+		goto fail;
+	for (size_t i = 0; i < rep.n; i++) {
+		if (rep.v[i].sev != WF_ERROR)
+			continue;
+		if (rep.v[i].kind == WF_MIGRATION)
+			rc = ZDM_EXIT_UNSAFE;
+		else if (rc == ZDM_EXIT_OK)
+			rc = ZDM_EXIT_FAILED;
+	}
+	cmd_lint_print(v[POPT_OUTPUT].str, c.dir, &rep, nfiles, rc);
+	goto cleanup;
+fail:
+	rc = plugin_fail(&e);
+cleanup:
+	wreport_release(&rep);
+	chart_release(&c);
+	strv_release(&values);
+	strv_release(&sets);
+	free(migrations);
+	return rc;
+}
+
+const struct plugin_cmd plugin_cmd_lint = {
+	.name = "lint",
+	.mask = PCMD_LINT,
+	.usage = "CHART_DIR [--output text|json|github] [--timeout DURATION] [OPTIONS]",
+	.summary = "lint a chart's migrations and its zdm wiring, for CI (no cluster, no database)",
+	.description =
+		"Lint every migration of the chart (the classifier zdm-hook migrate\n"
+		"enforces), scan its values files for literal passwords and credentials, and\n"
+		"render the chart (helm template with its values, then the render filter, as\n"
+		"it is deployed) to check the wiring: the migration Job is there and is a\n"
+		"pre-install,pre-upgrade hook after its ConfigMap, and every zdm Job has\n"
+		"backoffLimit 0, ttlSecondsAfterFinished and an activeDeadlineSeconds below\n"
+		"helm's --timeout (pass the --timeout you deploy with; default 5m).\n"
+		"\n"
+		"Findings: \"file:line:col: rule: message\" and a hint line; --output json\n"
+		"gives one JSON object, --output github workflow annotations.\n"
+		"Exit codes: 0 clean, 1 a wiring or values problem, 2 usage or input error,\n"
+		"6 an unsafe migration.",
+	.exec = cmd_lint_exec,
+};

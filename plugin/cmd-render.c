@@ -1,0 +1,197 @@
+/*
+ * cmd-render — `helm zdm render`: the manifest filter (stdin -> stdout,
+ * logs on stderr) behind the Helm post-renderers and the Argo CD
+ * plugin's generate step. The filtering is render.c's; this file gathers
+ * the settings (flags and ZDM_* environment; under --argocd also the
+ * Application's parameters and env, see argocd.h), reads stdin, prints
+ * the notes and lint findings on stderr and the stream on stdout.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "argocd.h"
+#include "chart.h"
+#include "log.h"
+#include "plugin.h"
+#include "render.h"
+
+#define CMD_RENDER_MAX_INPUT (64u * 1024 * 1024)
+
+static int cmd_render_read_stdin(char **buf, size_t *len, struct zerr *e)
+{
+	struct sb s;
+	char chunk[65536];
+	size_t n;
+
+	sb_init(&s);
+	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
+		if (s.len + n > CMD_RENDER_MAX_INPUT) {
+			sb_release(&s);
+			return zerr_set(e, ZDM_EXIT_USAGE, "stdin is larger than %u MiB",
+					CMD_RENDER_MAX_INPUT / 1024 / 1024);
+		}
+		sb_add(&s, chunk, n);
+	}
+	if (ferror(stdin)) {
+		sb_release(&s);
+		return zerr_set(e, ZDM_EXIT_FAILED, "cannot read stdin: %s", strerror(errno));
+	}
+	*len = s.len;
+	*buf = s.buf ? sb_steal(&s) : xstrdup("");
+	return 0;
+}
+
+/* Lint findings on stderr: "file:line:col: rule: message (status)";
+ * the allowed ones (guarded contracts, allow= comments) only with
+ * HELM_DEBUG. */
+static void cmd_render_print_findings(const struct plugin_ctx *ctx, const struct lint_report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct lint_finding *f = &r->v[i];
+		if (f->allowed && !ctx->debug)
+			continue;
+		fprintf(stderr, "%s:%d:%d: %s: %s (%s)\n", f->path, f->line, f->col, f->rule,
+			f->message, lint_finding_status(f));
+		if (f->hint)
+			fprintf(stderr, "  hint: %s\n", f->hint);
+	}
+}
+
+static int cmd_render_exec(struct plugin_ctx *ctx)
+{
+	const struct opt_value *v = ctx->v;
+	struct argocd_params ap = { 0 };
+	struct render_argocd argo = { 0 };
+	struct render_opts o = { 0 };
+	struct render_result r = { 0 };
+	struct chart_info chart = { 0 };
+	struct strv values = { 0 }, sets = { 0 };
+	struct zerr e = { 0 };
+	char *in = NULL, *migrations = NULL, *release = NULL;
+	const char *mode = v[POPT_MODE].str, *helm_ns = getenv("HELM_NAMESPACE");
+	size_t len = 0;
+	int argocd = (int)v[POPT_ARGOCD].num, rc = ZDM_EXIT_OK;
+
+	if (ctx->nargs > 0) {
+		zerr_set(&e, ZDM_EXIT_USAGE,
+			 "render takes no arguments (got \"%s\"): it reads the manifests on stdin",
+			 ctx->args[0]);
+		zerr_hint(&e, "helm template NAME CHART | helm zdm render --chart CHART");
+		return plugin_fail(&e);
+	}
+	if (argocd && argocd_params_load(&ap, &e) < 0)
+		goto fail;
+	if (chart_load(v[POPT_CHART].str, &chart, &e) < 0)
+		goto fail;
+	chart_values_files(&chart, &values);
+	if (ap.values_set)
+		for (size_t i = 0; i < ap.values.n; i++)
+			strv_push(&values, ap.values.v[i]);
+	else
+		chart_split_list(v[POPT_VALUES].str, &values);
+	if (ap.sets_set)
+		for (size_t i = 0; i < ap.sets.n; i++)
+			strv_push(&sets, ap.sets.v[i]);
+	else if (v[POPT_SET].str && *v[POPT_SET].str)
+		strv_push(&sets, v[POPT_SET].str);
+	if (ap.migrations)
+		migrations = xstrdup(ap.migrations);
+	else if (v[POPT_MIGRATIONS].str)
+		migrations = xstrdup(v[POPT_MIGRATIONS].str);
+	else if (chart_migrations_dir(&chart, &values, &migrations, &e) < 0)
+		goto fail;
+	if (ap.mode)
+		mode = ap.mode;
+	o.chart = &chart;
+	o.migrations = migrations;
+	o.migrations_required = ap.migrations || v[POPT_MIGRATIONS].str;
+	o.values = &values;
+	o.sets = &sets;
+	o.release = v[POPT_RELEASE].str;
+	o.namespace = v[POPT_NAMESPACE].str ? v[POPT_NAMESPACE].str
+		      : helm_ns && *helm_ns ? helm_ns
+					    : NULL;
+	o.mode = !strcmp(mode, "wave") ? RENDER_WAVE : RENDER_HOOK;
+	o.helm = v[POPT_HELM].str ? v[POPT_HELM].str : "helm";
+	o.helm3_apply = (int)v[POPT_HELM3_APPLY].num;
+	o.lint = 1;
+	if (argocd) {
+		if (argocd_release(&release, &e) < 0)
+			goto fail;
+		argo.app = getenv("ARGOCD_APP_NAME");
+		argo.namespace = getenv("ARGOCD_APP_NAMESPACE");
+		argo.revision = getenv("ARGOCD_APP_REVISION");
+		o.argocd = &argo;
+		if (!v[POPT_RELEASE].str)
+			o.release = release;
+		if (!v[POPT_NAMESPACE].str && argo.namespace && *argo.namespace)
+			o.namespace = argo.namespace;
+		o.refuse_empty = 1;
+		o.namespace_optional =
+			1; /* no destination namespace: helm's default, as helm-args */
+	}
+	plugin_debug(ctx, "render: chart %s (%s), migrations %s, mode %s%s", chart.dir,
+		     chart.injected ? "injected" : "not injected", migrations, mode,
+		     argocd ? ", Argo CD" : "");
+	if (cmd_render_read_stdin(&in, &len, &e) < 0)
+		goto fail;
+	if (render_run(&o, in, len, &r, &e) < 0) {
+		cmd_render_print_findings(ctx, &r.lint);
+		for (size_t i = 0; i < r.notes.n; i++)
+			fprintf(stderr, "note: %s\n", r.notes.v[i]);
+		goto fail;
+	}
+	cmd_render_print_findings(ctx, &r.lint);
+	for (size_t i = 0; i < r.notes.n; i++)
+		fprintf(stderr, "note: %s\n", r.notes.v[i]);
+	plugin_debug(ctx, "render: %zu migrations linted, zdm objects %s, %zu documents re-emitted",
+		     r.nmigrations, r.added ? "added" : "already there", r.changed);
+	if (fwrite(r.out.buf ? r.out.buf : "", 1, r.out.len, stdout) != r.out.len ||
+	    fflush(stdout) != 0) {
+		zerr_set(&e, ZDM_EXIT_FAILED, "cannot write stdout: %s", strerror(errno));
+		goto fail;
+	}
+	goto cleanup;
+fail:
+	rc = plugin_fail(&e);
+cleanup:
+	render_result_release(&r);
+	argocd_params_release(&ap);
+	chart_release(&chart);
+	strv_release(&values);
+	strv_release(&sets);
+	free(in);
+	free(migrations);
+	free(release);
+	return rc;
+}
+
+const struct plugin_cmd plugin_cmd_render = {
+	.name = "render",
+	.mask = PCMD_RENDER,
+	.usage = "[--chart DIR] [--mode hook|wave] [OPTIONS] < manifests.yaml",
+	.summary = "add the zdm hook objects to a rendered manifest stream (post-renderer)",
+	.description =
+		"Read a rendered manifest stream (helm template's output) on stdin and write\n"
+		"it on stdout with zdm's migrations ConfigMap, migration Job and rollout-\n"
+		"complete Job added, rendered from zdm's templates by `helm template` with the\n"
+		"chart's values (values.yaml, .zdm.yaml, --values, --set), exactly as an\n"
+		"injected chart renders them; a stream that has them already gets none added.\n"
+		"Every other document is kept byte for byte. The migrations are linted first:\n"
+		"an unsafe one fails the render (exit 6), so it never reaches the cluster.\n"
+		"\n"
+		"--mode wave (Argo CD): the ConfigMaps and the migration Job become ordinary\n"
+		"resources at negative sync waves, and every Deployment, StatefulSet,\n"
+		"DaemonSet, CronJob and Rollout without a wave gets one after the Job.\n"
+		"--argocd (the Argo CD plugin's generate step): settings also from\n"
+		"ARGOCD_APP_PARAMETERS and ARGOCD_ENV_ZDM_*, the release and namespace from\n"
+		"ARGOCD_APP_NAME and ARGOCD_APP_NAMESPACE, and the Jobs record\n"
+		"ARGOCD_APP_REVISION and ZDM_DEPLOYED_BY=argocd.\n"
+		"\n"
+		"Exit codes: 0 ok, 1 failure, 2 usage or input error (not YAML, not a\n"
+		"Kubernetes object, duplicate zdm objects, bad settings), 6 an unsafe\n"
+		"migration.",
+	.exec = cmd_render_exec,
+};
