@@ -6,9 +6,13 @@
 
 load helm_helpers
 
-setup_file() {
+# (bats cannot skip from setup_file: the checks are in setup)
+setup() {
 	command -v valgrind >/dev/null || skip "valgrind is not installed (scripts/deps.sh installs it)"
 	zdm_skip_under_asan
+}
+
+setup_file() {
 	zdm_helm_setup_file
 	export HELM_BIN="$HELM3"
 	D="$BATS_FILE_TMPDIR"
