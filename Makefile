@@ -61,7 +61,7 @@ $(BUILD)/helm-zdm: $(PLUGIN_OBJ) $(BUILD)/libzdm.a
 	$(CC) $(LDFLAGS) -o $@ $(PLUGIN_OBJ) $(BUILD)/libzdm.a $(LDLIBS)
 
 $(BUILD)/zdm-loadgen: $(LOADGEN_OBJ) $(BUILD)/libzdm.a
-	$(CC) $(LDFLAGS) -o $@ $(LOADGEN_OBJ) $(BUILD)/libzdm.a $(LDLIBS) -lm
+	$(CC) $(LDFLAGS) -pthread -o $@ $(LOADGEN_OBJ) $(BUILD)/libzdm.a $(LDLIBS) -lm
 
 $(BUILD)/test-%: $(BUILD)/obj/tests/unit/test-%.o $(BUILD)/libzdm.a
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libzdm.a $(LDLIBS)

@@ -7,7 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 packages=(build-essential pkg-config libpq-dev libyaml-dev libjansson-dev
 	postgresql postgresql-contrib bats bats-assert bats-support bats-file
-	valgrind unzip jq python3-yaml time)
+	valgrind unzip jq python3-yaml time gnuplot-nox)
 
 missing=()
 for p in "${packages[@]}"; do
