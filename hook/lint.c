@@ -2390,11 +2390,72 @@ static int lint_is_pg_enum(const char *name)
 	return strcmp(name, "pg_enum") == 0 || strcmp(name, "pg_catalog.pg_enum") == 0;
 }
 
+static int lint_is_const(const struct sql_token *t)
+{
+	return t->type == SQL_TOK_STRING || t->type == SQL_TOK_NUMBER || t->type == SQL_TOK_PARAM;
+}
+
+static int lint_is_cmp(const struct sql_token *t)
+{
+	return sql_tok_is_punct(t, '=') || sql_tok_is_punct(t, '<') || sql_tok_is_punct(t, '>') ||
+	       sql_tok_is(t, "in") || sql_tok_is(t, "between");
+}
+
+/* A constant, or a clock (now(), current_date ...): what a bounding
+ * comparison compares a column with. */
+static int lint_is_bound_value(const struct sql_token *t)
+{
+	static const char *const clocks[] = { "now", "current_date", "current_timestamp",
+					      "localtimestamp", "statement_timestamp",
+					      "transaction_timestamp", "clock_timestamp", "interval",
+					      "date", "timestamp", "timestamptz" };
+
+	if (lint_is_const(t))
+		return 1;
+	for (size_t i = 0; i < ZDM_ARRAY_LEN(clocks); i++)
+		if (sql_tok_is(t, clocks[i]))
+			return 1;
+	return 0;
+}
+
+/* Does the UPDATE/DELETE bound the rows it picks? A LIMIT (in a CTE that
+ * selects the rows), or in the WHERE clause at token `where` some column
+ * compared with a constant or a clock (id = 5, key IN ('a', 'b'), id
+ * BETWEEN 1 AND 1000, expires_at < now() - interval '30 days').
+ * "col IS NULL" or "a = b" bound nothing: such a statement can touch every
+ * row, which is what a backfill does. */
+static int lint_where_bounds(const struct lint_cur *c, size_t where)
+{
+	for (size_t i = 0; i < c->end; i++)
+		if (sql_tok_is(&c->t[i], "limit"))
+			return 1;
+	if (where == (size_t)-1)
+		return 0;
+	for (size_t i = where + 1; i < c->end; i++) {
+		const struct sql_token *t = &c->t[i];
+		size_t k = i;
+
+		if (!lint_is_bound_value(t))
+			continue;
+		/* skip back over a cast's "(", a unary minus and list commas */
+		while (k > where + 1 && (sql_tok_is_punct(&c->t[k - 1], '(') ||
+					  sql_tok_is_punct(&c->t[k - 1], '-') ||
+					  sql_tok_is_punct(&c->t[k - 1], ',')))
+			k--;
+		if (k > where + 1 && lint_is_cmp(&c->t[k - 1]))
+			return 1;
+		if (i + 1 < c->end && lint_is_cmp(&c->t[i + 1]))
+			return 1;
+	}
+	return 0;
+}
+
 /* UPDATE or DELETE: a catalog hack on pg_enum, or a whole-table backfill. */
 static void lint_dml(struct lint_run *r, struct lint_cur *c, const struct sql_token *verb,
 		     int update)
 {
 	char name[LINT_NAME];
+	size_t where;
 
 	if (!update && !lint_accept(c, "from"))
 		return lint_unknown(r, verb, NULL);
@@ -2414,14 +2475,20 @@ static void lint_dml(struct lint_run *r, struct lint_cur *c, const struct sql_to
 				 "(and corrupts indexes that contain them)");
 		return;
 	}
-	if (lint_find_top(c, "where") != (size_t)-1 || lint_here(r, name))
+	if (r->f->batched || lint_here(r, name))
+		return;   /* zdm runs it in batches / a new table has no rows */
+	where = lint_find_top(c, "where");
+	if (lint_where_bounds(c, where))
 		return;
 	lint_add(r, R_UNBATCHED_BACKFILL, verb,
 		 xasprintf("run it as a batched backfill with \"-- zdm: backfill table=%s\" "
 			   "(primary-key batches, each its own short transaction), or give it a "
 			   "WHERE clause that limits the rows", lint_q(r, name)),
-		 "%s every row of \"%s\" in one statement locks all its rows until it "
-		 "commits", update ? "updating" : "deleting", name);
+		 where == (size_t)-1
+			 ? "%s every row of \"%s\" in one statement locks all its rows until it commits"
+			 : "%s the rows of \"%s\" picked by a WHERE that compares no column with a "
+			   "constant: it can touch every row, and locks them all until it commits",
+		 update ? "updating" : "deleting", name);
 }
 
 /* TRUNCATE of tables with live data. */

@@ -104,6 +104,8 @@ struct lint_file {
 	const struct lint_allow *allows;
 	size_t nallows;
 	int learn_only;                   /* update the context, report nothing */
+	int batched;                      /* a "-- zdm: backfill" file: its UPDATE
+					   * runs in key batches */
 };
 
 struct lint_finding {

@@ -40,6 +40,7 @@ int srclint_run(const struct src_set *src, const unsigned char *learn_only,
 		f.allows = allows;
 		f.nallows = m->nallows;
 		f.learn_only = learn_only ? learn_only[i] : 0;
+		f.batched = m->backfill;
 		lint_file(ctx, &f, out);
 		free(allows);
 	}
