@@ -210,15 +210,14 @@ void log_zerr(const struct zerr *e)
 
 void log_result(const char *fmt, ...)
 {
-	struct sb s;
 	va_list ap;
+	char *s;
 
-	sb_init(&s);
 	va_start(ap, fmt);
-	sb_vaddf(&s, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	log_write(stdout, s.buf);
-	sb_release(&s);
+	log_write(stdout, s);
+	free(s);
 }
 
 void log_result_json(json_t *v)

@@ -56,16 +56,24 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *xvasprintf(const char *fmt, va_list ap)
 {
 	struct sb s;
-	va_list ap;
 
 	sb_init(&s);
-	va_start(ap, fmt);
 	sb_vaddf(&s, fmt, ap);
-	va_end(ap);
 	return sb_steal(&s);
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *r;
+
+	va_start(ap, fmt);
+	r = xvasprintf(fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static void zerr_vfill(char *dst, size_t size, const char *fmt, va_list ap)

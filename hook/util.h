@@ -51,6 +51,7 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) ZDM_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) ZDM_PRINTF(1, 0);
 
 /* A growable NUL-terminated byte string. sb_init before use, sb_release
  * frees the buffer; sb_steal hands the buffer to the caller (free it). */

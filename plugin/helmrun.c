@@ -29,15 +29,14 @@ void strv_push(struct strv *a, const char *s)
 
 void strv_pushf(struct strv *a, const char *fmt, ...)
 {
-	struct sb s;
 	va_list ap;
+	char *s;
 
-	sb_init(&s);
 	va_start(ap, fmt);
-	sb_vaddf(&s, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	strv_push(a, s.buf);
-	sb_release(&s);
+	strv_push(a, s);
+	free(s);
 }
 
 void strv_release(struct strv *a)

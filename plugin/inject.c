@@ -54,15 +54,12 @@ static struct inject_change *inject_add(struct inject_plan *p, enum inject_kind 
 static void inject_note(struct inject_plan *p, const char *fmt, ...) ZDM_PRINTF(2, 3);
 static void inject_note(struct inject_plan *p, const char *fmt, ...)
 {
-	struct sb s;
 	va_list ap;
 
-	sb_init(&s);
-	va_start(ap, fmt);
-	sb_vaddf(&s, fmt, ap);
-	va_end(ap);
 	p->notes = xrealloc(p->notes, (p->nnotes + 1) * sizeof(*p->notes));
-	p->notes[p->nnotes++] = sb_steal(&s);
+	va_start(ap, fmt);
+	p->notes[p->nnotes++] = xvasprintf(fmt, ap);
+	va_end(ap);
 }
 
 /* Check that chart is an application chart directory; sets p->name. */
