@@ -197,6 +197,23 @@ static int db_session_setup(struct db *db, struct zerr *e)
 	return 0;
 }
 
+/* Will retrying this connection failure help? Not when the server said
+ * the database or role does not exist or the password is wrong. libpq has
+ * no SQLSTATE for a failed connection, so this reads the server's (English,
+ * by default) message; anything unrecognised is retried, the safe side. */
+static int db_retryable(PGconn *conn)
+{
+	static const char *const final[] = { "does not exist", "password authentication failed",
+					     "no pg_hba.conf entry", "no password supplied",
+					     "authentication failed" };
+	const char *msg = conn ? PQerrorMessage(conn) : "";
+
+	for (size_t i = 0; i < ZDM_ARRAY_LEN(final); i++)
+		if (strstr(msg, final[i]))
+			return 0;
+	return 1;
+}
+
 int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
 	       struct zerr *e)
 {
@@ -229,7 +246,7 @@ int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
 		db->conn = PQconnectdbParams(keys, vals, 1);
 		if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
 			break;
-		if (attempt >= o->connect_retries || db_interrupted) {
+		if (attempt >= o->connect_retries || db_interrupted || !db_retryable(db->conn)) {
 			zerr_set(e, ZDM_EXIT_CONNECT, "cannot connect to the database: %s",
 				 db_conn_error(db->conn));
 			zerr_hint(e, "check --database-url / ZDM_DATABASE_URL / DATABASE_URL "

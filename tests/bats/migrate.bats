@@ -370,6 +370,15 @@ assert_untouched() {
 	assert_output --partial "zdm-hook: error: cannot connect to the database"
 }
 
+@test "migrate: a database or role that does not exist is not retried" {
+	start=$(date +%s)
+	run hook migrate --dir "$M" --database-url "postgres://postgres@127.0.0.1:$PGPORT/no_such_db" --connect-retries 5
+	assert_failure 4
+	assert_output --partial 'database "no_such_db" does not exist'
+	refute_output --partial "retrying"
+	[ $(( $(date +%s) - start )) -lt 3 ]
+}
+
 @test "migrate: a password never appears in any output" {
 	q "create role zdm_pw login password 'S3cr3t-pw'" >/dev/null
 	mig V1__bad.sql "select 1/0;"
