@@ -40,7 +40,7 @@ static size_t ydoc_byte(struct ydoc_pos *p, size_t chars)
 }
 #define YDOC_MAX_FILE (16u * 1024 * 1024)
 
-static void ynode_free(struct ynode *n)
+void ynode_free(struct ynode *n)
 {
 	if (!n)
 		return;
@@ -52,7 +52,7 @@ static void ynode_free(struct ynode *n)
 	free(n);
 }
 
-static void ynode_push(struct ynode *parent, struct ynode *child)
+void ynode_push(struct ynode *parent, struct ynode *child)
 {
 	parent->items = xrealloc(parent->items, (parent->n + 1) * sizeof(*parent->items));
 	parent->items[parent->n++] = child;

@@ -48,6 +48,10 @@ int ydoc_load_buf(const char *buf, size_t len, const char *name, struct ystream 
 		  struct zerr *e);
 int ydoc_load_file(const char *path, struct ystream *out, struct zerr *e);
 void ystream_release(struct ystream *s);
+/* Free a node and everything below it (NULL is fine). */
+void ynode_free(struct ynode *n);
+/* Append child to a sequence's or mapping's items (ownership passes). */
+void ynode_push(struct ynode *parent, struct ynode *child);
 
 /* Value of key in a mapping; NULL when absent or when m is not a map. */
 struct ynode *ynode_get(const struct ynode *m, const char *key);

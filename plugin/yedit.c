@@ -38,24 +38,6 @@ struct ynode *yedit_seq(void)
 	return n;
 }
 
-void yedit_free(struct ynode *n)
-{
-	if (!n)
-		return;
-	for (size_t i = 0; i < n->n; i++)
-		yedit_free(n->items[i]);
-	free(n->items);
-	free(n->value);
-	free(n->tag);
-	free(n);
-}
-
-static void yedit_push(struct ynode *parent, struct ynode *child)
-{
-	parent->items = xrealloc(parent->items, (parent->n + 1) * sizeof(*parent->items));
-	parent->items[parent->n++] = child;
-}
-
 /* Index of key's value in m, or 0 when absent (a value is never item 0). */
 static size_t yedit_find(const struct ynode *m, const char *key)
 {
@@ -70,12 +52,12 @@ void yedit_set(struct ynode *m, const char *key, struct ynode *val)
 	size_t i = yedit_find(m, key);
 
 	if (i) {
-		yedit_free(m->items[i]);
+		ynode_free(m->items[i]);
 		m->items[i] = val;
 		return;
 	}
-	yedit_push(m, yedit_scalar(key, 1));
-	yedit_push(m, val);
+	ynode_push(m, yedit_scalar(key, 1));
+	ynode_push(m, val);
 }
 
 int yedit_del(struct ynode *m, const char *key)
@@ -84,8 +66,8 @@ int yedit_del(struct ynode *m, const char *key)
 
 	if (!i)
 		return 0;
-	yedit_free(m->items[i - 1]);
-	yedit_free(m->items[i]);
+	ynode_free(m->items[i - 1]);
+	ynode_free(m->items[i]);
 	memmove(&m->items[i - 1], &m->items[i + 1], (m->n - i - 1) * sizeof(*m->items));
 	m->n -= 2;
 	return 1;
@@ -105,14 +87,14 @@ struct ynode *yedit_map_at(struct ynode *m, const char *key)
 
 void yedit_append(struct ynode *s, struct ynode *item)
 {
-	yedit_push(s, item);
+	ynode_push(s, item);
 }
 
 void yedit_remove(struct ynode *s, size_t i)
 {
 	if (i >= s->n)
 		return;
-	yedit_free(s->items[i]);
+	ynode_free(s->items[i]);
 	memmove(&s->items[i], &s->items[i + 1], (s->n - i - 1) * sizeof(*s->items));
 	s->n--;
 }

@@ -15,7 +15,7 @@
  * Ownership: nodes made here are allocated the way ydoc allocates its own
  * (so ystream_release frees them once they are linked into a document);
  * yedit_set and yedit_del free what they replace or remove; a node never
- * linked into a tree is freed with yedit_free.
+ * linked into a tree is freed with ynode_free (ydoc.h).
  */
 #ifndef ZDM_YEDIT_H
 #define ZDM_YEDIT_H
@@ -28,8 +28,6 @@
 struct ynode *yedit_scalar(const char *value, int plain);
 struct ynode *yedit_map(void);
 struct ynode *yedit_seq(void);
-/* Free a node and everything below it. */
-void yedit_free(struct ynode *n);
 
 /* Set key in mapping m to val (taking it): replaces the value in place
  * when the key exists, else appends the pair. */
