@@ -88,6 +88,19 @@ int deplog_ensure(struct db_table *t, struct db *db, struct zerr *e)
 	return rc;
 }
 
+/* Run one write of the log (sql is freed here); NULL with e set, naming
+ * the table, on failure. */
+static PGresult *deplog_write(struct db_table *t, struct db *db, char *sql, int nparams,
+			      const char *const *params, struct zerr *e)
+{
+	PGresult *r = db_query(db, sql, nparams, params, e);
+
+	free(sql);
+	if (!r)
+		zerr_prefix(e, "cannot write to the deployment log %s", t->display);
+	return r;
+}
+
 int deplog_insert(struct db_table *t, struct db *db, const struct deplog_entry *d,
 		  const char *status, long long *id, struct zerr *e)
 {
@@ -105,12 +118,9 @@ int deplog_insert(struct db_table *t, struct db *db, const struct deplog_entry *
 			" CASE WHEN $7 = 'started' THEN NULL ELSE 0 END)"
 			" RETURNING id",
 			t->qname);
-	r = db_query(db, sql, 10, params, e);
-	free(sql);
-	if (!r) {
-		zerr_prefix(e, "cannot write to the deployment log %s", t->display);
+	r = deplog_write(t, db, sql, 10, params, e);
+	if (!r)
 		return -1;
-	}
 	*id = atoll(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return 0;
@@ -144,12 +154,9 @@ int deplog_complete(struct db_table *t, struct db *db, long long id,
 	snprintf(idbuf, sizeof(idbuf), "%lld", id);
 	params[5] = idbuf;
 	sql = xasprintf("UPDATE %s SET%s WHERE id = $6", t->qname, deplog_set_finish);
-	r = db_query(db, sql, 6, params, e);
-	free(sql);
-	if (!r) {
-		zerr_prefix(e, "cannot write to the deployment log %s", t->display);
+	r = deplog_write(t, db, sql, 6, params, e);
+	if (!r)
 		return -1;
-	}
 	PQclear(r);
 	return 0;
 }
@@ -171,12 +178,9 @@ int deplog_complete_matching(struct db_table *t, struct db *db, const struct dep
 			" AND revision IS NOT DISTINCT FROM $8::int AND phase = $9"
 			" ORDER BY id DESC LIMIT 1) RETURNING id",
 			t->qname, deplog_set_finish, t->qname);
-	r = db_query(db, sql, 9, params, e);
-	free(sql);
-	if (!r) {
-		zerr_prefix(e, "cannot write to the deployment log %s", t->display);
+	r = deplog_write(t, db, sql, 9, params, e);
+	if (!r)
 		return -1;
-	}
 	*found = PQntuples(r) > 0;
 	PQclear(r);
 	return 0;
