@@ -78,26 +78,10 @@ now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$((10#$t))"; }
 started=$(now_us)
 
 # --- squawk, from npm, under the build directory --------------------------
+# shellcheck source=bench/npm-bin.sh
+. "$root/bench/npm-bin.sh"
 squawk_want=${squawk_spec##*@}
-squawk_version() {
-	if [ -x "$squawk" ]; then "$squawk" --version 2>/dev/null | awk '{print $NF}'; fi
-}
-if [ "$(squawk_version)" != "$squawk_want" ]; then
-	note "fetching squawk from npm package $squawk_spec"
-	mkdir -p "$tmp/npm" "$out"
-	(cd "$tmp/npm" && npm pack --silent --pack-destination "$tmp/npm" "$squawk_spec" \
-		>/dev/null 2>"$tmp/npm/log") || { cat "$tmp/npm/log" >&2; die "npm pack $squawk_spec failed"; }
-	tgz=$(find "$tmp/npm" -maxdepth 1 -name '*.tgz' | head -n 1)
-	[ -n "$tgz" ] || die "npm pack $squawk_spec produced no tarball"
-	rm -rf "$squawk_dir.new"
-	mkdir -p "$squawk_dir.new"
-	tar xzf "$tgz" -C "$squawk_dir.new" --strip-components=1 || die "cannot unpack $tgz"
-	chmod 0755 "$squawk_dir.new/bin/squawk"
-	rm -rf "$squawk_dir"
-	mv "$squawk_dir.new" "$squawk_dir"
-	[ "$(squawk_version)" = "$squawk_want" ] ||
-		die "$squawk does not report version $squawk_want (got \"$(squawk_version)\")"
-fi
+npm_bin "$squawk_spec" "$squawk_dir" bin/squawk "$tmp"
 # an empty configuration, so that no .squawk.toml of the caller's steers it
 : >"$tmp/squawk.toml"
 

@@ -81,27 +81,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- dbmate, from npm, under the build directory --------------------------
+# shellcheck source=bench/npm-bin.sh
+. "$root/bench/npm-bin.sh"
 dbmate_want=${dbmate_spec##*@}
-dbmate_version() {
-	if [ -x "$dbmate" ]; then "$dbmate" --version 2>/dev/null | awk '{print $NF}'; fi
-}
-if [ "$(dbmate_version)" != "$dbmate_want" ]; then
-	note "fetching dbmate from npm package $dbmate_spec"
-	mkdir -p "$tmp/npm" "$out"
-	(cd "$tmp/npm" && npm pack --silent --pack-destination "$tmp/npm" "$dbmate_spec" \
-		>/dev/null 2>"$tmp/npm/log") || { cat "$tmp/npm/log" >&2; die "npm pack $dbmate_spec failed"; }
-	tgz=$(find "$tmp/npm" -maxdepth 1 -name '*.tgz' | head -n 1)
-	[ -n "$tgz" ] || die "npm pack $dbmate_spec produced no tarball"
-	rm -rf "$dbmate_dir.new"
-	mkdir -p "$dbmate_dir.new"
-	tar xzf "$tgz" -C "$dbmate_dir.new" --strip-components=1 ||
-		die "cannot unpack $tgz"
-	chmod 0755 "$dbmate_dir.new/bin/dbmate"
-	rm -rf "$dbmate_dir"
-	mv "$dbmate_dir.new" "$dbmate_dir"
-	[ "$(dbmate_version)" = "$dbmate_want" ] ||
-		die "$dbmate does not report version $dbmate_want (got \"$(dbmate_version)\")"
-fi
+npm_bin "$dbmate_spec" "$dbmate_dir" bin/dbmate "$tmp"
 
 # --- migrations, PostgreSQL ----------------------------------------------
 bench/gen-migrations.sh "$N" "$tmp/zdm" "$tmp/dbmate"
