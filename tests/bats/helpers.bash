@@ -51,3 +51,17 @@ zdm_skip_under_asan() {
 		skip "${1:-valgrind cannot run} the AddressSanitizer build"
 	fi
 }
+
+# wait_backends PATTERN WANT [TRIES] [active]: poll every 0.1 s, at most
+# TRIES times (default 50), until exactly WANT other sessions run a query
+# LIKE PATTERN (only active ones with "active"); false when that never
+# happens.
+wait_backends() {
+	local pattern=$1 want=$2 tries=${3:-50} state="" i
+	[ "${4:-}" = active ] && state="and state = 'active'"
+	for ((i = 0; i < tries; i++)); do
+		[ "$(q "select count(*) from pg_stat_activity where query like '$pattern' $state and pid <> pg_backend_pid()")" = "$want" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -575,19 +575,12 @@ assert_untouched() {
 	mig V2__slow.sql "insert into runs values (2); select pg_sleep(30); create table t (id int);"
 	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
 	p=$!
-	for i in $(seq 1 50); do
-		[ "$(q "select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' and state = 'active' and pid <> pg_backend_pid()")" = 1 ] && break
-		sleep 0.1
-	done
+	wait_backends '%pg_sleep(30)%' 1 50 active || true
 	kill -9 $p
 	wait $p || true
 	# client_connection_check_interval: the orphaned backend stops within
 	# seconds instead of sleeping on for 30 s inside its transaction
-	for i in $(seq 1 100); do
-		[ "$(q "select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()")" = 0 ] && break
-		sleep 0.1
-	done
-	[ "$i" -lt 100 ]
+	wait_backends '%pg_sleep(30)%' 0 100
 	run q "select count(*) from runs"
 	assert_output "0"
 	# the migration was never applied, so it may still be edited
@@ -605,10 +598,7 @@ assert_untouched() {
 	mig V2__notx.sql $'-- zdm: transaction=off\ninsert into runs values (1);\nselect pg_sleep(3);\ninsert into runs values (3);'
 	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
 	p=$!
-	for i in $(seq 1 50); do
-		[ "$(q "select count(*) from pg_stat_activity where query like '%pg_sleep(3)%' and state = 'active' and pid <> pg_backend_pid()")" = 1 ] && break
-		sleep 0.1
-	done
+	wait_backends '%pg_sleep(3)%' 1 50 active || true
 	kill -9 $p
 	wait $p || true
 	run hook status --dir "$M"

@@ -210,10 +210,7 @@ pre 2.0.1 succeeded 3 false"
 	rm "$M/V3__drop_full_name.sql"
 	pre 1.0.0 1 >"$T/out" 2>&1 &
 	p=$!
-	for i in $(seq 1 50); do
-		[ "$(q "select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' and state = 'active' and pid <> pg_backend_pid()")" = 1 ] && break
-		sleep 0.1
-	done
+	wait_backends '%pg_sleep(30)%' 1 50 active || true
 	kill -9 $p
 	wait $p || true
 	run q "select phase, status, finished_at is null, duration_ms is null, error is null from schema_deployment_log"
