@@ -78,8 +78,7 @@ static int cmd_assert_exec(struct cmd_ctx *ctx)
 	}
 	if (assert_load(file, &spec, &e) < 0)
 		goto cleanup;
-	dbo.url = db_url_from_env(ctx->v[OPT_DATABASE_URL].str);
-	dbo.connect_retries = (int)ctx->v[OPT_CONNECT_RETRIES].num;
+	cmd_db_opts(ctx, &dbo);
 	if (db_connect(&db, &dbo, "assert", &e) < 0 ||
 	    assert_run(&spec, &db, ctx->v[OPT_CHECK_TIMEOUT].num, &res, &e) < 0)
 		goto cleanup;

@@ -10,15 +10,18 @@
 
 void cmd_migrate_fill(struct cmd_ctx *ctx, struct migrate_opts *o)
 {
+	struct db_opts dbo;
+
+	cmd_db_opts(ctx, &dbo);
 	o->dir = ctx->v[OPT_DIR].str;
-	o->url = db_url_from_env(ctx->v[OPT_DATABASE_URL].str);
+	o->url = dbo.url;
+	o->connect_retries = dbo.connect_retries;
 	o->history_table = ctx->v[OPT_HISTORY_TABLE].str;
 	o->lock_wait_ms = ctx->v[OPT_LOCK_WAIT].num;
 	o->lock_timeout_ms = ctx->v[OPT_LOCK_TIMEOUT].num;
 	o->ddl_retries = (int)ctx->v[OPT_DDL_RETRIES].num;
 	o->statement_timeout_ms = ctx->v[OPT_STATEMENT_TIMEOUT].num;
 	o->concurrent_timeout_ms = ctx->v[OPT_CONCURRENT_TIMEOUT].num;
-	o->connect_retries = (int)ctx->v[OPT_CONNECT_RETRIES].num;
 	o->dry_run = (int)ctx->v[OPT_DRY_RUN].num;
 	o->out_of_order = (int)ctx->v[OPT_OUT_OF_ORDER].num;
 	o->max_replica_lag_ms = ctx->v[OPT_MAX_REPLICA_LAG].num;

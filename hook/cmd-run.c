@@ -97,8 +97,7 @@ static int cmd_run_exec(struct cmd_ctx *ctx)
 	if (assertions && *assertions && !strcmp(d.phase, "pre") &&
 	    assert_load(assertions, &spec, &e) < 0)
 		return cmd_fail(ctx, &e);
-	dbo.url = db_url_from_env(ctx->v[OPT_DATABASE_URL].str);
-	dbo.connect_retries = (int)ctx->v[OPT_CONNECT_RETRIES].num;
+	cmd_db_opts(ctx, &dbo);
 	if (db_connect(&db, &dbo, "stamp", &e) < 0 ||
 	    deplog_init(&log, &db, ctx->v[OPT_LOG_TABLE].str, &e) < 0 ||
 	    deplog_ensure(&log, &db, &e) < 0 || deplog_insert(&log, &db, &d, "started", &id, &e) < 0)

@@ -50,8 +50,7 @@ static int cmd_stamp_exec(struct cmd_ctx *ctx)
 	    deplog_check_name(ctx->v[OPT_LOG_TABLE].str, &e) < 0 ||
 	    history_check_name(ctx->v[OPT_HISTORY_TABLE].str, &e) < 0)
 		goto cleanup;
-	dbo.url = db_url_from_env(ctx->v[OPT_DATABASE_URL].str);
-	dbo.connect_retries = (int)ctx->v[OPT_CONNECT_RETRIES].num;
+	cmd_db_opts(ctx, &dbo);
 	if (db_connect(&db, &dbo, "stamp", &e) < 0 ||
 	    deplog_init(&log, &db, ctx->v[OPT_LOG_TABLE].str, &e) < 0 ||
 	    deplog_ensure(&log, &db, &e) < 0 ||

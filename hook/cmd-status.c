@@ -61,8 +61,7 @@ static int cmd_status_exec(struct cmd_ctx *ctx)
 		zerr_set(&e, ZDM_EXIT_USAGE, "unexpected argument \"%s\"", ctx->args[0]);
 		return cmd_fail(ctx, &e);
 	}
-	dbo.url = db_url_from_env(ctx->v[OPT_DATABASE_URL].str);
-	dbo.connect_retries = (int)ctx->v[OPT_CONNECT_RETRIES].num;
+	cmd_db_opts(ctx, &dbo);
 	if (history_check_name(ctx->v[OPT_HISTORY_TABLE].str, &e) < 0 ||
 	    source_load(ctx->v[OPT_DIR].str, &src, &e) < 0 ||
 	    db_connect(&db, &dbo, "status", &e) < 0 ||

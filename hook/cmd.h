@@ -94,6 +94,11 @@ struct cmd_entry {
 /* Report an error and write the termination log; returns e->code. */
 int cmd_fail(struct cmd_ctx *ctx, const struct zerr *e);
 
+/* The connection options (--database-url and its environment fallbacks,
+ * --connect-retries) every database command takes. */
+struct db_opts;
+void cmd_db_opts(struct cmd_ctx *ctx, struct db_opts *o);
+
 /* Shared by commands that apply migrations (migrate, run). */
 struct migrate_opts;
 void cmd_migrate_fill(struct cmd_ctx *ctx, struct migrate_opts *o);

@@ -161,6 +161,13 @@ static void main_termination_log(struct cmd_ctx *ctx, const struct zerr *e)
 		log_warn("termination-log", "cannot write the termination log \"%s\"", path);
 }
 
+void cmd_db_opts(struct cmd_ctx *ctx, struct db_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->url = db_url_from_env(ctx->v[OPT_DATABASE_URL].str);
+	o->connect_retries = (int)ctx->v[OPT_CONNECT_RETRIES].num;
+}
+
 int cmd_no_args(struct cmd_ctx *ctx, struct zerr *e)
 {
 	if (ctx->nargs == 0)
