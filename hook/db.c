@@ -274,6 +274,7 @@ void db_close(struct db *db)
 	if (db->conn)
 		PQfinish(db->conn);
 	db->conn = NULL;
+	db_forget_cached(db);
 }
 
 const char *db_describe(const struct db *db)
@@ -320,50 +321,95 @@ PGresult *db_query(struct db *db, const char *sql, int nparams,
 	return db_check(db, PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0), e);
 }
 
-PGresult *db_query_commit(struct db *db, const char *sql, int nparams,
-			  const char *const *params, struct zerr *e)
+void db_forget_cached(struct db *db)
 {
-	PGresult *r, *first = NULL, *res;
-	int ok = 1, n = 0;
+	for (int i = 0; i < DB_CACHED_MAX; i++) {
+		free(db->cached[i]);
+		db->cached[i] = NULL;
+	}
+	db->cached_gen++;
+}
+
+/* The slot of sql in db's statement cache: *fresh when it is to be
+ * prepared now; -1 when the cache is full (run it unnamed). */
+static int db_cache_slot(struct db *db, const char *sql, int *fresh)
+{
+	int i;
+
+	*fresh = 0;
+	for (i = 0; i < DB_CACHED_MAX; i++) {
+		if (!db->cached[i]) {
+			*fresh = 1;
+			return i;
+		}
+		if (!strcmp(db->cached[i], sql))
+			return i;
+	}
+	return -1;
+}
+
+PGresult *db_query_cached(struct db *db, const char *sql, int nparams,
+			  const char *const *params, int commit, struct zerr *e)
+{
+	PGresult *r, *first = NULL;
+	char name[32];
+	int fresh, slot = db_cache_slot(db, sql, &fresh);
+	int ok = 1, want, got = 0;
+	int sent;
 
 	if (!PQenterPipelineMode(db->conn)) {
-		/* not idle (should not happen): two round trips instead */
+		/* not idle (should not happen): plain round trips instead */
 		first = db_query(db, sql, nparams, params, e);
-		if (first && db_exec(db, "COMMIT", e) < 0) {
+		if (first && commit && db_exec(db, "COMMIT", e) < 0) {
 			PQclear(first);
 			first = NULL;
 		}
 		return first;
 	}
-	if (!PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0) ||
-	    !PQsendQueryParams(db->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
+	snprintf(name, sizeof(name), "zdm_%d_%d", db->cached_gen, slot);
+	if (slot < 0)
+		sent = PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	else
+		sent = (!fresh || PQsendPrepare(db->conn, name, sql, nparams, NULL)) &&
+		       PQsendQueryPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+	if (!sent || (commit && !PQsendQueryParams(db->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) ||
 	    !PQpipelineSync(db->conn)) {
 		zerr_set(e, ZDM_EXIT_CONNECT, "lost the %s connection: %s", db->purpose,
 			 db_conn_error(db->conn));
 		PQexitPipelineMode(db->conn);
 		return NULL;
 	}
-	/* results: the command, NULL, COMMIT, NULL, the sync */
-	while (n < 2) {
+	/* one result and a NULL per command, then the sync: [prepare,]
+	 * the command, [COMMIT] */
+	want = (slot >= 0 && fresh) + 1 + commit;
+	while (got < want) {
+		ExecStatusType st;
+		int idx = got - (slot >= 0 && fresh);   /* -1 prepare, 0 command, 1 COMMIT */
+
 		r = PQgetResult(db->conn);
 		if (!r) {
-			n++;
+			got++;
 			continue;
 		}
-		res = r;
-		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+		st = PQresultStatus(r);
+		if (st == PGRES_PIPELINE_SYNC) {   /* lost results: cannot happen */
 			PQclear(r);
+			ok = 0;
+			zerr_set(e, ZDM_EXIT_FAILED, "query failed: the server skipped a command");
 			break;
 		}
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-			if (ok && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
-				db_result_error(e, ZDM_EXIT_FAILED, r, n == 0 ? "query failed" : "commit failed");
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			if (ok && st != PGRES_PIPELINE_ABORTED)
+				db_result_error(e, ZDM_EXIT_FAILED, r,
+						idx == 1 ? "commit failed" : "query failed");
 			ok = 0;
+		} else if (idx < 0) {
+			db->cached[slot] = xstrdup(sql);
 		}
-		if (n == 0 && !first)
-			first = res;
+		if (idx == 0 && !first)
+			first = r;
 		else
-			PQclear(res);
+			PQclear(r);
 	}
 	/* drain up to the sync */
 	while ((r = PQgetResult(db->conn)) != NULL) {
@@ -452,6 +498,10 @@ int db_run(struct db *db, struct db *observer, const char *sql,
 	PGresult *res;
 
 	memset(r, 0, sizeof(*r));
+	/* a migration that drops prepared statements drops db_query_cached's
+	 * too: prepare them again under new names */
+	if (strcasestr(sql, "DEALLOCATE") || strcasestr(sql, "DISCARD"))
+		db_forget_cached(db);
 	if (!PQsendQuery(db->conn, sql))
 		return -1;
 	for (;;) {

@@ -25,11 +25,15 @@ extern volatile sig_atomic_t db_interrupted;   /* set by the signal handler */
 void db_install_signal_handlers(void);
 const char *db_interrupt_name(void);
 
+#define DB_CACHED_MAX 8
+
 struct db {
 	PGconn *conn;
 	int server_version;
 	const char *purpose;   /* "migrate" or "lock", for messages */
 	int session_ready;     /* db_prepare_session ran */
+	char *cached[DB_CACHED_MAX];   /* SQL prepared as zdm_<gen>_<index> */
+	int cached_gen;
 };
 
 struct db_opts {
@@ -81,12 +85,19 @@ struct db_run {
 int db_run(struct db *db, struct db *observer, const char *sql,
 	   long long watch_ms, struct db_run *r);
 
-/* Run a parameterised command and then COMMIT, both in one round trip
- * (a libpq pipeline). Returns the command's result (caller clears) when
- * both succeeded; NULL with e set otherwise; the transaction is then
- * still open (aborted) unless the COMMIT itself failed. */
-PGresult *db_query_commit(struct db *db, const char *sql, int nparams,
-			  const char *const *params, struct zerr *e);
+/* db_query for zdm's own statements that run once per migration: the
+ * first call prepares sql on this connection (in the same round trip),
+ * later calls with the same text run it by name, so the server neither
+ * parses nor plans it again. With commit, a COMMIT follows in the same
+ * round trip (a libpq pipeline). Returns the command's result (caller
+ * clears) when everything succeeded; NULL with e set otherwise; the
+ * transaction is then still open (aborted) unless the COMMIT itself
+ * failed. */
+PGresult *db_query_cached(struct db *db, const char *sql, int nparams,
+			  const char *const *params, int commit, struct zerr *e);
+/* Forget the prepared statements (db_run does, before a statement that
+ * may DEALLOCATE or DISCARD them). */
+void db_forget_cached(struct db *db);
 
 /* SET (session) a setting to a value, quoting the value. */
 int db_set(struct db *db, const char *name, const char *value, int local,

@@ -299,7 +299,7 @@ int history_insert(struct history *h, struct db *db, const struct hist_write *w,
 			" left(current_user, 100), $5, $6, $7, $8, $9, $10, 'zdm-hook " ZDM_VERSION "',"
 			" $11, $12 FROM %s RETURNING installed_rank",
 			h->qname, h->qname);
-	r = w->commit ? db_query_commit(db, sql, 12, p.v, e) : db_query(db, sql, 12, p.v, e);
+	r = db_query_cached(db, sql, 12, p.v, w->commit, e);
 	free(sql);
 	if (!r) {
 		zerr_prefix(e, "cannot record %s in %s", w->script, h->display);
@@ -331,7 +331,7 @@ int history_update(struct history *h, struct db *db, int rank, const struct hist
 			" backfill_key = coalesce($12, backfill_key)"
 			" WHERE installed_rank = $13",
 			h->qname);
-	r = w->commit ? db_query_commit(db, sql, 13, params, e) : db_query(db, sql, 13, params, e);
+	r = db_query_cached(db, sql, 13, params, w->commit, e);
 	free(sql);
 	if (!r) {
 		zerr_prefix(e, "cannot record %s in %s", w->script, h->display);

@@ -494,23 +494,35 @@ commit_failed:
 }
 
 /* Query an index's state by regclass text: 0 absent, 1 valid, 2 invalid
- * and idle (left by a failed build), 3 invalid but being built. */
+ * and idle (left by a failed build), 3 invalid but being built. Runs
+ * twice per CREATE INDEX CONCURRENTLY, so the common answers (absent,
+ * valid) come from one cached query; the progress view, which costs more
+ * to plan than the rest together, is read only for an invalid index. */
 static int migrate_index_state(struct migrate_ctx *c, const char *name, struct zerr *e)
 {
 	const char *params[1] = { name };
 	PGresult *r;
 	int state = 0;
 
-	r = db_query(&c->work,
-		     "SELECT i.indisvalid AND i.indisready,"
-		     " EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p"
-		     "         WHERE p.index_relid = i.indexrelid)"
-		     " FROM pg_catalog.pg_index i WHERE i.indexrelid = pg_catalog.to_regclass($1)",
-		     1, params, e);
+	r = db_query_cached(&c->work,
+			    "SELECT i.indisvalid AND i.indisready FROM pg_catalog.pg_index i"
+			    " WHERE i.indexrelid = pg_catalog.to_regclass($1)",
+			    1, params, 0, e);
 	if (!r)
 		return -1;
 	if (PQntuples(r) == 1)
-		state = PQgetvalue(r, 0, 0)[0] == 't' ? 1 : PQgetvalue(r, 0, 1)[0] == 't' ? 3 : 2;
+		state = PQgetvalue(r, 0, 0)[0] == 't' ? 1 : 2;
+	PQclear(r);
+	if (state != 2)
+		return state;
+	r = db_query(&c->work,
+		     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p"
+		     "               WHERE p.index_relid = pg_catalog.to_regclass($1))",
+		     1, params, e);
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't')
+		state = 3;
 	PQclear(r);
 	return state;
 }

@@ -434,7 +434,7 @@ enum sql_txkind sql_stmt_txkind(const struct sql_stmt *st)
 		{ "create", "tablespace" }, { "drop", "tablespace" },
 		{ "alter", "system" }, { "create", "subscription" },
 		{ "drop", "subscription" }, { "reindex", "database" },
-		{ "reindex", "system" },
+		{ "reindex", "system" }, { "discard", "all" },
 	};
 	const struct sql_token *t = st->toks;
 	size_t n = st->ntoks, i;

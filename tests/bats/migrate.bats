@@ -443,6 +443,20 @@ assert_untouched() {
 	assert_output "t|4|4"
 }
 
+@test "migrate: migrations that DEALLOCATE or DISCARD prepared statements are recorded like any other" {
+	# zdm prepares its own history statements once per connection
+	mig V1__t.sql "create table t (id int);"
+	mig V2__dealloc.sql $'insert into t values (2);\ndeallocate all;'
+	mig V3__discard.sql $'-- zdm: transaction=off\ndiscard all;\ninsert into t values (3);'
+	mig V4__more.sql "insert into t values (4);"
+	run hook migrate --dir "$M"
+	assert_success
+	run q "select string_agg(version || ':' || success || ':' || applied_stmts, ',' order by installed_rank) from zdm_schema_history"
+	assert_output "1:true:1,2:true:2,3:true:2,4:true:1"
+	run q "select string_agg(id::text, ',' order by id) from t"
+	assert_output "2,3,4"
+}
+
 @test "migrate: an INVALID index left by a failed CONCURRENTLY build is dropped and rebuilt" {
 	mig V1__t.sql $'create table t (id int, email text);\ninsert into t values (1, \'a\'), (2, \'a\');'
 	mig V2__idx.sql $'-- zdm: transaction=off\ncreate unique index concurrently t_email_key on t (email);'

@@ -165,6 +165,8 @@ static const struct kind_case kind_cases[] = {
 	{ "vacuum (analyze) t", SQL_TX_NONTX, NULL },
 	{ "alter system set work_mem = '8MB'", SQL_TX_NONTX, NULL },
 	{ "create database x", SQL_TX_NONTX, NULL },
+	{ "discard all", SQL_TX_NONTX, NULL },
+	{ "discard plans", SQL_TX_NORMAL, NULL },
 	{ "create table concurrently_named (a int)", SQL_TX_NORMAL, NULL },
 };
 
