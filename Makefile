@@ -17,6 +17,28 @@ CFLAGS    += -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) \
 LDFLAGS   += $(SAN)
 LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# Which libpq zdm-hook links (helm-zdm and the test programs always use the
+# system's):
+#   static  (default) PostgreSQL's libpq built from the distribution's
+#           source by scripts/build-libpq.sh, without GSSAPI and LDAP, and
+#           linked statically with OpenSSL, libyaml and jansson: zdm-hook
+#           then needs only libc, starts in a fraction of the time and uses
+#           a third of the memory (the Debian libpq loads 25 libraries).
+#   system  the distribution's shared libpq, with GSSAPI/Kerberos and LDAP.
+LIBPQ     ?= static
+LIBPQ_DIR ?= build/libpq
+ifeq ($(LIBPQ),static)
+HOOK_DEPS := $(LIBPQ_DIR)/lib/libpq.a
+HOOK_LIBS := $(LIBPQ_DIR)/lib/libpq.a $(LIBPQ_DIR)/lib/libpgcommon_shlib.a \
+             $(LIBPQ_DIR)/lib/libpgport_shlib.a \
+             -Wl,-Bstatic -lssl -lcrypto -lyaml -ljansson -Wl,-Bdynamic -lpthread -ldl
+else ifeq ($(LIBPQ),system)
+HOOK_DEPS :=
+HOOK_LIBS := $(LDLIBS)
+else
+$(error LIBPQ must be static or system (got "$(LIBPQ)"))
+endif
+
 # The engine: every hook/*.c except the command layer, built once as a
 # static archive that both binaries link.
 CMD_SRC    := hook/main.c $(wildcard hook/cmd-*.c)
@@ -49,13 +71,17 @@ help:
 	@echo "make bench      benchmarks against peers (dbmate, squawk), printed as ratios"
 	@echo "make bench-lint only the lint benchmark against squawk"
 	@echo "make install    install binaries into PREFIX=$(PREFIX)"
+	@echo "LIBPQ=system    link zdm-hook with the system's shared libpq (GSSAPI, LDAP)"
 
 $(BUILD)/libzdm.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(BUILD)/zdm-hook: $(CMD_OBJ) $(BUILD)/libzdm.a
-	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libzdm.a $(LDLIBS)
+$(BUILD)/zdm-hook: $(CMD_OBJ) $(BUILD)/libzdm.a $(HOOK_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libzdm.a $(HOOK_LIBS)
+
+$(LIBPQ_DIR)/lib/libpq.a: scripts/build-libpq.sh
+	@scripts/build-libpq.sh $(LIBPQ_DIR)
 
 $(BUILD)/helm-zdm: $(PLUGIN_OBJ) $(BUILD)/libzdm.a
 	$(CC) $(LDFLAGS) -o $@ $(PLUGIN_OBJ) $(BUILD)/libzdm.a $(LDLIBS)

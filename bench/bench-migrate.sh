@@ -137,8 +137,10 @@ apply_once() {
 }
 median() { sort -n | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
+# which libpq the measured zdm-hook links (the Makefile's LIBPQ)
+if ldd "$zdm" 2>/dev/null | grep -q 'libpq\.so'; then zdm_libpq="system libpq"; else zdm_libpq="static libpq"; fi
 started=$(now_us)
-note "zdm-hook $("$zdm" --version | awk '{print $NF}') vs dbmate $dbmate_want, PostgreSQL $pg_version, $N migrations"
+note "zdm-hook $("$zdm" --version | awk '{print $NF}') ($zdm_libpq) vs dbmate $dbmate_want, PostgreSQL $pg_version, $N migrations"
 
 # --- 1. no-op run ---------------------------------------------------------
 note "no-op: $NOOP_RUNS runs of each tool"
@@ -282,7 +284,7 @@ v_noop=$(verdict "$r_noop" $T_NOOP) v_apply=$(verdict "$r_apply" $T_APPLY) v_rss
 z_once=$(once "$z_hist" "$z_dist" "$z_obj") d_once=$(once "$d_hist" "$d_dist" "$d_obj")
 total_s=$(awk -v us="$(($(now_us) - started))" 'BEGIN {printf "%.0f", us / 1e6}')
 
-echo "migrate: zdm-hook $("$zdm" --version | awk '{print $NF}') vs dbmate $dbmate_want" \
+echo "migrate: zdm-hook $("$zdm" --version | awk '{print $NF}') ($zdm_libpq) vs dbmate $dbmate_want" \
 	"on PostgreSQL $pg_version, $N migrations, $(nproc) CPUs (${total_s}s)"
 fmt='%-30s %10s %10s %10s %8s  %s\n' fmt2='%-30s %10s %10s\n'
 # shellcheck disable=SC2059

@@ -5,9 +5,11 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-packages=(build-essential pkg-config libpq-dev libyaml-dev libjansson-dev
-	postgresql postgresql-contrib bats bats-assert bats-support bats-file
-	valgrind unzip jq python3-yaml time gnuplot-nox)
+# libssl-dev, bzip2 and debian-archive-keyring: scripts/build-libpq.sh
+# (the static libpq zdm-hook links by default)
+packages=(build-essential pkg-config libpq-dev libssl-dev libyaml-dev libjansson-dev
+	bzip2 debian-archive-keyring postgresql postgresql-contrib bats bats-assert bats-support bats-file
+	valgrind unzip jq python3-yaml time gnuplot-nox openssl)
 
 missing=()
 for p in "${packages[@]}"; do

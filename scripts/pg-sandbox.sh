@@ -10,6 +10,8 @@
 # DIR defaults to $ZDM_SANDBOX for env and stop. The superuser "postgres"
 # connects over TCP without a password; every other role must use its
 # password (scram-sha-256), so password handling can be tested for real.
+# TLS is on (self-signed; DIR/server.crt verifies it), so clients with
+# libpq's default sslmode=prefer connect over TLS.
 # initdb refuses to run as root: as root the cluster runs as "postgres".
 set -euo pipefail
 
@@ -67,13 +69,26 @@ host  all postgres 127.0.0.1/32 trust
 local all all scram-sha-256
 host  all all 127.0.0.1/32 scram-sha-256
 EOT
+	# TLS on, with a throwaway self-signed certificate for 127.0.0.1 and
+	# localhost ($dir/server.crt is also the CA for sslmode=verify-full):
+	# clients that do not say otherwise (sslmode=prefer) use TLS, as they
+	# would against a real server.
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+		-days 30 -keyout "$dir/server.key" -out "$dir/server.crt" >"$dir/openssl.log" 2>&1 ||
+		{ cat "$dir/openssl.log" >&2; die "could not make the server certificate (openssl)"; }
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres "$dir/server.key" "$dir/server.crt"
+	fi
+	chmod 0600 "$dir/server.key"
 	for tries in $(seq 1 20); do
 		port=$(( 20000 + (RANDOM % 20000) ))
 		port_free "$port" || continue
 		if as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
 			-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$dir' \
 			    -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-			    -c max_connections=200 -c shared_buffers=128MB" \
+			    -c max_connections=200 -c shared_buffers=128MB \
+			    -c ssl=on -c ssl_cert_file='$dir/server.crt' -c ssl_key_file='$dir/server.key'" \
 			start >/dev/null 2>&1; then
 			echo "$port" | as_owner tee "$dir/port" >/dev/null
 			print_env "$dir"
@@ -104,6 +119,6 @@ case "${1:-}" in
 	start) shift; cmd_start "$@" ;;
 	stop) shift; cmd_stop "$@" ;;
 	env) shift; cmd_env "$@" ;;
-	-h|--help|help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
+	-h|--help|help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
 	*) echo "usage: $0 start|env|stop [DIR]" >&2; exit 2 ;;
 esac

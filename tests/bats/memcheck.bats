@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # Every zdm-hook command under valgrind against the real database, in its
 # success and failure paths: no leak of any kind, no invalid access.
-# (tests/valgrind.supp holds the only suppression: Kerberos' own
-# process-lifetime allocations made when libpq probes GSSAPI.)
+# (tests/valgrind.supp holds the only suppressions: process-lifetime
+# allocations, still reachable, of libpq's TLS code and of Kerberos when
+# libpq probes GSSAPI.) The sandbox serves TLS, so the connections here
+# run through OpenSSL.
 
 load helpers
 

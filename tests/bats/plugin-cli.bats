@@ -170,14 +170,14 @@ hint: run "helm zdm --help" for the list of commands' ]
 		cp "$ZDM_ROOT/plugin.yaml" "$src/"
 		cp -r "$ZDM_ROOT/templates" "$src/"
 		# a stand-in Makefile records that make ran and provides the binaries
-		printf 'all:\n\techo made > made\n\tcp "%s" build/helm-zdm\n\tcp "%s" build/zdm-hook\n' \
+		printf 'all:\n\techo made $(LIBPQ) > made\n\tcp "%s" build/helm-zdm\n\tcp "%s" build/zdm-hook\n' \
 			"$ZDM_PLUGIN" "$ZDM_HOOK" >"$src/Makefile"
 		home="$BATS_TEST_TMPDIR/home$v"
 		run env -u HELM_BIN HELM_DATA_HOME="$home/data" HELM_CONFIG_HOME="$home/config" \
 			HELM_CACHE_HOME="$home/cache" HELM_PLUGINS="$home/data/plugins" \
 			"$ZDM_TOOLS/helm$v/helm" plugin install "$src"
 		assert_success
-		[ "$(cat "$src/made")" = made ]
+		[ "$(cat "$src/made")" = "made system" ]
 		run env HELM_DATA_HOME="$home/data" HELM_CONFIG_HOME="$home/config" \
 			HELM_CACHE_HOME="$home/cache" HELM_PLUGINS="$home/data/plugins" \
 			"$ZDM_TOOLS/helm$v/helm" zdm version

@@ -77,10 +77,25 @@ dep_closure() {
   runAsGroup: ${user##*:}"
 }
 
+@test "plugin: zdm-hook as the image builds it links a static libpq and needs only libc" {
+	zdm_skip_under_asan "the release image's libraries are not those of"
+	ldd "$ZDM_HOOK" | grep -q 'libpq\.so' && skip "this build links the system libpq (make LIBPQ=system)"
+	run ldd "$ZDM_HOOK"
+	assert_success
+	refute_output --regexp 'libpq|libssl|libcrypto|libgssapi|libkrb5|libldap|libyaml|libjansson'
+	# what scripts/build-libpq.sh built, and how
+	run head -n 1 "$ZDM_ROOT/build/libpq/VERSION"
+	assert_output --regexp '^libpq 1[0-9.]+, static, without GSSAPI and LDAP$'
+	run sed -n 2p "$ZDM_ROOT/build/libpq/VERSION"
+	assert_output --partial "--without-gssapi --without-ldap"
+	assert_output --partial "--with-ssl=openssl"
+}
+
 @test "plugin: the runtime packages provide every shared library zdm-hook links" {
 	zdm_skip_under_asan "the release image's libraries are not those of"
 	command -v dpkg >/dev/null || skip "not a Debian system"
 	[ -x "$ZDM_HOOK" ]
+	ldd "$ZDM_HOOK" | grep -q 'libpq\.so' && skip "this build links the system libpq (make LIBPQ=system); the image's does not"
 	read -r -a listed <<<"$(dockerfile_arg RUNTIME_PACKAGES)"
 	[[ " ${listed[*]} " == *" ca-certificates "* ]]
 	closure=$(dep_closure "${listed[@]}")
