@@ -198,14 +198,18 @@ static int db_session_setup(struct db *db, struct zerr *e)
 }
 
 /* Will retrying this connection failure help? Not when the server said
- * the database or role does not exist or the password is wrong. libpq has
+ * the database or role does not exist or the password is wrong, nor when
+ * libpq refused an option value (gssencmode=require without GSSAPI in the
+ * static build, a bad sslmode, ...), nor when the server's certificate
+ * does not verify. libpq has
  * no SQLSTATE for a failed connection, so this reads the server's (English,
  * by default) message; anything unrecognised is retried, the safe side. */
 static int db_retryable(PGconn *conn)
 {
 	static const char *const final[] = { "does not exist", "password authentication failed",
 					     "no pg_hba.conf entry", "no password supplied",
-					     "authentication failed" };
+					     "authentication failed", "invalid", "not compiled in",
+					     "not supported", "certificate" };
 	const char *msg = conn ? PQerrorMessage(conn) : "";
 
 	for (size_t i = 0; i < ZDM_ARRAY_LEN(final); i++)
@@ -330,6 +334,13 @@ void db_forget_cached(struct db *db)
 	db->cached_gen++;
 }
 
+static const char *db_cached_name(const struct db *db, int slot)
+{
+	static char name[32];
+	snprintf(name, sizeof(name), "zdm_%d_%d", db->cached_gen, slot);
+	return name;
+}
+
 /* The slot of sql in db's statement cache: *fresh when it is to be
  * prepared now; -1 when the cache is full (run it unnamed). */
 static int db_cache_slot(struct db *db, const char *sql, int *fresh)
@@ -351,83 +362,18 @@ static int db_cache_slot(struct db *db, const char *sql, int *fresh)
 PGresult *db_query_cached(struct db *db, const char *sql, int nparams,
 			  const char *const *params, int commit, struct zerr *e)
 {
-	PGresult *r, *first = NULL;
-	char name[32];
-	int fresh, slot = db_cache_slot(db, sql, &fresh);
-	int ok = 1, want, got = 0;
-	int sent;
+	struct db_cmd cmds[2] = { { sql, nparams, params, 1 }, { "COMMIT", 0, NULL, 0 } };
+	struct db_run r;
 
-	if (!PQenterPipelineMode(db->conn)) {
-		/* not idle (should not happen): plain round trips instead */
-		first = db_query(db, sql, nparams, params, e);
-		if (first && commit && db_exec(db, "COMMIT", e) < 0) {
-			PQclear(first);
-			first = NULL;
-		}
-		return first;
-	}
-	snprintf(name, sizeof(name), "zdm_%d_%d", db->cached_gen, slot);
-	if (slot < 0)
-		sent = PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (db_pipeline(db, NULL, cmds, commit ? 2 : 1, 0, 0, &r) == 0)
+		return r.res;
+	if (r.res)
+		db_result_error(e, ZDM_EXIT_FAILED, r.res, r.failed == 1 ? "commit failed" : "query failed");
 	else
-		sent = (!fresh || PQsendPrepare(db->conn, name, sql, nparams, NULL)) &&
-		       PQsendQueryPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
-	if (!sent || (commit && !PQsendQueryParams(db->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) ||
-	    !PQpipelineSync(db->conn)) {
 		zerr_set(e, ZDM_EXIT_CONNECT, "lost the %s connection: %s", db->purpose,
 			 db_conn_error(db->conn));
-		PQexitPipelineMode(db->conn);
-		return NULL;
-	}
-	/* one result and a NULL per command, then the sync: [prepare,]
-	 * the command, [COMMIT] */
-	want = (slot >= 0 && fresh) + 1 + commit;
-	while (got < want) {
-		ExecStatusType st;
-		int idx = got - (slot >= 0 && fresh);   /* -1 prepare, 0 command, 1 COMMIT */
-
-		r = PQgetResult(db->conn);
-		if (!r) {
-			got++;
-			continue;
-		}
-		st = PQresultStatus(r);
-		if (st == PGRES_PIPELINE_SYNC) {   /* lost results: cannot happen */
-			PQclear(r);
-			ok = 0;
-			zerr_set(e, ZDM_EXIT_FAILED, "query failed: the server skipped a command");
-			break;
-		}
-		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-			if (ok && st != PGRES_PIPELINE_ABORTED)
-				db_result_error(e, ZDM_EXIT_FAILED, r,
-						idx == 1 ? "commit failed" : "query failed");
-			ok = 0;
-		} else if (idx < 0) {
-			db->cached[slot] = xstrdup(sql);
-		}
-		if (idx == 0 && !first)
-			first = r;
-		else
-			PQclear(r);
-	}
-	/* drain up to the sync */
-	while ((r = PQgetResult(db->conn)) != NULL) {
-		ExecStatusType st = PQresultStatus(r);
-		PQclear(r);
-		if (st == PGRES_PIPELINE_SYNC)
-			break;
-	}
-	if (!PQexitPipelineMode(db->conn) && ok) {
-		zerr_set(e, ZDM_EXIT_CONNECT, "lost the %s connection: %s", db->purpose,
-			 db_conn_error(db->conn));
-		ok = 0;
-	}
-	if (!ok) {
-		PQclear(first);
-		return NULL;
-	}
-	return first;
+	PQclear(r.res);
+	return NULL;
 }
 
 int db_set(struct db *db, const char *name, const char *value, int local,
@@ -489,26 +435,21 @@ static void db_find_blockers(struct db *observer, int pid, char *out, size_t siz
 	PQclear(r);
 }
 
-int db_run(struct db *db, struct db *observer, const char *sql,
-	   long long watch_ms, struct db_run *r)
+/* Wait until the next result can be read without blocking (and the
+ * output is flushed): cancel the running command once a signal arrived,
+ * and look up who blocks it, once, after watch_ms. -1 when the connection
+ * failed. */
+static int db_wait(struct db *db, struct db *observer, long long start, long long watch_ms,
+		   struct db_run *r)
 {
-	long long start = util_now_ms();
-	int cancelled = 0, watched = 0;
 	int sock = PQsocket(db->conn);
-	PGresult *res;
 
-	memset(r, 0, sizeof(*r));
-	/* a migration that drops prepared statements drops db_query_cached's
-	 * too: prepare them again under new names */
-	if (strcasestr(sql, "DEALLOCATE") || strcasestr(sql, "DISCARD"))
-		db_forget_cached(db);
-	if (!PQsendQuery(db->conn, sql))
-		return -1;
 	for (;;) {
-		fd_set rfds;
+		fd_set rfds, wfds;
 		struct timeval tv = { 0, 50000 };
+		int flush;
 
-		if (db_interrupted && !cancelled) {
+		if (db_interrupted && !r->interrupted) {
 			PGcancel *c = PQgetCancel(db->conn);
 			char errbuf[256];
 			if (c) {
@@ -516,24 +457,50 @@ int db_run(struct db *db, struct db *observer, const char *sql,
 					log_warn("cancel", "could not cancel the running statement: %s", errbuf);
 				PQfreeCancel(c);
 			}
-			cancelled = 1;
 			r->interrupted = 1;
 		}
-		if (!PQisBusy(db->conn))
-			break;
-		if (observer && watch_ms > 0 && !watched &&
-		    util_now_ms() - start >= watch_ms) {
+		flush = PQflush(db->conn);   /* 0 done, 1 more to send (nonblocking) */
+		if (flush < 0)
+			return -1;
+		if (!flush && !PQisBusy(db->conn))
+			return 0;
+		if (observer && watch_ms > 0 && !r->watched && util_now_ms() - start >= watch_ms) {
 			db_find_blockers(observer, PQbackendPID(db->conn), r->blockers,
 					 sizeof(r->blockers));
-			watched = 1;
+			r->watched = 1;
 		}
 		FD_ZERO(&rfds);
+		FD_ZERO(&wfds);
 		FD_SET(sock, &rfds);
-		if (select(sock + 1, &rfds, NULL, NULL, &tv) < 0 && errno != EINTR)
-			break;
+		if (flush)
+			FD_SET(sock, &wfds);
+		if (select(sock + 1, &rfds, &wfds, NULL, &tv) < 0 && errno != EINTR)
+			return -1;
 		if (!PQconsumeInput(db->conn))
-			break;
+			return -1;
 	}
+}
+
+/* A migration that drops prepared statements drops db_query_cached's
+ * too: prepare them again under new names. */
+static void db_watch_deallocate(struct db *db, const char *sql)
+{
+	if (strcasestr(sql, "DEALLOCATE") || strcasestr(sql, "DISCARD"))
+		db_forget_cached(db);
+}
+
+int db_run(struct db *db, struct db *observer, const char *sql,
+	   long long watch_ms, struct db_run *r)
+{
+	long long start = util_now_ms();
+	PGresult *res;
+
+	memset(r, 0, sizeof(*r));
+	r->failed = -1;
+	db_watch_deallocate(db, sql);
+	if (!PQsendQuery(db->conn, sql))
+		return -1;
+	(void)db_wait(db, observer, start, watch_ms, r);
 	/* Collect every result; keep the first error, else the last one. */
 	while ((res = PQgetResult(db->conn)) != NULL) {
 		ExecStatusType st = PQresultStatus(res);
@@ -568,7 +535,123 @@ int db_run(struct db *db, struct db *observer, const char *sql,
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
 			return 0;
 	}
+	r->failed = 0;
 	return -1;
+}
+
+static int db_result_ok(const PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
+}
+
+int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, int n,
+		int keep, long long watch_ms, struct db_run *r)
+{
+	long long start = util_now_ms();
+	int *slot = xmalloc(sizeof(*slot) * (size_t)n);
+	char *fresh = xmalloc((size_t)n);
+	int i, sent = 1, lost = 0, phase;
+	PGresult *res;
+
+	memset(r, 0, sizeof(*r));
+	r->failed = -1;
+	if (!PQenterPipelineMode(db->conn)) {
+		free(slot);
+		free(fresh);
+		return -1;
+	}
+	/* nonblocking while sending: a long pipeline must not block on a
+	 * full socket while the server waits for us to read its results */
+	if (PQsetnonblocking(db->conn, 1) != 0)
+		sent = 0;
+	for (i = 0; i < n && sent; i++) {
+		const struct db_cmd *c = &cmds[i];
+		int fr = 0;
+
+		db_watch_deallocate(db, c->sql);
+		slot[i] = c->cache ? db_cache_slot(db, c->sql, &fr) : -1;
+		fresh[i] = (char)fr;
+		if (slot[i] < 0) {
+			sent = PQsendQueryParams(db->conn, c->sql, c->nparams, NULL, c->params, NULL,
+						 NULL, 0);
+			continue;
+		}
+		if (fr) {   /* reserve the slot; released if the prepare fails */
+			db->cached[slot[i]] = xstrdup(c->sql);
+			sent = PQsendPrepare(db->conn, db_cached_name(db, slot[i]), c->sql,
+					     c->nparams, NULL);
+		}
+		sent = sent && PQsendQueryPrepared(db->conn, db_cached_name(db, slot[i]), c->nparams,
+						   c->params, NULL, NULL, 0);
+	}
+	if (!sent || !PQpipelineSync(db->conn)) {
+		/* nothing was sent unless the connection is gone */
+		for (int j = 0; j < i; j++)
+			if (fresh[j] && slot[j] >= 0) {
+				free(db->cached[slot[j]]);
+				db->cached[slot[j]] = NULL;
+			}
+		lost = 1;
+		n = 0;
+	}
+	/* per command: [the prepare's result, NULL,] its result, NULL; then
+	 * the sync */
+	i = 0;
+	phase = n > 0 && fresh[0] && slot[0] >= 0 ? 0 : 1;
+	while (!lost) {
+		ExecStatusType st;
+
+		if (db_wait(db, observer, start, watch_ms, r) < 0) {
+			lost = 1;
+			break;
+		}
+		res = PQgetResult(db->conn);
+		if (!res) {
+			if (i >= n)
+				continue;   /* the sync comes next */
+			if (phase == 0) {
+				phase = 1;
+			} else if (++i < n) {
+				phase = fresh[i] && slot[i] >= 0 ? 0 : 1;
+			}
+			continue;
+		}
+		st = PQresultStatus(res);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (i >= n) {   /* cannot happen: more results than commands */
+			PQclear(res);
+			continue;
+		}
+		if (phase == 0 && st != PGRES_COMMAND_OK) {
+			free(db->cached[slot[i]]);   /* not prepared after all */
+			db->cached[slot[i]] = NULL;
+		}
+		if (db_result_ok(res) && phase == 1 && i == keep) {
+			r->res = res;
+		} else if (!db_result_ok(res) && st != PGRES_PIPELINE_ABORTED && r->failed < 0) {
+			r->failed = i;
+			if (r->res)
+				PQclear(r->res);
+			r->res = res;
+		} else {
+			PQclear(res);
+		}
+	}
+	if (!PQexitPipelineMode(db->conn))
+		lost = 1;
+	if (PQsetnonblocking(db->conn, 0) != 0)
+		lost = 1;
+	free(slot);
+	free(fresh);
+	if (lost && r->failed < 0) {
+		PQclear(r->res);
+		r->res = NULL;
+	}
+	return lost || r->failed >= 0 ? -1 : 0;
 }
 
 static int db_valid_ident(const char *s, size_t n)

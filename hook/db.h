@@ -72,7 +72,9 @@ int db_result_error(struct zerr *e, int code, const PGresult *r, const char *wha
 
 struct db_run {
 	PGresult *res;         /* final result (caller clears); NULL if lost */
+	int failed;            /* db_pipeline: index of the failing command, else -1 */
 	int interrupted;       /* a signal arrived and the statement was cancelled */
+	int watched;           /* the observer looked for blockers */
 	char blockers[1024];   /* who blocked it, when an observer found out */
 };
 
@@ -84,6 +86,26 @@ struct db_run {
  * (r->res holds the error result when there is one). */
 int db_run(struct db *db, struct db *observer, const char *sql,
 	   long long watch_ms, struct db_run *r);
+
+/* One command of a pipeline: a single SQL statement with $n parameters,
+ * run unnamed, or with cache prepared once per connection (see
+ * db_query_cached). */
+struct db_cmd {
+	const char *sql;
+	int nparams;
+	const char *const *params;
+	int cache;
+};
+
+/* Run n commands in one round trip: a libpq pipeline with one Sync at the
+ * end, with db_run's signal handling and blocker watch. The server skips
+ * every command after a failing one. Returns 0 when all succeeded, with
+ * r->res the result of cmds[keep] (NULL when keep < 0); -1 otherwise, with
+ * r->failed the index of the failing command and r->res its error result,
+ * or r->failed = -1 and r->res = NULL when the connection failed. A
+ * transaction the commands opened stays open (aborted after an error). */
+int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, int n,
+		int keep, long long watch_ms, struct db_run *r);
 
 /* db_query for zdm's own statements that run once per migration: the
  * first call prepares sql on this connection (in the same round trip),

@@ -257,54 +257,118 @@ int history_read_current(struct db *db, const char *name, char **out, struct zer
 	return 0;
 }
 
-/* Format the parameters shared by insert and update. */
-struct history_params {
-	char checksum[16], ms[16], applied[16], total[16];
-	const char *v[12];
-};
-
-static void history_fill(struct history_params *p, const struct hist_write *w)
+/* execution_time: the caller's figure, plus, with tx_time, how long the
+ * transaction the row is written in has run (the migration's statements,
+ * sent in the same pipeline). */
+static const char *history_ms_expr(const struct hist_write *w)
 {
-	snprintf(p->checksum, sizeof(p->checksum), "%d", (int)w->checksum);
-	snprintf(p->ms, sizeof(p->ms), "%d", w->execution_ms);
-	snprintf(p->applied, sizeof(p->applied), "%d", w->applied_stmts);
-	snprintf(p->total, sizeof(p->total), "%d", w->total_stmts);
-	p->v[0] = w->version;
-	p->v[1] = w->description;
-	p->v[2] = w->script;
-	p->v[3] = p->checksum;
-	p->v[4] = p->ms;
-	p->v[5] = w->success ? "true" : "false";
-	p->v[6] = p->applied;
-	p->v[7] = p->total;
-	p->v[8] = w->error;
-	p->v[9] = w->error_stmt;
-	p->v[10] = w->allowed;
-	p->v[11] = w->backfill_key;
+	return w->tx_time ? "$5::int + (extract(epoch from pg_catalog.clock_timestamp() -"
+			    " pg_catalog.transaction_timestamp()) * 1000)::int"
+			  : "$5";
+}
+
+/* The parameters shared by insert and update: $1..$12. */
+static void history_params(struct hist_cmd *hc, const struct hist_write *w)
+{
+	snprintf(hc->buf[0], sizeof(hc->buf[0]), "%d", (int)w->checksum);
+	snprintf(hc->buf[1], sizeof(hc->buf[1]), "%d", w->execution_ms);
+	snprintf(hc->buf[2], sizeof(hc->buf[2]), "%d", w->applied_stmts);
+	snprintf(hc->buf[3], sizeof(hc->buf[3]), "%d", w->total_stmts);
+	hc->params[0] = w->version;
+	hc->params[1] = w->description;
+	hc->params[2] = w->script;
+	hc->params[3] = hc->buf[0];
+	hc->params[4] = hc->buf[1];
+	hc->params[5] = w->success ? "true" : "false";
+	hc->params[6] = hc->buf[2];
+	hc->params[7] = hc->buf[3];
+	hc->params[8] = w->error;
+	hc->params[9] = w->error_stmt;
+	hc->params[10] = w->allowed;
+	hc->params[11] = w->backfill_key;
+}
+
+static void history_cmd_set(struct hist_cmd *hc, char *sql, int nparams)
+{
+	hc->sql = sql;
+	hc->cmd.sql = sql;
+	hc->cmd.nparams = nparams;
+	hc->cmd.params = hc->params;
+	hc->cmd.cache = 1;
+}
+
+void history_insert_cmd(const struct history *h, const struct hist_write *w, struct hist_cmd *hc)
+{
+	memset(hc, 0, sizeof(*hc));
+	history_params(hc, w);
+	history_cmd_set(hc, xasprintf("INSERT INTO %s (installed_rank, version, description, type,"
+				      " script, checksum, installed_by, execution_time, success,"
+				      " applied_stmts, total_stmts, error, error_stmt, tool_version,"
+				      " allowed, backfill_key)"
+				      " SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, 'SQL', $3,"
+				      " $4, left(current_user, 100), %s, $6, $7, $8, $9, $10,"
+				      " 'zdm-hook " ZDM_VERSION "', $11, $12 FROM %s"
+				      " RETURNING installed_rank",
+				      h->qname, history_ms_expr(w), h->qname),
+			12);
+}
+
+void history_update_cmd(const struct history *h, int rank, const struct hist_write *w,
+			struct hist_cmd *hc)
+{
+	memset(hc, 0, sizeof(*hc));
+	history_params(hc, w);
+	snprintf(hc->buf[4], sizeof(hc->buf[4]), "%d", rank);
+	hc->params[12] = hc->buf[4];
+	history_cmd_set(hc, xasprintf("UPDATE %s SET version = $1, description = $2, script = $3,"
+				      " checksum = $4, execution_time = %s, success = $6,"
+				      " applied_stmts = $7, total_stmts = $8, error = $9,"
+				      " error_stmt = $10, installed_on = now(),"
+				      " installed_by = left(current_user, 100),"
+				      " tool_version = 'zdm-hook " ZDM_VERSION "', allowed = $11,"
+				      " backfill_key = coalesce($12, backfill_key)"
+				      " WHERE installed_rank = $13",
+				      h->qname, history_ms_expr(w)),
+			13);
+}
+
+void history_delete_cmd(const struct history *h, int rank, struct hist_cmd *hc)
+{
+	memset(hc, 0, sizeof(*hc));
+	snprintf(hc->buf[4], sizeof(hc->buf[4]), "%d", rank);
+	hc->params[0] = hc->buf[4];
+	history_cmd_set(hc, xasprintf("DELETE FROM %s WHERE installed_rank = $1", h->qname), 1);
+}
+
+void history_cmd_release(struct hist_cmd *hc)
+{
+	free(hc->sql);
+	hc->sql = NULL;
+}
+
+/* Run one history command (and COMMIT, with w->commit). */
+static PGresult *history_run(struct history *h, struct db *db, struct hist_cmd *hc, int commit,
+			     const char *script, struct zerr *e)
+{
+	PGresult *r = db_query_cached(db, hc->sql, hc->cmd.nparams, hc->params, commit, e);
+
+	history_cmd_release(hc);
+	if (!r && script)
+		zerr_prefix(e, "cannot record %s in %s", script, h->display);
+	return r;
 }
 
 int history_insert(struct history *h, struct db *db, const struct hist_write *w,
 		   struct zerr *e)
 {
-	struct history_params p;
-	char *sql;
+	struct hist_cmd hc;
 	PGresult *r;
 	int rank;
 
-	history_fill(&p, w);
-	sql = xasprintf("INSERT INTO %s (installed_rank, version, description, type, script,"
-			" checksum, installed_by, execution_time, success, applied_stmts,"
-			" total_stmts, error, error_stmt, tool_version, allowed, backfill_key)"
-			" SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, 'SQL', $3, $4,"
-			" left(current_user, 100), $5, $6, $7, $8, $9, $10, 'zdm-hook " ZDM_VERSION "',"
-			" $11, $12 FROM %s RETURNING installed_rank",
-			h->qname, h->qname);
-	r = db_query_cached(db, sql, 12, p.v, w->commit, e);
-	free(sql);
-	if (!r) {
-		zerr_prefix(e, "cannot record %s in %s", w->script, h->display);
+	history_insert_cmd(h, w, &hc);
+	r = history_run(h, db, &hc, w->commit, w->script, e);
+	if (!r)
 		return -1;
-	}
 	rank = atoi(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return rank;
@@ -313,45 +377,24 @@ int history_insert(struct history *h, struct db *db, const struct hist_write *w,
 int history_update(struct history *h, struct db *db, int rank, const struct hist_write *w,
 		   struct zerr *e)
 {
-	struct history_params p;
-	char rankbuf[16];
-	const char *params[13];
-	char *sql;
+	struct hist_cmd hc;
 	PGresult *r;
 
-	history_fill(&p, w);
-	memcpy(params, p.v, sizeof(p.v));
-	snprintf(rankbuf, sizeof(rankbuf), "%d", rank);
-	params[12] = rankbuf;
-	sql = xasprintf("UPDATE %s SET version = $1, description = $2, script = $3, checksum = $4,"
-			" execution_time = $5, success = $6, applied_stmts = $7, total_stmts = $8,"
-			" error = $9, error_stmt = $10, installed_on = now(),"
-			" installed_by = left(current_user, 100),"
-			" tool_version = 'zdm-hook " ZDM_VERSION "', allowed = $11,"
-			" backfill_key = coalesce($12, backfill_key)"
-			" WHERE installed_rank = $13",
-			h->qname);
-	r = db_query_cached(db, sql, 13, params, w->commit, e);
-	free(sql);
-	if (!r) {
-		zerr_prefix(e, "cannot record %s in %s", w->script, h->display);
+	history_update_cmd(h, rank, w, &hc);
+	r = history_run(h, db, &hc, w->commit, w->script, e);
+	if (!r)
 		return -1;
-	}
 	PQclear(r);
 	return 0;
 }
 
 int history_delete(struct history *h, struct db *db, int rank, struct zerr *e)
 {
-	char rankbuf[16];
-	const char *params[1] = { rankbuf };
-	char *sql;
+	struct hist_cmd hc;
 	PGresult *r;
 
-	snprintf(rankbuf, sizeof(rankbuf), "%d", rank);
-	sql = xasprintf("DELETE FROM %s WHERE installed_rank = $1", h->qname);
-	r = db_query(db, sql, 1, params, e);
-	free(sql);
+	history_delete_cmd(h, rank, &hc);
+	r = history_run(h, db, &hc, 0, NULL, e);
 	if (!r)
 		return -1;
 	PQclear(r);

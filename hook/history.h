@@ -79,6 +79,7 @@ struct hist_write {
 	const char *allowed;      /* lint findings allowed, with reasons */
 	const char *backfill_key; /* a backfill's last key done (NULL: keep) */
 	int commit;               /* COMMIT in the same round trip */
+	int tx_time;              /* execution_ms + how long the transaction ran */
 };
 /* Insert a row; returns its installed_rank or -1. */
 int history_insert(struct history *h, struct db *db, const struct hist_write *w,
@@ -86,5 +87,20 @@ int history_insert(struct history *h, struct db *db, const struct hist_write *w,
 int history_update(struct history *h, struct db *db, int rank, const struct hist_write *w,
 		   struct zerr *e);
 int history_delete(struct history *h, struct db *db, int rank, struct zerr *e);
+
+/* The same writes as commands for a pipeline (db_pipeline), to send with
+ * a migration's statements; the SQL and parameters live in the struct
+ * until history_cmd_release. */
+struct hist_cmd {
+	struct db_cmd cmd;
+	char *sql;
+	char buf[5][16];
+	const char *params[13];
+};
+void history_insert_cmd(const struct history *h, const struct hist_write *w, struct hist_cmd *hc);
+void history_update_cmd(const struct history *h, int rank, const struct hist_write *w,
+			struct hist_cmd *hc);
+void history_delete_cmd(const struct history *h, int rank, struct hist_cmd *hc);
+void history_cmd_release(struct hist_cmd *hc);
 
 #endif

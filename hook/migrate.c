@@ -231,7 +231,7 @@ struct migrate_ctx {
 
 /* Fill e for a failed statement of m, pointing at its file and line. */
 static int migrate_stmt_error(struct migrate_ctx *c, const struct src_migration *m, size_t idx,
-			      const PGresult *res, long pos_offset, struct zerr *e)
+			      const PGresult *res, struct zerr *e)
 {
 	const struct sql_stmt *st = &m->script.v[idx];
 	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
@@ -240,8 +240,8 @@ static int migrate_stmt_error(struct migrate_ctx *c, const struct src_migration 
 	char where[1200];
 
 	(void)c;
-	if (pos && atol(pos) > pos_offset)
-		sql_position_to_line(m->sql, st, atol(pos) - pos_offset, &line, &col);
+	if (pos && atol(pos) > 0)
+		sql_position_to_line(m->sql, st, atol(pos), &line, &col);
 	snprintf(where, sizeof(where), "%s:%d:%d", m->path, line, col);
 	if (res)
 		db_result_error(e, ZDM_EXIT_FAILED, res, where);
@@ -321,14 +321,6 @@ static int migrate_set_timeouts(struct db *db, long long lock_ms, long long stmt
 	return db_exec(db, sql, e);
 }
 
-/* "BEGIN; SET LOCAL lock_timeout ...; SET LOCAL statement_timeout ...;" */
-static void migrate_tx_prefix(char *buf, size_t size, long long lock_ms, long long stmt_ms)
-{
-	snprintf(buf, size, "BEGIN;SET LOCAL lock_timeout = '%lldms';"
-			    "SET LOCAL statement_timeout = '%lldms';\n",
-		 lock_ms, stmt_ms);
-}
-
 static long long migrate_lock_timeout(const struct migrate_opts *o, const struct src_migration *m)
 {
 	return m->lock_timeout_ms >= 0 ? m->lock_timeout_ms : o->lock_timeout_ms;
@@ -340,6 +332,18 @@ static long long migrate_stmt_timeout(const struct migrate_opts *o, const struct
 }
 
 /* Check the rules of transactional files before anything runs. */
+/* COPY ... FROM STDIN (1) / TO STDOUT (2), psql's data-in-the-script
+ * form: the rows would have to come from, or go to, zdm. */
+static int migrate_is_client_copy(const struct sql_stmt *st)
+{
+	if (st->ntoks < 3 || !sql_tok_is(&st->toks[0], "copy"))
+		return 0;
+	for (size_t i = 1; i < st->ntoks; i++)
+		if (sql_tok_is(&st->toks[i], "stdin") || sql_tok_is(&st->toks[i], "stdout"))
+			return sql_tok_is(&st->toks[i], "stdin") ? 1 : 2;
+	return 0;
+}
+
 static int migrate_check_tx_rules(const struct src_migration *m, struct zerr *e)
 {
 	for (size_t i = 0; i < m->script.n; i++) {
@@ -359,6 +363,16 @@ static int migrate_check_tx_rules(const struct src_migration *m, struct zerr *e)
 			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: %s cannot run inside a transaction",
 				 m->path, st->line, head);
 			zerr_hint(e, "put it in a file that starts with \"-- zdm: transaction=off\"");
+			return -1;
+		}
+		if (migrate_is_client_copy(st)) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: COPY ... %s needs a client that %s the rows; "
+				 "zdm does not", m->path, st->line,
+				 migrate_is_client_copy(st) == 2 ? "TO STDOUT" : "FROM STDIN",
+				 migrate_is_client_copy(st) == 2 ? "receives" : "sends");
+			zerr_hint(e, migrate_is_client_copy(st) == 2
+					     ? "remove it: nothing reads a migration's output"
+					     : "use INSERT ... VALUES, or COPY from a file on the database server");
 			return -1;
 		}
 		if (k == SQL_TX_CONTROL) {
@@ -386,111 +400,150 @@ static json_t *migrate_applied_json(const struct src_migration *m, long long ms,
 
 /* Apply a transactional migration: one transaction with its history row,
  * the whole transaction retried on lock timeout. */
+/* The timeouts of the transaction, as a pipeline command: SET LOCAL
+ * cannot take parameters, set_config can (and is prepared once). */
+struct migrate_timeouts {
+	char lock[32], stmt[32];
+	const char *params[2];
+	struct db_cmd cmd;
+};
+
+static void migrate_timeouts_cmd(struct migrate_timeouts *t, long long lock_ms, long long stmt_ms)
+{
+	snprintf(t->lock, sizeof(t->lock), "%lldms", lock_ms);
+	snprintf(t->stmt, sizeof(t->stmt), "%lldms", stmt_ms);
+	t->params[0] = t->lock;
+	t->params[1] = t->stmt;
+	t->cmd = (struct db_cmd){ "SELECT pg_catalog.set_config('lock_timeout', $1, true),"
+				  " pg_catalog.set_config('statement_timeout', $2, true)",
+				  2, t->params, 1 };
+}
+
+/* Apply a transactional migration in one round trip: BEGIN, the
+ * timeouts, every statement, the history row and COMMIT go out as one
+ * pipeline, and the server stops at the first error. Retried whole after
+ * a lock timeout or deadlock. */
 static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct zerr *e)
 {
 	const struct migrate_opts *o = c->o;
 	struct src_migration *m = it->m;
 	long long start = util_now_ms();
-	int attempt;
+	size_t nstmt = m->script.n;
+	/* BEGIN, timeouts, statements, [delete,] history row, COMMIT */
+	struct db_cmd *cmds = xmalloc(sizeof(*cmds) * (nstmt + 5));
+	char **texts = xmalloc(sizeof(*texts) * (nstmt + 1));
+	char *allowed = srclint_allowed(&c->lint, m->path);
+	int attempt, rc = -1;
+	size_t i;
 
+	for (i = 0; i < nstmt; i++)
+		texts[i] = sql_stmt_text(m->sql, &m->script.v[i]);
 	for (attempt = 0;; attempt++) {
-		struct db_run run = { 0 };
-		size_t i;
-		int failed = 0;
+		struct db_run run;
+		struct migrate_timeouts t;
 		struct hist_write w = { 0 };
-		char *allowed = NULL;
-		char prefix[160];
+		struct hist_cmd del, row;
+		int n = 0, first_stmt, del_at = -1, row_at, commit_at, failed;
+		long long lt = migrate_lock_timeout(o, m);
 
-		/* BEGIN and the timeouts travel with the first statement: one
-		 * round trip; error positions are shifted back past them */
-		migrate_tx_prefix(prefix, sizeof(prefix), migrate_lock_timeout(o, m),
-				  migrate_stmt_timeout(o, m));
-		if (m->script.n == 0 && db_exec(&c->work, prefix, e) < 0)
-			return -1;
-		for (i = 0; i < m->script.n; i++) {
-			char *stmt = sql_stmt_text(m->sql, &m->script.v[i]);
-			char *text = i == 0 ? xasprintf("%s%s", prefix, stmt) : stmt;
-			long long lt = migrate_lock_timeout(o, m);
-			int rc = db_run(&c->work, &c->lockdb, text, lt > 0 ? lt / 2 : 500, &run);
-			if (text != stmt)
-				free(text);
-			free(stmt);
-			if (rc < 0) {
-				failed = 1;
-				break;
-			}
-			PQclear(run.res);
-			run.res = NULL;
-			if (db_interrupted)
-				break;
-		}
-		if (db_interrupted) {
-			PQclear(run.res);
-			PQclear(PQexec(c->work.conn, "ROLLBACK"));
-			zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s while applying %s; rolled back",
-				 db_interrupt_name(), m->path);
-			zerr_detail(e, "the migration was not applied; the next run applies it");
-			migrate_record_failure(c, m, it->row, 0, i, util_now_ms() - start, e);
-			return -1;
-		}
-		if (failed) {
-			if (migrate_is_retryable(run.res) && attempt < o->ddl_retries) {
-				long long delay = util_backoff_ms(attempt, 250, 10000);
-				PQclear(PQexec(c->work.conn, "ROLLBACK"));
-				migrate_log_retry(o, m, i, &run, attempt + 1, delay);
-				PQclear(run.res);
-				util_sleep_ms(delay);
-				continue;
-			}
-			migrate_stmt_error(c, m, i, run.res, i == 0 ? (long)strlen(prefix) : 0, e);
-			if (migrate_is_retryable(run.res))
-				zerr_hint(e, "gave up after %d retries; blocked by %s", o->ddl_retries,
-					  run.blockers[0] ? run.blockers : "a session that has gone since");
-			PQclear(run.res);
-			migrate_record_failure(c, m, it->row, 0, i, util_now_ms() - start, e);
-			return -1;
-		}
-		/* success: write the history row inside the same transaction */
+		cmds[n++] = (struct db_cmd){ "BEGIN", 0, NULL, 0 };
+		migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(o, m));
+		cmds[n++] = t.cmd;
+		first_stmt = n;
+		for (i = 0; i < nstmt; i++)
+			cmds[n++] = (struct db_cmd){ texts[i], 0, NULL, 0 };
 		w.version = m->version;
 		w.description = m->description;
 		w.script = m->file;
 		w.checksum = m->checksum;
-		w.execution_ms = (int)(util_now_ms() - start);
+		w.execution_ms = (int)(util_now_ms() - start);   /* earlier attempts */
+		w.tx_time = 1;                                    /* + this one */
 		w.success = 1;
-		w.applied_stmts = w.total_stmts = (int)m->script.n;
-		allowed = srclint_allowed(&c->lint, m->path);
+		w.applied_stmts = w.total_stmts = (int)nstmt;
 		w.allowed = allowed;
-		w.commit = 1;   /* the history row and COMMIT: one round trip */
 		if (it->row && m->kind == SRC_VERSIONED) {
-			if (history_update(&c->h, &c->work, it->row->rank, &w, e) < 0)
-				goto commit_failed;
+			history_update_cmd(&c->h, it->row->rank, &w, &row);
 		} else {
 			/* a failed repeatable row is replaced by the new one */
-			if (it->row && !it->row->success &&
-			    history_delete(&c->h, &c->work, it->row->rank, e) < 0)
-				goto rollback;
-			if (history_insert(&c->h, &c->work, &w, e) < 0)
-				goto commit_failed;
+			if (it->row && !it->row->success) {
+				history_delete_cmd(&c->h, it->row->rank, &del);
+				del_at = n;
+				cmds[n++] = del.cmd;
+			}
+			history_insert_cmd(&c->h, &w, &row);
 		}
-		free(allowed);
-		log_event(LOG_INFO, "applied",
-			  json_pack("{s:s, s:I}", "file", m->file, "ms",
-				    (json_int_t)(util_now_ms() - start)),
-			  "applied %s (%zu statement%s, %lld ms)", m->file, m->script.n,
-			  m->script.n == 1 ? "" : "s", util_now_ms() - start);
-		json_array_append_new(c->applied, migrate_applied_json(m, util_now_ms() - start, 0));
-		return 0;
-rollback:
-		free(allowed);
-		PQclear(PQexec(c->work.conn, "ROLLBACK"));
-		return -1;
-commit_failed:
-		/* the row or the COMMIT failed (a deferred constraint, ...):
-		 * nothing of the migration stayed */
-		free(allowed);
-		migrate_record_failure(c, m, it->row, 0, m->script.n, util_now_ms() - start, e);
-		return -1;
+		row_at = n;
+		cmds[n++] = row.cmd;
+		commit_at = n;
+		cmds[n++] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
+
+		failed = db_pipeline(&c->work, &c->lockdb, cmds, n, -1, lt > 0 ? lt / 2 : 500, &run);
+		history_cmd_release(&row);
+		if (del_at >= 0)
+			history_cmd_release(&del);
+		if (failed == 0) {
+			log_event(LOG_INFO, "applied",
+				  json_pack("{s:s, s:I}", "file", m->file, "ms",
+					    (json_int_t)(util_now_ms() - start)),
+				  "applied %s (%zu statement%s, %lld ms)", m->file, nstmt,
+				  nstmt == 1 ? "" : "s", util_now_ms() - start);
+			json_array_append_new(c->applied,
+					      migrate_applied_json(m, util_now_ms() - start, 0));
+			rc = 0;
+			break;
+		}
+		if (PQtransactionStatus(c->work.conn) == PQTRANS_INERROR ||
+		    PQtransactionStatus(c->work.conn) == PQTRANS_INTRANS)
+			PQclear(PQexec(c->work.conn, "ROLLBACK"));
+		i = run.failed >= first_stmt && run.failed < first_stmt + (int)nstmt
+			    ? (size_t)(run.failed - first_stmt) : 0;
+		if (run.interrupted || db_interrupted) {
+			PQclear(run.res);
+			zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s while applying %s; rolled back",
+				 db_interrupt_name(), m->path);
+			zerr_detail(e, "the migration was not applied; the next run applies it");
+			migrate_record_failure(c, m, it->row, 0, i, util_now_ms() - start, e);
+			break;
+		}
+		if (!run.res) {   /* the connection is gone */
+			zerr_set(e, ZDM_EXIT_CONNECT, "lost the database connection while applying %s: %s",
+				 m->path, PQerrorMessage(c->work.conn));
+			zerr_detail(e, "the migration was not committed unless the server finished it; "
+				       "the next run sees which");
+			break;
+		}
+		if (run.failed == row_at || run.failed == commit_at || run.failed == del_at) {
+			/* the row or the COMMIT failed (a deferred constraint, ...):
+			 * nothing of the migration stayed */
+			db_result_error(e, ZDM_EXIT_FAILED, run.res,
+					run.failed == commit_at ? "commit failed" : "query failed");
+			zerr_prefix(e, "cannot record %s in %s", m->file, c->h.display);
+			PQclear(run.res);
+			migrate_record_failure(c, m, it->row, 0, nstmt, util_now_ms() - start, e);
+			break;
+		}
+		if (run.failed >= first_stmt && migrate_is_retryable(run.res) &&
+		    attempt < o->ddl_retries) {
+			long long delay = util_backoff_ms(attempt, 250, 10000);
+			migrate_log_retry(o, m, i, &run, attempt + 1, delay);
+			PQclear(run.res);
+			util_sleep_ms(delay);
+			continue;
+		}
+		migrate_stmt_error(c, m, i, run.res, e);
+		if (migrate_is_retryable(run.res))
+			zerr_hint(e, "gave up after %d retries; blocked by %s", o->ddl_retries,
+				  run.blockers[0] ? run.blockers : "a session that has gone since");
+		PQclear(run.res);
+		migrate_record_failure(c, m, it->row, 0, i, util_now_ms() - start, e);
+		break;
 	}
+	for (i = 0; i < nstmt; i++)
+		free(texts[i]);
+	free(texts);
+	free(cmds);
+	free(allowed);
+	return rc;
 }
 
 /* Query an index's state by regclass text: 0 absent, 1 valid, 2 invalid
@@ -583,7 +636,7 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 	struct src_migration *m = it->m;
 	long long start = util_now_ms();
 	struct hist_write w = { 0 };
-	int rank, from = 0, resuming = 0;
+	int rank, from = 0, resuming = 0, recorded = 0;
 	size_t i;
 
 	w.version = m->version;
@@ -627,40 +680,74 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 		text = sql_stmt_text(m->sql, st);
 		for (attempt = 0;; attempt++) {
 			struct db_run run = { 0 };
-			char prefix[160];
-			char *sent;
 			int rc;
 			long long lt = kind == SQL_TX_CONCURRENT ? o->concurrent_timeout_ms
 								 : migrate_lock_timeout(o, m);
 
 			if (kind == SQL_TX_NORMAL) {
-				/* the statement and its progress commit together;
-				 * BEGIN and the timeouts travel with the statement */
-				migrate_tx_prefix(prefix, sizeof(prefix), lt, migrate_stmt_timeout(o, m));
+				/* the statement and its progress commit together, in
+				 * one round trip: BEGIN, timeouts, statement, row, COMMIT */
+				struct migrate_timeouts t;
+				struct hist_cmd row;
+				struct db_cmd cmds[5];
+
+				w.applied_stmts = (int)i + 1;
+				w.success = (size_t)w.applied_stmts == m->script.n;
+				w.execution_ms = (int)(util_now_ms() - start);
+				w.tx_time = 1;
+				migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(o, m));
+				history_update_cmd(&c->h, rank, &w, &row);
+				cmds[0] = (struct db_cmd){ "BEGIN", 0, NULL, 0 };
+				cmds[1] = t.cmd;
+				cmds[2] = (struct db_cmd){ text, 0, NULL, 0 };
+				cmds[3] = row.cmd;
+				cmds[4] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
+				rc = db_pipeline(&c->work, &c->lockdb, cmds, 5, -1, lt > 0 ? lt / 2 : 500,
+						 &run);
+				history_cmd_release(&row);
+				w.tx_time = 0;
+				if (rc == 0) {
+					recorded = 1;
+					break;
+				}
+				if (PQtransactionStatus(c->work.conn) != PQTRANS_IDLE)
+					PQclear(PQexec(c->work.conn, "ROLLBACK"));
+				if (run.res && run.failed >= 3) {
+					/* its progress could not be written, or the COMMIT
+					 * failed: rolled back, it runs again next time */
+					db_result_error(e, ZDM_EXIT_FAILED, run.res,
+							run.failed == 4 ? "commit failed" : "query failed");
+					zerr_prefix(e, "cannot record %s in %s", m->file, c->h.display);
+					PQclear(run.res);
+					free(text);
+					zerr_prefix(e, "%s:%d", m->path, m->script.v[i].line);
+					return -1;
+				}
 			} else {
-				/* CONCURRENTLY and friends cannot share a message
-				 * with other commands: settings first */
-				prefix[0] = '\0';
+				/* CONCURRENTLY and friends cannot share a transaction
+				 * or a pipeline: settings first */
 				if (migrate_set_timeouts(&c->work, lt, migrate_stmt_timeout(o, m), e) < 0) {
 					free(text);
 					goto failed_noresult;
 				}
-			}
-			sent = prefix[0] ? xasprintf("%s%s", prefix, text) : text;
-			rc = db_run(&c->work, kind == SQL_TX_NORMAL ? &c->lockdb : NULL, sent,
-				    lt > 0 ? lt / 2 : 500, &run);
-			if (sent != text)
-				free(sent);
-			if (rc == 0) {
-				PQclear(run.res);
-				if (kind == SQL_TX_CONCURRENT && migrate_cic_verify(c, m, st, e) < 0) {
-					free(text);
-					goto failed_noresult;
+				rc = db_run(&c->work, NULL, text, lt > 0 ? lt / 2 : 500, &run);
+				if (rc == 0) {
+					PQclear(run.res);
+					if (kind == SQL_TX_CONCURRENT && migrate_cic_verify(c, m, st, e) < 0) {
+						free(text);
+						goto failed_noresult;
+					}
+					break;
 				}
-				break;
 			}
-			if (kind == SQL_TX_NORMAL)
-				PQclear(PQexec(c->work.conn, "ROLLBACK"));
+			if (!run.res && !run.interrupted) {
+				free(text);
+				zerr_set(e, ZDM_EXIT_CONNECT, "lost the database connection while applying %s: %s",
+					 m->path, PQerrorMessage(c->work.conn));
+				zerr_detail(e, "%zu of %zu statements are applied and recorded", i,
+					    m->script.n);
+				return -1;
+			}
 			if (!run.interrupted && migrate_is_retryable(run.res) && attempt < o->ddl_retries) {
 				long long delay = util_backoff_ms(attempt, 250, 10000);
 				migrate_log_retry(o, m, i, &run, attempt + 1, delay);
@@ -673,25 +760,25 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 				PQclear(run.res);
 				goto interrupted;
 			}
-			migrate_stmt_error(c, m, i, run.res, (long)strlen(prefix), e);
+			migrate_stmt_error(c, m, i, run.res, e);
 			PQclear(run.res);
 			goto failed;
 		}
 		free(text);
 record:
+		if (recorded) {
+			recorded = 0;
+			continue;
+		}
 		w.applied_stmts = (int)i + 1;
 		w.execution_ms = (int)(util_now_ms() - start);
 		w.success = (size_t)w.applied_stmts == m->script.n;
-		w.commit = kind == SQL_TX_NORMAL;   /* progress and COMMIT: one round trip */
 		if (history_update(&c->h, &c->work, rank, &w, e) < 0) {
-			/* the statement's own COMMIT failed, or its progress could
-			 * not be written: it is rolled back and runs again next time */
-			if (kind == SQL_TX_NORMAL && PQtransactionStatus(c->work.conn) != PQTRANS_IDLE)
-				PQclear(PQexec(c->work.conn, "ROLLBACK"));
+			/* the statement ran but its progress could not be written:
+			 * a resumed run will run it again */
 			zerr_prefix(e, "%s:%d", m->path, m->script.v[i].line);
 			return -1;
 		}
-		w.commit = 0;
 	}
 	if (m->script.n == 0) {
 		w.success = 1;

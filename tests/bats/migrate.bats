@@ -284,6 +284,25 @@ assert_untouched() {
 	assert_untouched
 }
 
+@test "migrate: COPY FROM STDIN / TO STDOUT is refused before anything runs" {
+	mig V1__t.sql "create table t (id int);"
+	mig V2__copy.sql $'insert into t values (1);\ncopy t from stdin with (format csv);\n1\n\\.'
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "V2__copy.sql:2: COPY ... FROM STDIN needs a client that sends the rows; zdm does not"
+	assert_output --partial "hint: use INSERT ... VALUES"
+	mig V2__copy.sql $'-- zdm: transaction=off\ncopy (select 1) to stdout;'
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "V2__copy.sql:2: COPY ... TO STDOUT needs a client that receives the rows"
+	run q "select to_regclass('t') is null and to_regclass('zdm_schema_history') is null"
+	assert_output "t"
+	# COPY between the server and its own files is fine (and needs superuser)
+	mig V2__copy.sql "copy t to '/dev/null';"
+	run hook migrate --dir "$M"
+	assert_success
+}
+
 @test "migrate: a missing migrations directory is exit 2" {
 	run hook migrate --dir "$T/nope"
 	assert_failure 2
@@ -377,6 +396,50 @@ assert_untouched() {
 	assert_output --partial 'database "no_such_db" does not exist'
 	refute_output --partial "retrying"
 	[ $(( $(date +%s) - start )) -lt 3 ]
+}
+
+@test "migrate: a connection option libpq refuses is not retried (GSSAPI in the static build)" {
+	mig V1__t.sql "create table t (id int);"
+	run hook migrate --dir "$M" --database-url "postgres://postgres@127.0.0.1:$PGPORT/$PGDATABASE?sslmode=sometimes" --connect-retries 5
+	assert_failure 4
+	assert_output --partial 'invalid sslmode value: "sometimes"'
+	refute_output --partial "retrying"
+	if ! ldd "$ZDM_HOOK" | grep -q 'libpq\.so'; then
+		# the default build's libpq has no GSSAPI: requiring it says so
+		run env PGGSSENCMODE=require "$ZDM_HOOK" migrate --dir "$M" --connect-retries 5
+		assert_failure 4
+		assert_output --partial "GSSAPI support is not compiled in"
+		refute_output --partial "retrying"
+	fi
+	run q "select to_regclass('zdm_schema_history') is null"
+	assert_output "t"
+}
+
+@test "migrate: connects over TLS; sslmode=verify-full checks the certificate and a mismatch is not retried" {
+	# the sandbox serves TLS with a self-signed certificate for 127.0.0.1
+	mig V1__tls.sql "create table tls as select ssl, version from pg_stat_ssl where pid = pg_backend_pid();"
+	ca="$ZDM_SANDBOX/server.crt"
+	run hook migrate --dir "$M" --database-url "postgres://postgres@127.0.0.1:$PGPORT/$PGDATABASE?sslmode=verify-full&sslrootcert=$ca"
+	assert_success
+	run q "select ssl, version from tls"
+	assert_output "t|TLSv1.3"
+	# the certificate does not name the host the URL asks for
+	mig V2__more.sql "create table more (id int);"
+	run hook migrate --dir "$M" --connect-retries 5 \
+		--database-url "postgres://postgres@db.example.invalid:$PGPORT/$PGDATABASE?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert=$ca"
+	assert_failure 4
+	assert_output --partial 'does not match host name "db.example.invalid"'
+	refute_output --partial "retrying"
+	# a CA that did not sign it
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=other \
+		-days 1 -keyout "$T/other.key" -out "$T/other.crt" 2>/dev/null
+	run hook migrate --dir "$M" --connect-retries 5 \
+		--database-url "postgres://postgres@127.0.0.1:$PGPORT/$PGDATABASE?sslmode=verify-full&sslrootcert=$T/other.crt"
+	assert_failure 4
+	assert_output --partial "certificate verify failed"
+	refute_output --partial "retrying"
+	run q "select to_regclass('more') is null"
+	assert_output "t"
 }
 
 @test "migrate: a password never appears in any output" {
