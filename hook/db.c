@@ -489,6 +489,29 @@ static void db_watch_deallocate(struct db *db, const char *sql)
 		db_forget_cached(db);
 }
 
+/* A COPY FROM STDIN / TO STDOUT result (validation refuses them in
+ * migrations; this is the defence): end it, so the server reports the
+ * statement as failed or done instead of waiting for us. 1 when res was
+ * one (and is cleared). */
+static int db_end_copy(struct db *db, PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st == PGRES_COPY_IN) {
+		if (PQputCopyEnd(db->conn, "zdm does not support COPY FROM STDIN in "
+					   "migrations; use INSERT") < 0)
+			log_warn("copy", "could not end COPY");
+	} else if (st == PGRES_COPY_OUT) {
+		char *buf;
+		while (PQgetCopyData(db->conn, &buf, 0) > 0)
+			PQfreemem(buf);
+	} else {
+		return 0;
+	}
+	PQclear(res);
+	return 1;
+}
+
 int db_run(struct db *db, struct db *observer, const char *sql,
 	   long long watch_ms, struct db_run *r)
 {
@@ -503,21 +526,8 @@ int db_run(struct db *db, struct db *observer, const char *sql,
 	(void)db_wait(db, observer, start, watch_ms, r);
 	/* Collect every result; keep the first error, else the last one. */
 	while ((res = PQgetResult(db->conn)) != NULL) {
-		ExecStatusType st = PQresultStatus(res);
-		if (st == PGRES_COPY_IN) {
-			if (PQputCopyEnd(db->conn, "zdm does not support COPY FROM STDIN in "
-						   "migrations; use INSERT") < 0)
-				log_warn("copy", "could not end COPY");
-			PQclear(res);
+		if (db_end_copy(db, res))
 			continue;
-		}
-		if (st == PGRES_COPY_OUT) {
-			char *buf;
-			while (PQgetCopyData(db->conn, &buf, 0) > 0)
-				PQfreemem(buf);
-			PQclear(res);
-			continue;
-		}
 		if (r->res && PQresultStatus(r->res) == PGRES_FATAL_ERROR) {
 			PQclear(res);
 			continue;
@@ -550,6 +560,7 @@ int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, i
 {
 	long long start = util_now_ms();
 	int *slot = xmalloc(sizeof(*slot) * (size_t)n);
+	int *gen = xmalloc(sizeof(*gen) * (size_t)n);   /* the cache's, when reserved */
 	char *fresh = xmalloc((size_t)n);
 	int i, sent = 1, lost = 0, phase;
 	PGresult *res;
@@ -558,6 +569,7 @@ int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, i
 	r->failed = -1;
 	if (!PQenterPipelineMode(db->conn)) {
 		free(slot);
+		free(gen);
 		free(fresh);
 		return -1;
 	}
@@ -572,6 +584,7 @@ int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, i
 		db_watch_deallocate(db, c->sql);
 		slot[i] = c->cache ? db_cache_slot(db, c->sql, &fr) : -1;
 		fresh[i] = (char)fr;
+		gen[i] = db->cached_gen;
 		if (slot[i] < 0) {
 			sent = PQsendQueryParams(db->conn, c->sql, c->nparams, NULL, c->params, NULL,
 						 NULL, 0);
@@ -587,11 +600,7 @@ int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, i
 	}
 	if (!sent || !PQpipelineSync(db->conn)) {
 		/* nothing was sent unless the connection is gone */
-		for (int j = 0; j < i; j++)
-			if (fresh[j] && slot[j] >= 0) {
-				free(db->cached[slot[j]]);
-				db->cached[slot[j]] = NULL;
-			}
+		db_forget_cached(db);   /* whatever was reserved is not prepared */
 		lost = 1;
 		n = 0;
 	}
@@ -617,6 +626,8 @@ int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, i
 			}
 			continue;
 		}
+		if (db_end_copy(db, res))
+			continue;
 		st = PQresultStatus(res);
 		if (st == PGRES_PIPELINE_SYNC) {
 			PQclear(res);
@@ -626,7 +637,7 @@ int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, i
 			PQclear(res);
 			continue;
 		}
-		if (phase == 0 && st != PGRES_COMMAND_OK) {
+		if (phase == 0 && st != PGRES_COMMAND_OK && gen[i] == db->cached_gen) {
 			free(db->cached[slot[i]]);   /* not prepared after all */
 			db->cached[slot[i]] = NULL;
 		}
@@ -646,6 +657,7 @@ int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, i
 	if (PQsetnonblocking(db->conn, 0) != 0)
 		lost = 1;
 	free(slot);
+	free(gen);
 	free(fresh);
 	if (lost && r->failed < 0) {
 		PQclear(r->res);

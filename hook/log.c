@@ -120,8 +120,9 @@ static void log_timestamp(char *buf, size_t size)
 static void log_write(FILE *f, const char *line)
 {
 	char *masked = log_mask(line);
-	fputs(masked, f);
-	fputc('\n', f);
+	/* one call: one write(2) on an unbuffered stderr, so lines from
+	 * concurrent runners sharing a log do not interleave */
+	fprintf(f, "%s\n", masked);
 	fflush(f);
 	free(masked);
 }

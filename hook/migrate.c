@@ -311,16 +311,6 @@ static void migrate_record_failure(struct migrate_ctx *c, const struct src_migra
 	free(stmt);
 }
 
-/* Session-level timeouts for the next statements, in one round trip. */
-static int migrate_set_timeouts(struct db *db, long long lock_ms, long long stmt_ms, struct zerr *e)
-{
-	char sql[128];
-
-	snprintf(sql, sizeof(sql), "SET lock_timeout = '%lldms';SET statement_timeout = '%lldms'",
-		 lock_ms, stmt_ms);
-	return db_exec(db, sql, e);
-}
-
 static long long migrate_lock_timeout(const struct migrate_opts *o, const struct src_migration *m)
 {
 	return m->lock_timeout_ms >= 0 ? m->lock_timeout_ms : o->lock_timeout_ms;
@@ -400,22 +390,26 @@ static json_t *migrate_applied_json(const struct src_migration *m, long long ms,
 
 /* Apply a transactional migration: one transaction with its history row,
  * the whole transaction retried on lock timeout. */
-/* The timeouts of the transaction, as a pipeline command: SET LOCAL
- * cannot take parameters, set_config can (and is prepared once). */
+/* The timeouts of the transaction (local) or the session, as a pipeline
+ * command: SET cannot take parameters, set_config can (and is prepared
+ * once). */
 struct migrate_timeouts {
 	char lock[32], stmt[32];
 	const char *params[2];
 	struct db_cmd cmd;
 };
 
-static void migrate_timeouts_cmd(struct migrate_timeouts *t, long long lock_ms, long long stmt_ms)
+static void migrate_timeouts_cmd(struct migrate_timeouts *t, long long lock_ms, long long stmt_ms,
+				 int local)
 {
 	snprintf(t->lock, sizeof(t->lock), "%lldms", lock_ms);
 	snprintf(t->stmt, sizeof(t->stmt), "%lldms", stmt_ms);
 	t->params[0] = t->lock;
 	t->params[1] = t->stmt;
-	t->cmd = (struct db_cmd){ "SELECT pg_catalog.set_config('lock_timeout', $1, true),"
-				  " pg_catalog.set_config('statement_timeout', $2, true)",
+	t->cmd = (struct db_cmd){ local ? "SELECT pg_catalog.set_config('lock_timeout', $1, true),"
+					  " pg_catalog.set_config('statement_timeout', $2, true)"
+					: "SELECT pg_catalog.set_config('lock_timeout', $1, false),"
+					  " pg_catalog.set_config('statement_timeout', $2, false)",
 				  2, t->params, 1 };
 }
 
@@ -447,7 +441,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 		long long lt = migrate_lock_timeout(o, m);
 
 		cmds[n++] = (struct db_cmd){ "BEGIN", 0, NULL, 0 };
-		migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(o, m));
+		migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(o, m), 1);
 		cmds[n++] = t.cmd;
 		first_stmt = n;
 		for (i = 0; i < nstmt; i++)
@@ -551,18 +545,29 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
  * twice per CREATE INDEX CONCURRENTLY, so the common answers (absent,
  * valid) come from one cached query; the progress view, which costs more
  * to plan than the rest together, is read only for an invalid index. */
-static int migrate_index_state(struct migrate_ctx *c, const char *name, struct zerr *e)
+static int migrate_index_state(struct migrate_ctx *c, const char *name, const struct db_cmd *also,
+			       struct zerr *e)
 {
 	const char *params[1] = { name };
+	struct db_cmd cmds[2] = { { "SELECT i.indisvalid AND i.indisready FROM pg_catalog.pg_index i"
+				    " WHERE i.indexrelid = pg_catalog.to_regclass($1)",
+				    1, params, 1 } };
+	struct db_run run;
 	PGresult *r;
 	int state = 0;
 
-	r = db_query_cached(&c->work,
-			    "SELECT i.indisvalid AND i.indisready FROM pg_catalog.pg_index i"
-			    " WHERE i.indexrelid = pg_catalog.to_regclass($1)",
-			    1, params, 0, e);
-	if (!r)
+	if (also)
+		cmds[1] = *also;   /* in the same round trip */
+	if (db_pipeline(&c->work, NULL, cmds, also ? 2 : 1, 0, 0, &run) < 0) {
+		if (run.res)
+			db_result_error(e, ZDM_EXIT_FAILED, run.res, "query failed");
+		else
+			zerr_set(e, ZDM_EXIT_CONNECT, "lost the database connection: %s",
+				 PQerrorMessage(c->work.conn));
+		PQclear(run.res);
 		return -1;
+	}
+	r = run.res;
 	if (PQntuples(r) == 1)
 		state = PQgetvalue(r, 0, 0)[0] == 't' ? 1 : 2;
 	PQclear(r);
@@ -584,14 +589,15 @@ static int migrate_index_state(struct migrate_ctx *c, const char *name, struct z
  * statement must be skipped (a killed run built it already), 0 to run
  * it, -1 on error. */
 static int migrate_cic_prepare(struct migrate_ctx *c, const struct src_migration *m,
-			       const struct sql_stmt *st, int resuming, struct zerr *e)
+			       const struct sql_stmt *st, int resuming, const struct db_cmd *timeouts,
+			       struct zerr *e)
 {
 	char *name = sql_cic_index_name(st);
 	int state, rc = 0;
 
 	if (!name)
 		return 0;
-	state = migrate_index_state(c, name, e);
+	state = migrate_index_state(c, name, timeouts, e);
 	if (state < 0) {
 		rc = -1;
 	} else if (state == 2) {
@@ -609,22 +615,53 @@ static int migrate_cic_prepare(struct migrate_ctx *c, const struct src_migration
 	return rc;
 }
 
-static int migrate_cic_verify(struct migrate_ctx *c, const struct src_migration *m,
-			      const struct sql_stmt *st, struct zerr *e)
-{
-	char *name = sql_cic_index_name(st);
-	int state;
+/* After a CREATE INDEX CONCURRENTLY: a command that fails (division by
+ * zero) when the index is not valid, sent with the statement's progress
+ * row so that the row commits only for a valid index. */
+static const char migrate_valid_guard[] =
+	"SELECT 1 / (i.indisvalid AND i.indisready)::int FROM pg_catalog.pg_index i"
+	" WHERE i.indexrelid = pg_catalog.to_regclass($1)";
 
-	if (!name)
+/* Record statement i, a CREATE INDEX CONCURRENTLY of index, as applied:
+ * the progress row commits together with migrate_valid_guard, in one
+ * round trip, so a row never says applied for an INVALID index. */
+static int migrate_record_index(struct migrate_ctx *c, const struct src_migration *m,
+				const char *index, int rank,
+				struct hist_write *w, size_t i, long long start, struct zerr *e)
+{
+	const char *params[1] = { index };
+	struct hist_cmd row;
+	struct db_cmd cmds[4];
+	struct db_run run;
+	int rc;
+
+	w->applied_stmts = (int)i + 1;
+	w->execution_ms = (int)(util_now_ms() - start);
+	w->success = (size_t)w->applied_stmts == m->script.n;
+	history_update_cmd(&c->h, rank, w, &row);
+	cmds[0] = (struct db_cmd){ "BEGIN", 0, NULL, 0 };
+	cmds[1] = (struct db_cmd){ migrate_valid_guard, 1, params, 1 };
+	cmds[2] = row.cmd;
+	cmds[3] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
+	rc = db_pipeline(&c->work, NULL, cmds, 4, -1, 0, &run);
+	history_cmd_release(&row);
+	if (rc == 0)
 		return 0;
-	state = migrate_index_state(c, name, e);
-	if (state >= 0 && state != 1 && state != 0) {
-		zerr_set(e, ZDM_EXIT_FAILED, "%s:%d: index %s was left INVALID", m->path, st->line, name);
+	if (PQtransactionStatus(c->work.conn) != PQTRANS_IDLE)
+		PQclear(PQexec(c->work.conn, "ROLLBACK"));
+	if (run.failed == 1) {
+		zerr_set(e, ZDM_EXIT_FAILED, "index %s was left INVALID", index);
 		zerr_hint(e, "the next run drops it and builds it again");
-		state = -1;
+	} else if (run.res) {
+		db_result_error(e, ZDM_EXIT_FAILED, run.res,
+				run.failed == 3 ? "commit failed" : "query failed");
+		zerr_prefix(e, "cannot record %s in %s", m->file, c->h.display);
+	} else {
+		zerr_set(e, ZDM_EXIT_CONNECT, "lost the database connection: %s",
+			 PQerrorMessage(c->work.conn));
 	}
-	free(name);
-	return state < 0 ? -1 : 0;
+	PQclear(run.res);
+	return -1;
 }
 
 /* Apply a transaction=off migration statement by statement, resuming
@@ -665,17 +702,26 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 	for (i = (size_t)from; i < m->script.n; i++) {
 		const struct sql_stmt *st = &m->script.v[i];
 		enum sql_txkind kind = sql_stmt_txkind(st);
-		char *text;
-		int attempt;
+		char *text, *index = NULL;
+		int attempt, timeouts_set = 0;
+		struct migrate_timeouts ts;   /* session timeouts, for the non-NORMAL kinds */
 
 		if (db_interrupted)
 			goto interrupted;
+		migrate_timeouts_cmd(&ts, kind == SQL_TX_CONCURRENT ? o->concurrent_timeout_ms
+								    : migrate_lock_timeout(o, m),
+				     migrate_stmt_timeout(o, m), 0);
 		if (kind == SQL_TX_CONCURRENT) {
-			int skip = migrate_cic_prepare(c, m, st, resuming && (int)i == from, e);
+			/* its index's state and the timeouts: one round trip */
+			int skip = migrate_cic_prepare(c, m, st, resuming && (int)i == from, &ts.cmd, e);
 			if (skip < 0)
 				goto failed_noresult;
-			if (skip)
+			index = sql_cic_index_name(st);
+			timeouts_set = index != NULL;
+			if (skip) {
+				free(index);
 				goto record;
+			}
 		}
 		text = sql_stmt_text(m->sql, st);
 		for (attempt = 0;; attempt++) {
@@ -695,7 +741,7 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 				w.success = (size_t)w.applied_stmts == m->script.n;
 				w.execution_ms = (int)(util_now_ms() - start);
 				w.tx_time = 1;
-				migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(o, m));
+				migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(o, m), 1);
 				history_update_cmd(&c->h, rank, &w, &row);
 				cmds[0] = (struct db_cmd){ "BEGIN", 0, NULL, 0 };
 				cmds[1] = t.cmd;
@@ -725,23 +771,27 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 				}
 			} else {
 				/* CONCURRENTLY and friends cannot share a transaction
-				 * or a pipeline: settings first */
-				if (migrate_set_timeouts(&c->work, lt, migrate_stmt_timeout(o, m), e) < 0) {
-					free(text);
-					goto failed_noresult;
+				 * or a pipeline: settings first (with the index state) */
+				if (!timeouts_set) {
+					PGresult *r = db_query_cached(&c->work, ts.cmd.sql, ts.cmd.nparams,
+								      ts.cmd.params, 0, e);
+					if (!r) {
+						free(text);
+						free(index);
+						goto failed_noresult;
+					}
+					PQclear(r);
+					timeouts_set = 1;
 				}
 				rc = db_run(&c->work, NULL, text, lt > 0 ? lt / 2 : 500, &run);
 				if (rc == 0) {
 					PQclear(run.res);
-					if (kind == SQL_TX_CONCURRENT && migrate_cic_verify(c, m, st, e) < 0) {
-						free(text);
-						goto failed_noresult;
-					}
 					break;
 				}
 			}
 			if (!run.res && !run.interrupted) {
 				free(text);
+				free(index);
 				zerr_set(e, ZDM_EXIT_CONNECT, "lost the database connection while applying %s: %s",
 					 m->path, PQerrorMessage(c->work.conn));
 				zerr_detail(e, "%zu of %zu statements are applied and recorded", i,
@@ -756,6 +806,7 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 				continue;
 			}
 			free(text);
+			free(index);
 			if (run.interrupted) {
 				PQclear(run.res);
 				goto interrupted;
@@ -765,6 +816,14 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 			goto failed;
 		}
 		free(text);
+		if (index) {
+			/* the progress row commits only if the index is valid */
+			int rc = migrate_record_index(c, m, index, rank, &w, i, start, e);
+			free(index);
+			if (rc < 0)
+				goto failed_noresult;
+			continue;
+		}
 record:
 		if (recorded) {
 			recorded = 0;

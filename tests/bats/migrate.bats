@@ -536,6 +536,27 @@ assert_untouched() {
 	assert_output "t"
 }
 
+@test "migrate: another session building the same index CONCURRENTLY: zdm waits, then records a valid index" {
+	q "create table t (id int, email text)" >/dev/null
+	# another session's CREATE INDEX CONCURRENTLY of the same name waits
+	# behind an open snapshot: the index exists, not yet valid
+	psql -X -q -c "begin isolation level repeatable read; select count(*) from t; select pg_sleep(3); commit;" >/dev/null &
+	snap=$!
+	sleep 0.3
+	psql -X -q -c "create index concurrently t_email_idx on t (email)" >/dev/null 2>&1 &
+	other=$!
+	wait_backends '%create index concurrently t_email_idx%' 1 50 active
+	run q "select indisvalid from pg_index where indexrelid = 't_email_idx'::regclass"
+	assert_output "f"
+	mig V1__idx.sql $'-- zdm: transaction=off\ncreate index concurrently if not exists t_email_idx on t (email);'
+	run hook migrate --dir "$M"
+	assert_success
+	assert_output --partial 'relation "t_email_idx" already exists, skipping'
+	wait $snap $other
+	run q "select h.success, h.applied_stmts, i.indisvalid from zdm_schema_history h, pg_index i where i.indexrelid = 't_email_idx'::regclass"
+	assert_output "t|1|t"
+}
+
 # --- the lock and lock_timeout ---------------------------------------------
 
 @test "migrate: DDL behind a lock holder retries under lock_timeout; app queries never queue behind it" {
