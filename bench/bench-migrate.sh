@@ -25,6 +25,7 @@
 #   ZDM_DBMATE_NPM [@dbmate/linux-x64@2.36.0]  the npm package spec
 #   BENCH_MIGRATIONS [200]  BENCH_NOOP_RUNS [20]  BENCH_APPLY_RUNS [7]
 #   BENCH_RACERS [8]
+#   BENCH_PGDIR [/dev/shm if writable, else $TMPDIR]  where the cluster's data goes
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -89,8 +90,21 @@ npm_bin "$dbmate_spec" "$dbmate_dir" bin/dbmate "$tmp"
 # --- migrations, PostgreSQL ----------------------------------------------
 bench/gen-migrations.sh "$N" "$tmp/zdm" "$tmp/dbmate"
 # its own directory: the cluster runs as "postgres" when we are root, and
-# cannot enter the private $tmp
-sandbox=$(mktemp -d "${TMPDIR:-/tmp}/zdm-bench-pg.XXXXXX")
+# cannot enter the private $tmp. In memory (/dev/shm) when there is one:
+# fsync is off anyway, and on a shared VM the disk's latency for creating
+# files (a CREATE TABLE with a serial key makes five) otherwise moves both
+# tools' apply times by a factor of two from one minute to the next, the
+# same for both, drowning what the tools themselves do. BENCH_PGDIR=/tmp
+# measures on disk.
+pgparent=${BENCH_PGDIR:-}
+if [ -z "$pgparent" ]; then
+	pgparent=${TMPDIR:-/tmp}
+	[ -d /dev/shm ] && [ -w /dev/shm ] && pgparent=/dev/shm
+fi
+[ -d "$pgparent" ] || die "BENCH_PGDIR=$pgparent is not a directory"
+sandbox=$(mktemp -d "$pgparent/zdm-bench-pg.XXXXXX")
+pgfs=$(stat -f -c %T "$sandbox" 2>/dev/null || echo "?")
+[ "$pgfs" = tmpfs ] && pgwhere="data in memory" || pgwhere="data on disk ($pgfs)"
 pgenv=$(scripts/pg-sandbox.sh start "$sandbox") || die "could not start a throwaway PostgreSQL"
 eval "$pgenv"
 unset ZDM_SANDBOX
@@ -140,7 +154,7 @@ median() { sort -n | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; e
 # which libpq the measured zdm-hook links (the Makefile's LIBPQ)
 if ldd "$zdm" 2>/dev/null | grep -q 'libpq\.so'; then zdm_libpq="system libpq"; else zdm_libpq="static libpq"; fi
 started=$(now_us)
-note "zdm-hook $("$zdm" --version | awk '{print $NF}') ($zdm_libpq) vs dbmate $dbmate_want, PostgreSQL $pg_version, $N migrations"
+note "zdm-hook $("$zdm" --version | awk '{print $NF}') ($zdm_libpq) vs dbmate $dbmate_want, PostgreSQL $pg_version ($pgwhere), $N migrations"
 
 # --- 1. no-op run ---------------------------------------------------------
 note "no-op: $NOOP_RUNS runs of each tool"
@@ -285,7 +299,7 @@ z_once=$(once "$z_hist" "$z_dist" "$z_obj") d_once=$(once "$d_hist" "$d_dist" "$
 total_s=$(awk -v us="$(($(now_us) - started))" 'BEGIN {printf "%.0f", us / 1e6}')
 
 echo "migrate: zdm-hook $("$zdm" --version | awk '{print $NF}') ($zdm_libpq) vs dbmate $dbmate_want" \
-	"on PostgreSQL $pg_version, $N migrations, $(nproc) CPUs (${total_s}s)"
+	"on PostgreSQL $pg_version ($pgwhere), $N migrations, $(nproc) CPUs (${total_s}s)"
 fmt='%-30s %10s %10s %10s %8s  %s\n' fmt2='%-30s %10s %10s\n'
 # shellcheck disable=SC2059
 {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/select.h>
 
 #include "log.h"
@@ -218,36 +219,99 @@ static int db_retryable(PGconn *conn)
 	return 1;
 }
 
-int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
-	       struct zerr *e)
+/* The connection parameters: zdm's defaults first (keys after "dbname"
+ * would override the URL's), then the URL, or libpq's PG* environment.
+ * gssencmode: libpq's default ("prefer") asks Kerberos for credentials on
+ * every connect, which costs a megabyte of resident memory for nothing in
+ * a Job that does not use GSS; PGGSSENCMODE or the URL still choose
+ * otherwise. */
+struct db_params {
+	const char *keys[10];
+	const char *vals[10];
+};
+
+static void db_params(struct db_params *p, const struct db_opts *o)
 {
-	/* Defaults first: keys after "dbname" would override the URL's.
-	 * gssencmode: libpq's default ("prefer") asks Kerberos for
-	 * credentials on every connect, which costs a megabyte of resident
-	 * memory for nothing in a Job that does not use GSS; PGGSSENCMODE or
-	 * the URL still choose otherwise. */
-	const char *keys[] = { "application_name", "connect_timeout", "keepalives",
-			       "keepalives_idle", "keepalives_interval",
-			       "keepalives_count", "tcp_user_timeout", "gssencmode",
-			       "dbname", NULL };
-	const char *vals[] = { db_appname(), "10", "1", "15", "5", "4", "60000",
-			       "disable", o->url, NULL };
-	int attempt;
+	static const char *const keys[] = { "application_name", "connect_timeout", "keepalives",
+					    "keepalives_idle", "keepalives_interval",
+					    "keepalives_count", "tcp_user_timeout", "gssencmode" };
+	const char *vals[] = { db_appname(), "10", "1", "15", "5", "4", "60000", "disable" };
+	size_t n = ZDM_ARRAY_LEN(keys) - (getenv("PGGSSENCMODE") ? 1 : 0);
+
+	memcpy(p->keys, keys, n * sizeof(*keys));
+	memcpy(p->vals, vals, n * sizeof(*vals));
+	if (o->url) {   /* else libpq reads PG* itself */
+		p->keys[n] = "dbname";
+		p->vals[n++] = o->url;
+	}
+	p->keys[n] = NULL;
+	p->vals[n] = NULL;
+}
+
+void db_connect_start(struct db *db, const struct db_opts *o, const char *purpose)
+{
+	struct db_params p;
+	struct zerr e = { 0 };
 
 	memset(db, 0, sizeof(*db));
 	db->purpose = purpose;
-	if (getenv("PGGSSENCMODE")) {
-		keys[7] = "dbname";   /* leave gssencmode to the environment */
-		vals[7] = o->url;
-		keys[8] = NULL;
+	if (db_check_url(o->url, &e) < 0)
+		return;   /* db_connect reports it */
+	db_params(&p, o);
+	db->conn = PQconnectStartParams(p.keys, p.vals, 1);
+	db->started = db->conn != NULL;
+}
+
+/* Finish a connection db_connect_start began: poll it to the end, within
+ * connect_timeout (which libpq does not enforce on its own here). NULL
+ * when that ran out, so that a blocking attempt takes over. */
+static PGconn *db_connect_finish(PGconn *conn)
+{
+	long long deadline = util_now_ms() + 10000;
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+	if (PQstatus(conn) == CONNECTION_BAD)
+		return conn;
+	for (;;) {
+		struct pollfd pfd = { PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
+		long long left = deadline - util_now_ms();
+		int n;
+
+		if (st == PGRES_POLLING_OK || st == PGRES_POLLING_FAILED)
+			return conn;
+		if (left <= 0 || db_interrupted)
+			break;
+		n = poll(&pfd, 1, left > 100 ? 100 : (int)left);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0)
+			st = PQconnectPoll(conn);
 	}
-	if (!o->url)
-		keys[getenv("PGGSSENCMODE") ? 7 : 8] = NULL;   /* libpq reads PG* itself */
-	if (db_check_url(o->url, e) < 0)
+	PQfinish(conn);
+	return NULL;
+}
+
+int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
+	       struct zerr *e)
+{
+	struct db_params p;
+	int attempt;
+	PGconn *started = db->started ? db->conn : NULL;
+
+	memset(db, 0, sizeof(*db));
+	db->purpose = purpose;
+	if (db_check_url(o->url, e) < 0) {
+		if (started)
+			PQfinish(started);
 		return -1;
+	}
+	db_params(&p, o);
 	for (attempt = 0;; attempt++) {
 		long long delay;
-		db->conn = PQconnectdbParams(keys, vals, 1);
+		db->conn = started ? db_connect_finish(started) : NULL;
+		started = NULL;
+		if (!db->conn)
+			db->conn = PQconnectdbParams(p.keys, p.vals, 1);
 		if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
 			break;
 		if (attempt >= o->connect_retries || db_interrupted || !db_retryable(db->conn)) {
@@ -278,6 +342,7 @@ void db_close(struct db *db)
 	if (db->conn)
 		PQfinish(db->conn);
 	db->conn = NULL;
+	db->started = 0;
 	db_forget_cached(db);
 }
 

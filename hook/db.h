@@ -32,6 +32,7 @@ struct db {
 	int server_version;
 	const char *purpose;   /* "migrate" or "lock", for messages */
 	int session_ready;     /* db_prepare_session ran */
+	int started;           /* db_connect_start began conn; db_connect ends it */
 	char *cached[DB_CACHED_MAX];   /* SQL prepared as zdm_<gen>_<index> */
 	int cached_gen;
 };
@@ -49,6 +50,10 @@ int db_check_url(const char *url, struct zerr *e);
 
 int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
 	       struct zerr *e);
+/* Begin connecting without waiting, so that the server starts its backend
+ * while zdm reads the migrations; db_connect then finishes (its first
+ * attempt) and reports. db_close releases a connection never finished. */
+void db_connect_start(struct db *db, const struct db_opts *o, const char *purpose);
 /* Settings for a session that will run or hold something: a backend
  * whose client died stops within seconds (client_connection_check_
  * interval, PostgreSQL 14+), and no idle timeout ends an idle lock holder.

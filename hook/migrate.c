@@ -1132,6 +1132,8 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 	c.applied = json_array();
 	if (history_check_name(o->history_table, e) < 0)
 		goto cleanup;
+	/* the server starts a backend while we read the files */
+	db_connect_start(&c.work, &dbo, "migrate");
 	if (source_load(o->dir, &c.src, e) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < c.src.n; i++)
@@ -1146,7 +1148,10 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 	if (migrate_load_and_plan(&c, e) < 0)
 		goto cleanup;
 	/* nothing to run: no lint, no lock (Argo CD re-runs hooks on every
-	 * sync); applied files were judged when they were pending */
+	 * sync); applied files were judged when they were pending. With work
+	 * to do, the lock's connection starts while the lint runs. */
+	if (migrate_count_pending(&c.plan, 0, c.stop) > 0 && !o->dry_run)
+		db_connect_start(&c.lockdb, &dbo, "lock");
 	if (migrate_count_pending(&c.plan, 0, c.plan.n) > 0 && migrate_lint(&c, e) < 0)
 		goto cleanup;
 	if (o->dry_run) {
