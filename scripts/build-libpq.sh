@@ -99,6 +99,7 @@ fi
 stamp="$origin; configure ${configure_opts[*]}"
 if [ -f "$dir/VERSION" ] && [ "$(sed -n 2p "$dir/VERSION")" = "$stamp" ] &&
 	[ -f "$dir/lib/libpq.a" ]; then
+	touch "$dir/lib/libpq.a"   # up to date: newer than this script, for make
 	exit 0
 fi
 
@@ -114,7 +115,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 	cd "$work"
 	./configure "${configure_opts[@]}" CFLAGS="-O2 -fPIC" >"$dir/configure.log" 2>&1 ||
 		{ tail -n 20 "$dir/configure.log" >&2; exit 1; }
-	make -s -j"$jobs" -C src/interfaces/libpq all-static-lib >"$dir/make.log" 2>&1 ||
+	# the generated headers first (errcodes.h, ...): libpq's sub-makes of
+	# src/port and src/common build their server variants too, and in
+	# parallel they would race for them
+	make -s -C src/backend generated-headers >"$dir/make.log" 2>&1 &&
+		make -s -j"$jobs" -C src/interfaces/libpq all-static-lib >>"$dir/make.log" 2>&1 ||
 		{ tail -n 20 "$dir/make.log" >&2; exit 1; }
 ) || die "the build failed (logs in $dir/configure.log and $dir/make.log)"
 cp "$work/src/interfaces/libpq/libpq.a" "$work/src/common/libpgcommon_shlib.a" \
