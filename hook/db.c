@@ -627,7 +627,7 @@ int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, i
 	int *slot = xmalloc(sizeof(*slot) * (size_t)n);
 	int *gen = xmalloc(sizeof(*gen) * (size_t)n);   /* the cache's, when reserved */
 	char *fresh = xmalloc((size_t)n);
-	int i, sent = 1, lost = 0, phase;
+	int i, sent = 1, lost = 0, phase, extra = 0;
 	PGresult *res;
 
 	memset(r, 0, sizeof(*r));
@@ -682,6 +682,10 @@ int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, i
 		}
 		res = PQgetResult(db->conn);
 		if (!res) {
+			if (i >= n && ++extra > 2) {   /* the sync never came: broken */
+				lost = 1;
+				break;
+			}
 			if (i >= n)
 				continue;   /* the sync comes next */
 			if (phase == 0) {
