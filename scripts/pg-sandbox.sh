@@ -6,6 +6,11 @@
 #                                       `export PG...=...` lines to eval
 #   scripts/pg-sandbox.sh env [DIR]     print those lines again
 #   scripts/pg-sandbox.sh stop [DIR]    stop the cluster and delete DIR
+#   scripts/pg-sandbox.sh standby PRIMARY_DIR DIR
+#                                       a streaming-replication standby of
+#                                       the sandbox in PRIMARY_DIR, in DIR
+#                                       (stop it with stop DIR); prints its
+#                                       PG... lines
 #
 # DIR defaults to $ZDM_SANDBOX for env and stop. The superuser "postgres"
 # connects over TCP without a password; every other role must use its
@@ -66,6 +71,7 @@ cmd_start() {
 	as_owner tee "$dir/data/pg_hba.conf" >/dev/null <<EOT
 local all postgres trust
 host  all postgres 127.0.0.1/32 trust
+host  replication postgres 127.0.0.1/32 trust
 local all all scram-sha-256
 host  all all 127.0.0.1/32 scram-sha-256
 EOT
@@ -99,6 +105,37 @@ EOT
 	die "could not start PostgreSQL on a free port (tried $tries)"
 }
 
+cmd_standby() {
+	local primary=${1:-} dir=${2:-} pport port tries
+	[ -n "$primary" ] && [ -e "$primary/port" ] || die "standby: no running sandbox in \"$primary\""
+	[ -n "$dir" ] || die "standby: give the standby's directory"
+	pport=$(cat "$primary/port")
+	mkdir -p "$dir"
+	dir=$(cd "$dir" && pwd)
+	[ -e "$dir/data/PG_VERSION" ] && die "\"$dir\" already holds a cluster; stop it first"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres "$dir"
+		chmod 0755 "$dir"
+	fi
+	as_owner "$pgbin/pg_basebackup" -h 127.0.0.1 -p "$pport" -U postgres -D "$dir/data" \
+		-R -X stream >"$dir/basebackup.log" 2>&1 ||
+		{ cat "$dir/basebackup.log" >&2; die "pg_basebackup failed"; }
+	for tries in $(seq 1 20); do
+		port=$(( 20000 + (RANDOM % 20000) ))
+		port_free "$port" || continue
+		if as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+			-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$dir' \
+			    -c fsync=off -c max_connections=200 -c hot_standby=on" \
+			start >/dev/null 2>&1; then
+			echo "$port" | as_owner tee "$dir/port" >/dev/null
+			print_env "$dir"
+			return 0
+		fi
+	done
+	cat "$dir/server.log" >&2 || true
+	die "could not start the standby on a free port (tried $tries)"
+}
+
 cmd_stop() {
 	local dir=${1:-${ZDM_SANDBOX:-}}
 	[ -n "$dir" ] || die "stop: no directory given and ZDM_SANDBOX is not set"
@@ -119,6 +156,7 @@ case "${1:-}" in
 	start) shift; cmd_start "$@" ;;
 	stop) shift; cmd_stop "$@" ;;
 	env) shift; cmd_env "$@" ;;
-	-h|--help|help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
-	*) echo "usage: $0 start|env|stop [DIR]" >&2; exit 2 ;;
+	standby) shift; cmd_standby "$@" ;;
+	-h|--help|help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
+	*) echo "usage: $0 start|env|stop [DIR] | standby PRIMARY_DIR DIR" >&2; exit 2 ;;
 esac

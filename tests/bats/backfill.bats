@@ -8,7 +8,10 @@ setup() {
 	mig V1__t.sql "create table users (id bigint primary key, full_name text not null, display_name text);
 insert into users select g, 'user ' || g from generate_series(1, 20000) g;"
 }
-teardown() { zdm_teardown_db; }
+teardown() {
+	[ -z "${STANDBY:-}" ] || "$ZDM_ROOT/scripts/pg-sandbox.sh" stop "$STANDBY"
+	zdm_teardown_db
+}
 
 bf() {   # bf [DIRECTIVE-ARGS]: the V2 backfill file
 	mig V2__bf.sql $'-- zdm: backfill table=users '"$1"$'\nUPDATE users SET display_name = full_name WHERE display_name IS NULL;'
@@ -120,6 +123,41 @@ insert into app.users select 'c' || g, g, 'x' || g from generate_series(1, 3000)
 	run hook migrate --dir "$M" --max-replica-lag 5s
 	assert_success
 	assert_output --partial "resuming after key"
+}
+
+@test "backfill: --max-replica-lag pauses while a real standby falls behind, goes on when it catches up" {
+	# a streaming standby of the suite's PostgreSQL, its replay paused
+	STANDBY=$(mktemp -d "${TMPDIR:-/tmp}/zdm-standby.XXXXXX")
+	sport=$("$ZDM_ROOT/scripts/pg-sandbox.sh" standby "$ZDM_SANDBOX" "$STANDBY" | sed -n 's/^export PGPORT=//p')
+	[ -n "$sport" ]
+	run psql -X -At -p "$sport" -c "select pg_is_in_recovery(), pg_wal_replay_pause()"
+	assert_output "t|"
+	bf "batch-size=200 batch-time=50ms delay=300ms"
+	"$ZDM_HOOK" migrate --dir "$M" --max-replica-lag 300ms >"$T/out" 2>&1 &
+	p=$!
+	for _ in $(seq 1 100); do
+		grep -q "pausing: a standby replays" "$T/out" && break
+		sleep 0.1
+	done
+	cat "$T/out"
+	grep -q "V2__bf.sql: pausing: a standby replays [0-9]* ms behind (--max-replica-lag 300 ms)" "$T/out"
+	sleep 1
+	kill -0 "$p"   # still waiting for the standby
+	run q "select success, backfill_key::int < 20000 from zdm_schema_history where version = '2'"
+	assert_output "f|t"
+	run psql -X -At -p "$sport" -c "select pg_wal_replay_resume()"
+	wait "$p"
+	cat "$T/out"
+	grep -q "done: 20000 rows updated" "$T/out"
+	run q "select success from zdm_schema_history where version = '2'"
+	assert_output "t"
+	# and the standby, replaying again, gets every row
+	for _ in $(seq 1 50); do
+		[ "$(psql -X -At -p "$sport" -c "select count(*) from users where display_name is null")" = 0 ] && break
+		sleep 0.1
+	done
+	run psql -X -At -p "$sport" -c "select count(*) from users where display_name is null"
+	assert_output "0"
 }
 
 malformed() {
