@@ -243,7 +243,7 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 			t0 = util_now_ms();
 			if (db_run(b->db, b->observer, sql, b->lock_timeout_ms / 2 + 1, &run) == 0)
 				break;
-			PQclear(PQexec(b->db->conn, "ROLLBACK"));
+			db_rollback(b->db);
 			if (!run.interrupted && run.res &&
 			    (!strcmp(db_sqlstate(run.res), "55P03") || !strcmp(db_sqlstate(run.res), "40P01")) &&
 			    attempt < b->ddl_retries) {
@@ -283,8 +283,7 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 		b->w->execution_ms = (int)(util_now_ms() - start);
 		b->w->commit = 1;
 		if (history_update(b->h, b->db, b->rank, b->w, e) < 0) {
-			if (PQtransactionStatus(b->db->conn) != PQTRANS_IDLE)
-				PQclear(PQexec(b->db->conn, "ROLLBACK"));
+			db_rollback(b->db);
 			goto cleanup;
 		}
 		b->w->commit = 0;

@@ -373,6 +373,14 @@ static PGresult *db_check(struct db *db, PGresult *r, struct zerr *e)
 	return NULL;
 }
 
+void db_rollback(struct db *db)
+{
+	PGTransactionStatusType st = PQtransactionStatus(db->conn);
+
+	if (st == PQTRANS_INTRANS || st == PQTRANS_INERROR)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
 int db_exec(struct db *db, const char *sql, struct zerr *e)
 {
 	/* PQexec: zdm's own fixed SQL, possibly several statements */
@@ -432,13 +440,17 @@ PGresult *db_query_cached(struct db *db, const char *sql, int nparams,
 
 	if (db_pipeline(db, NULL, cmds, commit ? 2 : 1, 0, 0, &r) == 0)
 		return r.res;
-	if (r.res)
-		db_result_error(e, ZDM_EXIT_FAILED, r.res, r.failed == 1 ? "commit failed" : "query failed");
-	else
-		zerr_set(e, ZDM_EXIT_CONNECT, "lost the %s connection: %s", db->purpose,
-			 db_conn_error(db->conn));
+	db_run_error(db, &r, r.failed == 1 ? "commit failed" : "query failed", e);
 	PQclear(r.res);
 	return NULL;
+}
+
+int db_run_error(struct db *db, const struct db_run *r, const char *what, struct zerr *e)
+{
+	if (r->res)
+		return db_result_error(e, ZDM_EXIT_FAILED, r->res, what);
+	return zerr_set(e, ZDM_EXIT_CONNECT, "lost the %s connection: %s", db->purpose,
+			db_conn_error(db->conn));
 }
 
 int db_set(struct db *db, const char *name, const char *value, int local,

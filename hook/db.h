@@ -63,6 +63,10 @@ void db_close(struct db *db);
 /* "user@host:port/dbname" of a live connection (static buffer). */
 const char *db_describe(const struct db *db);
 
+/* End the transaction the connection is in (open or failed), if any, with
+ * ROLLBACK; its outcome does not matter (a lost connection has none). */
+void db_rollback(struct db *db);
+
 /* Run a command that returns no rows; -1 with e set on error. */
 int db_exec(struct db *db, const char *sql, struct zerr *e);
 /* Run a parameterised query; returns a PGRES_TUPLES_OK or
@@ -111,6 +115,9 @@ struct db_cmd {
  * transaction the commands opened stays open (aborted after an error). */
 int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, int n,
 		int keep, long long watch_ms, struct db_run *r);
+/* Fill e from a failed db_run/db_pipeline: its error result, with what
+ * before it ("query failed", ...), or the lost connection. Returns -1. */
+int db_run_error(struct db *db, const struct db_run *r, const char *what, struct zerr *e);
 
 /* db_query for zdm's own statements that run once per migration: the
  * first call prepares sql on this connection (in the same round trip),

@@ -77,7 +77,7 @@ int deplog_ensure(struct db_table *t, struct db *db, struct zerr *e)
 		t->qname);
 	rc = db_exec(db, sql, e);
 	if (rc < 0) {
-		PQclear(PQexec(db->conn, "ROLLBACK"));
+		db_rollback(db);
 		zerr_prefix(e, "cannot create the deployment log %s", t->display);
 	} else {
 		t->exists = 1;

@@ -299,8 +299,7 @@ static void migrate_record_failure(struct migrate_ctx *c, const struct src_migra
 	w.total_stmts = (int)m->script.n;
 	w.error = err->msg;
 	w.error_stmt = stmt;
-	if (PQtransactionStatus(c->work.conn) != PQTRANS_IDLE)
-		PQclear(PQexec(c->work.conn, "ROLLBACK"));
+	db_rollback(&c->work);
 	if (PQstatus(c->work.conn) != CONNECTION_OK) {
 		free(stmt);
 		return;   /* the next run will see no row, or the old one */
@@ -486,9 +485,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 			rc = 0;
 			break;
 		}
-		if (PQtransactionStatus(c->work.conn) == PQTRANS_INERROR ||
-		    PQtransactionStatus(c->work.conn) == PQTRANS_INTRANS)
-			PQclear(PQexec(c->work.conn, "ROLLBACK"));
+		db_rollback(&c->work);
 		i = run.failed >= first_stmt && run.failed < first_stmt + (int)nstmt
 			    ? (size_t)(run.failed - first_stmt) : 0;
 		if (run.interrupted || db_interrupted) {
@@ -500,8 +497,8 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 			break;
 		}
 		if (!run.res) {   /* the connection is gone */
-			zerr_set(e, ZDM_EXIT_CONNECT, "lost the database connection while applying %s: %s",
-				 m->path, PQerrorMessage(c->work.conn));
+			db_run_error(&c->work, &run, NULL, e);
+			zerr_prefix(e, "%s", m->path);
 			zerr_detail(e, "the migration was not committed unless the server finished it; "
 				       "the next run sees which");
 			break;
@@ -509,8 +506,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 		if (run.failed == row_at || run.failed == commit_at || run.failed == del_at) {
 			/* the row or the COMMIT failed (a deferred constraint, ...):
 			 * nothing of the migration stayed */
-			db_result_error(e, ZDM_EXIT_FAILED, run.res,
-					run.failed == commit_at ? "commit failed" : "query failed");
+			db_run_error(&c->work, &run, run.failed == commit_at ? "commit failed" : "query failed", e);
 			zerr_prefix(e, "cannot record %s in %s", m->file, c->h.display);
 			PQclear(run.res);
 			migrate_record_failure(c, m, it->row, 0, nstmt, util_now_ms() - start, e);
@@ -559,11 +555,7 @@ static int migrate_index_state(struct migrate_ctx *c, const char *name, const st
 	if (also)
 		cmds[1] = *also;   /* in the same round trip */
 	if (db_pipeline(&c->work, NULL, cmds, also ? 2 : 1, 0, 0, &run) < 0) {
-		if (run.res)
-			db_result_error(e, ZDM_EXIT_FAILED, run.res, "query failed");
-		else
-			zerr_set(e, ZDM_EXIT_CONNECT, "lost the database connection: %s",
-				 PQerrorMessage(c->work.conn));
+		db_run_error(&c->work, &run, "query failed", e);
 		PQclear(run.res);
 		return -1;
 	}
@@ -647,18 +639,14 @@ static int migrate_record_index(struct migrate_ctx *c, const struct src_migratio
 	history_cmd_release(&row);
 	if (rc == 0)
 		return 0;
-	if (PQtransactionStatus(c->work.conn) != PQTRANS_IDLE)
-		PQclear(PQexec(c->work.conn, "ROLLBACK"));
+	db_rollback(&c->work);
 	if (run.failed == 1) {
 		zerr_set(e, ZDM_EXIT_FAILED, "index %s was left INVALID", index);
 		zerr_hint(e, "the next run drops it and builds it again");
-	} else if (run.res) {
-		db_result_error(e, ZDM_EXIT_FAILED, run.res,
-				run.failed == 3 ? "commit failed" : "query failed");
-		zerr_prefix(e, "cannot record %s in %s", m->file, c->h.display);
 	} else {
-		zerr_set(e, ZDM_EXIT_CONNECT, "lost the database connection: %s",
-			 PQerrorMessage(c->work.conn));
+		db_run_error(&c->work, &run, run.failed == 3 ? "commit failed" : "query failed", e);
+		if (run.res)
+			zerr_prefix(e, "cannot record %s in %s", m->file, c->h.display);
 	}
 	PQclear(run.res);
 	return -1;
@@ -756,13 +744,11 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 					recorded = 1;
 					break;
 				}
-				if (PQtransactionStatus(c->work.conn) != PQTRANS_IDLE)
-					PQclear(PQexec(c->work.conn, "ROLLBACK"));
+				db_rollback(&c->work);
 				if (run.res && run.failed >= 3) {
 					/* its progress could not be written, or the COMMIT
 					 * failed: rolled back, it runs again next time */
-					db_result_error(e, ZDM_EXIT_FAILED, run.res,
-							run.failed == 4 ? "commit failed" : "query failed");
+					db_run_error(&c->work, &run, run.failed == 4 ? "commit failed" : "query failed", e);
 					zerr_prefix(e, "cannot record %s in %s", m->file, c->h.display);
 					PQclear(run.res);
 					free(text);
@@ -792,8 +778,8 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 			if (!run.res && !run.interrupted) {
 				free(text);
 				free(index);
-				zerr_set(e, ZDM_EXIT_CONNECT, "lost the database connection while applying %s: %s",
-					 m->path, PQerrorMessage(c->work.conn));
+				db_run_error(&c->work, &run, NULL, e);
+				zerr_prefix(e, "%s", m->path);
 				zerr_detail(e, "%zu of %zu statements are applied and recorded", i,
 					    m->script.n);
 				return -1;
@@ -915,8 +901,7 @@ static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it, s
 	if (rc < 0) {
 		/* keep the row's resume point; record why it stopped */
 		struct zerr e2 = { 0 };
-		if (PQtransactionStatus(c->work.conn) != PQTRANS_IDLE)
-			PQclear(PQexec(c->work.conn, "ROLLBACK"));
+		db_rollback(&c->work);
 		if (PQstatus(c->work.conn) == CONNECTION_OK &&
 		    history_update(&c->h, &c->work, rank, &w, &e2) < 0)
 			log_warn("history", "could not record the failure: %s", e2.msg);
