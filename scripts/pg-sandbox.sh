@@ -53,11 +53,10 @@ port_free() {
 	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-cmd_start() {
-	local dir=${1:-} port tries
-	if [ -z "$dir" ]; then
-		dir=$(mktemp -d "${TMPDIR:-/tmp}/zdm-pg.XXXXXX")
-	fi
+# new_dir DIR: create DIR for a cluster (refusing one that holds a
+# cluster), enterable by its owner; prints its absolute path.
+new_dir() {
+	local dir=$1
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
 	[ -e "$dir/data/PG_VERSION" ] && die "\"$dir\" already holds a cluster; stop it first"
@@ -65,6 +64,37 @@ cmd_start() {
 		chown postgres "$dir"
 		chmod 0755 "$dir"
 	fi
+	echo "$dir"
+}
+
+# start_cluster DIR WHAT [SETTING...]: start DIR/data on a free loopback
+# port with the sandbox's settings plus the given -c settings, record the
+# port and print the PG... lines; WHAT names it in the error.
+start_cluster() {
+	local dir=$1 what=$2 port tries
+	shift 2
+	for tries in $(seq 1 20); do
+		port=$(( 20000 + (RANDOM % 20000) ))
+		port_free "$port" || continue
+		if as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+			-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$dir' \
+			    -c fsync=off -c max_connections=200 $*" \
+			start >/dev/null 2>&1; then
+			echo "$port" | as_owner tee "$dir/port" >/dev/null
+			print_env "$dir"
+			return 0
+		fi
+	done
+	cat "$dir/server.log" >&2 || true
+	die "could not start $what on a free port (tried $tries)"
+}
+
+cmd_start() {
+	local dir=${1:-}
+	if [ -z "$dir" ]; then
+		dir=$(mktemp -d "${TMPDIR:-/tmp}/zdm-pg.XXXXXX")
+	fi
+	dir=$(new_dir "$dir") || exit 2
 	as_owner "$pgbin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
 		--no-locale >"$dir/initdb.log" 2>&1 ||
 		{ cat "$dir/initdb.log" >&2; die "initdb failed"; }
@@ -87,53 +117,21 @@ EOT
 		chown postgres "$dir/server.key" "$dir/server.crt"
 	fi
 	chmod 0600 "$dir/server.key"
-	for tries in $(seq 1 20); do
-		port=$(( 20000 + (RANDOM % 20000) ))
-		port_free "$port" || continue
-		if as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-			-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$dir' \
-			    -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-			    -c max_connections=200 -c shared_buffers=128MB \
-			    -c ssl=on -c ssl_cert_file='$dir/server.crt' -c ssl_key_file='$dir/server.key'" \
-			start >/dev/null 2>&1; then
-			echo "$port" | as_owner tee "$dir/port" >/dev/null
-			print_env "$dir"
-			return 0
-		fi
-	done
-	cat "$dir/server.log" >&2 || true
-	die "could not start PostgreSQL on a free port (tried $tries)"
+	start_cluster "$dir" PostgreSQL -c synchronous_commit=off -c full_page_writes=off \
+		-c shared_buffers=128MB -c ssl=on -c "ssl_cert_file='$dir/server.crt'" \
+		-c "ssl_key_file='$dir/server.key'"
 }
 
 cmd_standby() {
-	local primary=${1:-} dir=${2:-} pport port tries
+	local primary=${1:-} dir=${2:-} pport
 	[ -n "$primary" ] && [ -e "$primary/port" ] || die "standby: no running sandbox in \"$primary\""
 	[ -n "$dir" ] || die "standby: give the standby's directory"
 	pport=$(cat "$primary/port")
-	mkdir -p "$dir"
-	dir=$(cd "$dir" && pwd)
-	[ -e "$dir/data/PG_VERSION" ] && die "\"$dir\" already holds a cluster; stop it first"
-	if [ "$(id -u)" -eq 0 ]; then
-		chown postgres "$dir"
-		chmod 0755 "$dir"
-	fi
+	dir=$(new_dir "$dir") || exit 2
 	as_owner "$pgbin/pg_basebackup" -h 127.0.0.1 -p "$pport" -U postgres -D "$dir/data" \
 		-R -X stream >"$dir/basebackup.log" 2>&1 ||
 		{ cat "$dir/basebackup.log" >&2; die "pg_basebackup failed"; }
-	for tries in $(seq 1 20); do
-		port=$(( 20000 + (RANDOM % 20000) ))
-		port_free "$port" || continue
-		if as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-			-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$dir' \
-			    -c fsync=off -c max_connections=200 -c hot_standby=on" \
-			start >/dev/null 2>&1; then
-			echo "$port" | as_owner tee "$dir/port" >/dev/null
-			print_env "$dir"
-			return 0
-		fi
-	done
-	cat "$dir/server.log" >&2 || true
-	die "could not start the standby on a free port (tried $tries)"
+	start_cluster "$dir" "the standby" -c hot_standby=on
 }
 
 cmd_stop() {
