@@ -337,6 +337,17 @@ int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
 	return 0;
 }
 
+/* Forget the prepared statements: on close, and before a statement that
+ * may DEALLOCATE or DISCARD them (later ones get new names). */
+static void db_forget_cached(struct db *db)
+{
+	for (int i = 0; i < DB_CACHED_MAX; i++) {
+		free(db->cached[i]);
+		db->cached[i] = NULL;
+	}
+	db->cached_gen++;
+}
+
 void db_close(struct db *db)
 {
 	if (db->conn)
@@ -396,15 +407,6 @@ PGresult *db_query(struct db *db, const char *sql, int nparams,
 		   const char *const *params, struct zerr *e)
 {
 	return db_check(db, PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0), e);
-}
-
-void db_forget_cached(struct db *db)
-{
-	for (int i = 0; i < DB_CACHED_MAX; i++) {
-		free(db->cached[i]);
-		db->cached[i] = NULL;
-	}
-	db->cached_gen++;
 }
 
 static const char *db_cached_name(const struct db *db, int slot)

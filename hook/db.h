@@ -129,9 +129,6 @@ int db_run_error(struct db *db, const struct db_run *r, const char *what, struct
  * failed. */
 PGresult *db_query_cached(struct db *db, const char *sql, int nparams,
 			  const char *const *params, int commit, struct zerr *e);
-/* Forget the prepared statements (db_run does, before a statement that
- * may DEALLOCATE or DISCARD them). */
-void db_forget_cached(struct db *db);
 
 /* SET (session) a setting to a value, quoting the value. */
 int db_set(struct db *db, const char *name, const char *value, int local,
