@@ -16,6 +16,7 @@ void cmd_migrate_fill(struct cmd_ctx *ctx, struct migrate_opts *o)
 	o->dir = ctx->v[OPT_DIR].str;
 	o->url = dbo.url;
 	o->connect_retries = dbo.connect_retries;
+	o->peer_timeout_ms = dbo.peer_timeout_ms;
 	o->history_table = ctx->v[OPT_HISTORY_TABLE].str;
 	o->lock_wait_ms = ctx->v[OPT_LOCK_WAIT].num;
 	o->lock_timeout_ms = ctx->v[OPT_LOCK_TIMEOUT].num;

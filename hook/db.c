@@ -58,20 +58,23 @@ const char *db_sqlstate(const PGresult *r)
 	return db_field(r, PG_DIAG_SQLSTATE);
 }
 
-/* Trim the trailing newline libpq puts on its messages (static copy). */
+/* libpq's message as one line (static copy): its first line, the cause;
+ * libpq appends what followed from it ("cannot exit pipeline mode while
+ * busy", "Is the server running on that host...") on further lines. */
 static const char *db_conn_error(PGconn *conn)
 {
 	static char buf[1024];
 	size_t n;
 
 	snprintf(buf, sizeof(buf), "%s", conn ? PQerrorMessage(conn) : "out of memory");
+	buf[strcspn(buf, "\n")] = '\0';
 	n = strlen(buf);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+	while (n > 0 && buf[n - 1] == ' ')
 		buf[--n] = '\0';
 	for (char *p = buf; *p; p++)
-		if (*p == '\n' || *p == '\t')
+		if (*p == '\t')
 			*p = ' ';
-	return buf;
+	return n ? buf : "the connection was closed";
 }
 
 int db_result_error(struct zerr *e, int code, const PGresult *r, const char *what)
@@ -147,6 +150,23 @@ int db_check_url(const char *url, struct zerr *e)
 	return 0;
 }
 
+/* The dead-peer bound T, split the same way on both ends: the first
+ * keepalive after T/4 idle, then DB_KEEPALIVE_COUNT probes T/8 apart
+ * (5T/8 in all), and unacknowledged data for at most T/2 (tcp_user_
+ * timeout): the session is given up before T, whatever it was doing.
+ * Keepalive times are whole seconds, at least 1. */
+#define DB_KEEPALIVE_COUNT 3
+
+static long long db_keepalive_idle(long long t)
+{
+	return t / 4000 > 1 ? t / 4000 : 1;
+}
+
+static long long db_keepalive_interval(long long t)
+{
+	return t / 8000 > 1 ? t / 8000 : 1;
+}
+
 static const char *db_appname(void)
 {
 	static char name[64];
@@ -161,15 +181,26 @@ static const char *db_appname(void)
 
 int db_prepare_session(struct db *db, struct zerr *e)
 {
+	struct sb sql;
+	long long t = db->peer_timeout_ms;
+	int rc;
+
 	if (db->session_ready)
 		return 0;
-	/* one round trip for every session setting */
-	if (db_exec(db, db->server_version >= 140000
-				? "SET client_connection_check_interval = '2s';"
-				  "SET idle_session_timeout = 0;"
-				  "SET idle_in_transaction_session_timeout = 0"
-				: "SET idle_in_transaction_session_timeout = 0",
-		    e) < 0)
+	/* one round trip for every session setting; the server's dead-peer
+	 * bound is the client's (db_params). All of them are ignored on a
+	 * Unix socket. */
+	sb_init(&sql);
+	sb_addf(&sql, "SET idle_in_transaction_session_timeout = 0; SET tcp_keepalives_idle = %lld;"
+		      " SET tcp_keepalives_interval = %lld; SET tcp_keepalives_count = %d",
+		db_keepalive_idle(t), db_keepalive_interval(t), DB_KEEPALIVE_COUNT);
+	if (db->server_version >= 120000)
+		sb_addf(&sql, "; SET tcp_user_timeout = %lld", t / 2);
+	if (db->server_version >= 140000)
+		sb_addf(&sql, "; SET client_connection_check_interval = '2s'; SET idle_session_timeout = 0");
+	rc = db_exec(db, sql.buf, e);
+	sb_release(&sql);
+	if (rc < 0)
 		return -1;
 	db->session_ready = 1;
 	return 0;
@@ -228,24 +259,54 @@ static int db_retryable(PGconn *conn)
 struct db_params {
 	const char *keys[10];
 	const char *vals[10];
+	char connect_timeout[24], idle[24], interval[24], count[24], user_timeout[24];
 };
 
+static long long db_peer_timeout(const struct db_opts *o)
+{
+	return o->peer_timeout_ms > 0 ? o->peer_timeout_ms : DB_PEER_TIMEOUT_MS;
+}
+
+/* connect_timeout: 10 s, less when a reconnect's deadline is nearer
+ * (libpq takes 2 s at the least). */
 static void db_params(struct db_params *p, const struct db_opts *o)
 {
 	static const char *const keys[] = { "application_name", "connect_timeout", "keepalives",
 					    "keepalives_idle", "keepalives_interval",
 					    "keepalives_count", "tcp_user_timeout", "gssencmode" };
-	const char *vals[] = { db_appname(), "10", "1", "15", "5", "4", "60000", "disable" };
+	long long t = db_peer_timeout(o), ct = 10;
 	size_t n = ZDM_ARRAY_LEN(keys) - (getenv("PGGSSENCMODE") ? 1 : 0);
 
-	memcpy(p->keys, keys, n * sizeof(*keys));
-	memcpy(p->vals, vals, n * sizeof(*vals));
+	if (o->deadline_ms > 0) {
+		long long left = (o->deadline_ms - util_now_ms() + 999) / 1000;
+		ct = left < 2 ? 2 : left < ct ? left : ct;
+	}
+	snprintf(p->connect_timeout, sizeof(p->connect_timeout), "%lld", ct);
+	snprintf(p->idle, sizeof(p->idle), "%lld", db_keepalive_idle(t));
+	snprintf(p->interval, sizeof(p->interval), "%lld", db_keepalive_interval(t));
+	snprintf(p->count, sizeof(p->count), "%d", DB_KEEPALIVE_COUNT);
+	snprintf(p->user_timeout, sizeof(p->user_timeout), "%lld", t / 2);
+	{
+		const char *vals[] = { db_appname(), p->connect_timeout, "1", p->idle, p->interval,
+				       p->count, p->user_timeout, "disable" };
+		memcpy(p->keys, keys, n * sizeof(*keys));
+		memcpy(p->vals, vals, n * sizeof(*vals));
+	}
 	if (o->url) {   /* else libpq reads PG* itself */
 		p->keys[n] = "dbname";
 		p->vals[n++] = o->url;
 	}
 	p->keys[n] = NULL;
 	p->vals[n] = NULL;
+}
+
+static int db_check_peer_timeout(const struct db_opts *o, struct zerr *e)
+{
+	if (o->peer_timeout_ms == 0 || o->peer_timeout_ms >= DB_PEER_TIMEOUT_MIN_MS)
+		return 0;
+	zerr_set(e, ZDM_EXIT_USAGE, "--peer-timeout %lld ms is too short", o->peer_timeout_ms);
+	zerr_hint(e, "give it 5s or more: a live connection must not be mistaken for a dead one");
+	return -1;
 }
 
 void db_connect_start(struct db *db, const struct db_opts *o, const char *purpose)
@@ -300,21 +361,25 @@ int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
 
 	memset(db, 0, sizeof(*db));
 	db->purpose = purpose;
-	if (db_check_url(o->url, e) < 0) {
+	db->peer_timeout_ms = db_peer_timeout(o);
+	if (db_check_url(o->url, e) < 0 || db_check_peer_timeout(o, e) < 0) {
 		if (started)
 			PQfinish(started);
 		return -1;
 	}
-	db_params(&p, o);
 	for (attempt = 0;; attempt++) {
 		long long delay;
 		db->conn = started ? db_connect_finish(started) : NULL;
 		started = NULL;
-		if (!db->conn)
+		if (!db->conn) {
+			db_params(&p, o);
 			db->conn = PQconnectdbParams(p.keys, p.vals, 1);
+		}
 		if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
 			break;
-		if (attempt >= o->connect_retries || db_interrupted || !db_retryable(db->conn)) {
+		delay = util_backoff_ms(attempt, 500, 5000);
+		if (attempt >= o->connect_retries || db_interrupted || !db_retryable(db->conn) ||
+		    (o->deadline_ms > 0 && util_now_ms() + delay >= o->deadline_ms)) {
 			zerr_set(e, ZDM_EXIT_CONNECT, "cannot connect to the database: %s",
 				 db_conn_error(db->conn));
 			zerr_hint(e, "check --database-url / ZDM_DATABASE_URL / DATABASE_URL "
@@ -323,7 +388,6 @@ int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
 			db->conn = NULL;
 			return -1;
 		}
-		delay = util_backoff_ms(attempt, 500, 5000);
 		log_warn("connect-retry", "cannot connect (attempt %d of %d): %s; retrying in %lld ms",
 			 attempt + 1, o->connect_retries + 1, db_conn_error(db->conn), delay);
 		PQfinish(db->conn);
@@ -368,6 +432,96 @@ const char *db_describe(const struct db *db)
 	return buf;
 }
 
+/* An error of severity FATAL or PANIC ends the session: the server
+ * closes it right after (an administrator's shutdown or terminate, a
+ * crash). Remember it, so that db_lost answers before the close has
+ * arrived. */
+static void db_note_result(struct db *db, const PGresult *r)
+{
+	const char *sev = db_field(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+
+	if (!r || !strcmp(sev, "FATAL") || !strcmp(sev, "PANIC"))
+		db->lost = 1;
+}
+
+int db_lost(struct db *db)
+{
+	if (!db->conn || db->lost || PQstatus(db->conn) != CONNECTION_OK)
+		return 1;
+	/* the socket is non-blocking: this reads what is there, if anything,
+	 * and notices a closed connection */
+	if (!PQisBusy(db->conn) && !PQconsumeInput(db->conn))
+		db->lost = 1;
+	return db->lost || PQstatus(db->conn) != CONNECTION_OK;
+}
+
+/* pg_backend_pid() of db's current server session; -1 with e set. */
+static int db_server_pid(struct db *db, struct zerr *e)
+{
+	PGresult *r = db_query(db, "SELECT pg_catalog.pg_backend_pid()", 0, NULL, e);
+	int pid;
+
+	if (!r)
+		return -1;
+	pid = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return pid;
+}
+
+/*
+ * A direct connection's BackendKeyData names its server process, so
+ * PQbackendPID equals pg_backend_pid(): one query settles it. A proxy
+ * answers the startup itself (PgBouncer makes up the key), so behind one
+ * zdm probes: other opens a transaction, which a transaction pooler
+ * serves from an idle server connection, the one db used last if it
+ * reuses them last-in first-out as PgBouncer does; db's next statement
+ * must then run on another. Pooling shows as other running on db's
+ * server process, or db changing process between two statements; a
+ * session pool never does either. Three rounds, in case other clients
+ * take the idle server connections in between.
+ */
+int db_require_session(struct db *db, struct db *other, struct zerr *e)
+{
+	int first = db_server_pid(db, e), round;
+
+	if (first < 0)
+		return -1;
+	if (first == PQbackendPID(db->conn))
+		return 0;
+	for (round = 0; round < 3; round++) {
+		const struct db_cmd cmds[2] = { { "BEGIN", 0, NULL, 0 },
+						{ "SELECT pg_catalog.pg_backend_pid()", 0, NULL, 0 } };
+		struct db_run run;
+		int theirs, again;
+
+		if (db_pipeline(other, NULL, cmds, 2, 1, 0, &run) < 0) {
+			db_run_error(other, &run, "query failed", e);
+			PQclear(run.res);
+			db_rollback(other);
+			return -1;
+		}
+		theirs = (int)strtol(PQgetvalue(run.res, 0, 0), NULL, 10);
+		PQclear(run.res);
+		again = db_server_pid(db, e);
+		db_rollback(other);
+		if (again < 0)
+			return -1;
+		if (theirs == first || again != first) {
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "%s does not keep one server session: it goes through a transaction-"
+				 "pooling proxy (such as PgBouncer with pool_mode = transaction)",
+				 db_describe(db));
+			zerr_detail(e, "zdm's migration lock, its prepared statements and a "
+				       "transaction=off migration need the same server session for the "
+				       "whole run; nothing was locked or changed");
+			zerr_hint(e, "connect zdm-hook to PostgreSQL directly, or through a pool in "
+				     "session mode (PgBouncer pool_mode = session)");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Check a result; on failure fill e and clear it. Returns r or NULL. */
 static PGresult *db_check(struct db *db, PGresult *r, struct zerr *e)
 {
@@ -375,6 +529,7 @@ static PGresult *db_check(struct db *db, PGresult *r, struct zerr *e)
 
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		return r;
+	db_note_result(db, r);
 	if (!r || PQstatus(db->conn) != CONNECTION_OK)
 		zerr_set(e, ZDM_EXIT_CONNECT, "lost the %s connection: %s", db->purpose,
 			 db_conn_error(db->conn));
@@ -614,8 +769,10 @@ int db_run(struct db *db, struct db *observer, const char *sql,
 		PQclear(r->res);
 		r->res = res;
 	}
-	if (!r->res)
+	if (!r->res) {
+		db->lost = 1;
 		return -1;
+	}
 	{
 		ExecStatusType st = PQresultStatus(r->res);
 		/* A statement that finished before the cancel arrived did
@@ -624,6 +781,7 @@ int db_run(struct db *db, struct db *observer, const char *sql,
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
 			return 0;
 	}
+	db_note_result(db, r->res);
 	r->failed = 0;
 	return -1;
 }
@@ -746,6 +904,10 @@ int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, i
 		PQclear(r->res);
 		r->res = NULL;
 	}
+	if (lost)
+		db->lost = 1;
+	else if (r->failed >= 0)
+		db_note_result(db, r->res);
 	return lost || r->failed >= 0 ? -1 : 0;
 }
 

@@ -7,6 +7,13 @@
  * connection, retried with backoff. Every password is registered with the
  * log so it is masked everywhere.
  *
+ * Dead peers: one bound, --peer-timeout (default 60 s), sets the client's
+ * keepalives and tcp_user_timeout and, for sessions that run or hold
+ * something, the server's (tcp_keepalives_*, tcp_user_timeout are user
+ * settable): across a network partition both ends give the session up
+ * within that bound, so the server drops zdm's lock and the client exits 4
+ * instead of waiting for the kernel's two-hour keepalive default.
+ *
  * Statements: db_run sends one statement asynchronously and waits on the
  * socket, so SIGTERM/SIGINT (db_interrupted) cancels it on the server,
  * and, when an observer connection is given, looks up who blocks it.
@@ -32,6 +39,9 @@ struct db {
 	int server_version;
 	const char *purpose;   /* "migrate" or "lock", for messages */
 	int session_ready;     /* db_prepare_session ran */
+	int lost;              /* the server ended the session (FATAL) or the
+				  connection broke: see db_lost */
+	long long peer_timeout_ms;
 	int started;           /* db_connect_start began conn; db_connect ends it */
 	char *cached[DB_CACHED_MAX];   /* SQL prepared as zdm_<gen>_<index> */
 	int cached_gen;
@@ -40,7 +50,13 @@ struct db {
 struct db_opts {
 	const char *url;          /* NULL: libpq environment */
 	int connect_retries;
+	long long peer_timeout_ms;   /* 0: DB_PEER_TIMEOUT_MS */
+	long long deadline_ms;       /* util_now_ms() after which no attempt
+					starts (0: none): a reconnect */
 };
+
+#define DB_PEER_TIMEOUT_MS 60000LL
+#define DB_PEER_TIMEOUT_MIN_MS 5000LL
 
 /* Pick the URL by precedence: flag value, ZDM_DATABASE_URL, DATABASE_URL
  * (NULL when none). Registers secrets with the log. */
@@ -60,6 +76,17 @@ void db_connect_start(struct db *db, const struct db_opts *o, const char *purpos
  * Deferred until needed, so a read-only no-op run does not pay for it. */
 int db_prepare_session(struct db *db, struct zerr *e);
 void db_close(struct db *db);
+/* Is the session gone: the connection broke, or the server ended it (a
+ * FATAL error: restart, pg_terminate_backend, crash)? Whatever ran on it
+ * is then committed or rolled back for good, and any lock it held is
+ * released. Reads what has arrived, without waiting. */
+int db_lost(struct db *db);
+/* Refuse a connection that does not keep one server session for its
+ * lifetime (a transaction-pooling proxy such as PgBouncer in transaction
+ * mode): exit 2 with a hint. other is a second connection to the same
+ * database, held inside a transaction meanwhile, so that a pooler must
+ * hand db's next transaction to another server connection. */
+int db_require_session(struct db *db, struct db *other, struct zerr *e);
 /* "user@host:port/dbname" of a live connection (static buffer). */
 const char *db_describe(const struct db *db);
 

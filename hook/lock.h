@@ -2,12 +2,14 @@
  * lock — zdm's one session-level advisory lock per database and history
  * table.
  *
- * Taken with pg_try_advisory_lock polled with backoff and jitter, on a
- * connection that stays idle outside any transaction for the whole run:
- * a waiter never sits inside pg_advisory_lock (it would hold a snapshot
- * that a CREATE INDEX CONCURRENTLY in the holder waits for), and no
- * transaction is kept open across the run. The lock dies with the
- * session, so a killed runner never leaves a stale lock.
+ * Taken with pg_try_advisory_lock polled with backoff and jitter, on the
+ * connection that applies the migrations (migrate.c says why: exactly
+ * once after a kill), in short autocommit statements: a waiter never sits
+ * inside pg_advisory_lock (it would hold a snapshot that a CREATE INDEX
+ * CONCURRENTLY in the holder waits for), and no transaction is kept open
+ * across the run. The lock dies with the session, so a killed runner never
+ * leaves a stale lock, and not before that session has settled all it was
+ * sent.
  */
 #ifndef ZDM_LOCK_H
 #define ZDM_LOCK_H

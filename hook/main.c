@@ -34,7 +34,9 @@ const struct opt_def zdm_opts[OPT__COUNT] = {
 				     "DURATION", "30m", NULL, CMD_APPLY,
 				     "lock_timeout of CREATE/DROP/REINDEX INDEX CONCURRENTLY (they wait for old snapshots)" },
 	[OPT_CONNECT_RETRIES] = { "connect-retries", "ZDM_CONNECT_RETRIES", OPT_INT, "N", "10", NULL,
-				  CMD_DB, "connection attempts after the first, with backoff (then exit 4)" },
+				  CMD_DB, "connection attempts after the first, with backoff, and reconnects after a lost session (then exit 4)" },
+	[OPT_PEER_TIMEOUT] = { "peer-timeout", "ZDM_PEER_TIMEOUT", OPT_DURATION, "DURATION", "60s", NULL,
+			       CMD_DB, "a silent network peer is given up within this, by zdm and by the server (which drops zdm's lock); at least 5s" },
 	[OPT_DRY_RUN] = { "dry-run", "ZDM_DRY_RUN", OPT_BOOL, NULL, NULL, NULL, CMD_MIGRATE,
 			  "print what would be applied; change nothing, take no lock" },
 	[OPT_OUT_OF_ORDER] = { "out-of-order", "ZDM_OUT_OF_ORDER", OPT_BOOL, NULL, NULL, NULL, CMD_SOURCES,
@@ -166,6 +168,9 @@ void cmd_db_opts(struct cmd_ctx *ctx, struct db_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->url = db_url_from_env(ctx->v[OPT_DATABASE_URL].str);
 	o->connect_retries = (int)ctx->v[OPT_CONNECT_RETRIES].num;
+	o->peer_timeout_ms = ctx->v[OPT_PEER_TIMEOUT].num;
+	if (o->peer_timeout_ms == 0)   /* "0" asks for the default */
+		o->peer_timeout_ms = DB_PEER_TIMEOUT_MS;
 }
 
 int cmd_no_args(struct cmd_ctx *ctx, struct zerr *e)

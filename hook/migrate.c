@@ -1,10 +1,36 @@
 /*
  * migrate — plan, validate and apply (see migrate.h for the flow).
  *
- * Two connections: `work` runs the migrations, `lockdb` holds the
- * advisory lock and otherwise sits idle outside any transaction; while a
- * statement waits, lockdb briefly asks pg_blocking_pids who blocks it, so
- * a lock-timeout retry can name the blocker.
+ * Exactly once. The advisory lock is held by the session that does the
+ * work, `work`, and by nothing else. Whatever that session has been sent
+ * (a whole pipeline: statements, history row, COMMIT) it finishes or
+ * rolls back before its lock can go: a session-level advisory lock is
+ * released only when the session ends or unlocks, so another runner's
+ * pg_try_advisory_lock succeeds only after every statement of the
+ * previous holder, committed or not, is settled, even when that holder's
+ * client was killed with its pipeline still in the server's socket
+ * buffer. The new holder then reads the history under the lock and sees
+ * exactly what was committed. (With the lock on a second, idle session,
+ * as before, the server closed that session the instant the client died
+ * while the work session still committed what it had been sent, and a
+ * second runner could apply the same migration meanwhile.) Waiters poll
+ * pg_try_advisory_lock in short autocommit statements (lock.h): no
+ * snapshot is held that a CREATE INDEX CONCURRENTLY would wait for.
+ *
+ * The history agrees: a version's successful row counts even when a
+ * later failed attempt was recorded beside it, so an applied migration is
+ * never applied again.
+ *
+ * A second connection, `obs`, observes: it names who blocks a waiting
+ * statement, and serves as the second client of db_require_session's
+ * pooler probe. It holds nothing.
+ *
+ * A lost session (the server restarted, terminated it, or the network
+ * failed for --peer-timeout) is not a failed migration: the run connects
+ * again, at most --connect-retries times and within 3/8 of the peer
+ * timeout each (so a partitioned client gives up within the bound), takes
+ * the lock again, re-reads the history and goes on; when the server does
+ * not come back it exits 4.
  *
  * History rows are written in the same transaction as a transactional
  * migration, so "applied" and "recorded" can never disagree. A failed
@@ -111,17 +137,27 @@ void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_
 
 		if (c > 0) {
 			/* a history row with no file: applied versions are missing */
-			while (k + 1 < nv && source_version_cmp(vrows[k + 1]->version, vrows[k]->version) == 0)
+			struct hist_row *last = vrows[k];
+			while (k + 1 < nv && source_version_cmp(vrows[k + 1]->version, vrows[k]->version) == 0) {
 				k++;
-			if (vrows[k]->success || vrows[k]->applied_stmts > 0)
-				plan_push(p, &cap, NULL, vrows[k], PLAN_MISSING);
+				if (!last->success)
+					last = vrows[k];
+			}
+			if (last->success || last->applied_stmts > 0)
+				plan_push(p, &cap, NULL, last, PLAN_MISSING);
 			k++;
 			continue;
 		}
 		if (c == 0) {
-			while (k + 1 < nv && source_version_cmp(vrows[k + 1]->version, vrows[k]->version) == 0)
+			/* the last row of the version counts, unless an earlier
+			 * one succeeded: a success is never masked */
+			row = vrows[k];
+			while (k + 1 < nv && source_version_cmp(vrows[k + 1]->version, vrows[k]->version) == 0) {
 				k++;
-			row = vrows[k++];
+				if (!row->success)
+					row = vrows[k];
+			}
+			k++;
 		}
 		i++;
 		if (row && row->success)
@@ -219,8 +255,10 @@ struct migrate_ctx {
 	struct src_set src;
 	struct history h;
 	struct plan plan;
-	struct db work, lockdb;
+	struct db work, obs;
+	struct db_opts dbo;
 	int locked;
+	int reconnects;       /* lost sessions replaced so far */
 	json_t *applied;
 	const char *reached;  /* highest version applied by this run */
 	size_t stop;          /* index of the first deferred contract, or plan.n */
@@ -300,9 +338,9 @@ static void migrate_record_failure(struct migrate_ctx *c, const struct src_migra
 	w.error = err->msg;
 	w.error_stmt = stmt;
 	db_rollback(&c->work);
-	if (PQstatus(c->work.conn) != CONNECTION_OK) {
+	if (db_lost(&c->work)) {
 		free(stmt);
-		return;   /* the next run will see no row, or the old one */
+		return;   /* the next pass or run sees no row, or the old one */
 	}
 	if ((prev ? history_update(&c->h, &c->work, prev->rank, &w, &e2)
 		  : history_insert(&c->h, &c->work, &w, &e2)) < 0)
@@ -470,7 +508,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 		commit_at = n;
 		cmds[n++] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
 
-		failed = db_pipeline(&c->work, &c->lockdb, cmds, n, -1, lt > 0 ? lt / 2 : 500, &run);
+		failed = db_pipeline(&c->work, &c->obs, cmds, n, -1, lt > 0 ? lt / 2 : 500, &run);
 		history_cmd_release(&row);
 		if (del_at >= 0)
 			history_cmd_release(&del);
@@ -736,7 +774,7 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 				cmds[2] = (struct db_cmd){ text, 0, NULL, 0 };
 				cmds[3] = row.cmd;
 				cmds[4] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
-				rc = db_pipeline(&c->work, &c->lockdb, cmds, 5, -1, lt > 0 ? lt / 2 : 500,
+				rc = db_pipeline(&c->work, &c->obs, cmds, 5, -1, lt > 0 ? lt / 2 : 500,
 						 &run);
 				history_cmd_release(&row);
 				w.tx_time = 0;
@@ -884,7 +922,7 @@ static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it, s
 			return -1;
 	}
 	b.db = &c->work;
-	b.observer = &c->lockdb;
+	b.observer = &c->obs;
 	b.h = &c->h;
 	b.rank = rank;
 	b.w = &w;
@@ -1097,6 +1135,74 @@ static void migrate_print_plan(struct migrate_ctx *c)
 	}
 }
 
+/* Take the lock on the work session, then, under it: create or extend
+ * the history table, look again (another runner may have applied
+ * everything while we waited) and apply what is pending. */
+static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
+{
+	if (db_connect(&c->obs, &c->dbo, "observer", e) < 0 ||
+	    db_prepare_session(&c->work, e) < 0 || db_require_session(&c->work, &c->obs, e) < 0)
+		return -1;
+	if (lock_acquire(&c->work, c->h.lock_key, c->o->lock_wait_ms, e) < 0)
+		return -1;
+	c->locked = 1;
+	if (history_ensure(&c->h, &c->work, e) < 0 || migrate_load_and_plan(c, e) < 0)
+		return -1;
+	for (size_t i = 0; i < c->stop; i++) {
+		struct plan_item *it = &c->plan.v[i];
+		if (!plan_is_pending(it))
+			continue;
+		if (db_interrupted)
+			return zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s before %s",
+					db_interrupt_name(), it->m->file);
+		log_info("applying", "applying %s%s", it->m->file,
+			 it->state == PLAN_FAILED ? " (retrying a failed attempt)" : "");
+		if ((it->m->backfill	     ? migrate_apply_backfill(c, it, e)
+		     : it->m->transactional ? migrate_apply_tx(c, it, e)
+					    : migrate_apply_notx(c, it, e)) < 0)
+			return -1;
+		if (it->m->version && (!c->reached || source_version_cmp(it->m->version, c->reached) > 0))
+			c->reached = it->m->version;
+	}
+	migrate_report_deferral(c);
+	if (history_load(&c->h, &c->work, e) < 0)
+		return -1;
+	plan_release(&c->plan);
+	plan_build(&c->plan, &c->src, &c->h, c->o->out_of_order);
+	return 0;
+}
+
+/* After a failed migrate_apply_locked: when the session was lost (and not
+ * because we were told to stop), connect again for another pass; 0 when
+ * connected. Otherwise -1, e keeping the failure; a lost session that
+ * cannot be replaced is exit 4, never "a migration failed". */
+static int migrate_reconnect(struct migrate_ctx *c, struct zerr *e)
+{
+	struct zerr lost = *e;
+	long long bound = c->work.peer_timeout_ms;
+
+	if (db_interrupted ||
+	    !((c->work.conn && db_lost(&c->work)) || (c->obs.conn && db_lost(&c->obs))))
+		return -1;
+	e->code = ZDM_EXIT_CONNECT;
+	if (c->reconnects++ >= c->o->connect_retries)
+		return -1;
+	log_warn("reconnect", "lost the database session (%s); connecting again (%d of %d)%s",
+		 lost.msg, c->reconnects, c->o->connect_retries,
+		 c->locked ? "; the server released the migration lock with it" : "");
+	c->locked = 0;
+	db_close(&c->obs);
+	db_close(&c->work);
+	c->dbo.deadline_ms = util_now_ms() + bound * 3 / 8;
+	if (db_connect(&c->work, &c->dbo, "migrate", e) < 0) {
+		zerr_prefix(e, "lost the database session (%s); connecting again failed", lost.msg);
+		return -1;
+	}
+	c->dbo.deadline_ms = 0;
+	memset(e, 0, sizeof(*e));
+	return 0;
+}
+
 void migrate_result_release(struct migrate_result *r)
 {
 	json_decref(r->json);
@@ -1108,23 +1214,24 @@ void migrate_result_release(struct migrate_result *r)
 int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct zerr *e)
 {
 	struct migrate_ctx c;
-	struct db_opts dbo = { .url = o->url, .connect_retries = o->connect_retries };
 	long long start = util_now_ms();
 	int rc = -1;
 
 	memset(&c, 0, sizeof(c));
 	c.o = o;
+	c.dbo = (struct db_opts){ .url = o->url, .connect_retries = o->connect_retries,
+				  .peer_timeout_ms = o->peer_timeout_ms };
 	c.applied = json_array();
 	if (history_check_name(o->history_table, e) < 0)
 		goto cleanup;
 	/* the server starts a backend while we read the files */
-	db_connect_start(&c.work, &dbo, "migrate");
+	db_connect_start(&c.work, &c.dbo, "migrate");
 	if (source_load(o->dir, &c.src, e) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < c.src.n; i++)
 		if (migrate_check_tx_rules(&c.src.v[i], e) < 0)
 			goto cleanup;
-	if (db_connect(&c.work, &dbo, "migrate", e) < 0)
+	if (db_connect(&c.work, &c.dbo, "migrate", e) < 0)
 		goto cleanup;
 	log_info("connected", "connected to %s (PostgreSQL %d.%d)", db_describe(&c.work),
 		 c.work.server_version / 10000, c.work.server_version % 10000);
@@ -1134,9 +1241,9 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 		goto cleanup;
 	/* nothing to run: no lint, no lock (Argo CD re-runs hooks on every
 	 * sync); applied files were judged when they were pending. With work
-	 * to do, the lock's connection starts while the lint runs. */
+	 * to do, the observer's connection starts while the lint runs. */
 	if (migrate_count_pending(&c.plan, 0, c.stop) > 0 && !o->dry_run)
-		db_connect_start(&c.lockdb, &dbo, "lock");
+		db_connect_start(&c.obs, &c.dbo, "observer");
 	if (migrate_count_pending(&c.plan, 0, c.plan.n) > 0 && migrate_lint(&c, e) < 0)
 		goto cleanup;
 	if (o->dry_run) {
@@ -1151,41 +1258,13 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 		rc = 0;
 		goto cleanup;
 	}
-	if (db_connect(&c.lockdb, &dbo, "lock", e) < 0 || db_prepare_session(&c.lockdb, e) < 0 ||
-	    db_prepare_session(&c.work, e) < 0)
-		goto cleanup;
-	if (lock_acquire(&c.lockdb, c.h.lock_key, o->lock_wait_ms, e) < 0)
-		goto cleanup;
-	c.locked = 1;
-	/* under the lock: create/extend the table, then look again, since
-	 * another runner may have applied everything while we waited */
-	if (history_ensure(&c.h, &c.work, e) < 0)
-		goto cleanup;
-	if (migrate_load_and_plan(&c, e) < 0)
-		goto cleanup;
-	for (size_t i = 0; i < c.stop; i++) {
-		struct plan_item *it = &c.plan.v[i];
-		if (!plan_is_pending(it))
-			continue;
-		if (db_interrupted) {
-			zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s before %s", db_interrupt_name(),
-				 it->m->file);
-			goto cleanup;
-		}
-		log_info("applying", "applying %s%s", it->m->file,
-			 it->state == PLAN_FAILED ? " (retrying a failed attempt)" : "");
-		if ((it->m->backfill	     ? migrate_apply_backfill(&c, it, e)
-		     : it->m->transactional ? migrate_apply_tx(&c, it, e)
-					    : migrate_apply_notx(&c, it, e)) < 0)
-			goto cleanup;
-		if (it->m->version && (!c.reached || source_version_cmp(it->m->version, c.reached) > 0))
-			c.reached = it->m->version;
+	for (;;) {
+		rc = migrate_apply_locked(&c, e);
+		if (rc == 0 || migrate_reconnect(&c, e) < 0)
+			break;
 	}
-	migrate_report_deferral(&c);
-	if (history_load(&c.h, &c.work, e) < 0)
+	if (rc < 0)
 		goto cleanup;
-	plan_release(&c.plan);
-	plan_build(&c.plan, &c.src, &c.h, o->out_of_order);
 	rc = 0;
 	{
 		size_t n = json_array_size(c.applied);
@@ -1228,8 +1307,8 @@ cleanup:
 	free(c.deferred);
 	lint_report_release(&c.lint);
 	if (c.locked)
-		lock_release(&c.lockdb, c.h.lock_key);
-	db_close(&c.lockdb);
+		lock_release(&c.work, c.h.lock_key);
+	db_close(&c.obs);
 	db_close(&c.work);
 	plan_release(&c.plan);
 	history_release(&c.h);

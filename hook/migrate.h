@@ -5,8 +5,10 @@
  *   load sources (any input error: exit 2, nothing touched)
  *   connect; read history without the lock; validate; plan
  *   nothing pending -> done (fast no-op: Argo CD re-runs hooks every sync)
- *   take the lock on a second, idle connection; create/extend the history
- *   table; re-read; re-validate; apply pending migrations in order
+ *   refuse a transaction-pooling connection (exit 2)
+ *   take the lock on the connection that applies the migrations; create/
+ *   extend the history table; re-read; re-validate; apply pending
+ *   migrations in order; a lost session: connect again and go on
  *   release the lock
  *
  * Every statement runs under lock_timeout; a lock timeout (55P03) or
@@ -32,6 +34,7 @@ struct migrate_opts {
 	long long concurrent_timeout_ms;   /* lock_timeout for CONCURRENTLY */
 	int ddl_retries;
 	int connect_retries;
+	long long peer_timeout_ms;         /* dead-peer bound (db.h) */
 	int dry_run;
 	int out_of_order;
 	long long max_replica_lag_ms;      /* backfills pause above it; 0: off */

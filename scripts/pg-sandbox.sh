@@ -11,6 +11,13 @@
 #                                       the sandbox in PRIMARY_DIR, in DIR
 #                                       (stop it with stop DIR); prints its
 #                                       PG... lines
+#   scripts/pg-sandbox.sh restart DIR fast|immediate [SECONDS]
+#                                       stop the server in that mode (fast:
+#                                       sessions are terminated; immediate:
+#                                       a crash, recovered at start), stay
+#                                       down SECONDS (default 0), start it
+#                                       on the same port
+#   scripts/pg-sandbox.sh down DIR      stop the server (fast), keep DIR
 #
 # DIR defaults to $ZDM_SANDBOX for env and stop. The superuser "postgres"
 # connects over TCP without a password; every other role must use its
@@ -144,6 +151,26 @@ cmd_stop() {
 	rm -rf "$dir"
 }
 
+cmd_restart() {
+	local dir=${1:-} mode=${2:-} down=${3:-0}
+	[ -n "$dir" ] && [ -e "$dir/port" ] || die "restart: no running sandbox in \"$dir\""
+	case "$mode" in fast|immediate) ;; *) die "restart: the mode is fast or immediate, not \"$mode\"" ;; esac
+	as_owner "$pgbin/pg_ctl" -D "$dir/data" -m "$mode" -w stop >/dev/null ||
+		die "restart: could not stop the server in $dir"
+	sleep "$down"
+	# postmaster.opts keeps the port and the -c settings of the first start
+	as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+		-o "$(sed -E "s/^[^ ]+ //" "$dir/data/postmaster.opts")" start >/dev/null ||
+		die "restart: the server in $dir did not start again (see $dir/server.log)"
+}
+
+cmd_down() {
+	local dir=${1:-}
+	[ -n "$dir" ] && [ -e "$dir/port" ] || die "down: no running sandbox in \"$dir\""
+	as_owner "$pgbin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null ||
+		die "down: could not stop the server in $dir"
+}
+
 cmd_env() {
 	local dir=${1:-${ZDM_SANDBOX:-}}
 	[ -n "$dir" ] && [ -e "$dir/port" ] || die "env: no running sandbox (give DIR or set ZDM_SANDBOX)"
@@ -155,6 +182,8 @@ case "${1:-}" in
 	stop) shift; cmd_stop "$@" ;;
 	env) shift; cmd_env "$@" ;;
 	standby) shift; cmd_standby "$@" ;;
-	-h|--help|help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
-	*) echo "usage: $0 start|env|stop [DIR] | standby PRIMARY_DIR DIR" >&2; exit 2 ;;
+	restart) shift; cmd_restart "$@" ;;
+	down) shift; cmd_down "$@" ;;
+	-h|--help|help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//' ;;
+	*) echo "usage: $0 start|env|stop [DIR] | standby PRIMARY_DIR DIR | restart DIR MODE [SECONDS] | down DIR" >&2; exit 2 ;;
 esac
