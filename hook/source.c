@@ -388,8 +388,14 @@ static int source_check_backfill(struct src_migration *m, struct zerr *e)
 	if (sql_tok_is(&t[i], "only"))
 		i++;
 	name_start = i;
-	if (i < n && source_name_tok(&t[i]))
-		i++;
+	if (!source_name_tok(&t[i])) {
+		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d:%d: the backfill UPDATE names no table: \"%.*s\" "
+			 "is not a table name", m->path, t[i].line, t[i].col,
+			 (int)(t[i].len > 40 ? 40 : t[i].len), t[i].p);
+		zerr_hint(e, "write: UPDATE %s SET ... WHERE <rows still to do>", m->bf_table);
+		return -1;
+	}
+	i++;
 	if (i + 1 < n && sql_tok_is_punct(&t[i], '.') && source_name_tok(&t[i + 1]))
 		i += 2;
 	written = xstrndup(t[name_start].p, (size_t)(t[i - 1].p + t[i - 1].len - t[name_start].p));
