@@ -58,3 +58,32 @@ require_checker() {
 	run q "select count(*) from pg_tables where tablename in ('users', 'zdm_schema_history')"
 	assert_output 0
 }
+
+@test "fuzz: render --mode wave on a migration Job whose annotations are null" {
+	require_checker
+	printf '%s\n' 'apiVersion: batch/v1' 'kind: Job' 'metadata:' '  name: m' '  annotations:' \
+		'  labels:' '    app.kubernetes.io/name: zdm' '    app.kubernetes.io/component: migrate' \
+		>"$T/job.yaml"
+	run --separate-stderr checked "$ZDM_BUILD/helm-zdm" render --chart "$ZDM_ROOT/chart-example" \
+		--release r --namespace n --mode wave <"$T/job.yaml"
+	assert_success
+	[ "$output" = 'apiVersion: batch/v1
+kind: Job
+metadata:
+  name: m
+  annotations:
+    argocd.argoproj.io/sync-wave: "-5"
+    argocd.argoproj.io/sync-options: "Force=true,Replace=true"
+  labels:
+    app.kubernetes.io/name: zdm
+    app.kubernetes.io/component: migrate' ]
+	# the same in flow style, and with ~ for null
+	printf '%s\n' '{apiVersion: batch/v1, kind: Job, metadata: {name: m, annotations: ~,' \
+		'  labels: {app.kubernetes.io/name: zdm, app.kubernetes.io/component: migrate}},' \
+		'  spec: {template: {spec: {containers: [{name: zdm-hook}]}}}}' >"$T/job.yaml"
+	run --separate-stderr checked "$ZDM_BUILD/helm-zdm" render --chart "$ZDM_ROOT/chart-example" \
+		--release r --namespace n --mode wave <"$T/job.yaml"
+	assert_success
+	assert_line '    argocd.argoproj.io/sync-options: "Force=true,Replace=true"'
+	assert_line '  activeDeadlineSeconds: 240'
+}
