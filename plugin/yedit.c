@@ -127,7 +127,7 @@ static int yedit_node(yaml_emitter_t *em, const struct ynode *n, struct zerr *e)
 		yaml_scalar_style_t style =
 			n->plain ? YAML_PLAIN_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 		ok = yaml_scalar_event_initialize(&ev, NULL, tag, (yaml_char_t *)n->value,
-						  (int)n->len, !tag && n->plain, !tag && !n->plain,
+						  (int)n->len, !tag && n->plain, !tag,
 						  style);
 		break;
 	}

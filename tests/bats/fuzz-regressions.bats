@@ -87,3 +87,17 @@ metadata:
 	assert_line '    argocd.argoproj.io/sync-options: "Force=true,Replace=true"'
 	assert_line '  activeDeadlineSeconds: 240'
 }
+
+@test "fuzz: a re-emitted plain scalar holding a line break is quoted, without a \"!\" tag" {
+	printf '%s\n' 'apiVersion: batch/v1' 'kind: Job' 'metadata:' '  name: m' '  annotations:' \
+		'    helm.sh/hook: pre-install' '    description: a long' '' '      plain text' \
+		'  labels:' '    app.kubernetes.io/name: zdm' '    app.kubernetes.io/component: migrate' \
+		>"$T/job.yaml"
+	run --separate-stderr "$ZDM_BUILD/helm-zdm" render --chart "$ZDM_ROOT/chart-example" \
+		--release r --namespace n --mode wave <"$T/job.yaml"
+	assert_success
+	assert_line "    description: 'a long"
+	refute_output --partial "! '"
+	# and it reads back as the same string
+	python3 -c 'import sys, yaml; d = yaml.safe_load(sys.stdin); assert d["metadata"]["annotations"]["description"] == "a long\nplain text", d' <<<"$output"
+}
