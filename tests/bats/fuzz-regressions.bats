@@ -101,3 +101,15 @@ metadata:
 	# and it reads back as the same string
 	python3 -c 'import sys, yaml; d = yaml.safe_load(sys.stdin); assert d["metadata"]["annotations"]["description"] == "a long\nplain text", d' <<<"$output"
 }
+
+@test "fuzz: a re-emitted null mapping key stays null, not the empty string" {
+	printf '%s\n' 'apiVersion: batch/v1' 'kind: Job' 'metadata:' '  name: m' '  annotations:' \
+		'    helm.sh/hook: pre-install' '    ?' '    : x' \
+		'  labels:' '    app.kubernetes.io/name: zdm' '    app.kubernetes.io/component: migrate' \
+		>"$T/job.yaml"
+	run --separate-stderr "$ZDM_BUILD/helm-zdm" render --chart "$ZDM_ROOT/chart-example" \
+		--release r --namespace n --mode wave <"$T/job.yaml"
+	assert_success
+	assert_line "    ~: x"
+	python3 -c 'import sys, yaml; d = yaml.safe_load(sys.stdin); assert d["metadata"]["annotations"][None] == "x", d' <<<"$output"
+}
