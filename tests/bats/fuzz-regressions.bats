@@ -113,3 +113,18 @@ metadata:
 	assert_line "    ~: x"
 	python3 -c 'import sys, yaml; d = yaml.safe_load(sys.stdin); assert d["metadata"]["annotations"][None] == "x", d' <<<"$output"
 }
+
+@test "fuzz: two spellings of the null key are a duplicate key, not two keys" {
+	# render re-emits null keys as ~: two of them made a stream that does not load
+	printf '%s\n' 'apiVersion: batch/v1' 'kind: Job' 'metadata:' '  name: m' '  annotations:' \
+		'    ? ~' '    ?' '  labels:' '    app.kubernetes.io/name: zdm' \
+		'    app.kubernetes.io/component: migrate' >"$T/job.yaml"
+	run --separate-stderr "$ZDM_BUILD/helm-zdm" render --chart "$ZDM_ROOT/chart-example" \
+		--release r --namespace n --mode wave <"$T/job.yaml"
+	assert_failure 2
+	[[ "$stderr" == *'stdin: document 1 (line 7, column 6): duplicate key "null" (first at line 6)'* ]]
+	printf 'tables:\n  null: {absent: true}\n  ~: {absent: true}\n' >"$T/assertions.yaml"
+	run hook assert --file "$T/assertions.yaml" --database-url postgres://127.0.0.1:1/x
+	assert_failure 2
+	assert_output --partial 'assertions.yaml:3:3: duplicate key "~" (first at line 2)'
+}
