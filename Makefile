@@ -54,11 +54,27 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 
 LOADGEN_OBJ := $(LOADGEN_SRC:%.c=$(BUILD)/obj/%.o)
 
+# libFuzzer harnesses (tests/fuzz/fuzz-NAME.c), built with clang, ASan
+# and UBSan into build/fuzz/ over their own build of the engine and the
+# plugin's library files; `make fuzz` runs each for FUZZ_SECONDS.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) \
+                -DZDM_VERSION='"$(VERSION)"' -Ihook -Iplugin \
+                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_LIB_SRC := $(LIB_SRC) $(filter-out plugin/main.c plugin/cmd-%.c,$(PLUGIN_SRC))
+FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+
 BINS := $(BUILD)/zdm-hook $(if $(PLUGIN_SRC),$(BUILD)/helm-zdm)
 # the rollout simulator's load generator (tests/rollout/), not installed
 TOOLS := $(if $(LOADGEN_SRC),$(BUILD)/zdm-loadgen)
 
-.PHONY: all help deps demo test unit asan valgrind bench bench-lint install uninstall clean checksrc
+.PHONY: all help deps demo test unit asan valgrind bench bench-lint install uninstall clean checksrc \
+	fuzz fuzz-build
 
 all: $(BINS) $(UNIT_BIN) $(TOOLS)
 
@@ -68,6 +84,7 @@ help:
 	@echo "make test       install deps, build, run every test (C unit + bats)"
 	@echo "make asan       the same suite on an AddressSanitizer+UBSan build"
 	@echo "make valgrind   the unit tests and a migrate run under valgrind"
+	@echo "make fuzz       build the libFuzzer harnesses (clang) and run each FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "make bench      benchmarks against peers (dbmate, squawk), printed as ratios"
 	@echo "make bench-lint only the lint benchmark against squawk"
 	@echo "make install    install binaries into PREFIX=$(PREFIX)"
@@ -98,6 +115,19 @@ $(BUILD)/obj/%.o: %.c
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/libzdm.a: $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz-%.o $(FUZZ_BUILD)/libzdm.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_BUILD)/libzdm.a $(LDLIBS)
+
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+
 deps:
 	@scripts/deps.sh
 
@@ -116,6 +146,12 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all
 	@ZDM_BUILD=build/asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 valgrind: deps
 	@$(MAKE) --no-print-directory all

@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the size ydoc_load_file accepts */
+#define ASSERT_MAX_FILE (16u * 1024 * 1024)
+
 enum assert_kind {
 	A_TABLE,            /* exists (want = 1) or absent (want = 0) */
 	A_COLUMN,           /* exists / absent */
@@ -354,6 +357,21 @@ static int assert_load_checks(struct assert_loader *ld, const struct ynode *list
 
 int assert_load(const char *path, struct assert_spec *spec, struct zerr *e)
 {
+	char *buf;
+	size_t len;
+	int rc;
+
+	memset(spec, 0, sizeof(*spec));
+	if (util_read_file(path, ASSERT_MAX_FILE, &buf, &len, e) < 0)
+		return -1;
+	rc = assert_load_buf(path, buf, len, spec, e);
+	free(buf);
+	return rc;
+}
+
+int assert_load_buf(const char *path, const char *buf, size_t len, struct assert_spec *spec,
+		    struct zerr *e)
+{
 	static const char *const keys[] = { "tables", "no_invalid_indexes", "checks", NULL };
 	struct assert_loader ld = { .spec = spec, .path = path, .e = e };
 	struct ystream ys;
@@ -362,7 +380,7 @@ int assert_load(const char *path, struct assert_spec *spec, struct zerr *e)
 
 	memset(spec, 0, sizeof(*spec));
 	spec->path = xstrdup(path);
-	if (ydoc_load_file(path, &ys, e) < 0) {
+	if (ydoc_load_buf(buf, len, path, &ys, e) < 0) {
 		assert_spec_release(spec);
 		return -1;
 	}

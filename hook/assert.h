@@ -39,6 +39,10 @@ struct assert_spec {
 };
 
 int assert_load(const char *path, struct assert_spec *spec, struct zerr *e);
+/* The same for the file's contents already in memory (path names it in
+ * messages). */
+int assert_load_buf(const char *path, const char *buf, size_t len, struct assert_spec *spec,
+		    struct zerr *e);
 void assert_spec_release(struct assert_spec *spec);
 
 struct assert_result {

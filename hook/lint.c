@@ -2898,7 +2898,8 @@ void lint_file(struct lint_ctx *ctx, const struct lint_file *f, struct lint_repo
 	}
 	if (!f->learn_only)
 		lint_apply_allows(&r);
-	lint_sort(out->v + r.first, out->n - r.first);
+	if (out->n > r.first) /* out->v is NULL while the report is empty */
+		lint_sort(out->v + r.first, out->n - r.first);
 	for (size_t i = 0; i < r.nmade; i++)
 		free(r.made[i]);
 	free(r.made);

@@ -4,6 +4,14 @@
  * Loading is all-or-nothing: any malformed name, duplicate version,
  * unreadable file, lexical error or bad directive fails the whole load
  * with a message naming the file (and line), before any database work.
+ * Nothing named like a migration is skipped: a directory, a dangling
+ * symlink, a symlink loop, a FIFO or a file that cannot be read is an
+ * error, and so is a file that is not valid UTF-8 (the server would
+ * refuse it half way through a run) or holds a NUL byte.
+ *
+ * Reading and parsing are apart: source_load and source_load_files read
+ * the files, source_load_texts takes contents already in memory (the
+ * fuzzer and tests), and both go through source_parse_text.
  */
 #include "source.h"
 
@@ -13,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define SOURCE_MAX_FILE (64u * 1024 * 1024)
 
@@ -388,8 +397,14 @@ static int source_check_backfill(struct src_migration *m, struct zerr *e)
 	if (sql_tok_is(&t[i], "only"))
 		i++;
 	name_start = i;
-	if (i < n && source_name_tok(&t[i]))
-		i++;
+	if (!source_name_tok(&t[i])) {
+		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d:%d: the backfill UPDATE names no table: \"%.*s\" "
+			 "is not a table name", m->path, t[i].line, t[i].col,
+			 (int)(t[i].len > 40 ? 40 : t[i].len), t[i].p);
+		zerr_hint(e, "write: UPDATE %s SET ... WHERE <rows still to do>", m->bf_table);
+		return -1;
+	}
+	i++;
 	if (i + 1 < n && sql_tok_is_punct(&t[i], '.') && source_name_tok(&t[i + 1]))
 		i += 2;
 	written = xstrndup(t[name_start].p, (size_t)(t[i - 1].p + t[i - 1].len - t[name_start].p));
@@ -573,17 +588,84 @@ static void source_migration_release(struct src_migration *m)
 	free(m->allows);
 }
 
-static int source_load_file(struct src_migration *m, struct zerr *e)
+/* Offset of the first byte of data that does not begin a well-formed
+ * UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, nothing
+ * above U+10FFFF), or len when it is all valid. */
+static size_t source_utf8_bad(const unsigned char *p, size_t len)
 {
-	char *data;
-	size_t len;
+	size_t i = 0;
 
-	if (util_read_file(m->path, SOURCE_MAX_FILE, &data, &len, e) < 0)
-		return -1;
-	if (memchr(data, '\0', len)) {
+	while (i < len) {
+		unsigned char c = p[i];
+		size_t n;
+		unsigned char lo = 0x80, hi = 0xBF;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 2;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 3;
+		else
+			return i;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+		else if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+		if (i + n >= len)
+			return i;
+		if (p[i + 1] < lo || p[i + 1] > hi)
+			return i;
+		for (size_t k = 2; k <= n; k++)
+			if (p[i + k] < 0x80 || p[i + k] > 0xBF)
+				return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/* Check the contents of m (data[0..len), NUL-terminated) and parse them:
+ * text checks, checksum, BOM, statements, directives. Takes data. */
+static int source_parse_text(struct src_migration *m, char *data, size_t len, struct zerr *e)
+{
+	const char *nul = memchr(data, '\0', len);
+	size_t bad = source_utf8_bad((const unsigned char *)data, len);
+
+	if (nul || bad < len) {
+		size_t off = nul ? (size_t)(nul - data) : bad, bol = 0;
+		int line = 1;
+
+		for (size_t i = 0; i < off; i++)
+			if (data[i] == '\n') {
+				line++;
+				bol = i + 1;
+			}
+		if (nul) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d:%zu: contains a NUL byte (offset %zu); "
+				 "is it a text file?", m->path, line, off - bol + 1, off);
+			zerr_hint(e, "a migration is SQL text in UTF-8; keep binary files out of the "
+				     "migrations directory");
+		} else {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d:%zu: not valid UTF-8: byte 0x%02X at "
+				 "offset %zu", m->path, line, off - bol + 1,
+				 (unsigned char)data[off], off);
+			zerr_detail(e, "migrations are read as UTF-8 (there is no encoding "
+				       "setting); a UTF-8 server would refuse this file only "
+				       "after the files before it were applied");
+			zerr_hint(e, "convert the file, e.g. iconv -f LATIN1 -t UTF-8 \"%s\" > "
+				     "converted.sql, and check the text around line %d",
+				  m->path, line);
+		}
 		free(data);
-		return zerr_set(e, ZDM_EXIT_USAGE, "%s: contains a NUL byte; is it a text file?",
-				m->path);
+		return -1;
 	}
 	m->checksum = source_checksum(data, len);
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
@@ -609,51 +691,101 @@ static int source_cmp(const void *pa, const void *pb)
 	return strcmp(a->description, b->description);
 }
 
-/* Add dir/name to out when it is a migration (1), skip it (0), or fail
- * (-1 with e set). */
-static int source_add(struct src_set *out, size_t *cap, const char *dir, const char *name,
-		      int explicit_file, struct zerr *e)
+/* Parse name: 1 and a new entry at the end of out (path set, contents
+ * not yet) when it is a migration, 0 when it is to be ignored, -1 with e
+ * set for a malformed migration name (prefixed with where). */
+static int source_push(struct src_set *out, size_t *cap, const char *where, const char *name,
+		       char *path, struct zerr *e)
 {
-	struct src_migration m;
-	struct stat st;
+	struct src_migration *m;
 	enum src_kind kind;
 	char *version, *desc;
 	int rc;
 
 	rc = source_parse_name(name, &kind, &version, &desc, e);
-	if (rc < 0) {
-		zerr_prefix(e, "%s", dir);
-		return -1;
-	}
-	if (rc == 0) {
-		if (explicit_file)
-			return zerr_set(e, ZDM_EXIT_USAGE, "\"%s/%s\" is not a migration (a .sql file "
-					"named V<version>__<description>.sql or R__<description>.sql)",
-					dir, name);
-		return 0;
-	}
-	memset(&m, 0, sizeof(m));
-	m.kind = kind;
-	m.version = version;
-	m.description = desc;
-	m.file = xstrdup(name);
-	m.path = strcmp(dir, ".") == 0 && explicit_file ? xstrdup(name) : xasprintf("%s/%s", dir, name);
-	m.transactional = 1;
-	m.lock_timeout_ms = m.statement_timeout_ms = -1;
-	/* stat, not lstat: ConfigMap mounts are symlinks */
-	if (stat(m.path, &st) < 0 || !S_ISREG(st.st_mode)) {
-		if (explicit_file)
-			zerr_set(e, ZDM_EXIT_USAGE, "cannot read \"%s\": %s", m.path,
-				 errno ? strerror(errno) : "not a regular file");
-		source_migration_release(&m);
-		return explicit_file ? -1 : 0;
+	if (rc <= 0) {
+		if (rc < 0)
+			zerr_prefix(e, "%s", where);
+		free(path);
+		return rc;
 	}
 	if (out->n == *cap) {
 		*cap = *cap ? *cap * 2 : 32;
 		out->v = xrealloc(out->v, *cap * sizeof(*out->v));
 	}
-	out->v[out->n++] = m;
-	return source_load_file(&out->v[out->n - 1], e) < 0 ? -1 : 1;
+	m = &out->v[out->n++];
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	m->version = version;
+	m->description = desc;
+	m->file = xstrdup(name);
+	m->path = path;
+	m->transactional = 1;
+	m->lock_timeout_ms = m->statement_timeout_ms = -1;
+	return 1;
+}
+
+/* Why path (named like a migration) cannot be loaded as one, in e; 0
+ * when it is a regular file. stat, not lstat: a ConfigMap mount's files
+ * are symlinks, and they are followed. */
+static int source_check_entry(const char *path, struct zerr *e)
+{
+	struct stat st, lst;
+	char target[512];
+	ssize_t n;
+
+	if (stat(path, &st) == 0) {
+		if (S_ISREG(st.st_mode))
+			return 0;
+		if (S_ISDIR(st.st_mode)) {
+			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" is a directory, not a migration file",
+				 path);
+			zerr_hint(e, "migrations are files directly in the migrations directory: "
+				     "move the directory out of it, or rename it so its name does not "
+				     "end in .sql");
+		} else {
+			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" is not a regular file (a %s)", path,
+				 S_ISFIFO(st.st_mode) ? "FIFO" : S_ISSOCK(st.st_mode) ? "socket"
+								       : "device");
+			zerr_hint(e, "a migration is a regular file (or a symlink to one); remove "
+				     "it from the migrations directory");
+		}
+		return -1;
+	}
+	if (errno == ELOOP) {
+		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" is a symlink loop", path);
+		zerr_hint(e, "point the symlink at the migration file, or remove it");
+		return -1;
+	}
+	if (errno == ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+		n = readlink(path, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" is a dangling symlink: \"%s\" does not exist",
+			 path, target);
+		zerr_hint(e, "restore the file it points to, or remove the symlink");
+		return -1;
+	}
+	zerr_set(e, ZDM_EXIT_USAGE, "cannot read \"%s\": %s", path, strerror(errno));
+	zerr_hint(e, "make it readable by the user zdm-hook runs as, or move it out of the "
+		     "migrations directory");
+	return -1;
+}
+
+/* Read and parse the file of the last entry of out. */
+static int source_read_last(struct src_set *out, struct zerr *e)
+{
+	struct src_migration *m = &out->v[out->n - 1];
+	char *data;
+	size_t len;
+
+	if (source_check_entry(m->path, e) < 0)
+		return -1;
+	if (util_read_file(m->path, SOURCE_MAX_FILE, &data, &len, e) < 0) {
+		zerr_hint(e, "make it readable by the user zdm-hook runs as, or move it out of "
+			     "the migrations directory");
+		return -1;
+	}
+	return source_parse_text(m, data, len, e);
 }
 
 /* Sort, count and check for duplicate versions. */
@@ -679,6 +811,7 @@ int source_load(const char *dir, struct src_set *out, struct zerr *e)
 	DIR *d;
 	struct dirent *de;
 	size_t cap = 0;
+	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	out->dir = xstrdup(dir);
@@ -687,21 +820,33 @@ int source_load(const char *dir, struct src_set *out, struct zerr *e)
 		zerr_set(e, ZDM_EXIT_USAGE, "cannot read the migrations directory \"%s\": %s", dir,
 			 strerror(errno));
 		zerr_hint(e, "set --dir or ZDM_MIGRATIONS_DIR (default ./migrations)");
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (source_add(out, &cap, dir, de->d_name, 0, e) < 0) {
-			closedir(d);
-			source_release(out);
-			return -1;
-		}
-	}
-	closedir(d);
-	if (source_finish(out, e) < 0) {
 		source_release(out);
 		return -1;
 	}
-	return 0;
+	for (;;) {
+		int got;
+
+		errno = 0;
+		if (!(de = readdir(d))) {
+			if (errno) {
+				zerr_set(e, ZDM_EXIT_USAGE,
+					 "cannot read the migrations directory \"%s\": %s", dir,
+					 strerror(errno));
+				goto cleanup;
+			}
+			break;
+		}
+		got = source_push(out, &cap, dir, de->d_name,
+				  xasprintf("%s/%s", dir, de->d_name), e);
+		if (got < 0 || (got > 0 && source_read_last(out, e) < 0))
+			goto cleanup;
+	}
+	rc = source_finish(out, e);
+cleanup:
+	closedir(d);
+	if (rc < 0)
+		source_release(out);
+	return rc;
 }
 
 int source_load_files(const char *const *paths, size_t n, struct src_set *out, struct zerr *e)
@@ -712,6 +857,7 @@ int source_load_files(const char *const *paths, size_t n, struct src_set *out, s
 	out->dir = xstrdup(n == 1 ? paths[0] : "the given files");
 	for (size_t i = 0; i < n; i++) {
 		const char *slash = strrchr(paths[i], '/');
+		const char *name = slash ? slash + 1 : paths[i];
 		char *dir = slash ? xstrndup(paths[i], (size_t)(slash - paths[i])) : xstrdup(".");
 		int rc;
 
@@ -719,9 +865,39 @@ int source_load_files(const char *const *paths, size_t n, struct src_set *out, s
 			free(dir);
 			dir = xstrdup("/");
 		}
-		errno = 0;
-		rc = source_add(out, &cap, dir, slash ? slash + 1 : paths[i], 1, e);
+		rc = source_push(out, &cap, dir, name,
+				 slash ? xasprintf("%s/%s", dir, name) : xstrdup(name), e);
+		if (rc == 0)
+			zerr_set(e, ZDM_EXIT_USAGE, "\"%s/%s\" is not a migration (a .sql file "
+				 "named V<version>__<description>.sql or R__<description>.sql)",
+				 dir, name);
 		free(dir);
+		if (rc <= 0 || source_read_last(out, e) < 0) {
+			source_release(out);
+			return -1;
+		}
+	}
+	if (source_finish(out, e) < 0) {
+		source_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+int source_load_texts(const struct src_text *files, size_t n, struct src_set *out,
+		      struct zerr *e)
+{
+	size_t cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->dir = xstrdup("(memory)");
+	for (size_t i = 0; i < n; i++) {
+		int rc = source_push(out, &cap, out->dir, files[i].name, xstrdup(files[i].name), e);
+
+		if (rc > 0)
+			rc = source_parse_text(&out->v[out->n - 1],
+					       xstrndup(files[i].data, files[i].len), files[i].len,
+					       e);
 		if (rc < 0) {
 			source_release(out);
 			return -1;

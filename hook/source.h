@@ -75,9 +75,26 @@ struct src_set {
 	size_t nversioned;
 };
 
+/* Load every migration in dir. An entry named like a migration that is
+ * not a readable regular file (a directory, a dangling symlink, a symlink
+ * loop, a FIFO, an unreadable file) or whose contents are not UTF-8 text
+ * is an error (exit 2) naming it; nothing is skipped. */
 int source_load(const char *dir, struct src_set *out, struct zerr *e);
 /* The same for an explicit list of files (each must be a migration). */
 int source_load_files(const char *const *paths, size_t n, struct src_set *out, struct zerr *e);
+
+/* A directory entry already in memory: its name and contents. */
+struct src_text {
+	const char *name;
+	const char *data;
+	size_t len;
+};
+/* The same as source_load for entries in memory (in any order): names
+ * that are not migrations are ignored, the rest parsed and checked
+ * exactly as files are. Paths are the bare names; out->dir is
+ * "(memory)". */
+int source_load_texts(const struct src_text *files, size_t n, struct src_set *out,
+		      struct zerr *e);
 void source_release(struct src_set *s);
 
 /* Parse one file name. Returns 1 for a migration (kind, version and

@@ -91,11 +91,14 @@ static int ydoc_attach(struct ynode **stack, int depth, struct ydoc *doc, struct
 	top = stack[depth - 1];
 	if (top->type == Y_MAP && top->n % 2 == 0 && n->type == Y_SCALAR) {
 		for (size_t i = 0; i < top->n; i += 2) {
-			if (top->items[i]->type == Y_SCALAR && strcmp(top->items[i]->value, n->value) == 0) {
+			const struct ynode *k = top->items[i];
+			/* null, Null, NULL, ~ and nothing are one key: null */
+			if (k->type == Y_SCALAR && (strcmp(k->value, n->value) == 0 ||
+						    (ynode_is_null(k) && ynode_is_null(n)))) {
 				char msg[512];
 				int line = n->line, col = n->col;
 				snprintf(msg, sizeof(msg), "duplicate key \"%s\" (first at line %d)",
-					 n->value, top->items[i]->line);
+					 n->len || !n->plain ? n->value : "null", k->line);
 				ynode_free(n);
 				return ydoc_fail(e, name, line, col, msg);
 			}

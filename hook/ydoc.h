@@ -4,7 +4,8 @@
  * Every node knows its line and column (1-based) and the byte range it
  * spans in the source, so callers can report file:line:col and copy a
  * document through byte for byte. Aliases are refused (untrusted input:
- * no billion laughs), and so are duplicate mapping keys.
+ * no billion laughs), and so are duplicate mapping keys (null, ~ and an
+ * empty key are one key, null).
  *
  * Ownership: ystream_release frees the stream, every node and the
  * source copy it keeps.

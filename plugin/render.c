@@ -780,12 +780,12 @@ static int render_migrations_sum(struct rstate *s, char *buf, size_t size)
 static void render_wave_job(struct rstate *s, struct rdoc *d, long wave)
 {
 	struct ynode *spec = ynode_get(d->root, "spec"), *pt;
-	struct ynode *ann = render_annotations(d, 0);
 	char sum[16];
 	long deadline;
 
 	render_unhook(d, wave);
-	if (!ynode_get(ann, RENDER_ANN_SYNC_OPTIONS))
+	/* not before: render_unhook replaces a null annotations with a mapping */
+	if (!ynode_get(render_annotations(d, 0), RENDER_ANN_SYNC_OPTIONS))
 		render_annotate(d, RENDER_ANN_SYNC_OPTIONS, "Force=true,Replace=true");
 	if (!spec || spec->type != Y_MAP)
 		return;

@@ -116,7 +116,9 @@ static int yedit_fail(yaml_emitter_t *em, struct zerr *e)
 			em->problem ? em->problem : "the emitter refused an event");
 }
 
-static int yedit_node(yaml_emitter_t *em, const struct ynode *n, struct zerr *e)
+/* Emit n; key: it is a mapping key. An empty plain key (null) is
+ * written "~": libyaml writes an empty key quoted, the empty string. */
+static int yedit_node(yaml_emitter_t *em, const struct ynode *n, int key, struct zerr *e)
 {
 	yaml_event_t ev;
 	yaml_char_t *tag = (yaml_char_t *)n->tag;
@@ -126,8 +128,10 @@ static int yedit_node(yaml_emitter_t *em, const struct ynode *n, struct zerr *e)
 	case Y_SCALAR: {
 		yaml_scalar_style_t style =
 			n->plain ? YAML_PLAIN_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE;
-		ok = yaml_scalar_event_initialize(&ev, NULL, tag, (yaml_char_t *)n->value,
-						  (int)n->len, !tag && n->plain, !tag && !n->plain,
+		int null_key = key && n->plain && !n->len && !tag;
+		ok = yaml_scalar_event_initialize(&ev, NULL, tag,
+						  (yaml_char_t *)(null_key ? "~" : n->value),
+						  null_key ? 1 : (int)n->len, !tag && n->plain, !tag,
 						  style);
 		break;
 	}
@@ -145,7 +149,7 @@ static int yedit_node(yaml_emitter_t *em, const struct ynode *n, struct zerr *e)
 	if (n->type == Y_SCALAR)
 		return 0;
 	for (size_t i = 0; i < n->n; i++)
-		if (yedit_node(em, n->items[i], e) < 0)
+		if (yedit_node(em, n->items[i], n->type == Y_MAP && i % 2 == 0, e) < 0)
 			return -1;
 	ok = n->type == Y_SEQ ? yaml_sequence_end_event_initialize(&ev)
 			      : yaml_mapping_end_event_initialize(&ev);
@@ -173,7 +177,7 @@ int yedit_emit(const struct ynode *root, struct sb *out, struct zerr *e)
 		yedit_fail(&em, e);
 		goto cleanup;
 	}
-	if (yedit_node(&em, root, e) < 0)
+	if (yedit_node(&em, root, 0, e) < 0)
 		goto cleanup;
 	if (!yaml_document_end_event_initialize(&ev, 1) || !yaml_emitter_emit(&em, &ev) ||
 	    !yaml_stream_end_event_initialize(&ev) || !yaml_emitter_emit(&em, &ev) ||

@@ -6,11 +6,13 @@
  * a hook annotation removed, an environment variable set) is edited as a
  * tree here and re-emitted with libyaml in block style. Scalars keep
  * what makes them the same value: a plain scalar stays plain (so 5, true
- * and null keep their type), a quoted one is written double-quoted (every
- * byte of it escaped as needed, as zdm's templates write file contents),
- * explicit tags are kept. Comments inside a
- * re-emitted document are lost; the caller keeps the lines before it
- * (the "---" and "# Source:" comment).
+ * and null keep their type) unless libyaml cannot write it plain (one
+ * with an empty line in it holds a line break): then it is quoted, the
+ * same string, without a "!" tag; a quoted one is written double-quoted
+ * (every byte of it escaped as needed, as zdm's templates write file
+ * contents); explicit tags are kept. Comments inside a re-emitted
+ * document are lost; the caller keeps the lines before it (the "---" and
+ * "# Source:" comment).
  *
  * Ownership: nodes made here are allocated the way ydoc allocates its own
  * (so ystream_release frees them once they are linked into a document);

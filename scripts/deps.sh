@@ -6,10 +6,13 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 # libssl-dev, bzip2 and debian-archive-keyring: scripts/build-libpq.sh
-# (the static libpq zdm-hook links by default)
+# (the static libpq zdm-hook links by default); clang and libclang-rt-dev
+# (its sanitizer and libFuzzer runtimes): the fuzz harnesses (make fuzz,
+# and the fuzz step of make test); pgbouncer and iproute2: tests that put
+# a pooler or a network fault between zdm-hook and the server
 packages=(build-essential pkg-config libpq-dev libssl-dev libyaml-dev libjansson-dev
 	bzip2 debian-archive-keyring postgresql postgresql-contrib bats bats-assert bats-support bats-file
-	valgrind unzip jq python3-yaml time gnuplot-nox openssl)
+	valgrind unzip jq python3-yaml time gnuplot-nox openssl clang libclang-rt-dev pgbouncer iproute2)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -8,7 +8,14 @@
 #   tests/run.sh --unit-only     the C unit tests only
 #   tests/run.sh FILE.bats...    the unit tests and only these bats files
 # Environment: ZDM_BUILD (default build) picks the binaries under test;
-# ZDM_VALGRIND=1 runs the unit tests under valgrind.
+# ZDM_VALGRIND=1 runs the unit tests under valgrind; ZDM_FUZZ_SECONDS
+# (default 10; 0 skips) is how long each fuzz target runs.
+#
+# The full run (no --unit-only, no FILEs, or ZDM_FUZZ_SECONDS set) also
+# builds the libFuzzer harnesses when clang is installed (make
+# fuzz-build) and runs each target over its seed corpus, then mutating it
+# for ZDM_FUZZ_SECONDS (tests/fuzz/run.sh, a fresh working corpus): one
+# test per target.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +33,8 @@ for a in "$@"; do
 done
 
 log=$(mktemp "${TMPDIR:-/tmp}/zdm-tests.XXXXXX")
-trap 'rm -f "$log"; [ -n "${ZDM_SANDBOX:-}" ] && scripts/pg-sandbox.sh stop "$ZDM_SANDBOX"' EXIT
+fuzzwork=$(mktemp -d "${TMPDIR:-/tmp}/zdm-fuzz.XXXXXX")
+trap 'rm -f "$log"; rm -rf "$fuzzwork"; [ -n "${ZDM_SANDBOX:-}" ] && scripts/pg-sandbox.sh stop "$ZDM_SANDBOX"' EXIT
 
 echo "== unit tests ($ZDM_BUILD)"
 for t in "$ZDM_BUILD"/test-*; do
@@ -53,6 +61,23 @@ for t in "$ZDM_BUILD"/test-*; do
 		failed=$((failed + 1))
 	fi
 done
+
+fuzz_secs=${ZDM_FUZZ_SECONDS:-10}
+if [ $unit_only -eq 0 ] && [ "$fuzz_secs" != 0 ] &&
+	{ ((${#files[@]} == 0)) || [ -n "${ZDM_FUZZ_SECONDS:-}" ]; }; then
+	if ! command -v "${FUZZ_CC:-clang}" >/dev/null; then
+		echo "== fuzz: skipped (no clang; scripts/deps.sh installs it)"
+	elif ! make --no-print-directory -j2 fuzz-build >"$log" 2>&1; then
+		echo "== fuzz: the harnesses do not build"
+		tail -20 "$log"
+		failed=$((failed + 1))
+	else
+		echo "== fuzz (${fuzz_secs} s per target)"
+		ZDM_FUZZ_WORK="$fuzzwork" tests/fuzz/run.sh "$fuzz_secs" | tee "$log"
+		passed=$((passed + $(grep -cE '^fuzz [^:]+: ok ' "$log")))
+		failed=$((failed + $(grep -cE '^fuzz [^:]+: FAILED' "$log")))
+	fi
+fi
 
 if [ $unit_only -eq 0 ]; then
 	if ((${#files[@]} == 0)); then

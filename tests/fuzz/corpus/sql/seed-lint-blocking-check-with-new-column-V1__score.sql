@@ -1,0 +1,1 @@
+ALTER TABLE users ADD COLUMN score int DEFAULT 0 CHECK (score >= 0);

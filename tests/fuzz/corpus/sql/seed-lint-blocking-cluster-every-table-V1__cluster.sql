@@ -1,0 +1,3 @@
+-- zdm: transaction=off
+CLUSTER;
+CLUSTER VERBOSE users_pkey ON users;

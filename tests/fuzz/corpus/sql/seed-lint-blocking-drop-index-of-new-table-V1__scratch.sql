@@ -1,0 +1,4 @@
+CREATE TABLE scratch (a int, b int);
+CREATE INDEX scratch_a_idx ON scratch (a);
+DROP INDEX scratch_a_idx;
+REINDEX TABLE scratch;

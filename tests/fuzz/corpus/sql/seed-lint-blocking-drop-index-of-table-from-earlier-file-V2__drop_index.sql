@@ -1,0 +1,1 @@
+DROP INDEX scratch_a_idx;

@@ -1,0 +1,1 @@
+ALTER TABLE users ADD CONSTRAINT users_mail_nn CHECK (mail IS NOT NULL) NOT VALID;

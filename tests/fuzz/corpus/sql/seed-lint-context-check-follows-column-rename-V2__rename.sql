@@ -1,0 +1,3 @@
+-- zdm: phase=contract requires-app=2.0.0
+ALTER TABLE users RENAME COLUMN mail TO email;
+ALTER TABLE users ALTER COLUMN email SET NOT NULL;

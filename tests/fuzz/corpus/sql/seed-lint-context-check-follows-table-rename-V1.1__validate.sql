@@ -1,0 +1,1 @@
+ALTER TABLE people VALIDATE CONSTRAINT people_email_nn;

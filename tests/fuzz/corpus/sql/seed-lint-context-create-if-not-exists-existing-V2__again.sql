@@ -1,0 +1,2 @@
+CREATE TABLE IF NOT EXISTS jobs (id bigint, state text);
+CREATE INDEX jobs_state_idx ON jobs (state);

@@ -1,0 +1,1 @@
+CREATE INDEX scratch_a_idx2 ON scratch (a) WHERE a > 0;

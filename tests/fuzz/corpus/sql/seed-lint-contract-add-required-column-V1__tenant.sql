@@ -1,0 +1,2 @@
+ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL;
+ALTER TABLE users ADD COLUMN region text NOT NULL DEFAULT NULL;

@@ -1,0 +1,3 @@
+ALTER TABLE users DROP COLUMN legacy_flag;
+ALTER TABLE IF EXISTS ONLY users DROP IF EXISTS "Legacy Name" CASCADE;
+ALTER TABLE app.users DROP COLUMN email;

@@ -1,0 +1,2 @@
+-- zdm: transaction=off
+DROP DATABASE IF EXISTS legacy_reports;

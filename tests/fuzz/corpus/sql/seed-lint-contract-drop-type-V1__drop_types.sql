@@ -1,0 +1,2 @@
+DROP TYPE mood;
+DROP DOMAIN IF EXISTS email_address;

@@ -1,0 +1,2 @@
+-- zdm: phase=contract
+DROP TABLE legacy_events;

@@ -1,0 +1,2 @@
+ALTER TABLE users RENAME COLUMN email TO email_address;
+ALTER TABLE users RENAME login TO username;

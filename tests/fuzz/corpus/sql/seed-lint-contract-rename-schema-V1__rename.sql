@@ -1,0 +1,2 @@
+ALTER SCHEMA billing RENAME TO finance;
+ALTER SCHEMA finance OWNER TO finance_owner;

@@ -1,0 +1,2 @@
+-- zdm: phase=contract requires-app=2.0.0
+ALTER TABLE users ALTER COLUMN email SET NOT NULL;

@@ -1,0 +1,7 @@
+-- zdm: transaction=off
+DROP INDEX CONCURRENTLY IF EXISTS users_old_idx;
+REINDEX INDEX CONCURRENTLY users_email_idx;
+REINDEX (VERBOSE) TABLE CONCURRENTLY orders;
+ALTER TABLE measurements DETACH PARTITION measurements_2020 CONCURRENTLY;
+VACUUM (ANALYZE) users;
+ANALYZE orders;

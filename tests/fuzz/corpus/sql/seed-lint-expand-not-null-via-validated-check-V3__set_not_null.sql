@@ -1,0 +1,3 @@
+-- zdm: phase=contract requires-app=2.0.0
+ALTER TABLE users ALTER COLUMN email SET NOT NULL;
+ALTER TABLE users DROP CONSTRAINT users_email_not_null;

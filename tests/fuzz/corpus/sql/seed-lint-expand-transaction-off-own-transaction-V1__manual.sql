@@ -1,0 +1,4 @@
+-- zdm: transaction=off
+BEGIN;
+ALTER TABLE users ADD COLUMN locale text;
+COMMIT;

@@ -1,0 +1,1 @@
+create table Widgets (Id bigint, Name text);

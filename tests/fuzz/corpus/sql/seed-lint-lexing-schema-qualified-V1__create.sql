@@ -1,0 +1,1 @@
+CREATE TABLE app.users (id bigint, email text);

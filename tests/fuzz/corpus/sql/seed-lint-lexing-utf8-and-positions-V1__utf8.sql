@@ -1,0 +1,1 @@
+INSERT INTO greetings VALUES ('grüße'); ALTER TABLE größe DROP COLUMN ä;

@@ -1,0 +1,2 @@
+-- zdm: transaction=off
+CREATE DATABASE analytics2;
