@@ -27,7 +27,7 @@
  *
  * A lost session (the server restarted, terminated it, or the network
  * failed for --peer-timeout) is not a failed migration: the run connects
- * again, at most --connect-retries times and within 3/8 of the peer
+ * again, at most --connect-retries times and within 1/4 of the peer
  * timeout each (so a partitioned client gives up within the bound), takes
  * the lock again, re-reads the history and goes on; when the server does
  * not come back it exits 4.
@@ -1193,7 +1193,7 @@ static int migrate_reconnect(struct migrate_ctx *c, struct zerr *e)
 	c->locked = 0;
 	db_close(&c->obs);
 	db_close(&c->work);
-	c->dbo.deadline_ms = util_now_ms() + bound * 3 / 8;
+	c->dbo.deadline_ms = util_now_ms() + bound / 4;
 	if (db_connect(&c->work, &c->dbo, "migrate", e) < 0) {
 		zerr_prefix(e, "lost the database session (%s); connecting again failed", lost.msg);
 		return -1;

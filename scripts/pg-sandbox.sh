@@ -25,6 +25,9 @@
 # TLS is on (self-signed; DIR/server.crt verifies it), so clients with
 # libpq's default sslmode=prefer connect over TLS.
 # initdb refuses to run as root: as root the cluster runs as "postgres".
+# For tests across a network namespace: ZDM_SANDBOX_LISTEN (default
+# 127.0.0.1) is listen_addresses, and ZDM_SANDBOX_TRUST_NET (CIDR) lets
+# postgres in from that network without a password.
 set -euo pipefail
 
 die() { echo "pg-sandbox: error: $*" >&2; exit 2; }
@@ -84,7 +87,7 @@ start_cluster() {
 		port=$(( 20000 + (RANDOM % 20000) ))
 		port_free "$port" || continue
 		if as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-			-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$dir' \
+			-o "-p $port -c listen_addresses=${ZDM_SANDBOX_LISTEN:-127.0.0.1} -c unix_socket_directories='$dir' \
 			    -c fsync=off -c max_connections=200 $*" \
 			start >/dev/null 2>&1; then
 			echo "$port" | as_owner tee "$dir/port" >/dev/null
@@ -112,6 +115,9 @@ host  replication postgres 127.0.0.1/32 trust
 local all all scram-sha-256
 host  all all 127.0.0.1/32 scram-sha-256
 EOT
+	if [ -n "${ZDM_SANDBOX_TRUST_NET:-}" ]; then
+		echo "host  all postgres $ZDM_SANDBOX_TRUST_NET trust" | as_owner tee -a "$dir/data/pg_hba.conf" >/dev/null
+	fi
 	# TLS on, with a throwaway self-signed certificate for 127.0.0.1 and
 	# localhost ($dir/server.crt is also the CA for sslmode=verify-full):
 	# clients that do not say otherwise (sslmode=prefer) use TLS, as they
