@@ -7,6 +7,7 @@
 # Each crashing input is also in its fuzzer's corpus (tests/fuzz/corpus/),
 # which the fuzz step of tests/run.sh replays.
 
+bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
