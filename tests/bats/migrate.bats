@@ -559,6 +559,35 @@ assert_untouched() {
 	assert_output "t|1|t"
 }
 
+@test "migrate: another session's CONCURRENTLY build of the same index, before its snapshot wait: zdm waits for it, no deadlock" {
+	q "create table t (id int, email text)" >/dev/null
+	# an open writer holds the other session's build before its table scan
+	# (the index exists, invalid); zdm arrives then. A CREATE INDEX
+	# CONCURRENTLY of zdm's own, queued for the table with its snapshot,
+	# would be among the old snapshots that build then waits for: a deadlock.
+	psql -X -q -c "begin; insert into t values (1, 'a'); select pg_sleep(60); commit;" >/dev/null 2>&1 &
+	writer=$!
+	wait_for "select count(*) from pg_stat_activity where query like '%pg_sleep(60)%' and backend_xid is not null and pid <> pg_backend_pid()" 1
+	psql -X -q -c "create index concurrently t_email_idx on t (email)" >"$T/other" 2>&1 &
+	other=$!
+	wait_for "select count(*) from pg_stat_progress_create_index where phase = 'waiting for writers before build'" 1
+	mig V1__idx.sql $'-- zdm: transaction=off\ncreate index concurrently if not exists t_email_idx on t (email);'
+	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
+	p=$!
+	wait_for_line "$T/out" 'index t_email_idx is being built by another session \(pid [0-9]+\); waiting for that build to end'
+	# the writer ends: the other build goes on and finishes
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $writer || true
+	wait $other && orc=0 || orc=$?
+	wait $p && rc=0 || rc=$?
+	cat "$T/out" "$T/other"
+	[ "$orc" -eq 0 ]
+	[ "$rc" -eq 0 ]
+	grep -q 'relation "t_email_idx" already exists, skipping' "$T/out"
+	run q "select h.success, h.applied_stmts, i.indisvalid from zdm_schema_history h, pg_index i where i.indexrelid = 't_email_idx'::regclass"
+	assert_output "t|1|t"
+}
+
 # --- the lock and lock_timeout ---------------------------------------------
 
 @test "migrate: DDL behind a lock holder retries under lock_timeout; app queries never queue behind it" {
