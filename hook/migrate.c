@@ -575,12 +575,14 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 }
 
 /* Query an index's state by regclass text: 0 absent, 1 valid, 2 invalid
- * and idle (left by a failed build), 3 invalid but being built. Runs
- * twice per CREATE INDEX CONCURRENTLY, so the common answers (absent,
- * valid) come from one cached query; the progress view, which costs more
- * to plan than the rest together, is read only for an invalid index. */
+ * and idle (left by a failed build), 3 invalid but being built (then
+ * builder gets the building session's pid and its statement's
+ * query_start). Runs twice per CREATE INDEX CONCURRENTLY, so the common
+ * answers (absent, valid) come from one cached query; the progress view,
+ * which costs more to plan than the rest together, is read only for an
+ * invalid index. */
 static int migrate_index_state(struct migrate_ctx *c, const char *name, const struct db_cmd *also,
-			       struct zerr *e)
+			       char builder[2][64], struct zerr *e)
 {
 	const char *params[1] = { name };
 	struct db_cmd cmds[2] = { { "SELECT i.indisvalid AND i.indisready FROM pg_catalog.pg_index i"
@@ -604,15 +606,57 @@ static int migrate_index_state(struct migrate_ctx *c, const char *name, const st
 	if (state != 2)
 		return state;
 	r = db_query(&c->work,
-		     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p"
-		     "               WHERE p.index_relid = pg_catalog.to_regclass($1))",
+		     "SELECT p.pid, a.query_start FROM pg_catalog.pg_stat_progress_create_index p"
+		     " JOIN pg_catalog.pg_stat_activity a ON a.pid = p.pid"
+		     " WHERE p.index_relid = pg_catalog.to_regclass($1)",
 		     1, params, e);
 	if (!r)
 		return -1;
-	if (PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't')
+	if (PQntuples(r) >= 1) {
 		state = 3;
+		snprintf(builder[0], sizeof(builder[0]), "%s", PQgetvalue(r, 0, 0));
+		snprintf(builder[1], sizeof(builder[1]), "%s", PQgetvalue(r, 0, 1));
+	}
 	PQclear(r);
 	return state;
+}
+
+/* Another session is building the index (state 3): wait until its
+ * statement has ended, at most --concurrent-timeout, before deciding.
+ * Running our CREATE INDEX CONCURRENTLY meanwhile is not the same: it
+ * queues for the table with a snapshot, and a build that has yet to wait
+ * for old snapshots then waits for ours: a deadlock, which PostgreSQL
+ * may resolve by failing the other build (leaving the index INVALID).
+ * And a finished build unlocks the table before it commits the index's
+ * validity, so our statement's skip can come before that commit. The
+ * session's statement ending (state no longer active) is after both. */
+static int migrate_wait_builder(struct migrate_ctx *c, const struct src_migration *m,
+				const struct sql_stmt *st, const char *name, char builder[2][64],
+				struct zerr *e)
+{
+	const char *params[2] = { builder[0], builder[1][0] ? builder[1] : NULL };
+	long long start = util_now_ms();
+
+	log_info("index-wait", "%s:%d: index %s is being built by another session (pid %s); "
+		 "waiting for that build to end", m->path, st->line, name, builder[0]);
+	for (int attempt = 0; !db_interrupted; attempt++) {
+		PGresult *r = db_query(&c->work,
+				       "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity"
+				       " WHERE pid = $1::int AND state = 'active'"
+				       " AND query_start = $2::timestamptz)",
+				       2, params, e);
+		int busy;
+
+		if (!r)
+			return -1;
+		busy = PQgetvalue(r, 0, 0)[0] == 't';
+		PQclear(r);
+		if (!busy || (c->o->concurrent_timeout_ms > 0 &&
+			      util_now_ms() - start >= c->o->concurrent_timeout_ms))
+			break;
+		util_sleep_ms(util_backoff_ms(attempt, 25, 1000));
+	}
+	return 0;
 }
 
 /* Before and after a CREATE INDEX CONCURRENTLY. Returns 1 when the
@@ -623,11 +667,16 @@ static int migrate_cic_prepare(struct migrate_ctx *c, const struct src_migration
 			       struct zerr *e)
 {
 	char *name = sql_cic_index_name(st);
+	char builder[2][64];
 	int state, rc = 0;
 
 	if (!name)
 		return 0;
-	state = migrate_index_state(c, name, timeouts, e);
+	state = migrate_index_state(c, name, timeouts, builder, e);
+	if (state == 3)
+		state = migrate_wait_builder(c, m, st, name, builder, e) < 0
+				? -1
+				: migrate_index_state(c, name, NULL, builder, e);
 	if (state < 0) {
 		rc = -1;
 	} else if (state == 2) {

@@ -55,6 +55,7 @@ insert into app.users select 'c' || g, g, 'x' || g from generate_series(1, 3000)
 	done
 	kill -9 $p
 	wait $p || true
+	wait_gone   # a batch the killed run had sent commits (or not) first
 	key=$(q "select backfill_key from zdm_schema_history where version = '2'")
 	[ -n "$key" ] && [ "$key" -ge 3000 ] && [ "$key" -lt 20000 ]
 	run hook status --dir "$M"
@@ -90,12 +91,18 @@ insert into app.users select 'c' || g, g, 'x' || g from generate_series(1, 3000)
 @test "backfill: a batch blocked by a row lock retries under lock_timeout" {
 	hook migrate --dir "$M"
 	bf "batch-size=5000"
-	psql -X -q -c "begin; select * from users where id = 10 for update; select pg_sleep(2); commit;" >/dev/null &
+	# the row lock is held until zdm has hit it
+	psql -X -q -c "begin; select * from users where id = 10 for update; select pg_sleep(60); commit;" >/dev/null 2>&1 &
 	holder=$!
-	sleep 0.5
-	run hook migrate --dir "$M" --lock-timeout 200ms --ddl-retries 30
-	wait $holder
-	assert_success
+	wait_for "select count(*) from pg_stat_activity where query like '%for update%' and backend_xid is not null and pid <> pg_backend_pid()" 1
+	"$ZDM_HOOK" migrate --dir "$M" --lock-timeout 200ms --ddl-retries 30 >"$T/out" 2>&1 &
+	p=$!
+	wait_for_line "$T/out" "a batch could not get its locks within the lock_timeout"
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%for update%' and pid <> pg_backend_pid()" >/dev/null
+	wait $holder || true
+	wait $p && rc=0 || rc=$?
+	run cat "$T/out"
+	[ "$rc" -eq 0 ]
 	assert_output --partial "a batch could not get its locks within the lock_timeout; blocked by pid"
 	run q "select count(*) from users where display_name is null"
 	assert_output "0"
@@ -113,7 +120,11 @@ insert into app.users select 'c' || g, g, 'x' || g from generate_series(1, 3000)
 	bf "batch-size=1000 delay=300ms"
 	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
 	p=$!
-	sleep 1.2
+	# SIGTERM once a batch has committed (the next is 300 ms away at least)
+	for i in $(seq 1 300); do
+		[ -n "$(q "select backfill_key from zdm_schema_history where version = '2' and not success")" ] && break
+		sleep 0.05
+	done
 	kill -TERM $p
 	wait $p && rc=0 || rc=$?
 	[ "$rc" -eq 1 ]

@@ -65,3 +65,36 @@ wait_backends() {
 	done
 	return 1
 }
+
+# wait_for SQL WANT [TRIES]: poll every 0.1 s, at most TRIES times
+# (default 300), until SQL, run in the test database, prints WANT; false
+# (with a message) when that never happens. Synchronise on an observable
+# state (a lock granted, a snapshot held, a build's phase) instead of
+# sleeping for a while and hoping.
+wait_for() {
+	local sql=$1 want=$2 tries=${3:-300} i
+	for ((i = 0; i < tries; i++)); do
+		[ "$(q "$sql")" = "$want" ] && return 0
+		sleep 0.1
+	done
+	echo "wait_for: never got \"$want\" from: $sql" >&2
+	return 1
+}
+
+# wait_for_line FILE REGEX [TRIES]: the same for a line in a log file.
+wait_for_line() {
+	local file=$1 re=$2 tries=${3:-300} i
+	for ((i = 0; i < tries; i++)); do
+		grep -qE -- "$re" "$file" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "wait_for_line: no line matching \"$re\" in $file" >&2
+	return 1
+}
+
+# wait_gone: wait until no zdm-hook session is left in the test database
+# (after a kill -9, its orphaned backends end on their own: at once when
+# idle, within client_connection_check_interval in a statement).
+wait_gone() {
+	wait_for "select count(*) from pg_stat_activity where datname = current_database() and application_name like 'zdm-hook%'" 0
+}

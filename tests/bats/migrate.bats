@@ -137,7 +137,7 @@ zdm_lock_key() {
 	# another session holds zdm's lock for 10 s: a no-op must not wait
 	psql -X -q -c "select pg_advisory_lock(2051296512, $(zdm_lock_key)); select pg_sleep(10)" >/dev/null &
 	holder=$!
-	sleep 0.5
+	wait_for "select count(*) from pg_locks where locktype = 'advisory' and granted" 1
 	run q "select count(*) from pg_locks where locktype = 'advisory' and granted"
 	assert_output "1"
 	start=$(date +%s%N)
@@ -153,7 +153,8 @@ zdm_lock_key() {
 	mig V1__slow.sql "select pg_sleep(2);"
 	"$ZDM_HOOK" migrate --dir "$M" >/dev/null 2>&1 &
 	p=$!
-	sleep 1
+	# V1 runs only while zdm holds its lock
+	wait_backends '%pg_sleep(2)%' 1 300 active
 	run q "select classid::bigint, objid::int, objsubid from pg_locks where locktype = 'advisory' and granted"
 	wait $p
 	assert_output "2051296512|$(zdm_lock_key)|2"
@@ -542,10 +543,11 @@ assert_untouched() {
 	# behind an open snapshot: the index exists, not yet valid
 	psql -X -q -c "begin isolation level repeatable read; select count(*) from t; select pg_sleep(3); commit;" >/dev/null &
 	snap=$!
-	sleep 0.3
+	# the snapshot is taken before the build starts
+	wait_for "select count(*) from pg_stat_activity where query like '%pg_sleep(3)%' and backend_xmin is not null and pid <> pg_backend_pid()" 1
 	psql -X -q -c "create index concurrently t_email_idx on t (email)" >/dev/null 2>&1 &
 	other=$!
-	wait_backends '%create index concurrently t_email_idx%' 1 50 active
+	wait_for "select count(*) from pg_stat_progress_create_index where phase = 'waiting for old snapshots'" 1
 	run q "select indisvalid from pg_index where indexrelid = 't_email_idx'::regclass"
 	assert_output "f"
 	mig V1__idx.sql $'-- zdm: transaction=off\ncreate index concurrently if not exists t_email_idx on t (email);'
@@ -553,6 +555,35 @@ assert_untouched() {
 	assert_success
 	assert_output --partial 'relation "t_email_idx" already exists, skipping'
 	wait $snap $other
+	run q "select h.success, h.applied_stmts, i.indisvalid from zdm_schema_history h, pg_index i where i.indexrelid = 't_email_idx'::regclass"
+	assert_output "t|1|t"
+}
+
+@test "migrate: another session's CONCURRENTLY build of the same index, before its snapshot wait: zdm waits for it, no deadlock" {
+	q "create table t (id int, email text)" >/dev/null
+	# an open writer holds the other session's build before its table scan
+	# (the index exists, invalid); zdm arrives then. A CREATE INDEX
+	# CONCURRENTLY of zdm's own, queued for the table with its snapshot,
+	# would be among the old snapshots that build then waits for: a deadlock.
+	psql -X -q -c "begin; insert into t values (1, 'a'); select pg_sleep(60); commit;" >/dev/null 2>&1 &
+	writer=$!
+	wait_for "select count(*) from pg_stat_activity where query like '%pg_sleep(60)%' and backend_xid is not null and pid <> pg_backend_pid()" 1
+	psql -X -q -c "create index concurrently t_email_idx on t (email)" >"$T/other" 2>&1 &
+	other=$!
+	wait_for "select count(*) from pg_stat_progress_create_index where phase = 'waiting for writers before build'" 1
+	mig V1__idx.sql $'-- zdm: transaction=off\ncreate index concurrently if not exists t_email_idx on t (email);'
+	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
+	p=$!
+	wait_for_line "$T/out" 'index t_email_idx is being built by another session \(pid [0-9]+\); waiting for that build to end'
+	# the writer ends: the other build goes on and finishes
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $writer || true
+	wait $other && orc=0 || orc=$?
+	wait $p && rc=0 || rc=$?
+	cat "$T/out" "$T/other"
+	[ "$orc" -eq 0 ]
+	[ "$rc" -eq 0 ]
+	grep -q 'relation "t_email_idx" already exists, skipping' "$T/out"
 	run q "select h.success, h.applied_stmts, i.indisvalid from zdm_schema_history h, pg_index i where i.indexrelid = 't_email_idx'::regclass"
 	assert_output "t|1|t"
 }
@@ -565,18 +596,19 @@ assert_untouched() {
 	# a long transaction that read t holds ACCESS SHARE for 4 s
 	psql -X -q -c "begin; select count(*) from t; select pg_sleep(4); commit;" >/dev/null &
 	holder=$!
-	sleep 0.5
+	wait_for "select count(*) from pg_locks where relation = 't'::regclass and granted and pid <> pg_backend_pid()" 1
 	"$ZDM_HOOK" migrate --dir "$M" --lock-timeout 300ms --ddl-retries 30 >"$T/out" 2>&1 &
 	mig_pid=$!
-	# the application keeps querying t; each query must be served quickly
-	max=0
+	# the application keeps querying t over its connection; each query must
+	# be served quickly (psql's \timing: the query's round trip, not the
+	# start-up of a new psql and its TLS handshake)
+	app="set statement_timeout = '5s';"$'\n'
 	for i in $(seq 1 15); do
-		s=$(date +%s%N)
-		psql -X -q -At -c "set statement_timeout = '5s'; select count(*) from t" >/dev/null
-		d=$(( ($(date +%s%N) - s) / 1000000 ))
-		[ $d -gt $max ] && max=$d
-		sleep 0.2
+		app+=$'\\timing on\nselect count(*) from t;\n\\timing off\nselect pg_sleep(0.2);\n'
 	done
+	psql -X -q -At -v ON_ERROR_STOP=1 -f - <<<"$app" >"$T/app"
+	max=$(awk '$1 == "Time:" && $2 > m {m = $2} END {printf "%d", m}' "$T/app")
+	[ "$(grep -c '^Time:' "$T/app")" = 15 ]
 	wait $holder
 	wait $mig_pid
 	rc=$?
@@ -585,7 +617,7 @@ assert_untouched() {
 	grep -q "could not get the lock within the lock_timeout" "$T/out"
 	grep -q "pid [0-9]* (application \"psql\"" "$T/out"
 	echo "slowest application query: ${max} ms"
-	# lock_timeout 300 ms, plus psql start-up and a loaded 2-core machine
+	# lock_timeout 300 ms, plus a loaded 2-core machine
 	[ "$max" -lt 1200 ]
 	run q "select count(*) from information_schema.columns where table_name = 't' and column_name = 'name'"
 	assert_output "1"
@@ -596,7 +628,7 @@ assert_untouched() {
 	mig V1__alter.sql "alter table t add column name text;"
 	psql -X -q -c "begin; lock table t in access share mode; select pg_sleep(5); commit;" >/dev/null &
 	holder=$!
-	sleep 0.5
+	wait_for "select count(*) from pg_locks where relation = 't'::regclass and granted and pid <> pg_backend_pid()" 1
 	run hook migrate --dir "$M" --lock-timeout 100ms --ddl-retries 2
 	kill $holder 2>/dev/null; wait $holder 2>/dev/null || true
 	assert_failure 1
@@ -608,7 +640,7 @@ assert_untouched() {
 	mig V1__slow.sql "select pg_sleep(4); create table t (id int);"
 	HOSTNAME=pod-a "$ZDM_HOOK" migrate --dir "$M" >"$T/a" 2>&1 &
 	a=$!
-	sleep 1
+	wait_backends '%pg_sleep(4)%' 1 300 active   # pod-a holds the lock
 	run hook migrate --dir "$M" --lock-wait 1s
 	assert_failure 3
 	assert_output --partial 'waiting for the migration lock held by pid'
@@ -653,7 +685,7 @@ assert_untouched() {
 	mig V1__slow.sql "create table t (id int); select pg_sleep(30);"
 	"$ZDM_HOOK" migrate --dir "$M" --termination-log "$T/term" >"$T/out" 2>&1 &
 	p=$!
-	sleep 1
+	wait_backends '%pg_sleep(30)%' 1 300 active
 	kill -TERM $p
 	start=$(date +%s)
 	wait $p && rc=0 || rc=$?
@@ -693,12 +725,21 @@ assert_untouched() {
 
 @test "migrate: kill -9 in a transaction=off file resumes without repeating a committed statement" {
 	mig V1__t.sql "create table runs (n int);"
-	mig V2__notx.sql $'-- zdm: transaction=off\ninsert into runs values (1);\nselect pg_sleep(3);\ninsert into runs values (3);'
+	mig V2__notx.sql $'-- zdm: transaction=off\ninsert into runs values (1);\nselect pg_advisory_xact_lock(7);\ninsert into runs values (3);'
+	# statement 2 waits for a gate that the test holds until the killed
+	# run's backend is gone, so it cannot complete (and commit) behind the
+	# test's back
+	psql -X -q -c "select pg_advisory_lock(7); select pg_sleep(60)" >/dev/null 2>&1 &
+	gate=$!
+	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 7 and objsubid = 1 and granted" 1
 	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
 	p=$!
-	wait_backends '%pg_sleep(3)%' 1 50 active || true
+	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 7 and objsubid = 1 and not granted" 1
 	kill -9 $p
 	wait $p || true
+	wait_gone   # client_connection_check_interval ends the orphaned backend
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $gate || true
 	run hook status --dir "$M"
 	assert_output --regexp '2 +partial 1/3'
 	# a file edited after a partial apply is refused: nothing re-runs
