@@ -122,7 +122,9 @@ kill_runner() {
 hold_snapshot() {
 	psql -X -q -c "begin isolation level repeatable read; select 1 from big limit 1; select pg_sleep(600)" >/dev/null 2>&1 &
 	BLOCKER=$!
-	wait_backends '%pg_sleep(600)%' 1 100 active
+	# the snapshot itself, not just the statement: psql sends the three
+	# statements as one query, active before its snapshot is taken
+	wait_for "select count(*) from pg_stat_activity where query like '%pg_sleep(600)%' and backend_xmin is not null and pid <> pg_backend_pid()" 1 600
 }
 
 end_snapshot() {
@@ -136,11 +138,11 @@ end_snapshot() {
 kill_inside() {
 	local i
 	start_runner "$PGDATABASE"
-	for ((i = 0; i < 300; i++)); do
+	for ((i = 0; i < 600; i++)); do
 		[ "$(q "select count(*) from pg_stat_activity where query like '$1' and wait_event_type = 'Lock' and pid <> pg_backend_pid()")" = 1 ] && break
 		sleep 0.1
 	done
-	((i < 300))
+	((i < 600))
 	kill_runner
 }
 
