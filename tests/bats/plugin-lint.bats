@@ -89,7 +89,7 @@ hint: run "helm zdm lint --help" for its options' ]
 	printf -- '-- an index on a live table\nCREATE INDEX users_created_idx ON users (created_at);\n' >"$C/migrations/V9__index.sql"
 	run --separate-stderr lint "$C"
 	assert_failure 6
-	# the classifier's own words follow the rule id (hook/lint.c)
+	# the classifier's own words follow the rule id (hook/lib/lint.c)
 	assert_line --regexp "^$C/migrations/V9__index.sql:2:1: index-not-concurrent: .*users.*\$"
 	assert_line --regexp "^  hint: .*CONCURRENTLY"
 	[ -z "$stderr" ]
