@@ -10,6 +10,21 @@
 #include "log.h"
 #include "srclint.h"
 
+static const struct opt_def cmd_lint_opt_output = {
+	"output", "ZDM_OUTPUT", OPT_CHOICE, "FORMAT", "text", "text|json|github",
+	"text, json, or github (workflow annotations)",
+};
+
+static const struct opt_def cmd_lint_opt_since = {
+	"since", "ZDM_LINT_SINCE", OPT_STRING, "VERSION", NULL, NULL,
+	"report only versions above VERSION (older ones still teach the context)",
+};
+
+static const struct opt_def cmd_lint_opt_rules = {
+	"rules", NULL, OPT_BOOL, NULL, NULL, NULL,
+	"list the rules (id, class, squawk equivalent, summary) and exit",
+};
+
 static void cmd_lint_print(const char *format, const struct lint_report *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
@@ -69,7 +84,7 @@ static void cmd_lint_rules(void)
 
 static int cmd_lint_exec(struct cmd_ctx *ctx)
 {
-	const char *format = ctx->v[OPT_LINT_OUTPUT].str, *since = ctx->v[OPT_SINCE].str;
+	const char *format = cmd_str(ctx, &cmd_lint_opt_output), *since = cmd_str(ctx, &cmd_lint_opt_since);
 	struct zerr e = { 0 };
 	struct src_set src;
 	struct lint_report rep = { 0 };
@@ -78,11 +93,11 @@ static int cmd_lint_exec(struct cmd_ctx *ctx)
 	int rc = -1;
 
 	memset(&src, 0, sizeof(src));
-	if (ctx->v[OPT_RULES].num) {
+	if (cmd_num(ctx, &cmd_lint_opt_rules)) {
 		cmd_lint_rules();
 		return 0;
 	}
-	if (ctx->nargs > 0 && ctx->v[OPT_DIR].set) {
+	if (ctx->nargs > 0 && cmd_opt(ctx, &cmd_opt_dir)->set) {
 		zerr_set(&e, ZDM_EXIT_USAGE, "give either --dir or files, not both");
 		goto cleanup;
 	}
@@ -91,7 +106,7 @@ static int cmd_lint_exec(struct cmd_ctx *ctx)
 		goto cleanup;
 	}
 	if ((ctx->nargs > 0 ? source_load_files(ctx->args, (size_t)ctx->nargs, &src, &e)
-			    : source_load(ctx->v[OPT_DIR].str, &src, &e)) < 0)
+			    : source_load(cmd_str(ctx, &cmd_opt_dir), &src, &e)) < 0)
 		goto cleanup;
 	learn = xcalloc(src.n ? src.n : 1, 1);
 	for (size_t i = 0; i < src.n; i++) {
@@ -128,9 +143,16 @@ cleanup:
 	return rc;
 }
 
+static const struct opt_def *const cmd_lint_opts[] = {
+	&cmd_opt_dir,
+	&cmd_lint_opt_output,
+	&cmd_lint_opt_since,
+	&cmd_lint_opt_rules,
+	NULL,
+};
+
 const struct cmd_entry cmd_lint = {
 	.name = "lint",
-	.mask = CMD_LINT,
 	.usage = "[--dir DIR | FILE...] [OPTIONS]",
 	.summary = "classify every statement as expand, contract or blocking (no database needed)",
 	.description =
@@ -140,5 +162,6 @@ const struct cmd_entry cmd_lint = {
 		"and the safe alternative. Exit 6 when anything refuses; zdm-hook migrate applies the\n"
 		"same check to pending migrations before it takes the lock. A statement that is safe\n"
 		"in its context takes \"-- zdm: allow=RULE reason=\\\"...\\\"\" on the line before it.",
+	.opts = cmd_lint_opts,
 	.exec = cmd_lint_exec,
 };

@@ -32,6 +32,16 @@
 #include "srclint.h"
 #include "wiring.h"
 
+static const struct opt_def cmd_lint_opt_output = {
+	"output", "ZDM_OUTPUT", OPT_CHOICE, "FORMAT", "text", "text|json|github",
+	"findings as text, one JSON object, or GitHub annotations",
+};
+
+static const struct opt_def cmd_lint_opt_timeout = {
+	"timeout", NULL, OPT_STRING, "DURATION", "5m", NULL,
+	"the helm --timeout the chart is deployed with",
+};
+
 static const char *const cmd_lint_kinds[] = {
 	[WF_MIGRATION] = "migration",
 	[WF_WIRING] = "wiring",
@@ -102,7 +112,7 @@ static int cmd_lint_wiring(struct plugin_ctx *ctx, const struct chart_info *c,
 			   const struct strv *values, const struct strv *sets, long long timeout_ms,
 			   struct wreport *out, struct zerr *e)
 {
-	const char *helm = ctx->v[POPT_HELM].str ? ctx->v[POPT_HELM].str : "helm";
+	const char *helm = plugin_opt(ctx, &plugin_opt_helm)->str ? plugin_opt(ctx, &plugin_opt_helm)->str : "helm";
 	struct strv argv = { 0 };
 	struct helmrun_out h = { 0 };
 	struct render_opts o = { 0 };
@@ -235,7 +245,6 @@ static void cmd_lint_print(const char *format, const char *chart, const struct w
 
 static int cmd_lint_exec(struct plugin_ctx *ctx)
 {
-	const struct opt_value *v = ctx->v;
 	struct chart_info c = { 0 };
 	struct strv values = { 0 }, sets = { 0 };
 	struct wreport rep = { 0 };
@@ -254,23 +263,23 @@ static int cmd_lint_exec(struct plugin_ctx *ctx)
 		zerr_hint(&e, "usage: helm zdm lint CHART_DIR [--output text|json|github]");
 		return plugin_fail(&e);
 	}
-	if (wiring_parse_timeout(v[POPT_TIMEOUT].str, &timeout_ms) < 0 || timeout_ms <= 0) {
+	if (wiring_parse_timeout(plugin_opt(ctx, &cmd_lint_opt_timeout)->str, &timeout_ms) < 0 || timeout_ms <= 0) {
 		zerr_set(&e, ZDM_EXIT_USAGE, "--timeout: \"%s\" is not a duration",
-			 v[POPT_TIMEOUT].str);
+			 plugin_opt(ctx, &cmd_lint_opt_timeout)->str);
 		zerr_hint(&e, "give helm's --timeout as helm takes it: 300s, 5m, 1m30s, 1h");
 		return plugin_fail(&e);
 	}
 	if (chart_load(ctx->args[0], &c, &e) < 0)
 		goto fail;
 	chart_values_files(&c, &values);
-	chart_split_list(v[POPT_VALUES].str, &values);
-	if (v[POPT_SET].str && *v[POPT_SET].str)
-		strv_push(&sets, v[POPT_SET].str);
-	if (v[POPT_MIGRATIONS].str)
-		migrations = xstrdup(v[POPT_MIGRATIONS].str);
+	chart_split_list(plugin_opt(ctx, &plugin_opt_values)->str, &values);
+	if (plugin_opt(ctx, &plugin_opt_set)->str && *plugin_opt(ctx, &plugin_opt_set)->str)
+		strv_push(&sets, plugin_opt(ctx, &plugin_opt_set)->str);
+	if (plugin_opt(ctx, &plugin_opt_migrations)->str)
+		migrations = xstrdup(plugin_opt(ctx, &plugin_opt_migrations)->str);
 	else if (chart_migrations_dir(&c, &values, &migrations, &e) < 0)
 		goto fail;
-	if (cmd_lint_migrations(migrations, v[POPT_MIGRATIONS].str != NULL, &rep, &nfiles, &e) <
+	if (cmd_lint_migrations(migrations, plugin_opt(ctx, &plugin_opt_migrations)->str != NULL, &rep, &nfiles, &e) <
 		    0 ||
 	    wiring_check_values(&values, &rep, &e) < 0 ||
 	    cmd_lint_wiring(ctx, &c, &values, &sets, timeout_ms, &rep, &e) < 0)
@@ -283,7 +292,7 @@ static int cmd_lint_exec(struct plugin_ctx *ctx)
 		else if (rc == ZDM_EXIT_OK)
 			rc = ZDM_EXIT_FAILED;
 	}
-	cmd_lint_print(v[POPT_OUTPUT].str, c.dir, &rep, nfiles, rc);
+	cmd_lint_print(plugin_opt(ctx, &cmd_lint_opt_output)->str, c.dir, &rep, nfiles, rc);
 	goto cleanup;
 fail:
 	rc = plugin_fail(&e);
@@ -296,9 +305,18 @@ cleanup:
 	return rc;
 }
 
+static const struct opt_def *const cmd_lint_opts[] = {
+	&plugin_opt_migrations,
+	&plugin_opt_values,
+	&plugin_opt_set,
+	&plugin_opt_helm,
+	&cmd_lint_opt_output,
+	&cmd_lint_opt_timeout,
+	NULL,
+};
+
 const struct plugin_cmd plugin_cmd_lint = {
 	.name = "lint",
-	.mask = PCMD_LINT,
 	.usage = "CHART_DIR [--output text|json|github] [--timeout DURATION] [OPTIONS]",
 	.summary = "lint a chart's migrations and its zdm wiring, for CI (no cluster, no database)",
 	.description =
@@ -314,5 +332,6 @@ const struct plugin_cmd plugin_cmd_lint = {
 		"gives one JSON object, --output github workflow annotations.\n"
 		"Exit codes: 0 clean, 1 a wiring or values problem, 2 usage or input error,\n"
 		"6 an unsafe migration.",
+	.opts = cmd_lint_opts,
 	.exec = cmd_lint_exec,
 };

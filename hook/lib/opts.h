@@ -1,11 +1,13 @@
 /*
  * opts — table-driven option parsing shared by both binaries.
  *
- * One table lists every option once: its name, the environment variable
- * that backs it, its kind, its default and help text, and a bit mask of
- * the commands that accept it. The same table drives parsing, the
- * environment fallback (flags beat ZDM_* variables beat defaults),
- * validation of values, and --help.
+ * Each command lists its options in its own entry: a NULL-terminated
+ * array of pointers to option definitions (name, the environment
+ * variable that backs it, kind, default, help text), in --help order. An
+ * option one command takes is defined in that command's file; one that
+ * several take is defined once beside the command table and listed by
+ * each. The same list drives parsing, the environment fallback (flags
+ * beat ZDM_* variables beat defaults), validation of values, and --help.
  */
 #ifndef ZDM_OPTS_H
 #define ZDM_OPTS_H
@@ -23,7 +25,6 @@ struct opt_def {
 	const char *metavar;    /* e.g. "DIR"; NULL for booleans */
 	const char *def;        /* default as text, or NULL */
 	const char *choices;    /* OPT_CHOICE: "text|json" */
-	unsigned cmds;          /* commands that accept it */
 	const char *help;
 };
 
@@ -33,13 +34,20 @@ struct opt_value {
 	int set;                /* given by flag or environment */
 };
 
-/* Parse argv[1..] for command mask cmd. Values land in vals[i] for
- * table[i]. Positional arguments are collected in order into args
- * (caller-provided array of argc entries), their count in *nargs.
- * Returns 0, 1 when --help was given, or -1 with e set (exit 2). */
-int opts_parse(const struct opt_def *table, size_t n, unsigned cmd, int argc, char **argv,
-	       struct opt_value *vals, const char **args, int *nargs, struct zerr *e);
-/* Print the options of command mask cmd, as in --help. */
-void opts_print_help(FILE *f, const struct opt_def *table, size_t n, unsigned cmd);
+/* Count the options of a NULL-terminated list (NULL: none). */
+size_t opts_count(const struct opt_def *const *list);
+/* Parse argv[1..] against the NULL-terminated list. Values land in
+ * vals[i] for list[i] (caller-provided, opts_count(list) entries).
+ * Positional arguments are collected in order into args (caller-provided
+ * array of argc entries), their count in *nargs. Returns 0, 1 when --help
+ * was given, or -1 with e set (exit 2). */
+int opts_parse(const struct opt_def *const *list, int argc, char **argv, struct opt_value *vals,
+	       const char **args, int *nargs, struct zerr *e);
+/* The value of option d in vals (parsed against list); a zero value (not
+ * set, NULL text) when the list does not hold d. */
+const struct opt_value *opts_get(const struct opt_def *const *list, const struct opt_value *vals,
+				 const struct opt_def *d);
+/* Print the options of the list, as in --help. */
+void opts_print_help(FILE *f, const struct opt_def *const *list);
 
 #endif
