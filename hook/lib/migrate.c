@@ -292,12 +292,6 @@ static int migrate_stmt_error(struct migrate_ctx *c, const struct src_migration 
 	return -1;
 }
 
-static int migrate_is_retryable(const PGresult *res)
-{
-	const char *s = db_sqlstate(res);
-	return strcmp(s, "55P03") == 0 || strcmp(s, "40P01") == 0;
-}
-
 static void migrate_log_retry(const struct migrate_opts *o, const struct src_migration *m,
 			      size_t idx, const struct db_run *run, int attempt, long long delay)
 {
@@ -464,12 +458,15 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 	struct db_cmd *cmds = xmalloc(sizeof(*cmds) * (nstmt + 5));
 	char **texts = xmalloc(sizeof(*texts) * (nstmt + 1));
 	char *allowed = srclint_allowed(&c->lint, m->path);
-	int attempt, rc = -1;
+	struct db_retry retry;
+	long long delay;
+	int rc = -1;
 	size_t i;
 
 	for (i = 0; i < nstmt; i++)
 		texts[i] = sql_stmt_text(m->sql, &m->script.v[i]);
-	for (attempt = 0;; attempt++) {
+	db_retry_init(&retry, o->ddl_retries);
+	for (;;) {
 		struct db_run run;
 		struct migrate_timeouts t;
 		struct hist_write w = { 0 };
@@ -550,16 +547,14 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 			migrate_record_failure(c, m, it->row, 0, nstmt, util_now_ms() - start, e);
 			break;
 		}
-		if (run.failed >= first_stmt && migrate_is_retryable(run.res) &&
-		    attempt < o->ddl_retries) {
-			long long delay = util_backoff_ms(attempt, 250, 10000);
-			migrate_log_retry(o, m, i, &run, attempt + 1, delay);
+		if (run.failed >= first_stmt && (delay = db_retry_next(&retry, &run)) >= 0) {
+			migrate_log_retry(o, m, i, &run, retry.attempt, delay);
 			PQclear(run.res);
 			util_sleep_ms(delay);
 			continue;
 		}
 		migrate_stmt_error(c, m, i, run.res, e);
-		if (migrate_is_retryable(run.res))
+		if (db_retry_is_lock(run.res))
 			zerr_hint(e, "gave up after %d retries; blocked by %s", o->ddl_retries,
 				  run.blockers[0] ? run.blockers : "a session that has gone since");
 		PQclear(run.res);
@@ -778,7 +773,9 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 		const struct sql_stmt *st = &m->script.v[i];
 		enum sql_txkind kind = sql_stmt_txkind(st);
 		char *text, *index = NULL;
-		int attempt, timeouts_set = 0;
+		int timeouts_set = 0;
+		struct db_retry retry;
+		long long delay;
 		struct migrate_timeouts ts;   /* session timeouts, for the non-NORMAL kinds */
 
 		if (db_interrupted)
@@ -799,7 +796,8 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 			}
 		}
 		text = sql_stmt_text(m->sql, st);
-		for (attempt = 0;; attempt++) {
+		db_retry_init(&retry, o->ddl_retries);
+		for (;;) {
 			struct db_run run = { 0 };
 			int rc;
 			long long lt = kind == SQL_TX_CONCURRENT ? o->concurrent_timeout_ms
@@ -871,9 +869,8 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 					    m->script.n);
 				return -1;
 			}
-			if (!run.interrupted && migrate_is_retryable(run.res) && attempt < o->ddl_retries) {
-				long long delay = util_backoff_ms(attempt, 250, 10000);
-				migrate_log_retry(o, m, i, &run, attempt + 1, delay);
+			if ((delay = db_retry_next(&retry, &run)) >= 0) {
+				migrate_log_retry(o, m, i, &run, retry.attempt, delay);
 				PQclear(run.res);
 				util_sleep_ms(delay);
 				continue;
