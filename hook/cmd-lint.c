@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "lintfmt.h"
 #include "log.h"
 #include "srclint.h"
 
@@ -28,31 +29,17 @@ static const struct opt_def cmd_lint_opt_rules = {
 static void cmd_lint_print(const char *format, const struct lint_report *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		const struct lint_finding *f = &r->v[i];
-		if (!strcmp(format, "github")) {
-			struct sb s;
-			sb_init(&s);
-			sb_addf(&s, "::%s file=", f->refusing ? "error" : f->allowed ? "notice" : "warning");
-			log_gh_escape(&s, f->path, 1);
-			sb_addf(&s, ",line=%d,col=%d,title=", f->line, f->col);
-			log_gh_escape(&s, "zdm ", 1);
-			log_gh_escape(&s, f->rule, 1);
-			sb_adds(&s, "::");
-			log_gh_escape(&s, f->message, 0);
-			log_gh_escape(&s, "\nhint: ", 0);
-			log_gh_escape(&s, f->hint, 0);
-			if (f->allow_reason) {
-				log_gh_escape(&s, "\nallowed: ", 0);
-				log_gh_escape(&s, f->allow_reason, 0);
-			}
-			log_result("%s", s.buf);
-			sb_release(&s);
-			continue;
-		}
-		log_result("%s:%d:%d: %s: %s", f->path, f->line, f->col, f->rule, f->message);
-		log_result("  %s (%s)%s%s", lint_finding_status(f), lint_class_name(f->cls),
-			   f->allow_reason ? ": " : "", f->allow_reason ? f->allow_reason : "");
-		log_result("  hint: %s", f->hint);
+		struct lintfmt_item it;
+		struct sb s;
+
+		lintfmt_view(&it, &r->v[i]);
+		sb_init(&s);
+		if (!strcmp(format, "github"))
+			lintfmt_github(&s, &it, 0);
+		else
+			lintfmt_text(&s, &it, LINTFMT_REPORT);
+		log_result("%s", s.buf);
+		sb_release(&s);
 	}
 }
 
@@ -60,14 +47,18 @@ static json_t *cmd_lint_json(const struct lint_report *r)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < r->n; i++) {
-		const struct lint_finding *f = &r->v[i];
-		json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s}", "file", f->path,
-				      "line", f->line, "col", f->col, "rule", f->rule, "class",
-				      lint_class_name(f->cls), "status", lint_finding_status(f),
-				      "message", f->message, "hint", f->hint);
-		if (o && f->allow_reason)
-			json_object_set_new(o, "reason", json_string(f->allow_reason));
+	for (size_t i = 0; a && i < r->n; i++) {
+		struct lintfmt_item it;
+		json_t *o;
+
+		lintfmt_view(&it, &r->v[i]);
+		o = lintfmt_json(&it);
+		if (o && (json_object_set_new(o, "class", json_string(it.cls)) < 0 ||
+			  json_object_set_new(o, "status", json_string(it.status)) < 0 ||
+			  (it.reason && json_object_set_new(o, "reason", json_string(it.reason)) < 0))) {
+			json_decref(o);
+			o = NULL;
+		}
 		json_array_append_new(a, o);
 	}
 	return a;

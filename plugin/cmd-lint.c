@@ -25,6 +25,7 @@
 
 #include "chart.h"
 #include "helmrun.h"
+#include "lintfmt.h"
 #include "log.h"
 #include "plugin.h"
 #include "render.h"
@@ -178,6 +179,20 @@ cleanup:
 	return rc;
 }
 
+/* The printer's view of a chart finding (the allow reason of a migration
+ * finding is in its message already). */
+static void cmd_lint_view(struct lintfmt_item *it, const struct wfinding *f)
+{
+	memset(it, 0, sizeof(*it));
+	it->file = f->file;
+	it->line = f->line;
+	it->col = f->col;
+	it->rule = f->rule;
+	it->message = f->message;
+	it->hint = f->hint;
+	it->level = f->sev == WF_ERROR ? "error" : f->sev == WF_WARNING ? "warning" : "notice";
+}
+
 static void cmd_lint_print(const char *format, const char *chart, const struct wreport *r,
 			   size_t nfiles, int code)
 {
@@ -192,14 +207,18 @@ static void cmd_lint_print(const char *format, const char *chart, const struct w
 	}
 	if (!strcmp(format, "json")) {
 		json_t *a = json_array();
-		for (size_t i = 0; i < r->n; i++) {
-			const struct wfinding *f = &r->v[i];
-			json_array_append_new(
-				a, json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s?}", "file",
-					     f->file, "line", f->line, "col", f->col, "rule",
-					     f->rule, "kind", cmd_lint_kinds[f->kind], "severity",
-					     cmd_lint_sevs[f->sev], "message", f->message, "hint",
-					     f->hint));
+		for (size_t i = 0; a && i < r->n; i++) {
+			struct lintfmt_item it;
+			json_t *o;
+
+			cmd_lint_view(&it, &r->v[i]);
+			o = lintfmt_json(&it);
+			if (o && (json_object_set_new(o, "kind", json_string(cmd_lint_kinds[r->v[i].kind])) < 0 ||
+				  json_object_set_new(o, "severity", json_string(cmd_lint_sevs[r->v[i].sev])) < 0)) {
+				json_decref(o);
+				o = NULL;
+			}
+			json_array_append_new(a, o);
 		}
 		log_result_json(json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:o}", "chart", chart,
 					  "migration_files", (int)nfiles, "unsafe", (int)nunsafe,
@@ -208,34 +227,17 @@ static void cmd_lint_print(const char *format, const char *chart, const struct w
 		return;
 	}
 	for (size_t i = 0; i < r->n; i++) {
-		const struct wfinding *f = &r->v[i];
-		if (!strcmp(format, "github")) {
-			struct sb s;
-			sb_init(&s);
-			sb_addf(&s, "::%s file=",
-				f->sev == WF_ERROR     ? "error"
-				: f->sev == WF_WARNING ? "warning"
-						       : "notice");
-			log_gh_escape(&s, f->file, 1);
-			sb_addf(&s, ",line=%d,col=%d,title=", f->line, f->col);
-			log_gh_escape(&s, "zdm ", 1);
-			log_gh_escape(&s, f->rule, 1);
-			sb_adds(&s, "::");
-			log_gh_escape(&s, f->rule, 0);
-			log_gh_escape(&s, ": ", 0);
-			log_gh_escape(&s, f->message, 0);
-			if (f->hint) {
-				log_gh_escape(&s, "\nhint: ", 0);
-				log_gh_escape(&s, f->hint, 0);
-			}
-			log_result("%s", s.buf);
-			sb_release(&s);
-			continue;
-		}
-		log_result("%s:%d:%d: %s: %s%s", f->file, f->line, f->col, f->rule, f->message,
-			   f->sev == WF_WARNING ? " (warning)" : "");
-		if (f->hint && f->sev != WF_ALLOWED)
-			log_result("  hint: %s", f->hint);
+		struct lintfmt_item it;
+		struct sb s;
+
+		cmd_lint_view(&it, &r->v[i]);
+		sb_init(&s);
+		if (!strcmp(format, "github"))
+			lintfmt_github(&s, &it, 1);
+		else
+			lintfmt_text(&s, &it, LINTFMT_BRIEF);
+		log_result("%s", s.buf);
+		sb_release(&s);
 	}
 	log_result("%s%s: %zu migration file%s, %zu unsafe, %zu warning%s; %zu wiring problem%s",
 		   !strcmp(format, "github") ? "zdm lint " : "", chart, nfiles,

@@ -13,6 +13,7 @@
 
 #include "argocd.h"
 #include "chart.h"
+#include "lintfmt.h"
 #include "log.h"
 #include "plugin.h"
 #include "render.h"
@@ -79,13 +80,16 @@ static int cmd_render_read_stdin(char **buf, size_t *len, struct zerr *e)
 static void cmd_render_print_findings(const struct plugin_ctx *ctx, const struct lint_report *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		const struct lint_finding *f = &r->v[i];
-		if (f->allowed && !ctx->debug)
+		struct lintfmt_item it;
+		struct sb s;
+
+		if (r->v[i].allowed && !ctx->debug)
 			continue;
-		fprintf(stderr, "%s:%d:%d: %s: %s (%s)\n", f->path, f->line, f->col, f->rule,
-			f->message, lint_finding_status(f));
-		if (f->hint)
-			fprintf(stderr, "  hint: %s\n", f->hint);
+		lintfmt_view(&it, &r->v[i]);
+		sb_init(&s);
+		lintfmt_text(&s, &it, LINTFMT_STATUS);
+		fprintf(stderr, "%s\n", s.buf);
+		sb_release(&s);
 	}
 }
 

@@ -47,6 +47,7 @@
 #include "appver.h"
 #include "backfill.h"
 #include "deplog.h"
+#include "lintfmt.h"
 #include "lock.h"
 #include "log.h"
 #include "srclint.h"
@@ -1186,12 +1187,18 @@ static int migrate_lint(struct migrate_ctx *c, struct zerr *e)
 		return -1;
 	for (size_t i = 0; i < c->lint.n; i++) {
 		const struct lint_finding *f = &c->lint.v[i];
+		struct lintfmt_item it;
+		struct sb s;
+
 		if (f->refusing)
 			continue;
+		lintfmt_view(&it, f);
+		sb_init(&s);
+		lintfmt_text(&s, &it, LINTFMT_LOG);
 		log_event(f->allowed ? LOG_INFO : LOG_WARN, f->allowed ? "lint-allowed" : "lint-warning",
 			  json_pack("{s:s, s:i, s:s}", "file", f->path, "line", f->line, "rule", f->rule),
-			  "%s:%d:%d: %s: %s%s%s", f->path, f->line, f->col, f->rule, f->message,
-			  f->allow_reason ? "; allowed: " : "", f->allow_reason ? f->allow_reason : "");
+			  "%s", s.buf);
+		sb_release(&s);
 	}
 	return srclint_refuse(&c->lint, e);
 }
