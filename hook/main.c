@@ -80,11 +80,10 @@ int main(int argc, char **argv)
 	}
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cmd = *c;
-	for (int i = 2; i < argc; i++)
-		if (!strcmp(argv[i], "--version")) {
-			printf("zdm-hook %s\n", ZDM_VERSION);
-			return 0;
-		}
+	if (opts_has_flag((*c)->opts, argc - 1, argv + 1, "--version")) {
+		printf("zdm-hook %s\n", ZDM_VERSION);
+		return 0;
+	}
 	ctx.args = xcalloc((size_t)argc, sizeof(*ctx.args));
 	ctx.v = xcalloc(opts_count((*c)->opts) + 1, sizeof(*ctx.v));
 	rc = opts_parse((*c)->opts, argc - 1, argv + 1, ctx.v, ctx.args, &ctx.nargs, &e);

@@ -153,6 +153,27 @@ int opts_parse(const struct opt_def *const *list, int argc, char **argv, struct 
 	return 0;
 }
 
+int opts_has_flag(const struct opt_def *const *list, int argc, char **argv, const char *flag)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--"))
+			return 0;
+		if (!strcmp(a, flag))
+			return 1;
+		if (strncmp(a, "--", 2) != 0 || strchr(a, '='))
+			continue;
+		for (size_t k = 0; list && list[k]; k++)
+			if (!strcmp(list[k]->name, a + 2)) {
+				if (list[k]->kind != OPT_BOOL)
+					i++;   /* its value, whatever it looks like */
+				break;
+			}
+	}
+	return 0;
+}
+
 void opts_print_help(FILE *f, const struct opt_def *const *list)
 {
 	for (size_t k = 0; list && list[k]; k++) {

@@ -47,6 +47,10 @@ int opts_parse(const struct opt_def *const *list, int argc, char **argv, struct 
  * set, NULL text) when the list does not hold d. */
 const struct opt_value *opts_get(const struct opt_def *const *list, const struct opt_value *vals,
 				 const struct opt_def *d);
+/* Whether flag (e.g. "--version") stands in option position in
+ * argv[1..]: not as the value of one of the list's options that takes a
+ * value, not after "--". */
+int opts_has_flag(const struct opt_def *const *list, int argc, char **argv, const char *flag);
 /* Print the options of the list, as in --help. */
 void opts_print_help(FILE *f, const struct opt_def *const *list);
 
