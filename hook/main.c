@@ -36,6 +36,13 @@ static void main_usage(FILE *f)
 		   "6 unsafe migration refused by lint.\n");
 }
 
+static int main_unknown_command(const char *name)
+{
+	fprintf(stderr, "zdm-hook: error: unknown command \"%s\"\nhint: run \"zdm-hook --help\" "
+			"for the list of commands\n", name);
+	return ZDM_EXIT_USAGE;
+}
+
 static void main_cmd_help(const struct cmd_entry *c)
 {
 	printf("usage: zdm-hook %s %s\n\n%s\n\nOptions:\n", c->name, c->usage, c->description);
@@ -62,6 +69,7 @@ int main(int argc, char **argv)
 					main_cmd_help(*c);
 					return 0;
 				}
+			return main_unknown_command(argv[2]);
 		}
 		main_usage(stdout);
 		return 0;
@@ -73,11 +81,8 @@ int main(int argc, char **argv)
 	for (c = cmd_table; *c; c++)
 		if (!strcmp((*c)->name, argv[1]))
 			break;
-	if (!*c) {
-		fprintf(stderr, "zdm-hook: error: unknown command \"%s\"\nhint: run \"zdm-hook --help\" "
-				"for the list of commands\n", argv[1]);
-		return ZDM_EXIT_USAGE;
-	}
+	if (!*c)
+		return main_unknown_command(argv[1]);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cmd = *c;
 	if (opts_has_flag((*c)->opts, argc - 1, argv + 1, "--version")) {

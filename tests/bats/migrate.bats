@@ -55,6 +55,17 @@ flyway_crc() {
 	refute_output --partial "zdm-hook 0."
 }
 
+@test "migrate: help COMMAND shows its options; help of an unknown command is exit 2" {
+	run hook help migrate
+	assert_success
+	assert_line --index 0 "usage: zdm-hook migrate [OPTIONS]"
+	run --separate-stderr hook help bogus
+	assert_failure 2
+	[ -z "$output" ]
+	[ "$stderr" = 'zdm-hook: error: unknown command "bogus"
+hint: run "zdm-hook --help" for the list of commands' ]
+}
+
 @test "migrate: unknown option, command, bad values and stray arguments exit 2" {
 	run hook migrate --nope
 	assert_failure 2
