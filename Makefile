@@ -12,7 +12,7 @@ WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 OPT       ?= -O2 -g
 SAN       ?=
 CFLAGS    += -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) \
-             -DZDM_VERSION='"$(VERSION)"' -Ihook \
+             -DZDM_VERSION='"$(VERSION)"' -Ihook/lib \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS   += $(SAN)
 LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -39,10 +39,10 @@ else
 $(error LIBPQ must be static or system (got "$(LIBPQ)"))
 endif
 
-# The engine: every hook/*.c except the command layer, built once as a
-# static archive that both binaries link.
-CMD_SRC    := hook/main.c $(wildcard hook/cmd-*.c)
-LIB_SRC    := $(filter-out $(CMD_SRC),$(wildcard hook/*.c))
+# The engine: hook/lib/*.c, built once as a static archive that both
+# binaries link; zdm-hook's command layer is hook/*.c.
+CMD_SRC    := $(wildcard hook/*.c)
+LIB_SRC    := $(wildcard hook/lib/*.c)
 PLUGIN_SRC := $(wildcard plugin/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
 LOADGEN_SRC := $(wildcard tests/rollout/*.c)
@@ -62,7 +62,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) \
-                -DZDM_VERSION='"$(VERSION)"' -Ihook -Iplugin \
+                -DZDM_VERSION='"$(VERSION)"' -Ihook/lib -Iplugin \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_LIB_SRC := $(LIB_SRC) $(filter-out plugin/main.c plugin/cmd-%.c,$(PLUGIN_SRC))

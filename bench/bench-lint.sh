@@ -89,7 +89,7 @@ npm_bin "$squawk_spec" "$squawk_dir" bin/squawk "$tmp"
 if [ ! -x "$stmts" ] || [ "$stmts" -ot bench/lint/stmts.c ] || [ "$stmts" -ot "$build/libzdm.a" ]; then
 	mkdir -p "$out"
 	libs=$(pkg-config --libs libpq yaml-0.1 jansson 2>/dev/null || true)
-	cflags=(-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Ihook)
+	cflags=(-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Ihook/lib)
 	# shellcheck disable=SC2086
 	cc "${cflags[@]}" -o "$stmts.new" bench/lint/stmts.c "$build/libzdm.a" $libs 2>"$tmp/cc.log" ||
 		cc "${cflags[@]}" -fsanitize=address,undefined -o "$stmts.new" bench/lint/stmts.c \

@@ -7,37 +7,39 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "lintfmt.h"
 #include "log.h"
 #include "srclint.h"
+
+static const struct opt_def cmd_lint_opt_output = {
+	"output", "ZDM_OUTPUT", OPT_CHOICE, "FORMAT", "text", "text|json|github",
+	"text, json, or github (workflow annotations)",
+};
+
+static const struct opt_def cmd_lint_opt_since = {
+	"since", "ZDM_LINT_SINCE", OPT_STRING, "VERSION", NULL, NULL,
+	"report only versions above VERSION (older ones still teach the context)",
+};
+
+static const struct opt_def cmd_lint_opt_rules = {
+	"rules", NULL, OPT_BOOL, NULL, NULL, NULL,
+	"list the rules (id, class, squawk equivalent, summary) and exit",
+};
 
 static void cmd_lint_print(const char *format, const struct lint_report *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		const struct lint_finding *f = &r->v[i];
-		if (!strcmp(format, "github")) {
-			struct sb s;
-			sb_init(&s);
-			sb_addf(&s, "::%s file=", f->refusing ? "error" : f->allowed ? "notice" : "warning");
-			log_gh_escape(&s, f->path, 1);
-			sb_addf(&s, ",line=%d,col=%d,title=", f->line, f->col);
-			log_gh_escape(&s, "zdm ", 1);
-			log_gh_escape(&s, f->rule, 1);
-			sb_adds(&s, "::");
-			log_gh_escape(&s, f->message, 0);
-			log_gh_escape(&s, "\nhint: ", 0);
-			log_gh_escape(&s, f->hint, 0);
-			if (f->allow_reason) {
-				log_gh_escape(&s, "\nallowed: ", 0);
-				log_gh_escape(&s, f->allow_reason, 0);
-			}
-			log_result("%s", s.buf);
-			sb_release(&s);
-			continue;
-		}
-		log_result("%s:%d:%d: %s: %s", f->path, f->line, f->col, f->rule, f->message);
-		log_result("  %s (%s)%s%s", lint_finding_status(f), lint_class_name(f->cls),
-			   f->allow_reason ? ": " : "", f->allow_reason ? f->allow_reason : "");
-		log_result("  hint: %s", f->hint);
+		struct lintfmt_item it;
+		struct sb s;
+
+		lintfmt_view(&it, &r->v[i]);
+		sb_init(&s);
+		if (!strcmp(format, "github"))
+			lintfmt_github(&s, &it, 0);
+		else
+			lintfmt_text(&s, &it, LINTFMT_REPORT);
+		log_result("%s", s.buf);
+		sb_release(&s);
 	}
 }
 
@@ -45,14 +47,18 @@ static json_t *cmd_lint_json(const struct lint_report *r)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < r->n; i++) {
-		const struct lint_finding *f = &r->v[i];
-		json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s}", "file", f->path,
-				      "line", f->line, "col", f->col, "rule", f->rule, "class",
-				      lint_class_name(f->cls), "status", lint_finding_status(f),
-				      "message", f->message, "hint", f->hint);
-		if (o && f->allow_reason)
-			json_object_set_new(o, "reason", json_string(f->allow_reason));
+	for (size_t i = 0; a && i < r->n; i++) {
+		struct lintfmt_item it;
+		json_t *o;
+
+		lintfmt_view(&it, &r->v[i]);
+		o = lintfmt_json(&it);
+		if (o && (json_object_set_new(o, "class", json_string(it.cls)) < 0 ||
+			  json_object_set_new(o, "status", json_string(it.status)) < 0 ||
+			  (it.reason && json_object_set_new(o, "reason", json_string(it.reason)) < 0))) {
+			json_decref(o);
+			o = NULL;
+		}
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -69,7 +75,7 @@ static void cmd_lint_rules(void)
 
 static int cmd_lint_exec(struct cmd_ctx *ctx)
 {
-	const char *format = ctx->v[OPT_LINT_OUTPUT].str, *since = ctx->v[OPT_SINCE].str;
+	const char *format = cmd_str(ctx, &cmd_lint_opt_output), *since = cmd_str(ctx, &cmd_lint_opt_since);
 	struct zerr e = { 0 };
 	struct src_set src;
 	struct lint_report rep = { 0 };
@@ -78,11 +84,11 @@ static int cmd_lint_exec(struct cmd_ctx *ctx)
 	int rc = -1;
 
 	memset(&src, 0, sizeof(src));
-	if (ctx->v[OPT_RULES].num) {
+	if (cmd_num(ctx, &cmd_lint_opt_rules)) {
 		cmd_lint_rules();
 		return 0;
 	}
-	if (ctx->nargs > 0 && ctx->v[OPT_DIR].set) {
+	if (ctx->nargs > 0 && cmd_opt(ctx, &cmd_opt_dir)->set) {
 		zerr_set(&e, ZDM_EXIT_USAGE, "give either --dir or files, not both");
 		goto cleanup;
 	}
@@ -91,7 +97,7 @@ static int cmd_lint_exec(struct cmd_ctx *ctx)
 		goto cleanup;
 	}
 	if ((ctx->nargs > 0 ? source_load_files(ctx->args, (size_t)ctx->nargs, &src, &e)
-			    : source_load(ctx->v[OPT_DIR].str, &src, &e)) < 0)
+			    : source_load(cmd_str(ctx, &cmd_opt_dir), &src, &e)) < 0)
 		goto cleanup;
 	learn = xcalloc(src.n ? src.n : 1, 1);
 	for (size_t i = 0; i < src.n; i++) {
@@ -128,9 +134,16 @@ cleanup:
 	return rc;
 }
 
+static const struct opt_def *const cmd_lint_opts[] = {
+	&cmd_opt_dir,
+	&cmd_lint_opt_output,
+	&cmd_lint_opt_since,
+	&cmd_lint_opt_rules,
+	NULL,
+};
+
 const struct cmd_entry cmd_lint = {
 	.name = "lint",
-	.mask = CMD_LINT,
 	.usage = "[--dir DIR | FILE...] [OPTIONS]",
 	.summary = "classify every statement as expand, contract or blocking (no database needed)",
 	.description =
@@ -140,5 +153,6 @@ const struct cmd_entry cmd_lint = {
 		"and the safe alternative. Exit 6 when anything refuses; zdm-hook migrate applies the\n"
 		"same check to pending migrations before it takes the lock. A statement that is safe\n"
 		"in its context takes \"-- zdm: allow=RULE reason=\\\"...\\\"\" on the line before it.",
+	.opts = cmd_lint_opts,
 	.exec = cmd_lint_exec,
 };

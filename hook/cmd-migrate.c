@@ -8,30 +8,10 @@
 #include "log.h"
 #include "migrate.h"
 
-void cmd_migrate_fill(struct cmd_ctx *ctx, struct migrate_opts *o)
-{
-	struct db_opts dbo;
-
-	cmd_db_opts(ctx, &dbo);
-	o->dir = ctx->v[OPT_DIR].str;
-	o->url = dbo.url;
-	o->connect_retries = dbo.connect_retries;
-	o->peer_timeout_ms = dbo.peer_timeout_ms;
-	o->history_table = ctx->v[OPT_HISTORY_TABLE].str;
-	o->lock_wait_ms = ctx->v[OPT_LOCK_WAIT].num;
-	o->lock_timeout_ms = ctx->v[OPT_LOCK_TIMEOUT].num;
-	o->ddl_retries = (int)ctx->v[OPT_DDL_RETRIES].num;
-	o->statement_timeout_ms = ctx->v[OPT_STATEMENT_TIMEOUT].num;
-	o->concurrent_timeout_ms = ctx->v[OPT_CONCURRENT_TIMEOUT].num;
-	o->dry_run = (int)ctx->v[OPT_DRY_RUN].num;
-	o->out_of_order = (int)ctx->v[OPT_OUT_OF_ORDER].num;
-	o->max_replica_lag_ms = ctx->v[OPT_MAX_REPLICA_LAG].num;
-	o->log_table = ctx->v[OPT_LOG_TABLE].str;
-	o->release = ctx->v[OPT_RELEASE].str;
-	o->namespace_ = ctx->v[OPT_NAMESPACE].str;
-	o->strict_contract = (int)ctx->v[OPT_STRICT_CONTRACT].num;
-	o->force_contract = (int)ctx->v[OPT_FORCE_CONTRACT].num;
-}
+static const struct opt_def cmd_migrate_opt_dry_run = {
+	"dry-run", "ZDM_DRY_RUN", OPT_BOOL, NULL, NULL, NULL,
+	"print what would be applied; change nothing, take no lock",
+};
 
 static int cmd_migrate_exec(struct cmd_ctx *ctx)
 {
@@ -43,6 +23,7 @@ static int cmd_migrate_exec(struct cmd_ctx *ctx)
 	if (cmd_no_args(ctx, &e) < 0)
 		return cmd_fail(ctx, &e);
 	cmd_migrate_fill(ctx, &o);
+	o.dry_run = (int)cmd_num(ctx, &cmd_migrate_opt_dry_run);
 	if (deplog_check_name(o.log_table, &e) < 0)
 		return cmd_fail(ctx, &e);
 	rc = migrate_run(&o, &res, &e);
@@ -56,9 +37,33 @@ static int cmd_migrate_exec(struct cmd_ctx *ctx)
 	return 0;
 }
 
+static const struct opt_def *const cmd_migrate_opts[] = {
+	&cmd_opt_dir,
+	&cmd_opt_database_url,
+	&cmd_opt_history_table,
+	&cmd_opt_lock_wait,
+	&cmd_opt_lock_timeout,
+	&cmd_opt_ddl_retries,
+	&cmd_opt_statement_timeout,
+	&cmd_opt_concurrent_timeout,
+	&cmd_opt_connect_retries,
+	&cmd_opt_peer_timeout,
+	&cmd_migrate_opt_dry_run,
+	&cmd_opt_out_of_order,
+	&cmd_opt_output,
+	&cmd_opt_termination_log,
+	&cmd_opt_quiet,
+	&cmd_opt_log_table,
+	&cmd_opt_strict_contract,
+	&cmd_opt_force_contract,
+	&cmd_opt_release,
+	&cmd_opt_namespace,
+	&cmd_opt_max_replica_lag,
+	NULL,
+};
+
 const struct cmd_entry cmd_migrate = {
 	.name = "migrate",
-	.mask = CMD_MIGRATE,
 	.usage = "[OPTIONS]",
 	.summary = "apply pending migrations, lock-guarded and lock_timeout-bounded",
 	.description =
@@ -71,5 +76,6 @@ const struct cmd_entry cmd_migrate = {
 		"A \"-- zdm: phase=contract requires-app=V\" migration waits (with a warning, or exit 5\n"
 		"with --strict-contract) until the deployment log shows a completed rollout of app V\n"
 		"or later; it and every later migration stay pending until then.",
+	.opts = cmd_migrate_opts,
 	.exec = cmd_migrate_exec,
 };

@@ -22,6 +22,16 @@
 #include "log.h"
 #include "migrate.h"
 
+static const struct opt_def cmd_run_opt_contract_in_post = {
+	"contract-in-post", "ZDM_CONTRACT_IN_POST", OPT_BOOL, NULL, NULL, NULL,
+	"with --phase post: apply the contract migrations this completed rollout unblocks",
+};
+
+static const struct opt_def cmd_run_opt_assertions = {
+	"assertions", "ZDM_ASSERTIONS", OPT_STRING, "FILE", NULL, NULL,
+	"schema assertions to check after migrating (phase pre)",
+};
+
 static int cmd_run_steps(struct cmd_ctx *ctx, const struct deplog_entry *d,
 			 const struct assert_spec *spec, struct db *db,
 			 struct migrate_result *res, struct zerr *e)
@@ -30,7 +40,7 @@ static int cmd_run_steps(struct cmd_ctx *ctx, const struct deplog_entry *d,
 	int post = !strcmp(d->phase, "post");
 
 	cmd_migrate_fill(ctx, &o);
-	if (post && !ctx->v[OPT_CONTRACT_IN_POST].num) {
+	if (post && !cmd_num(ctx, &cmd_run_opt_contract_in_post)) {
 		char *version = NULL;
 		if (history_read_current(db, o.history_table, &version, e) < 0)
 			return -1;
@@ -45,7 +55,7 @@ static int cmd_run_steps(struct cmd_ctx *ctx, const struct deplog_entry *d,
 		return -1;
 	if (spec && spec->n) {
 		struct assert_result ar = { 0 };
-		int rc = assert_run(spec, db, ctx->v[OPT_CHECK_TIMEOUT].num, &ar, e);
+		int rc = assert_run(spec, db, cmd_num(ctx, &cmd_opt_check_timeout), &ar, e);
 		if (rc == 0) {
 			cmd_assert_print(&ar, 1);
 			rc = ar.failed ? cmd_assert_failed(&ar, e) : 0;
@@ -66,7 +76,7 @@ static int cmd_run_exec(struct cmd_ctx *ctx)
 	struct db_table log = { 0 };
 	struct db db = { 0 };
 	struct db_opts dbo = { 0 };
-	const char *assertions = ctx->v[OPT_ASSERTIONS].str;
+	const char *assertions = cmd_str(ctx, &cmd_run_opt_assertions);
 	long long id = 0;
 	int rc = -1, stamped = 0;
 
@@ -80,15 +90,15 @@ static int cmd_run_exec(struct cmd_ctx *ctx)
 		return cmd_fail(ctx, &e);
 	}
 	if (deplog_check_entry(&d, &e) < 0 ||
-	    deplog_check_name(ctx->v[OPT_LOG_TABLE].str, &e) < 0 ||
-	    history_check_name(ctx->v[OPT_HISTORY_TABLE].str, &e) < 0)
+	    deplog_check_name(cmd_str(ctx, &cmd_opt_log_table), &e) < 0 ||
+	    history_check_name(cmd_str(ctx, &cmd_opt_history_table), &e) < 0)
 		return cmd_fail(ctx, &e);
 	if (!strcmp(d.phase, "post") && (!d.app_version || !*d.app_version)) {
 		zerr_set(&e, ZDM_EXIT_USAGE, "--phase post needs the app version whose rollout completed");
 		zerr_hint(&e, "set --app-version or ZDM_APP_VERSION (the templates pass the chart's appVersion)");
 		return cmd_fail(ctx, &e);
 	}
-	if (ctx->v[OPT_CONTRACT_IN_POST].num && strcmp(d.phase, "post") != 0) {
+	if (cmd_num(ctx, &cmd_run_opt_contract_in_post) && strcmp(d.phase, "post") != 0) {
 		zerr_set(&e, ZDM_EXIT_USAGE, "--contract-in-post only applies to --phase post");
 		return cmd_fail(ctx, &e);
 	}
@@ -99,7 +109,7 @@ static int cmd_run_exec(struct cmd_ctx *ctx)
 		return cmd_fail(ctx, &e);
 	cmd_db_opts(ctx, &dbo);
 	if (db_connect(&db, &dbo, "stamp", &e) < 0 ||
-	    deplog_init(&log, &db, ctx->v[OPT_LOG_TABLE].str, &e) < 0 ||
+	    deplog_init(&log, &db, cmd_str(ctx, &cmd_opt_log_table), &e) < 0 ||
 	    deplog_ensure(&log, &db, &e) < 0 || deplog_insert(&log, &db, &d, "started", &id, &e) < 0)
 		goto cleanup;
 	stamped = 1;
@@ -134,9 +144,42 @@ cleanup:
 	return rc < 0 ? cmd_fail(ctx, &e) : 0;
 }
 
+static const struct opt_def *const cmd_run_opts[] = {
+	&cmd_opt_dir,
+	&cmd_opt_database_url,
+	&cmd_opt_history_table,
+	&cmd_opt_lock_wait,
+	&cmd_opt_lock_timeout,
+	&cmd_opt_ddl_retries,
+	&cmd_opt_statement_timeout,
+	&cmd_opt_concurrent_timeout,
+	&cmd_opt_connect_retries,
+	&cmd_opt_peer_timeout,
+	&cmd_opt_out_of_order,
+	&cmd_opt_output,
+	&cmd_opt_termination_log,
+	&cmd_opt_quiet,
+	&cmd_opt_log_table,
+	&cmd_opt_strict_contract,
+	&cmd_opt_force_contract,
+	&cmd_run_opt_contract_in_post,
+	&cmd_opt_phase,
+	&cmd_opt_release,
+	&cmd_opt_namespace,
+	&cmd_opt_revision,
+	&cmd_opt_app_version,
+	&cmd_opt_chart_version,
+	&cmd_opt_deployed_by,
+	&cmd_opt_source_revision,
+	&cmd_opt_pod,
+	&cmd_run_opt_assertions,
+	&cmd_opt_check_timeout,
+	&cmd_opt_max_replica_lag,
+	NULL,
+};
+
 const struct cmd_entry cmd_run = {
 	.name = "run",
-	.mask = CMD_RUN,
 	.usage = "--phase pre|post [OPTIONS]",
 	.summary = "the hook Job's entrypoint: stamp, migrate, assert, stamp",
 	.description =
@@ -147,5 +190,6 @@ const struct cmd_entry cmd_run = {
 		"--app-version completed; with --contract-in-post also apply the contract migrations it\n"
 		"unblocks (safe under Argo CD PostSync and helm upgrade --wait, which run post hooks\n"
 		"only after every pod is ready).",
+	.opts = cmd_run_opts,
 	.exec = cmd_run_exec,
 };

@@ -12,19 +12,15 @@
 #include "history.h"
 #include "log.h"
 
-void cmd_deplog_entry(struct cmd_ctx *ctx, struct deplog_entry *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->release = ctx->v[OPT_RELEASE].str;
-	d->namespace_ = ctx->v[OPT_NAMESPACE].str;
-	d->revision = ctx->v[OPT_REVISION].str;
-	d->app_version = ctx->v[OPT_APP_VERSION].str;
-	d->chart_version = ctx->v[OPT_CHART_VERSION].str;
-	d->deployed_by = ctx->v[OPT_DEPLOYED_BY].str;
-	d->source_revision = ctx->v[OPT_SOURCE_REVISION].str;
-	d->pod = ctx->v[OPT_POD].str;
-	d->phase = ctx->v[OPT_PHASE].str;
-}
+static const struct opt_def cmd_stamp_opt_status = {
+	"status", NULL, OPT_CHOICE, "STATUS", NULL, "started|succeeded|failed",
+	"the row's status; succeeded/failed complete a matching started row",
+};
+
+static const struct opt_def cmd_stamp_opt_error = {
+	"error", NULL, OPT_STRING, "TEXT", NULL, NULL,
+	"error text for a failed row",
+};
 
 static int cmd_stamp_exec(struct cmd_ctx *ctx)
 {
@@ -34,7 +30,7 @@ static int cmd_stamp_exec(struct cmd_ctx *ctx)
 	struct db_table log = { 0 };
 	struct db db = { 0 };
 	struct db_opts dbo = { 0 };
-	const char *status = ctx->v[OPT_STATUS].str;
+	const char *status = cmd_str(ctx, &cmd_stamp_opt_status);
 	char *version = NULL;
 	long long id = 0;
 	int rc = -1, found = 0;
@@ -47,18 +43,18 @@ static int cmd_stamp_exec(struct cmd_ctx *ctx)
 		goto cleanup;
 	}
 	if (deplog_check_entry(&d, &e) < 0 ||
-	    deplog_check_name(ctx->v[OPT_LOG_TABLE].str, &e) < 0 ||
-	    history_check_name(ctx->v[OPT_HISTORY_TABLE].str, &e) < 0)
+	    deplog_check_name(cmd_str(ctx, &cmd_opt_log_table), &e) < 0 ||
+	    history_check_name(cmd_str(ctx, &cmd_opt_history_table), &e) < 0)
 		goto cleanup;
 	cmd_db_opts(ctx, &dbo);
 	if (db_connect(&db, &dbo, "stamp", &e) < 0 ||
-	    deplog_init(&log, &db, ctx->v[OPT_LOG_TABLE].str, &e) < 0 ||
+	    deplog_init(&log, &db, cmd_str(ctx, &cmd_opt_log_table), &e) < 0 ||
 	    deplog_ensure(&log, &db, &e) < 0 ||
-	    history_read_current(&db, ctx->v[OPT_HISTORY_TABLE].str, &version, &e) < 0)
+	    history_read_current(&db, cmd_str(ctx, &cmd_opt_history_table), &version, &e) < 0)
 		goto cleanup;
 	f.status = status;
 	f.migration_version = version;
-	f.error = ctx->v[OPT_ERROR].str;
+	f.error = cmd_str(ctx, &cmd_stamp_opt_error);
 	if (strcmp(status, "started") != 0 &&
 	    deplog_complete_matching(&log, &db, &d, &f, &found, &e) < 0)
 		goto cleanup;
@@ -78,9 +74,30 @@ cleanup:
 	return rc < 0 ? cmd_fail(ctx, &e) : 0;
 }
 
+static const struct opt_def *const cmd_stamp_opts[] = {
+	&cmd_opt_database_url,
+	&cmd_opt_history_table,
+	&cmd_opt_connect_retries,
+	&cmd_opt_peer_timeout,
+	&cmd_opt_output,
+	&cmd_opt_quiet,
+	&cmd_opt_log_table,
+	&cmd_opt_phase,
+	&cmd_stamp_opt_status,
+	&cmd_opt_release,
+	&cmd_opt_namespace,
+	&cmd_opt_revision,
+	&cmd_opt_app_version,
+	&cmd_opt_chart_version,
+	&cmd_opt_deployed_by,
+	&cmd_opt_source_revision,
+	&cmd_opt_pod,
+	&cmd_stamp_opt_error,
+	NULL,
+};
+
 const struct cmd_entry cmd_stamp = {
 	.name = "stamp",
-	.mask = CMD_STAMP,
 	.usage = "--phase pre|post --status started|succeeded|failed [OPTIONS]",
 	.summary = "write a deployment log row (release, versions, phase, status)",
 	.description =
@@ -88,5 +105,6 @@ const struct cmd_entry cmd_stamp = {
 		"version, the database's migration version, phase, status, who deployed, pod and\n"
 		"source revision (each from its flag or ZDM_* variable; unknown values stay NULL).\n"
 		"succeeded/failed complete the newest matching started row in place.",
+	.opts = cmd_stamp_opts,
 	.exec = cmd_stamp_exec,
 };

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "migrate.h"
 
+
 static json_t *cmd_status_item(const struct plan_item *it)
 {
 	const struct hist_row *r = it->row;
@@ -62,13 +63,13 @@ static int cmd_status_exec(struct cmd_ctx *ctx)
 		return cmd_fail(ctx, &e);
 	}
 	cmd_db_opts(ctx, &dbo);
-	if (history_check_name(ctx->v[OPT_HISTORY_TABLE].str, &e) < 0 ||
-	    source_load(ctx->v[OPT_DIR].str, &src, &e) < 0 ||
+	if (history_check_name(cmd_str(ctx, &cmd_opt_history_table), &e) < 0 ||
+	    source_load(cmd_str(ctx, &cmd_opt_dir), &src, &e) < 0 ||
 	    db_connect(&db, &dbo, "status", &e) < 0 ||
-	    history_init(&h, &db, ctx->v[OPT_HISTORY_TABLE].str, &e) < 0 ||
+	    history_init(&h, &db, cmd_str(ctx, &cmd_opt_history_table), &e) < 0 ||
 	    history_load(&h, &db, &e) < 0)
 		goto cleanup;
-	plan_build(&p, &src, &h, (int)ctx->v[OPT_OUT_OF_ORDER].num);
+	plan_build(&p, &src, &h, (int)cmd_num(ctx, &cmd_opt_out_of_order));
 	for (size_t i = 0; i < p.n; i++)
 		counts[p.v[i].state]++;
 	if (log_format_get() == LOG_JSON) {
@@ -117,9 +118,20 @@ cleanup:
 	return rc < 0 ? cmd_fail(ctx, &e) : 0;
 }
 
+static const struct opt_def *const cmd_status_opts[] = {
+	&cmd_opt_dir,
+	&cmd_opt_database_url,
+	&cmd_opt_history_table,
+	&cmd_opt_connect_retries,
+	&cmd_opt_peer_timeout,
+	&cmd_opt_out_of_order,
+	&cmd_opt_output,
+	&cmd_opt_quiet,
+	NULL,
+};
+
 const struct cmd_entry cmd_status = {
 	.name = "status",
-	.mask = CMD_STATUS,
 	.usage = "[OPTIONS]",
 	.summary = "list applied, pending and failed migrations (read-only)",
 	.description =
@@ -127,5 +139,6 @@ const struct cmd_entry cmd_status = {
 		"applied, pending, failed (retried by the next migrate), partial N/M (a\n"
 		"transaction=off file that resumes), changed or missing (migrate refuses to run),\n"
 		"out-of-order. Takes no lock and writes nothing.",
+	.opts = cmd_status_opts,
 	.exec = cmd_status_exec,
 };

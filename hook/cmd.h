@@ -1,16 +1,25 @@
 /*
- * cmd — zdm-hook's command table and option table.
+ * cmd — zdm-hook's command entries, the options they share, and the
+ * helpers in cmd.c they share.
  *
  * Adding a command:
  *   1. write hook/cmd-NAME.c exporting `const struct cmd_entry cmd_NAME`
- *      with designated initializers (name, mask, usage, summary, exec);
- *   2. add a CMD_ bit below and list it in cmd_table[] in main.c;
- *   3. add the command's bit to the `cmds` mask of every option in
- *      zdm_opts[] (main.c) it accepts; add new options to enum zdm_opt
- *      and zdm_opts[] in the same order;
+ *      with designated initializers (name, usage, summary, description,
+ *      opts, exec); .opts lists its options in --help order: its own
+ *      ones, static in the file, and shared ones (cmd_opt_* below);
+ *   2. declare the entry at the bottom of this file and list it in
+ *      cmd_table[] in main.c;
+ *   3. put what it shares with other commands in cmd.c, never call
+ *      another command's file;
  *   4. add tests/bats/NAME.bats starting with the conformance block
  *      (--help, --version, unknown option -> exit 2) and document the
  *      command in README.md.
+ *
+ * Adding an option: one command's option is a `static const struct
+ * opt_def` in that command's file, listed in its entry's .opts; read it
+ * with cmd_str/cmd_num/cmd_opt(ctx, &the_def). An option several
+ * commands take is defined once in cmd.c, declared below, and listed in
+ * each of their entries.
  */
 #ifndef ZDM_CMD_H
 #define ZDM_CMD_H
@@ -18,79 +27,40 @@
 #include "opts.h"
 #include "util.h"
 
-enum {
-	CMD_MIGRATE = 1u << 0,
-	CMD_STATUS = 1u << 1,
-	CMD_RUN = 1u << 2,
-	CMD_STAMP = 1u << 3,
-	CMD_ASSERT = 1u << 4,
-	CMD_LINT = 1u << 5,
-};
-/* option groups */
-#define CMD_APPLY (CMD_MIGRATE | CMD_RUN)              /* run migrations */
-#define CMD_SOURCES (CMD_APPLY | CMD_STATUS)           /* read --dir */
-#define CMD_DB (CMD_SOURCES | CMD_STAMP | CMD_ASSERT)  /* connect */
-#define CMD_IDENTITY (CMD_RUN | CMD_STAMP)             /* stamp a log row */
-
-/* Index of each option in zdm_opts[] (same order). */
-enum zdm_opt {
-	OPT_DIR,
-	OPT_DATABASE_URL,
-	OPT_HISTORY_TABLE,
-	OPT_LOCK_WAIT,
-	OPT_LOCK_TIMEOUT,
-	OPT_DDL_RETRIES,
-	OPT_STATEMENT_TIMEOUT,
-	OPT_CONCURRENT_TIMEOUT,
-	OPT_CONNECT_RETRIES,
-	OPT_PEER_TIMEOUT,
-	OPT_DRY_RUN,
-	OPT_OUT_OF_ORDER,
-	OPT_OUTPUT,
-	OPT_TERMINATION_LOG,
-	OPT_QUIET,
-	OPT_LOG_TABLE,
-	OPT_STRICT_CONTRACT,
-	OPT_FORCE_CONTRACT,
-	OPT_CONTRACT_IN_POST,
-	OPT_PHASE,
-	OPT_STATUS,
-	OPT_RELEASE,
-	OPT_NAMESPACE,
-	OPT_REVISION,
-	OPT_APP_VERSION,
-	OPT_CHART_VERSION,
-	OPT_DEPLOYED_BY,
-	OPT_SOURCE_REVISION,
-	OPT_POD,
-	OPT_ERROR,
-	OPT_ASSERTIONS,
-	OPT_FILE,
-	OPT_CHECK_TIMEOUT,
-	OPT_LINT_OUTPUT,
-	OPT_SINCE,
-	OPT_RULES,
-	OPT_MAX_REPLICA_LAG,
-	OPT__COUNT
-};
-
-extern const struct opt_def zdm_opts[OPT__COUNT];
+/* The options several commands take (cmd.c); an option one command
+ * takes is a static in that command's file. */
+extern const struct opt_def cmd_opt_dir, cmd_opt_database_url, cmd_opt_history_table,
+	cmd_opt_lock_wait, cmd_opt_lock_timeout, cmd_opt_ddl_retries, cmd_opt_statement_timeout,
+	cmd_opt_concurrent_timeout, cmd_opt_connect_retries, cmd_opt_peer_timeout,
+	cmd_opt_out_of_order, cmd_opt_output, cmd_opt_termination_log, cmd_opt_quiet,
+	cmd_opt_log_table, cmd_opt_strict_contract, cmd_opt_force_contract, cmd_opt_phase,
+	cmd_opt_release, cmd_opt_namespace, cmd_opt_revision, cmd_opt_app_version,
+	cmd_opt_chart_version, cmd_opt_deployed_by, cmd_opt_source_revision, cmd_opt_pod,
+	cmd_opt_check_timeout, cmd_opt_max_replica_lag;
 
 struct cmd_ctx {
 	const struct cmd_entry *cmd;
-	struct opt_value v[OPT__COUNT];
+	struct opt_value *v;    /* v[i] is the value of cmd->opts[i] */
 	const char **args;
 	int nargs;
 };
 
 struct cmd_entry {
 	const char *name;
-	unsigned mask;
 	const char *usage;      /* after "zdm-hook NAME " */
 	const char *summary;    /* one line for the command list */
 	const char *description;/* paragraph for NAME --help */
+	const struct opt_def *const *opts; /* NULL-terminated, in --help order */
 	int (*exec)(struct cmd_ctx *ctx);
 };
+
+/* The value of option d for this command: a zero value (not set, NULL
+ * text, 0) when the command does not take d. */
+const struct opt_value *cmd_opt(const struct cmd_ctx *ctx, const struct opt_def *d);
+#define cmd_str(ctx, d) (cmd_opt((ctx), (d))->str)
+#define cmd_num(ctx, d) (cmd_opt((ctx), (d))->num)
+/* Whether the command takes option d. */
+int cmd_takes(const struct cmd_ctx *ctx, const struct opt_def *d);
 
 /* Report an error and write the termination log; returns e->code. */
 int cmd_fail(struct cmd_ctx *ctx, const struct zerr *e);

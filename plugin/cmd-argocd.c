@@ -171,7 +171,7 @@ static int cmd_argocd_helm_args(struct zerr *e)
 
 static int cmd_argocd_exec(struct plugin_ctx *ctx)
 {
-	const char *helm = ctx->v[POPT_HELM].str ? ctx->v[POPT_HELM].str : "helm";
+	const char *helm = plugin_opt(ctx, &plugin_opt_helm)->str ? plugin_opt(ctx, &plugin_opt_helm)->str : "helm";
 	struct zerr e = { 0 };
 	int rc;
 
@@ -189,9 +189,13 @@ static int cmd_argocd_exec(struct plugin_ctx *ctx)
 	return rc < 0 ? plugin_fail(&e) : 0;
 }
 
+static const struct opt_def *const cmd_argocd_opts[] = {
+	&plugin_opt_helm,
+	NULL,
+};
+
 const struct plugin_cmd plugin_cmd_argocd = {
 	.name = "argocd",
-	.mask = PCMD_ARGOCD,
 	.usage = "init|helm-args",
 	.summary = "steps of the Argo CD config management plugin (plugin/argocd/plugin.yaml)",
 	.description =
@@ -203,5 +207,6 @@ const struct plugin_cmd plugin_cmd_argocd = {
 		"             KUBE_API_VERSIONS, .zdm.yaml, and the values-files and\n"
 		"             helm-parameters of ARGOCD_APP_PARAMETERS (parsed, never split)\n"
 		"The generate step pipes helm template into \"helm-zdm render --argocd\".",
+	.opts = cmd_argocd_opts,
 	.exec = cmd_argocd_exec,
 };

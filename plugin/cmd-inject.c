@@ -14,6 +14,16 @@
 #include "tmpl.h"
 #include "udiff.h"
 
+static const struct opt_def cmd_inject_opt_dry_run = {
+	"dry-run", NULL, OPT_BOOL, NULL, NULL, NULL,
+	"print the changes as a unified diff; write nothing",
+};
+
+static const struct opt_def cmd_inject_opt_force = {
+	"force", NULL, OPT_BOOL, NULL, NULL, NULL,
+	"overwrite zdm templates that were edited in the chart",
+};
+
 static const char *const cmd_inject_verbs[] = {
 	[INJ_CREATE] = "created",
 	[INJ_UPDATE] = "updated",
@@ -45,7 +55,7 @@ static int cmd_inject_exec(struct plugin_ctx *ctx)
 	struct inject_plan p = { 0 };
 	struct zerr e = { 0 };
 	char *dir = NULL;
-	int dry = (int)ctx->v[POPT_DRY_RUN].num, force = (int)ctx->v[POPT_FORCE].num;
+	int dry = (int)plugin_opt(ctx, &cmd_inject_opt_dry_run)->num, force = (int)plugin_opt(ctx, &cmd_inject_opt_force)->num;
 	int rc = ZDM_EXIT_OK;
 
 	if (ctx->nargs != 1) {
@@ -97,9 +107,14 @@ cleanup:
 	return rc;
 }
 
+static const struct opt_def *const cmd_inject_opts[] = {
+	&cmd_inject_opt_dry_run,
+	&cmd_inject_opt_force,
+	NULL,
+};
+
 const struct plugin_cmd plugin_cmd_inject = {
 	.name = "inject",
-	.mask = PCMD_INJECT,
 	.usage = "CHART_DIR [--dry-run] [--force]",
 	.summary = "add the zdm migration hook Jobs, values and migrations/ to a chart",
 	.description =
@@ -113,5 +128,6 @@ const struct plugin_cmd plugin_cmd_inject = {
 		"Refused with exit 2: a path without Chart.yaml, a library chart, a chart\n"
 		"that cannot be written. --dry-run prints a unified diff (apply it with\n"
 		"patch -p1 in the chart) and writes nothing.",
+	.opts = cmd_inject_opts,
 	.exec = cmd_inject_exec,
 };

@@ -25,12 +25,23 @@
 
 #include "chart.h"
 #include "helmrun.h"
+#include "lintfmt.h"
 #include "log.h"
 #include "plugin.h"
 #include "render.h"
 #include "source.h"
 #include "srclint.h"
 #include "wiring.h"
+
+static const struct opt_def cmd_lint_opt_output = {
+	"output", "ZDM_OUTPUT", OPT_CHOICE, "FORMAT", "text", "text|json|github",
+	"findings as text, one JSON object, or GitHub annotations",
+};
+
+static const struct opt_def cmd_lint_opt_timeout = {
+	"timeout", NULL, OPT_STRING, "DURATION", "5m", NULL,
+	"the helm --timeout the chart is deployed with",
+};
 
 static const char *const cmd_lint_kinds[] = {
 	[WF_MIGRATION] = "migration",
@@ -102,7 +113,7 @@ static int cmd_lint_wiring(struct plugin_ctx *ctx, const struct chart_info *c,
 			   const struct strv *values, const struct strv *sets, long long timeout_ms,
 			   struct wreport *out, struct zerr *e)
 {
-	const char *helm = ctx->v[POPT_HELM].str ? ctx->v[POPT_HELM].str : "helm";
+	const char *helm = plugin_opt(ctx, &plugin_opt_helm)->str ? plugin_opt(ctx, &plugin_opt_helm)->str : "helm";
 	struct strv argv = { 0 };
 	struct helmrun_out h = { 0 };
 	struct render_opts o = { 0 };
@@ -168,6 +179,20 @@ cleanup:
 	return rc;
 }
 
+/* The printer's view of a chart finding (the allow reason of a migration
+ * finding is in its message already). */
+static void cmd_lint_view(struct lintfmt_item *it, const struct wfinding *f)
+{
+	memset(it, 0, sizeof(*it));
+	it->file = f->file;
+	it->line = f->line;
+	it->col = f->col;
+	it->rule = f->rule;
+	it->message = f->message;
+	it->hint = f->hint;
+	it->level = f->sev == WF_ERROR ? "error" : f->sev == WF_WARNING ? "warning" : "notice";
+}
+
 static void cmd_lint_print(const char *format, const char *chart, const struct wreport *r,
 			   size_t nfiles, int code)
 {
@@ -182,14 +207,18 @@ static void cmd_lint_print(const char *format, const char *chart, const struct w
 	}
 	if (!strcmp(format, "json")) {
 		json_t *a = json_array();
-		for (size_t i = 0; i < r->n; i++) {
-			const struct wfinding *f = &r->v[i];
-			json_array_append_new(
-				a, json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s?}", "file",
-					     f->file, "line", f->line, "col", f->col, "rule",
-					     f->rule, "kind", cmd_lint_kinds[f->kind], "severity",
-					     cmd_lint_sevs[f->sev], "message", f->message, "hint",
-					     f->hint));
+		for (size_t i = 0; a && i < r->n; i++) {
+			struct lintfmt_item it;
+			json_t *o;
+
+			cmd_lint_view(&it, &r->v[i]);
+			o = lintfmt_json(&it);
+			if (o && (json_object_set_new(o, "kind", json_string(cmd_lint_kinds[r->v[i].kind])) < 0 ||
+				  json_object_set_new(o, "severity", json_string(cmd_lint_sevs[r->v[i].sev])) < 0)) {
+				json_decref(o);
+				o = NULL;
+			}
+			json_array_append_new(a, o);
 		}
 		log_result_json(json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:o}", "chart", chart,
 					  "migration_files", (int)nfiles, "unsafe", (int)nunsafe,
@@ -198,34 +227,17 @@ static void cmd_lint_print(const char *format, const char *chart, const struct w
 		return;
 	}
 	for (size_t i = 0; i < r->n; i++) {
-		const struct wfinding *f = &r->v[i];
-		if (!strcmp(format, "github")) {
-			struct sb s;
-			sb_init(&s);
-			sb_addf(&s, "::%s file=",
-				f->sev == WF_ERROR     ? "error"
-				: f->sev == WF_WARNING ? "warning"
-						       : "notice");
-			log_gh_escape(&s, f->file, 1);
-			sb_addf(&s, ",line=%d,col=%d,title=", f->line, f->col);
-			log_gh_escape(&s, "zdm ", 1);
-			log_gh_escape(&s, f->rule, 1);
-			sb_adds(&s, "::");
-			log_gh_escape(&s, f->rule, 0);
-			log_gh_escape(&s, ": ", 0);
-			log_gh_escape(&s, f->message, 0);
-			if (f->hint) {
-				log_gh_escape(&s, "\nhint: ", 0);
-				log_gh_escape(&s, f->hint, 0);
-			}
-			log_result("%s", s.buf);
-			sb_release(&s);
-			continue;
-		}
-		log_result("%s:%d:%d: %s: %s%s", f->file, f->line, f->col, f->rule, f->message,
-			   f->sev == WF_WARNING ? " (warning)" : "");
-		if (f->hint && f->sev != WF_ALLOWED)
-			log_result("  hint: %s", f->hint);
+		struct lintfmt_item it;
+		struct sb s;
+
+		cmd_lint_view(&it, &r->v[i]);
+		sb_init(&s);
+		if (!strcmp(format, "github"))
+			lintfmt_github(&s, &it, 1);
+		else
+			lintfmt_text(&s, &it, LINTFMT_BRIEF);
+		log_result("%s", s.buf);
+		sb_release(&s);
 	}
 	log_result("%s%s: %zu migration file%s, %zu unsafe, %zu warning%s; %zu wiring problem%s",
 		   !strcmp(format, "github") ? "zdm lint " : "", chart, nfiles,
@@ -235,7 +247,6 @@ static void cmd_lint_print(const char *format, const char *chart, const struct w
 
 static int cmd_lint_exec(struct plugin_ctx *ctx)
 {
-	const struct opt_value *v = ctx->v;
 	struct chart_info c = { 0 };
 	struct strv values = { 0 }, sets = { 0 };
 	struct wreport rep = { 0 };
@@ -254,23 +265,23 @@ static int cmd_lint_exec(struct plugin_ctx *ctx)
 		zerr_hint(&e, "usage: helm zdm lint CHART_DIR [--output text|json|github]");
 		return plugin_fail(&e);
 	}
-	if (wiring_parse_timeout(v[POPT_TIMEOUT].str, &timeout_ms) < 0 || timeout_ms <= 0) {
+	if (wiring_parse_timeout(plugin_opt(ctx, &cmd_lint_opt_timeout)->str, &timeout_ms) < 0 || timeout_ms <= 0) {
 		zerr_set(&e, ZDM_EXIT_USAGE, "--timeout: \"%s\" is not a duration",
-			 v[POPT_TIMEOUT].str);
+			 plugin_opt(ctx, &cmd_lint_opt_timeout)->str);
 		zerr_hint(&e, "give helm's --timeout as helm takes it: 300s, 5m, 1m30s, 1h");
 		return plugin_fail(&e);
 	}
 	if (chart_load(ctx->args[0], &c, &e) < 0)
 		goto fail;
 	chart_values_files(&c, &values);
-	chart_split_list(v[POPT_VALUES].str, &values);
-	if (v[POPT_SET].str && *v[POPT_SET].str)
-		strv_push(&sets, v[POPT_SET].str);
-	if (v[POPT_MIGRATIONS].str)
-		migrations = xstrdup(v[POPT_MIGRATIONS].str);
+	chart_split_list(plugin_opt(ctx, &plugin_opt_values)->str, &values);
+	if (plugin_opt(ctx, &plugin_opt_set)->str && *plugin_opt(ctx, &plugin_opt_set)->str)
+		strv_push(&sets, plugin_opt(ctx, &plugin_opt_set)->str);
+	if (plugin_opt(ctx, &plugin_opt_migrations)->str)
+		migrations = xstrdup(plugin_opt(ctx, &plugin_opt_migrations)->str);
 	else if (chart_migrations_dir(&c, &values, &migrations, &e) < 0)
 		goto fail;
-	if (cmd_lint_migrations(migrations, v[POPT_MIGRATIONS].str != NULL, &rep, &nfiles, &e) <
+	if (cmd_lint_migrations(migrations, plugin_opt(ctx, &plugin_opt_migrations)->str != NULL, &rep, &nfiles, &e) <
 		    0 ||
 	    wiring_check_values(&values, &rep, &e) < 0 ||
 	    cmd_lint_wiring(ctx, &c, &values, &sets, timeout_ms, &rep, &e) < 0)
@@ -283,7 +294,7 @@ static int cmd_lint_exec(struct plugin_ctx *ctx)
 		else if (rc == ZDM_EXIT_OK)
 			rc = ZDM_EXIT_FAILED;
 	}
-	cmd_lint_print(v[POPT_OUTPUT].str, c.dir, &rep, nfiles, rc);
+	cmd_lint_print(plugin_opt(ctx, &cmd_lint_opt_output)->str, c.dir, &rep, nfiles, rc);
 	goto cleanup;
 fail:
 	rc = plugin_fail(&e);
@@ -296,9 +307,18 @@ cleanup:
 	return rc;
 }
 
+static const struct opt_def *const cmd_lint_opts[] = {
+	&plugin_opt_migrations,
+	&plugin_opt_values,
+	&plugin_opt_set,
+	&plugin_opt_helm,
+	&cmd_lint_opt_output,
+	&cmd_lint_opt_timeout,
+	NULL,
+};
+
 const struct plugin_cmd plugin_cmd_lint = {
 	.name = "lint",
-	.mask = PCMD_LINT,
 	.usage = "CHART_DIR [--output text|json|github] [--timeout DURATION] [OPTIONS]",
 	.summary = "lint a chart's migrations and its zdm wiring, for CI (no cluster, no database)",
 	.description =
@@ -314,5 +334,6 @@ const struct plugin_cmd plugin_cmd_lint = {
 		"gives one JSON object, --output github workflow annotations.\n"
 		"Exit codes: 0 clean, 1 a wiring or values problem, 2 usage or input error,\n"
 		"6 an unsafe migration.",
+	.opts = cmd_lint_opts,
 	.exec = cmd_lint_exec,
 };

@@ -13,9 +13,40 @@
 
 #include "argocd.h"
 #include "chart.h"
+#include "lintfmt.h"
 #include "log.h"
 #include "plugin.h"
 #include "render.h"
+
+static const struct opt_def cmd_render_opt_chart = {
+	"chart", "ZDM_CHART", OPT_STRING, "DIR", ".", NULL,
+	"the chart the stream was rendered from (name, version, values)",
+};
+
+static const struct opt_def cmd_render_opt_release = {
+	"release", "ZDM_RELEASE", OPT_STRING, "NAME", NULL, NULL,
+	"the release name (default: the stream's app.kubernetes.io/instance)",
+};
+
+static const struct opt_def cmd_render_opt_namespace = {
+	"namespace", "ZDM_NAMESPACE", OPT_STRING, "NS", NULL, NULL,
+	"the release namespace (default: HELM_NAMESPACE, or the stream's)",
+};
+
+static const struct opt_def cmd_render_opt_mode = {
+	"mode", "ZDM_MODE", OPT_CHOICE, "MODE", "hook", "hook|wave",
+	"hook: Helm/Argo CD hooks; wave: Argo CD sync waves",
+};
+
+static const struct opt_def cmd_render_opt_argocd = {
+	"argocd", NULL, OPT_BOOL, NULL, NULL, NULL,
+	"run as Argo CD's CMP generate step (ARGOCD_APP_* environment)",
+};
+
+static const struct opt_def cmd_render_opt_helm3_apply = {
+	"helm3-apply", NULL, OPT_BOOL, NULL, NULL, NULL,
+	"the stream is Helm 3's install/upgrade post-renderer input",
+};
 
 #define CMD_RENDER_MAX_INPUT (64u * 1024 * 1024)
 
@@ -49,19 +80,21 @@ static int cmd_render_read_stdin(char **buf, size_t *len, struct zerr *e)
 static void cmd_render_print_findings(const struct plugin_ctx *ctx, const struct lint_report *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		const struct lint_finding *f = &r->v[i];
-		if (f->allowed && !ctx->debug)
+		struct lintfmt_item it;
+		struct sb s;
+
+		if (r->v[i].allowed && !ctx->debug)
 			continue;
-		fprintf(stderr, "%s:%d:%d: %s: %s (%s)\n", f->path, f->line, f->col, f->rule,
-			f->message, lint_finding_status(f));
-		if (f->hint)
-			fprintf(stderr, "  hint: %s\n", f->hint);
+		lintfmt_view(&it, &r->v[i]);
+		sb_init(&s);
+		lintfmt_text(&s, &it, LINTFMT_STATUS);
+		fprintf(stderr, "%s\n", s.buf);
+		sb_release(&s);
 	}
 }
 
 static int cmd_render_exec(struct plugin_ctx *ctx)
 {
-	const struct opt_value *v = ctx->v;
 	struct argocd_params ap = { 0 };
 	struct render_argocd argo = { 0 };
 	struct render_opts o = { 0 };
@@ -70,9 +103,9 @@ static int cmd_render_exec(struct plugin_ctx *ctx)
 	struct strv values = { 0 }, sets = { 0 };
 	struct zerr e = { 0 };
 	char *in = NULL, *migrations = NULL, *release = NULL;
-	const char *mode = v[POPT_MODE].str, *helm_ns = getenv("HELM_NAMESPACE");
+	const char *mode = plugin_opt(ctx, &cmd_render_opt_mode)->str, *helm_ns = getenv("HELM_NAMESPACE");
 	size_t len = 0;
-	int argocd = (int)v[POPT_ARGOCD].num, rc = ZDM_EXIT_OK;
+	int argocd = (int)plugin_opt(ctx, &cmd_render_opt_argocd)->num, rc = ZDM_EXIT_OK;
 
 	if (ctx->nargs > 0) {
 		zerr_set(&e, ZDM_EXIT_USAGE,
@@ -83,39 +116,39 @@ static int cmd_render_exec(struct plugin_ctx *ctx)
 	}
 	if (argocd && argocd_params_load(&ap, &e) < 0)
 		goto fail;
-	if (chart_load(v[POPT_CHART].str, &chart, &e) < 0)
+	if (chart_load(plugin_opt(ctx, &cmd_render_opt_chart)->str, &chart, &e) < 0)
 		goto fail;
 	chart_values_files(&chart, &values);
 	if (ap.values_set)
 		for (size_t i = 0; i < ap.values.n; i++)
 			strv_push(&values, ap.values.v[i]);
 	else
-		chart_split_list(v[POPT_VALUES].str, &values);
+		chart_split_list(plugin_opt(ctx, &plugin_opt_values)->str, &values);
 	if (ap.sets_set)
 		for (size_t i = 0; i < ap.sets.n; i++)
 			strv_push(&sets, ap.sets.v[i]);
-	else if (v[POPT_SET].str && *v[POPT_SET].str)
-		strv_push(&sets, v[POPT_SET].str);
+	else if (plugin_opt(ctx, &plugin_opt_set)->str && *plugin_opt(ctx, &plugin_opt_set)->str)
+		strv_push(&sets, plugin_opt(ctx, &plugin_opt_set)->str);
 	if (ap.migrations)
 		migrations = xstrdup(ap.migrations);
-	else if (v[POPT_MIGRATIONS].str)
-		migrations = xstrdup(v[POPT_MIGRATIONS].str);
+	else if (plugin_opt(ctx, &plugin_opt_migrations)->str)
+		migrations = xstrdup(plugin_opt(ctx, &plugin_opt_migrations)->str);
 	else if (chart_migrations_dir(&chart, &values, &migrations, &e) < 0)
 		goto fail;
 	if (ap.mode)
 		mode = ap.mode;
 	o.chart = &chart;
 	o.migrations = migrations;
-	o.migrations_required = ap.migrations || v[POPT_MIGRATIONS].str;
+	o.migrations_required = ap.migrations || plugin_opt(ctx, &plugin_opt_migrations)->str;
 	o.values = &values;
 	o.sets = &sets;
-	o.release = v[POPT_RELEASE].str;
-	o.namespace = v[POPT_NAMESPACE].str ? v[POPT_NAMESPACE].str
+	o.release = plugin_opt(ctx, &cmd_render_opt_release)->str;
+	o.namespace = plugin_opt(ctx, &cmd_render_opt_namespace)->str ? plugin_opt(ctx, &cmd_render_opt_namespace)->str
 		      : helm_ns && *helm_ns ? helm_ns
 					    : NULL;
 	o.mode = !strcmp(mode, "wave") ? RENDER_WAVE : RENDER_HOOK;
-	o.helm = v[POPT_HELM].str ? v[POPT_HELM].str : "helm";
-	o.helm3_apply = (int)v[POPT_HELM3_APPLY].num;
+	o.helm = plugin_opt(ctx, &plugin_opt_helm)->str ? plugin_opt(ctx, &plugin_opt_helm)->str : "helm";
+	o.helm3_apply = (int)plugin_opt(ctx, &cmd_render_opt_helm3_apply)->num;
 	o.lint = 1;
 	if (argocd) {
 		if (argocd_release(&release, &e) < 0)
@@ -124,9 +157,9 @@ static int cmd_render_exec(struct plugin_ctx *ctx)
 		argo.namespace = getenv("ARGOCD_APP_NAMESPACE");
 		argo.revision = getenv("ARGOCD_APP_REVISION");
 		o.argocd = &argo;
-		if (!v[POPT_RELEASE].str)
+		if (!plugin_opt(ctx, &cmd_render_opt_release)->str)
 			o.release = release;
-		if (!v[POPT_NAMESPACE].str && argo.namespace && *argo.namespace)
+		if (!plugin_opt(ctx, &cmd_render_opt_namespace)->str && argo.namespace && *argo.namespace)
 			o.namespace = argo.namespace;
 		o.refuse_empty = 1;
 		o.namespace_optional =
@@ -168,9 +201,22 @@ cleanup:
 	return rc;
 }
 
+static const struct opt_def *const cmd_render_opts[] = {
+	&cmd_render_opt_chart,
+	&plugin_opt_migrations,
+	&plugin_opt_values,
+	&plugin_opt_set,
+	&cmd_render_opt_release,
+	&cmd_render_opt_namespace,
+	&cmd_render_opt_mode,
+	&plugin_opt_helm,
+	&cmd_render_opt_argocd,
+	&cmd_render_opt_helm3_apply,
+	NULL,
+};
+
 const struct plugin_cmd plugin_cmd_render = {
 	.name = "render",
-	.mask = PCMD_RENDER,
 	.usage = "[--chart DIR] [--mode hook|wave] [OPTIONS] < manifests.yaml",
 	.summary = "add the zdm hook objects to a rendered manifest stream (post-renderer)",
 	.description =
@@ -193,5 +239,6 @@ const struct plugin_cmd plugin_cmd_render = {
 		"Exit codes: 0 ok, 1 failure, 2 usage or input error (not YAML, not a\n"
 		"Kubernetes object, duplicate zdm objects, bad settings), 6 an unsafe\n"
 		"migration.",
+	.opts = cmd_render_opts,
 	.exec = cmd_render_exec,
 };

@@ -20,12 +20,16 @@ static int cmd_version_exec(struct plugin_ctx *ctx)
 	return 0;
 }
 
+static const struct opt_def *const cmd_version_opts[] = {
+	NULL,
+};
+
 const struct plugin_cmd plugin_cmd_version = {
 	.name = "version",
-	.mask = PCMD_VERSION,
 	.usage = "",
 	.summary = "print the plugin version (also the templates' and the hook image's)",
 	.description = "Print \"helm-zdm VERSION\". The same version stamps the templates inject\n"
 		       "writes and is the default tag of the zdm-hook image they run.",
+	.opts = cmd_version_opts,
 	.exec = cmd_version_exec,
 };

@@ -1,6 +1,6 @@
 /*
  * helm-zdm — entry point of the Helm plugin: the command table, the
- * option table, --help and version, the HELM_* environment, and the one
+ * options several commands share, --help and version, the HELM_* environment, and the one
  * place that turns an error record into output and an exit code.
  *
  * Results go to stdout; errors, hints and HELM_DEBUG lines to stderr.
@@ -14,38 +14,26 @@
 #include "log.h"
 #include "plugin.h"
 
-const struct opt_def plugin_opts[POPT__COUNT] = {
-	[POPT_DRY_RUN] = { "dry-run", NULL, OPT_BOOL, NULL, NULL, NULL, PCMD_INJECT,
-			   "print the changes as a unified diff; write nothing" },
-	[POPT_FORCE] = { "force", NULL, OPT_BOOL, NULL, NULL, NULL, PCMD_INJECT,
-			 "overwrite zdm templates that were edited in the chart" },
-	[POPT_CHART] = { "chart", "ZDM_CHART", OPT_STRING, "DIR", ".", NULL, PCMD_RENDER,
-			 "the chart the stream was rendered from (name, version, values)" },
-	[POPT_MIGRATIONS] = { "migrations", "ZDM_MIGRATIONS_DIR", OPT_STRING, "DIR", NULL, NULL,
-			      PCMD_RENDER | PCMD_LINT,
-			      "the migrations (default: zdm.migrations.path of the chart's values)" },
-	[POPT_VALUES] = { "values", "ZDM_VALUES", OPT_STRING, "FILES", NULL, NULL,
-			  PCMD_RENDER | PCMD_LINT,
-			  "comma-separated values files (zdm: keys) after the chart's values.yaml" },
-	[POPT_SET] = { "set", "ZDM_SET", OPT_STRING, "PAIRS", NULL, NULL, PCMD_RENDER | PCMD_LINT,
-		       "helm --set pairs for the zdm values, e.g. zdm.database.existingSecret=db" },
-	[POPT_RELEASE] = { "release", "ZDM_RELEASE", OPT_STRING, "NAME", NULL, NULL, PCMD_RENDER,
-			   "the release name (default: the stream's app.kubernetes.io/instance)" },
-	[POPT_NAMESPACE] = { "namespace", "ZDM_NAMESPACE", OPT_STRING, "NS", NULL, NULL, PCMD_RENDER,
-			     "the release namespace (default: HELM_NAMESPACE, or the stream's)" },
-	[POPT_MODE] = { "mode", "ZDM_MODE", OPT_CHOICE, "MODE", "hook", "hook|wave", PCMD_RENDER,
-			"hook: Helm/Argo CD hooks; wave: Argo CD sync waves" },
-	[POPT_HELM] = { "helm", "HELM_BIN", OPT_STRING, "PATH", NULL, NULL,
-			PCMD_RENDER | PCMD_LINT | PCMD_ARGOCD, "the helm binary (default: helm on PATH)" },
-	[POPT_ARGOCD] = { "argocd", NULL, OPT_BOOL, NULL, NULL, NULL, PCMD_RENDER,
-			  "run as Argo CD's CMP generate step (ARGOCD_APP_* environment)" },
-	[POPT_HELM3_APPLY] = { "helm3-apply", NULL, OPT_BOOL, NULL, NULL, NULL, PCMD_RENDER,
-			       "the stream is Helm 3's install/upgrade post-renderer input" },
-	[POPT_OUTPUT] = { "output", "ZDM_OUTPUT", OPT_CHOICE, "FORMAT", "text", "text|json|github",
-			  PCMD_LINT, "findings as text, one JSON object, or GitHub annotations" },
-	[POPT_TIMEOUT] = { "timeout", NULL, OPT_STRING, "DURATION", "5m", NULL, PCMD_LINT,
-			   "the helm --timeout the chart is deployed with" },
+const struct opt_def plugin_opt_migrations = {
+	"migrations", "ZDM_MIGRATIONS_DIR", OPT_STRING, "DIR", NULL, NULL,
+	"the migrations (default: zdm.migrations.path of the chart's values)",
 };
+
+const struct opt_def plugin_opt_values = {
+	"values", "ZDM_VALUES", OPT_STRING, "FILES", NULL, NULL,
+	"comma-separated values files (zdm: keys) after the chart's values.yaml",
+};
+
+const struct opt_def plugin_opt_set = {
+	"set", "ZDM_SET", OPT_STRING, "PAIRS", NULL, NULL,
+	"helm --set pairs for the zdm values, e.g. zdm.database.existingSecret=db",
+};
+
+const struct opt_def plugin_opt_helm = {
+	"helm", "HELM_BIN", OPT_STRING, "PATH", NULL, NULL,
+	"the helm binary (default: helm on PATH)",
+};
+
 
 static const struct plugin_cmd *const plugin_cmds[] = {
 	&plugin_cmd_argocd,
@@ -76,7 +64,7 @@ static void main_usage(FILE *f)
 static void main_cmd_help(const struct plugin_cmd *c)
 {
 	printf("usage: helm zdm %s %s\n\n%s\n\nOptions:\n", c->name, c->usage, c->description);
-	opts_print_help(stdout, plugin_opts, POPT__COUNT, c->mask);
+	opts_print_help(stdout, c->opts);
 	printf("  %-28s %s\n", "--help", "show this help");
 }
 
@@ -86,6 +74,11 @@ static const struct plugin_cmd *main_find(const char *name)
 		if (!strcmp((*c)->name, name))
 			return *c;
 	return NULL;
+}
+
+const struct opt_value *plugin_opt(const struct plugin_ctx *ctx, const struct opt_def *d)
+{
+	return opts_get(ctx->cmd->opts, ctx->v, d);
 }
 
 int plugin_fail(const struct zerr *e)
@@ -158,20 +151,23 @@ int main(int argc, char **argv)
 	ctx.namespace = ns && *ns ? ns : "default";
 	ctx.debug = main_env_debug();
 	ctx.args = xcalloc((size_t)argc, sizeof(*ctx.args));
-	rc = opts_parse(plugin_opts, POPT__COUNT, c->mask, argc - 1, argv + 1, ctx.v, ctx.args,
-			&ctx.nargs, &e);
+	ctx.v = xcalloc(opts_count(c->opts) + 1, sizeof(*ctx.v));
+	rc = opts_parse(c->opts, argc - 1, argv + 1, ctx.v, ctx.args, &ctx.nargs, &e);
 	if (rc == 1) {
 		main_cmd_help(c);
 		free(ctx.args);
+		free(ctx.v);
 		return 0;
 	}
 	if (rc < 0) {
 		zerr_hint(&e, "run \"helm zdm %s --help\" for its options", c->name);
 		free(ctx.args);
+		free(ctx.v);
 		return plugin_fail(&e);
 	}
 	plugin_debug(&ctx, "command %s, namespace %s", c->name, ctx.namespace);
 	rc = c->exec(&ctx);
 	free(ctx.args);
+	free(ctx.v);
 	return rc;
 }

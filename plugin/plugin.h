@@ -1,5 +1,5 @@
 /*
- * plugin — helm-zdm's command table, option table and run context.
+ * plugin — helm-zdm's command entries, shared options and run context.
  *
  * helm-zdm is what `helm zdm ...` runs. Helm strips its global flags
  * (-n, --debug, --kube-context ...) before calling a plugin and passes
@@ -9,17 +9,21 @@
  *
  * Adding a command (e.g. `render`, `lint`):
  *   1. write plugin/cmd-NAME.c exporting `const struct plugin_cmd
- *      plugin_cmd_NAME` with designated initializers (name, mask, usage,
- *      summary, description, exec);
- *   2. add a PCMD_ bit below, declare the entry at the bottom of this
- *      file and list it in plugin_cmds[] in plugin/main.c (the table
- *      drives dispatch, `helm zdm --help` and `helm zdm help NAME`);
- *   3. add the bit to the `cmds` mask of every option in plugin_opts[]
- *      (plugin/main.c) the command accepts; new options go in enum
- *      plugin_opt and plugin_opts[] in the same order;
- *   4. add tests/bats/plugin-NAME.bats starting with the conformance
+ *      plugin_cmd_NAME` with designated initializers (name, usage,
+ *      summary, description, opts, exec); .opts lists its options in
+ *      --help order: its own, static in the file, and shared ones
+ *      (plugin_opt_* below);
+ *   2. declare the entry at the bottom of this file and list it in
+ *      plugin_cmds[] in plugin/main.c (the table drives dispatch,
+ *      `helm zdm --help` and `helm zdm help NAME`);
+ *   3. add tests/bats/plugin-NAME.bats starting with the conformance
  *      block (--help, unknown option -> exit 2) and document the command
  *      in docs/helm.md.
+ *
+ * Adding an option: one command's option is a `static const struct
+ * opt_def` in that command's file, listed in its entry's .opts, read with
+ * plugin_opt(ctx, &the_def); an option several commands take is defined
+ * once in plugin/main.c, declared below, and listed by each.
  *
  * Exit codes (stable, in --help and docs/helm.md): 0 ok, 1 failure,
  * 2 usage or input error (bad flag, not a chart, refused change).
@@ -30,38 +34,14 @@
 #include "opts.h"
 #include "util.h"
 
-enum {
-	PCMD_VERSION = 1u << 0,
-	PCMD_INJECT = 1u << 1,
-	PCMD_RENDER = 1u << 2,
-	PCMD_LINT = 1u << 3,
-	PCMD_ARGOCD = 1u << 4,
-};
-
-/* Index of each option in plugin_opts[] (same order). */
-enum plugin_opt {
-	POPT_DRY_RUN,
-	POPT_FORCE,
-	POPT_CHART,
-	POPT_MIGRATIONS,
-	POPT_VALUES,
-	POPT_SET,
-	POPT_RELEASE,
-	POPT_NAMESPACE,
-	POPT_MODE,
-	POPT_HELM,
-	POPT_ARGOCD,
-	POPT_HELM3_APPLY,
-	POPT_OUTPUT,
-	POPT_TIMEOUT,
-	POPT__COUNT
-};
-
-extern const struct opt_def plugin_opts[POPT__COUNT];
+/* The options several commands take (plugin/main.c); an option one
+ * command takes is a static in that command's file. */
+extern const struct opt_def plugin_opt_migrations, plugin_opt_values, plugin_opt_set,
+	plugin_opt_helm;
 
 struct plugin_ctx {
 	const struct plugin_cmd *cmd;
-	struct opt_value v[POPT__COUNT];
+	struct opt_value *v;      /* v[i] is the value of cmd->opts[i] */
 	const char **args;       /* positional arguments, nargs of them */
 	int nargs;
 	const char *namespace;   /* HELM_NAMESPACE, "default" when unset */
@@ -70,12 +50,16 @@ struct plugin_ctx {
 
 struct plugin_cmd {
 	const char *name;
-	unsigned mask;
 	const char *usage;       /* after "helm zdm NAME " */
 	const char *summary;     /* one line for the command list */
 	const char *description; /* paragraph for `helm zdm NAME --help` */
+	const struct opt_def *const *opts; /* NULL-terminated, in --help order */
 	int (*exec)(struct plugin_ctx *ctx);
 };
+
+/* The value of option d for this command: a zero value (not set, NULL
+ * text) when the command does not take d. */
+const struct opt_value *plugin_opt(const struct plugin_ctx *ctx, const struct opt_def *d);
 
 /* Print an error record ("helm-zdm: error: ..." plus detail and hint
  * lines) and return the exit code it carries. */

@@ -82,6 +82,29 @@ parse() {
 	R=$(zdm_yaml2json <<<"$output")
 }
 
+# --- conformance -------------------------------------------------------
+
+@test "argocd: --help on stdout; an unknown option, no step or an unknown step is exit 2" {
+	run --separate-stderr "$ZDM_PLUGIN" argocd --help
+	assert_success
+	assert_line --index 0 "usage: helm zdm argocd init|helm-args"
+	assert_output --regexp '--helm PATH +the helm binary'
+	[ -z "$stderr" ]
+	run --separate-stderr "$ZDM_PLUGIN" argocd --bogus
+	assert_failure 2
+	[ -z "$output" ]
+	[ "$stderr" = 'helm-zdm: error: unknown option "--bogus"
+hint: run "helm zdm argocd --help" for its options' ]
+	run --separate-stderr "$ZDM_PLUGIN" argocd
+	assert_failure 2
+	[[ "$stderr" == 'helm-zdm: error: argocd takes one step: init or helm-args'* ]]
+	run --separate-stderr "$ZDM_PLUGIN" argocd frob
+	assert_failure 2
+	[[ "$stderr" == 'helm-zdm: error: unknown argocd step "frob"'* ]]
+}
+
+# --- the sidecar's steps ------------------------------------------------
+
 @test "argocd: generate renders a chart without the templates with the zdm hooks and the Application's settings" {
 	run --separate-stderr generate plain
 	assert_success

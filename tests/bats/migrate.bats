@@ -3,6 +3,7 @@
 # PostgreSQL (tests/run.sh starts it; every test has its own database).
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() { zdm_setup_db; }
 teardown() { zdm_teardown_db; }
@@ -36,6 +37,33 @@ flyway_crc() {
 	assert_output --partial "migrate"
 	assert_output --partial "status"
 	assert_output --partial "4 database unreachable"
+}
+
+@test "migrate: --version in option position wins; as an option's value it is that value" {
+	run hook lint --rules --version
+	assert_success
+	assert_output --regexp '^zdm-hook [0-9]+\.[0-9]+\.[0-9]+$'
+	run hook lint --since=2 --version
+	assert_output --regexp '^zdm-hook [0-9]+\.[0-9]+\.[0-9]+$'
+	# the value of --since: lint runs, --rules lists the rules
+	run hook lint --since --version --rules
+	assert_success
+	refute_output --partial "zdm-hook 0."
+	assert_output --partial "index-not-concurrent"
+	# after --, an argument
+	run hook lint -- --version
+	refute_output --partial "zdm-hook 0."
+}
+
+@test "migrate: help COMMAND shows its options; help of an unknown command is exit 2" {
+	run hook help migrate
+	assert_success
+	assert_line --index 0 "usage: zdm-hook migrate [OPTIONS]"
+	run --separate-stderr hook help bogus
+	assert_failure 2
+	[ -z "$output" ]
+	[ "$stderr" = 'zdm-hook: error: unknown command "bogus"
+hint: run "zdm-hook --help" for the list of commands' ]
 }
 
 @test "migrate: unknown option, command, bad values and stray arguments exit 2" {

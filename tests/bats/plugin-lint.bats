@@ -27,7 +27,7 @@ line_of() {
 
 # --- conformance -------------------------------------------------------
 
-@test "lint: --help, bad options and arguments are exit 2" {
+@test "plugin lint: --help, bad options and arguments are exit 2" {
 	run --separate-stderr lint --help
 	assert_success
 	assert_line --index 0 "usage: helm zdm lint CHART_DIR [--output text|json|github] [--timeout DURATION] [OPTIONS]"
@@ -57,7 +57,7 @@ hint: run "helm zdm lint --help" for its options' ]
 
 # --- clean -------------------------------------------------------------
 
-@test "lint: chart-example is clean (exit 0, no error, no warning)" {
+@test "plugin lint: chart-example is clean (exit 0, no error, no warning)" {
 	run --separate-stderr lint "$ZDM_ROOT/chart-example"
 	assert_success
 	assert_line --regexp "^$ZDM_ROOT/chart-example: [0-9]+ migration files, 0 unsafe, 0 warnings; 0 wiring problems\$"
@@ -72,7 +72,7 @@ hint: run "helm zdm lint --help" for its options' ]
 	done
 }
 
-@test "lint: a chart that relies on render (no templates) is checked as render deploys it" {
+@test "plugin lint: a chart that relies on render (no templates) is checked as render deploys it" {
 	rm "$C"/templates/zdm-*.yaml "$C/templates/_zdm.tpl"
 	run --separate-stderr lint "$C"
 	assert_success
@@ -85,18 +85,18 @@ hint: run "helm zdm lint --help" for its options' ]
 
 # --- the broken copy ---------------------------------------------------
 
-@test "lint: an unsafe migration is exit 6 with file:line:col, rule and hint" {
+@test "plugin lint: an unsafe migration is exit 6 with file:line:col, rule and hint" {
 	printf -- '-- an index on a live table\nCREATE INDEX users_created_idx ON users (created_at);\n' >"$C/migrations/V9__index.sql"
 	run --separate-stderr lint "$C"
 	assert_failure 6
-	# the classifier's own words follow the rule id (hook/lint.c)
+	# the classifier's own words follow the rule id (hook/lib/lint.c)
 	assert_line --regexp "^$C/migrations/V9__index.sql:2:1: index-not-concurrent: .*users.*\$"
 	assert_line --regexp "^  hint: .*CONCURRENTLY"
 	[ -z "$stderr" ]
 	assert_line --regexp ": [0-9]+ migration files, 1 unsafe, 0 warnings; 0 wiring problems\$"
 }
 
-@test "lint: a Job template whose backoffLimit was changed is a wiring problem, exit 1" {
+@test "plugin lint: a Job template whose backoffLimit was changed is a wiring problem, exit 1" {
 	sed -i 's/backoffLimit: 0/backoffLimit: 3/' "$C/templates/_zdm.tpl"
 	line=$(line_of "$C/templates/_zdm.tpl" "backoffLimit: 3")
 	run --separate-stderr lint "$C"
@@ -107,7 +107,7 @@ hint: run "helm zdm lint --help" for its options' ]
 	assert_line --regexp ": [0-9]+ migration files, 0 unsafe, 0 warnings; 2 wiring problems\$"
 }
 
-@test "lint: a password in values is named at its key, references are not" {
+@test "plugin lint: a password in values is named at its key, references are not" {
 	cat >>"$C/values.yaml" <<'EOF'
 postgresql:
   auth:
@@ -135,7 +135,7 @@ EOF
 	assert_output 2
 }
 
-@test "lint: activeDeadlineSeconds must stay below helm's --timeout" {
+@test "plugin lint: activeDeadlineSeconds must stay below helm's --timeout" {
 	line=$(line_of "$C/values.yaml" "activeDeadlineSeconds: 240")
 	run --separate-stderr lint "$C" --timeout 3m
 	assert_failure 1
@@ -149,7 +149,7 @@ EOF
 	assert_line --regexp "^$C/values.yaml:[0-9]+:30: job-ttl: Job \"chart-example-zdm-migrate\" has no ttlSecondsAfterFinished: finished Jobs and their pods pile up in the namespace\$"
 }
 
-@test "lint: everything at once: unsafe wins (exit 6); github and json formats" {
+@test "plugin lint: everything at once: unsafe wins (exit 6); github and json formats" {
 	printf 'CREATE INDEX users_created_idx ON users (created_at);\n' >"$C/migrations/V9__index.sql"
 	sed -i 's/backoffLimit: 0/backoffLimit: 3/' "$C/templates/_zdm.tpl"
 	printf 'db:\n  password: "hunter2"\n' >>"$C/values.yaml"
@@ -166,7 +166,7 @@ EOF
 	assert_output '[6,1,3,["migration:index-not-concurrent","values:values-password","wiring:job-backoff-limit","wiring:job-backoff-limit"]]'
 }
 
-@test "lint: a chart that does not render is a wiring problem with helm's reason" {
+@test "plugin lint: a chart that does not render is a wiring problem with helm's reason" {
 	run --separate-stderr lint "$C" --set zdm.database.existingSecret=
 	assert_failure 1
 	assert_line --partial "$C/Chart.yaml:1:1: chart-render: helm template fails: Error: execution error at (chart-example/templates/zdm-"

@@ -1,6 +1,6 @@
 /*
  * fuzz-assert — libFuzzer harness for the assertions loader
- * (hook/assert.c): what zdm-hook assert and run do with an assertions
+ * (hook/lib/assert.c): what zdm-hook assert and run do with an assertions
  * file before they connect. The input is the file's contents, loaded
  * through assert_load_buf (assert_load's path after reading the file);
  * nothing runs against a database. A refusal must carry exit 2 and a

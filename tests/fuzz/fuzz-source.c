@@ -1,6 +1,6 @@
 /*
  * fuzz-source — libFuzzer harness for the migrations loader and the
- * linter (hook/source.c, hook/srclint.c, hook/lint.c): what zdm-hook lint
+ * linter (hook/lib/source.c, hook/lib/srclint.c, hook/lib/lint.c): what zdm-hook lint
  * and migrate do with a migrations directory before they connect.
  *
  * The input is a directory in one buffer: entries separated by NUL

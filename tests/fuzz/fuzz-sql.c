@@ -1,5 +1,5 @@
 /*
- * fuzz-sql — libFuzzer harness for the SQL lexer and splitter (hook/sql.c).
+ * fuzz-sql — libFuzzer harness for the SQL lexer and splitter (hook/lib/sql.c).
  *
  * The input is one migration file's text. It is lexed token by token to
  * the end (or the first lexical error), then split into statements, and

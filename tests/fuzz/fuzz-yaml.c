@@ -1,6 +1,6 @@
 /*
  * fuzz-yaml — libFuzzer harness for the YAML reader and editor
- * (hook/ydoc.c, plugin/yedit.c).
+ * (hook/lib/ydoc.c, plugin/yedit.c).
  *
  * The input is a YAML stream. Every document loaded is walked (the
  * lookups and predicates render and the assertions loader use), written

@@ -58,6 +58,32 @@ const char *db_sqlstate(const PGresult *r)
 	return db_field(r, PG_DIAG_SQLSTATE);
 }
 
+void db_retry_init(struct db_retry *r, int max_retries)
+{
+	memset(r, 0, sizeof(*r));
+	r->max = max_retries;
+}
+
+int db_retry_is_lock(const PGresult *res)
+{
+	const char *s = db_sqlstate(res);
+	return strcmp(s, "55P03") == 0 || strcmp(s, "40P01") == 0;
+}
+
+long long db_retry_next(struct db_retry *r, const struct db_run *run)
+{
+	long long delay;
+
+	if (run->interrupted || !db_retry_is_lock(run->res) || r->attempt >= r->max)
+		return -1;
+	delay = util_backoff_ms(r->attempt, 250, 10000);
+	if (r->slept_ms + delay > DB_RETRY_TOTAL_MS)
+		return -1;
+	r->attempt++;
+	r->slept_ms += delay;
+	return delay;
+}
+
 /* libpq's message as one line (static copy): its first line, the cause;
  * libpq appends what followed from it ("cannot exit pipeline mode while
  * busy", "Is the server running on that host...") on further lines. */

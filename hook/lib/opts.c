@@ -55,11 +55,31 @@ static int opts_convert(const struct opt_def *d, const char *text, const char *o
 	return 0;
 }
 
-int opts_parse(const struct opt_def *table, size_t n, unsigned cmd, int argc, char **argv,
-	       struct opt_value *vals, const char **args, int *nargs, struct zerr *e)
+size_t opts_count(const struct opt_def *const *list)
+{
+	size_t n = 0;
+
+	while (list && list[n])
+		n++;
+	return n;
+}
+
+const struct opt_value *opts_get(const struct opt_def *const *list, const struct opt_value *vals,
+				 const struct opt_def *d)
+{
+	static const struct opt_value none;
+
+	for (size_t k = 0; list && list[k]; k++)
+		if (list[k] == d)
+			return &vals[k];
+	return &none;
+}
+
+int opts_parse(const struct opt_def *const *list, int argc, char **argv, struct opt_value *vals,
+	       const char **args, int *nargs, struct zerr *e)
 {
 	int i, no_more_flags = 0;
-	size_t k;
+	size_t k, n = opts_count(list);
 
 	*nargs = 0;
 	memset(vals, 0, n * sizeof(*vals));
@@ -87,14 +107,14 @@ int opts_parse(const struct opt_def *table, size_t n, unsigned cmd, int argc, ch
 		eq = strchr(name, '=');
 		namelen = eq ? (size_t)(eq - name) : strlen(name);
 		for (k = 0; k < n; k++)
-			if ((table[k].cmds & cmd) && strlen(table[k].name) == namelen &&
-			    !strncmp(table[k].name, name, namelen))
-				d = &table[k];
+			if (strlen(list[k]->name) == namelen && !strncmp(list[k]->name, name, namelen)) {
+				d = list[k];
+				break;
+			}
 		if (!d) {
 			zerr_set(e, ZDM_EXIT_USAGE, "unknown option \"--%.*s\"", (int)namelen, name);
 			return -1;
 		}
-		k = (size_t)(d - table);
 		snprintf(origin, sizeof(origin), "--%s", d->name);
 		if (d->kind == OPT_BOOL) {
 			value = eq ? eq + 1 : "true";
@@ -112,11 +132,11 @@ int opts_parse(const struct opt_def *table, size_t n, unsigned cmd, int argc, ch
 		vals[k].set = 1;
 	}
 	for (k = 0; k < n; k++) {
-		const struct opt_def *d = &table[k];
+		const struct opt_def *d = list[k];
 		const char *env;
 		char origin[96];
 
-		if (vals[k].set || !(d->cmds & cmd))
+		if (vals[k].set)
 			continue;
 		env = d->env ? getenv(d->env) : NULL;
 		if (env && *env) {
@@ -133,14 +153,32 @@ int opts_parse(const struct opt_def *table, size_t n, unsigned cmd, int argc, ch
 	return 0;
 }
 
-void opts_print_help(FILE *f, const struct opt_def *table, size_t n, unsigned cmd)
+int opts_has_flag(const struct opt_def *const *list, int argc, char **argv, const char *flag)
 {
-	for (size_t k = 0; k < n; k++) {
-		const struct opt_def *d = &table[k];
-		char left[64];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
 
-		if (!(d->cmds & cmd))
+		if (!strcmp(a, "--"))
+			return 0;
+		if (!strcmp(a, flag))
+			return 1;
+		if (strncmp(a, "--", 2) != 0 || strchr(a, '='))
 			continue;
+		for (size_t k = 0; list && list[k]; k++)
+			if (!strcmp(list[k]->name, a + 2)) {
+				if (list[k]->kind != OPT_BOOL)
+					i++;   /* its value, whatever it looks like */
+				break;
+			}
+	}
+	return 0;
+}
+
+void opts_print_help(FILE *f, const struct opt_def *const *list)
+{
+	for (size_t k = 0; list && list[k]; k++) {
+		const struct opt_def *d = list[k];
+		char left[64];
 		snprintf(left, sizeof(left), "--%s%s%s", d->name, d->metavar ? " " : "",
 			 d->metavar ? d->metavar : "");
 		fprintf(f, "  %-28s %s", left, d->help);

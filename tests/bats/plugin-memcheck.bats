@@ -31,7 +31,7 @@ vg() {
 		--suppressions="$ZDM_ROOT/tests/valgrind.supp" --error-exitcode=99 "$ZDM_PLUGIN" "$@"
 }
 
-@test "memcheck: render in hook, wave and Argo CD mode is clean" {
+@test "plugin memcheck: render in hook, wave and Argo CD mode is clean" {
 	run vg render --chart "$D/plain" --release rel --namespace ns1 <"$D/plain.yaml"
 	assert_success
 	run vg render --chart "$D/plain" --release rel --namespace ns1 --mode wave \
@@ -45,7 +45,7 @@ vg() {
 	assert_success
 }
 
-@test "memcheck: render's refusals are clean" {
+@test "plugin memcheck: render's refusals are clean" {
 	for c in not-yaml-unclosed-flow list-document duplicate-zdm-job yaml-alias; do
 		run vg render --chart "$D/plain" --release rel --namespace ns1 <"$ZDM_ROOT/tests/data/render/refuse/$c/input.yaml"
 		assert_failure 2
@@ -62,7 +62,7 @@ vg() {
 	assert_failure 2
 }
 
-@test "memcheck: lint clean and broken, every format, is clean" {
+@test "plugin memcheck: lint clean and broken, every format, is clean" {
 	run vg lint "$ZDM_ROOT/chart-example"
 	assert_success
 	for f in text json github; do
@@ -73,7 +73,7 @@ vg() {
 	assert_failure 1
 }
 
-@test "memcheck: argocd helm-args and init are clean" {
+@test "plugin memcheck: argocd helm-args and init are clean" {
 	cd "$D/plain"
 	run env ARGOCD_APP_NAME=shop ARGOCD_APP_NAMESPACE=prod KUBE_VERSION=1.30.0 \
 		ARGOCD_APP_PARAMETERS='[{"array":["values.yaml"],"name":"values-files"},{"map":{"a.b":"c,d"},"name":"helm-parameters"}]' \

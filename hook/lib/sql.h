@@ -8,6 +8,17 @@
  * comments, parentheses (a `;` inside them does not end a statement, as in
  * psql) and SQL-standard function bodies (`BEGIN ATOMIC ... END`).
  *
+ * Why a lexer of our own and not libpg_query (Debian libpg-query-dev,
+ * PostgreSQL's own parser): zdm-hook ships as a static binary in a small
+ * image, and libpg_query would add megabytes of server code and track one
+ * server version's grammar; every finding needs exact byte positions
+ * (file:line:col, snippets, the statement text sent to the server), which
+ * a token stream over the file's own bytes gives directly; and the
+ * classifier must treat what it does not recognise as unknown, never as
+ * safe: a full parser that rejects newer syntax would either fail the
+ * file or tempt a fallback, where our tokens always split the script and
+ * leave judgement to lint, which reports what it cannot read.
+ *
  * A split script keeps pointers into the caller's source text: the source
  * must outlive the script. sql_script_release frees what sql_split made.
  */

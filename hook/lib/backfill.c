@@ -222,7 +222,8 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 		struct db_run run = { 0 };
 		char *sql;
 		long long t0, took, n, updated;
-		int attempt = 0;
+		struct db_retry retry;
+		long long delay;
 
 		if (db_interrupted) {
 			zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s during the backfill of %s",
@@ -239,19 +240,17 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 				 PQerrorMessage(b->db->conn));
 			goto cleanup;
 		}
+		db_retry_init(&retry, b->ddl_retries);
 		for (;;) {
 			t0 = util_now_ms();
 			if (db_run(b->db, b->observer, sql, b->lock_timeout_ms / 2 + 1, &run) == 0)
 				break;
 			db_rollback(b->db);
-			if (!run.interrupted && run.res &&
-			    (!strcmp(db_sqlstate(run.res), "55P03") || !strcmp(db_sqlstate(run.res), "40P01")) &&
-			    attempt < b->ddl_retries) {
-				long long delay = util_backoff_ms(attempt++, 250, 10000);
+			if ((delay = db_retry_next(&retry, &run)) >= 0) {
 				log_warn("lock-timeout", "%s: a batch could not get its locks within the "
 					 "lock_timeout; blocked by %s; retry %d of %d in %lld ms", b->m->file,
 					 run.blockers[0] ? run.blockers : "a session that has gone since",
-					 attempt, b->ddl_retries, delay);
+					 retry.attempt, b->ddl_retries, delay);
 				PQclear(run.res);
 				util_sleep_ms(delay);
 				continue;

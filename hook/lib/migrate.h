@@ -12,7 +12,8 @@
  *   release the lock
  *
  * Every statement runs under lock_timeout; a lock timeout (55P03) or
- * deadlock (40P01) rolls the migration back and retries it with backoff.
+ * deadlock (40P01) rolls the migration back and retries it with backoff
+ * (db_retry_next, the one lock-retry policy, shared with backfills).
  * A transaction=off file runs statement by statement, each recorded, so a
  * killed run resumes at the next statement.
  */

@@ -47,6 +47,7 @@
 #include "appver.h"
 #include "backfill.h"
 #include "deplog.h"
+#include "lintfmt.h"
 #include "lock.h"
 #include "log.h"
 #include "srclint.h"
@@ -292,12 +293,6 @@ static int migrate_stmt_error(struct migrate_ctx *c, const struct src_migration 
 	return -1;
 }
 
-static int migrate_is_retryable(const PGresult *res)
-{
-	const char *s = db_sqlstate(res);
-	return strcmp(s, "55P03") == 0 || strcmp(s, "40P01") == 0;
-}
-
 static void migrate_log_retry(const struct migrate_opts *o, const struct src_migration *m,
 			      size_t idx, const struct db_run *run, int attempt, long long delay)
 {
@@ -464,12 +459,15 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 	struct db_cmd *cmds = xmalloc(sizeof(*cmds) * (nstmt + 5));
 	char **texts = xmalloc(sizeof(*texts) * (nstmt + 1));
 	char *allowed = srclint_allowed(&c->lint, m->path);
-	int attempt, rc = -1;
+	struct db_retry retry;
+	long long delay;
+	int rc = -1;
 	size_t i;
 
 	for (i = 0; i < nstmt; i++)
 		texts[i] = sql_stmt_text(m->sql, &m->script.v[i]);
-	for (attempt = 0;; attempt++) {
+	db_retry_init(&retry, o->ddl_retries);
+	for (;;) {
 		struct db_run run;
 		struct migrate_timeouts t;
 		struct hist_write w = { 0 };
@@ -550,16 +548,14 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 			migrate_record_failure(c, m, it->row, 0, nstmt, util_now_ms() - start, e);
 			break;
 		}
-		if (run.failed >= first_stmt && migrate_is_retryable(run.res) &&
-		    attempt < o->ddl_retries) {
-			long long delay = util_backoff_ms(attempt, 250, 10000);
-			migrate_log_retry(o, m, i, &run, attempt + 1, delay);
+		if (run.failed >= first_stmt && (delay = db_retry_next(&retry, &run)) >= 0) {
+			migrate_log_retry(o, m, i, &run, retry.attempt, delay);
 			PQclear(run.res);
 			util_sleep_ms(delay);
 			continue;
 		}
 		migrate_stmt_error(c, m, i, run.res, e);
-		if (migrate_is_retryable(run.res))
+		if (db_retry_is_lock(run.res))
 			zerr_hint(e, "gave up after %d retries; blocked by %s", o->ddl_retries,
 				  run.blockers[0] ? run.blockers : "a session that has gone since");
 		PQclear(run.res);
@@ -739,211 +735,282 @@ static int migrate_record_index(struct migrate_ctx *c, const struct src_migratio
 	return -1;
 }
 
+/* One transaction=off file's run: its history row (the resume point) and
+ * what every statement's progress write needs. */
+struct migrate_notx {
+	struct migrate_ctx *c;
+	struct src_migration *m;
+	struct hist_write w;
+	int rank;
+	int from;             /* first statement to run */
+	int resuming;         /* the row existed: a killed run may have done some */
+	long long start;
+};
+
+/* How one statement, or one attempt at it, ended. */
+enum migrate_step {
+	MIGRATE_STEP_DONE,        /* it ran */
+	MIGRATE_STEP_TRIED,       /* an attempt failed; its result is in the db_run */
+	MIGRATE_STEP_FAILED,      /* e set: record the failure in the history row */
+	MIGRATE_STEP_INTERRUPTED, /* a signal: record it, the next run resumes */
+	MIGRATE_STEP_LOST,        /* e set; nothing more can be written */
+};
+
+/* The history row: resume a partial one, or insert the "in progress"
+ * marker (success = false, 0 applied). */
+static int migrate_notx_begin(struct migrate_notx *n, struct plan_item *it, const char *allowed,
+			      struct zerr *e)
+{
+	struct migrate_ctx *c = n->c;
+	struct src_migration *m = n->m;
+
+	n->w.version = m->version;
+	n->w.description = m->description;
+	n->w.script = m->file;
+	n->w.checksum = m->checksum;
+	n->w.total_stmts = (int)m->script.n;
+	n->w.allowed = allowed;
+	if (it->row && it->row->applied_stmts > 0 && it->state == PLAN_PARTIAL) {
+		n->from = it->row->applied_stmts;
+		n->resuming = 1;
+		log_info("resume", "%s: resuming at statement %d of %zu (%d applied by an earlier run)",
+			 m->path, n->from + 1, m->script.n, n->from);
+	}
+	if (it->row && m->kind == SRC_VERSIONED) {
+		n->rank = it->row->rank;
+		n->resuming = 1;
+		return 0;
+	}
+	if (it->row && !it->row->success && history_delete(&c->h, &c->work, it->row->rank, e) < 0)
+		return -1;
+	n->rank = history_insert(&c->h, &c->work, &n->w, e);
+	return n->rank < 0 ? -1 : 0;
+}
+
+/* Record statement i as applied (its own round trip). */
+static int migrate_notx_progress(struct migrate_notx *n, size_t i, struct zerr *e)
+{
+	n->w.applied_stmts = (int)i + 1;
+	n->w.execution_ms = (int)(util_now_ms() - n->start);
+	n->w.success = (size_t)n->w.applied_stmts == n->m->script.n;
+	return history_update(&n->c->h, &n->c->work, n->rank, &n->w, e);
+}
+
+/* One attempt at a transactional statement: the statement and its
+ * progress commit together, in one round trip (BEGIN, timeouts,
+ * statement, row, COMMIT). */
+static enum migrate_step migrate_notx_try_tx(struct migrate_notx *n, size_t i, const char *text,
+					     long long lt, struct db_run *run, struct zerr *e)
+{
+	struct migrate_ctx *c = n->c;
+	struct migrate_timeouts t;
+	struct hist_cmd row;
+	struct db_cmd cmds[5];
+	int rc;
+
+	n->w.applied_stmts = (int)i + 1;
+	n->w.success = (size_t)n->w.applied_stmts == n->m->script.n;
+	n->w.execution_ms = (int)(util_now_ms() - n->start);
+	n->w.tx_time = 1;
+	migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(c->o, n->m), 1);
+	history_update_cmd(&c->h, n->rank, &n->w, &row);
+	cmds[0] = (struct db_cmd){ "BEGIN", 0, NULL, 0 };
+	cmds[1] = t.cmd;
+	cmds[2] = (struct db_cmd){ text, 0, NULL, 0 };
+	cmds[3] = row.cmd;
+	cmds[4] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
+	rc = db_pipeline(&c->work, &c->obs, cmds, 5, -1, lt > 0 ? lt / 2 : 500, run);
+	history_cmd_release(&row);
+	n->w.tx_time = 0;
+	if (rc == 0)
+		return MIGRATE_STEP_DONE;
+	db_rollback(&c->work);
+	if (run->res && run->failed >= 3) {
+		/* its progress could not be written, or the COMMIT failed:
+		 * rolled back, it runs again next time */
+		db_run_error(&c->work, run, run->failed == 4 ? "commit failed" : "query failed", e);
+		zerr_prefix(e, "cannot record %s in %s", n->m->file, c->h.display);
+		PQclear(run->res);
+		zerr_prefix(e, "%s:%d", n->m->path, n->m->script.v[i].line);
+		return MIGRATE_STEP_LOST;
+	}
+	return MIGRATE_STEP_TRIED;
+}
+
+/* One attempt at a statement that cannot share a transaction or a
+ * pipeline (CONCURRENTLY and friends): the session's timeouts first,
+ * unless sent already (with the index state), then the statement. */
+static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i, const char *text,
+						long long lt, const struct migrate_timeouts *ts,
+						int *timeouts_set, struct db_run *run, struct zerr *e)
+{
+	struct migrate_ctx *c = n->c;
+
+	if (!*timeouts_set) {
+		PGresult *r = db_query_cached(&c->work, ts->cmd.sql, ts->cmd.nparams, ts->cmd.params,
+					      0, e);
+		if (!r) {
+			zerr_prefix(e, "%s:%d", n->m->path, n->m->script.v[i].line);
+			return MIGRATE_STEP_FAILED;
+		}
+		PQclear(r);
+		*timeouts_set = 1;
+	}
+	if (db_run(&c->work, NULL, text, lt > 0 ? lt / 2 : 500, run) == 0) {
+		PQclear(run->res);
+		return MIGRATE_STEP_DONE;
+	}
+	return MIGRATE_STEP_TRIED;
+}
+
+/* Run statement i until it succeeds, retrying a lost lock race
+ * (db_retry_next), dispatching each attempt on the statement's kind. */
+static enum migrate_step migrate_notx_attempts(struct migrate_notx *n, size_t i,
+					       enum sql_txkind kind, const char *text,
+					       const struct migrate_timeouts *ts, int timeouts_set,
+					       struct zerr *e)
+{
+	const struct migrate_opts *o = n->c->o;
+	struct db_retry retry;
+	long long delay;
+	long long lt = kind == SQL_TX_CONCURRENT ? o->concurrent_timeout_ms
+						 : migrate_lock_timeout(o, n->m);
+
+	db_retry_init(&retry, o->ddl_retries);
+	for (;;) {
+		struct db_run run = { 0 };
+		enum migrate_step step = kind == SQL_TX_NORMAL
+			? migrate_notx_try_tx(n, i, text, lt, &run, e)
+			: migrate_notx_try_alone(n, i, text, lt, ts, &timeouts_set, &run, e);
+
+		if (step != MIGRATE_STEP_TRIED)
+			return step;
+		if (!run.res && !run.interrupted) {   /* the connection is gone */
+			db_run_error(&n->c->work, &run, NULL, e);
+			zerr_prefix(e, "%s", n->m->path);
+			zerr_detail(e, "%zu of %zu statements are applied and recorded", i,
+				    n->m->script.n);
+			return MIGRATE_STEP_LOST;
+		}
+		if ((delay = db_retry_next(&retry, &run)) >= 0) {
+			migrate_log_retry(o, n->m, i, &run, retry.attempt, delay);
+			PQclear(run.res);
+			util_sleep_ms(delay);
+			continue;
+		}
+		if (run.interrupted) {
+			PQclear(run.res);
+			return MIGRATE_STEP_INTERRUPTED;
+		}
+		migrate_stmt_error(n->c, n->m, i, run.res, e);
+		PQclear(run.res);
+		return MIGRATE_STEP_FAILED;
+	}
+}
+
+/* Apply statement i. *recorded says whether its progress row committed
+ * with it (a transactional statement, a valid new index); otherwise the
+ * caller records it. */
+static enum migrate_step migrate_notx_stmt(struct migrate_notx *n, size_t i, int *recorded,
+					   struct zerr *e)
+{
+	struct migrate_ctx *c = n->c;
+	const struct migrate_opts *o = c->o;
+	struct src_migration *m = n->m;
+	const struct sql_stmt *st = &m->script.v[i];
+	enum sql_txkind kind = sql_stmt_txkind(st);
+	struct migrate_timeouts ts;   /* session timeouts, for the non-NORMAL kinds */
+	enum migrate_step step;
+	char *text, *index = NULL;
+	int timeouts_set = 0;
+
+	*recorded = 0;
+	if (db_interrupted)
+		return MIGRATE_STEP_INTERRUPTED;
+	migrate_timeouts_cmd(&ts, kind == SQL_TX_CONCURRENT ? o->concurrent_timeout_ms
+							    : migrate_lock_timeout(o, m),
+			     migrate_stmt_timeout(o, m), 0);
+	if (kind == SQL_TX_CONCURRENT) {
+		/* its index's state and the timeouts: one round trip */
+		int skip = migrate_cic_prepare(c, m, st, n->resuming && (int)i == n->from, &ts.cmd, e);
+		if (skip < 0) {
+			zerr_prefix(e, "%s:%d", m->path, st->line);
+			return MIGRATE_STEP_FAILED;
+		}
+		if (skip)
+			return MIGRATE_STEP_DONE;
+		index = sql_cic_index_name(st);
+		timeouts_set = index != NULL;
+	}
+	text = sql_stmt_text(m->sql, st);
+	step = migrate_notx_attempts(n, i, kind, text, &ts, timeouts_set, e);
+	free(text);
+	if (step == MIGRATE_STEP_DONE && kind == SQL_TX_NORMAL)
+		*recorded = 1;
+	if (step == MIGRATE_STEP_DONE && index) {
+		/* the progress row commits only if the index is valid */
+		if (migrate_record_index(c, m, index, n->rank, &n->w, i, n->start, e) < 0) {
+			zerr_prefix(e, "%s:%d", m->path, st->line);
+			step = MIGRATE_STEP_FAILED;
+		} else {
+			*recorded = 1;
+		}
+	}
+	free(index);
+	return step;
+}
+
 /* Apply a transaction=off migration statement by statement, resuming
  * after the last recorded statement. allowed goes into the history row. */
 static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 				    const char *allowed, struct zerr *e)
 {
-	const struct migrate_opts *o = c->o;
+	struct migrate_notx n = { .c = c, .m = it->m, .start = util_now_ms() };
 	struct src_migration *m = it->m;
-	long long start = util_now_ms();
-	struct hist_write w = { 0 };
-	int rank, from = 0, resuming = 0, recorded = 0;
 	size_t i;
 
-	w.version = m->version;
-	w.description = m->description;
-	w.script = m->file;
-	w.checksum = m->checksum;
-	w.total_stmts = (int)m->script.n;
-	w.allowed = allowed;
-	if (it->row && it->row->applied_stmts > 0 && it->state == PLAN_PARTIAL) {
-		from = it->row->applied_stmts;
-		resuming = 1;
-		log_info("resume", "%s: resuming at statement %d of %zu (%d applied by an earlier run)",
-			 m->path, from + 1, m->script.n, from);
-	}
-	if (it->row && m->kind == SRC_VERSIONED) {
-		rank = it->row->rank;
-		resuming = 1;
-	} else {
-		/* "in progress" marker: success = false, 0 applied */
-		if (it->row && !it->row->success && history_delete(&c->h, &c->work, it->row->rank, e) < 0)
-			return -1;
-		rank = history_insert(&c->h, &c->work, &w, e);
-		if (rank < 0)
-			return -1;
-	}
-	for (i = (size_t)from; i < m->script.n; i++) {
-		const struct sql_stmt *st = &m->script.v[i];
-		enum sql_txkind kind = sql_stmt_txkind(st);
-		char *text, *index = NULL;
-		int attempt, timeouts_set = 0;
-		struct migrate_timeouts ts;   /* session timeouts, for the non-NORMAL kinds */
+	if (migrate_notx_begin(&n, it, allowed, e) < 0)
+		return -1;
+	for (i = (size_t)n.from; i < m->script.n; i++) {
+		int recorded;
+		enum migrate_step step = migrate_notx_stmt(&n, i, &recorded, e);
 
-		if (db_interrupted)
-			goto interrupted;
-		migrate_timeouts_cmd(&ts, kind == SQL_TX_CONCURRENT ? o->concurrent_timeout_ms
-								    : migrate_lock_timeout(o, m),
-				     migrate_stmt_timeout(o, m), 0);
-		if (kind == SQL_TX_CONCURRENT) {
-			/* its index's state and the timeouts: one round trip */
-			int skip = migrate_cic_prepare(c, m, st, resuming && (int)i == from, &ts.cmd, e);
-			if (skip < 0)
-				goto failed_noresult;
-			index = sql_cic_index_name(st);
-			timeouts_set = index != NULL;
-			if (skip) {
-				free(index);
-				goto record;
-			}
-		}
-		text = sql_stmt_text(m->sql, st);
-		for (attempt = 0;; attempt++) {
-			struct db_run run = { 0 };
-			int rc;
-			long long lt = kind == SQL_TX_CONCURRENT ? o->concurrent_timeout_ms
-								 : migrate_lock_timeout(o, m);
-
-			if (kind == SQL_TX_NORMAL) {
-				/* the statement and its progress commit together, in
-				 * one round trip: BEGIN, timeouts, statement, row, COMMIT */
-				struct migrate_timeouts t;
-				struct hist_cmd row;
-				struct db_cmd cmds[5];
-
-				w.applied_stmts = (int)i + 1;
-				w.success = (size_t)w.applied_stmts == m->script.n;
-				w.execution_ms = (int)(util_now_ms() - start);
-				w.tx_time = 1;
-				migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(o, m), 1);
-				history_update_cmd(&c->h, rank, &w, &row);
-				cmds[0] = (struct db_cmd){ "BEGIN", 0, NULL, 0 };
-				cmds[1] = t.cmd;
-				cmds[2] = (struct db_cmd){ text, 0, NULL, 0 };
-				cmds[3] = row.cmd;
-				cmds[4] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
-				rc = db_pipeline(&c->work, &c->obs, cmds, 5, -1, lt > 0 ? lt / 2 : 500,
-						 &run);
-				history_cmd_release(&row);
-				w.tx_time = 0;
-				if (rc == 0) {
-					recorded = 1;
-					break;
-				}
-				db_rollback(&c->work);
-				if (run.res && run.failed >= 3) {
-					/* its progress could not be written, or the COMMIT
-					 * failed: rolled back, it runs again next time */
-					db_run_error(&c->work, &run, run.failed == 4 ? "commit failed" : "query failed", e);
-					zerr_prefix(e, "cannot record %s in %s", m->file, c->h.display);
-					PQclear(run.res);
-					free(text);
-					zerr_prefix(e, "%s:%d", m->path, m->script.v[i].line);
-					return -1;
-				}
-			} else {
-				/* CONCURRENTLY and friends cannot share a transaction
-				 * or a pipeline: settings first (with the index state) */
-				if (!timeouts_set) {
-					PGresult *r = db_query_cached(&c->work, ts.cmd.sql, ts.cmd.nparams,
-								      ts.cmd.params, 0, e);
-					if (!r) {
-						free(text);
-						free(index);
-						goto failed_noresult;
-					}
-					PQclear(r);
-					timeouts_set = 1;
-				}
-				rc = db_run(&c->work, NULL, text, lt > 0 ? lt / 2 : 500, &run);
-				if (rc == 0) {
-					PQclear(run.res);
-					break;
-				}
-			}
-			if (!run.res && !run.interrupted) {
-				free(text);
-				free(index);
-				db_run_error(&c->work, &run, NULL, e);
-				zerr_prefix(e, "%s", m->path);
-				zerr_detail(e, "%zu of %zu statements are applied and recorded", i,
-					    m->script.n);
+		if (step == MIGRATE_STEP_DONE) {
+			if (!recorded && migrate_notx_progress(&n, i, e) < 0) {
+				/* the statement ran but its progress could not be
+				 * written: a resumed run will run it again */
+				zerr_prefix(e, "%s:%d", m->path, m->script.v[i].line);
 				return -1;
 			}
-			if (!run.interrupted && migrate_is_retryable(run.res) && attempt < o->ddl_retries) {
-				long long delay = util_backoff_ms(attempt, 250, 10000);
-				migrate_log_retry(o, m, i, &run, attempt + 1, delay);
-				PQclear(run.res);
-				util_sleep_ms(delay);
-				continue;
-			}
-			free(text);
-			free(index);
-			if (run.interrupted) {
-				PQclear(run.res);
-				goto interrupted;
-			}
-			migrate_stmt_error(c, m, i, run.res, e);
-			PQclear(run.res);
-			goto failed;
-		}
-		free(text);
-		if (index) {
-			/* the progress row commits only if the index is valid */
-			int rc = migrate_record_index(c, m, index, rank, &w, i, start, e);
-			free(index);
-			if (rc < 0)
-				goto failed_noresult;
 			continue;
 		}
-record:
-		if (recorded) {
-			recorded = 0;
-			continue;
-		}
-		w.applied_stmts = (int)i + 1;
-		w.execution_ms = (int)(util_now_ms() - start);
-		w.success = (size_t)w.applied_stmts == m->script.n;
-		if (history_update(&c->h, &c->work, rank, &w, e) < 0) {
-			/* the statement ran but its progress could not be written:
-			 * a resumed run will run it again */
-			zerr_prefix(e, "%s:%d", m->path, m->script.v[i].line);
+		if (step == MIGRATE_STEP_LOST)
 			return -1;
+		if (step == MIGRATE_STEP_INTERRUPTED) {
+			zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s while applying %s",
+				 db_interrupt_name(), m->path);
+			zerr_detail(e, "%zu of %zu statements are applied and recorded; the next run "
+				       "resumes at statement %zu", i, m->script.n, i + 1);
 		}
+		{
+			struct hist_row prev = { .rank = n.rank };
+			migrate_record_failure(c, m, &prev, (int)i, i, util_now_ms() - n.start, e);
+		}
+		return -1;
 	}
 	if (m->script.n == 0) {
-		w.success = 1;
-		w.execution_ms = (int)(util_now_ms() - start);
-		if (history_update(&c->h, &c->work, rank, &w, e) < 0)
+		n.w.success = 1;
+		n.w.execution_ms = (int)(util_now_ms() - n.start);
+		if (history_update(&c->h, &c->work, n.rank, &n.w, e) < 0)
 			return -1;
 	}
 	log_event(LOG_INFO, "applied",
-		  json_pack("{s:s, s:I}", "file", m->file, "ms", (json_int_t)(util_now_ms() - start)),
+		  json_pack("{s:s, s:I}", "file", m->file, "ms", (json_int_t)(util_now_ms() - n.start)),
 		  "applied %s (%zu statement%s without a transaction%s, %lld ms)", m->file,
-		  m->script.n, m->script.n == 1 ? "" : "s", from ? ", resumed" : "",
-		  util_now_ms() - start);
-	json_array_append_new(c->applied, migrate_applied_json(m, util_now_ms() - start, from));
+		  m->script.n, m->script.n == 1 ? "" : "s", n.from ? ", resumed" : "",
+		  util_now_ms() - n.start);
+	json_array_append_new(c->applied, migrate_applied_json(m, util_now_ms() - n.start, n.from));
 	return 0;
-
-interrupted:
-	zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s while applying %s", db_interrupt_name(),
-		 m->path);
-	zerr_detail(e, "%zu of %zu statements are applied and recorded; the next run resumes at "
-		       "statement %zu", i, m->script.n, i + 1);
-failed:
-	{
-		struct hist_row prev = { .rank = rank };
-		migrate_record_failure(c, m, &prev, (int)i, i, util_now_ms() - start, e);
-	}
-	return -1;
-failed_noresult:
-	{
-		struct hist_row prev = { .rank = rank };
-		zerr_prefix(e, "%s:%d", m->path, m->script.v[i].line);
-		migrate_record_failure(c, m, &prev, (int)i, i, util_now_ms() - start, e);
-	}
-	return -1;
 }
 
 /* Apply a backfill migration: an in-progress history row whose
@@ -1120,12 +1187,18 @@ static int migrate_lint(struct migrate_ctx *c, struct zerr *e)
 		return -1;
 	for (size_t i = 0; i < c->lint.n; i++) {
 		const struct lint_finding *f = &c->lint.v[i];
+		struct lintfmt_item it;
+		struct sb s;
+
 		if (f->refusing)
 			continue;
+		lintfmt_view(&it, f);
+		sb_init(&s);
+		lintfmt_text(&s, &it, LINTFMT_LOG);
 		log_event(f->allowed ? LOG_INFO : LOG_WARN, f->allowed ? "lint-allowed" : "lint-warning",
 			  json_pack("{s:s, s:i, s:s}", "file", f->path, "line", f->line, "rule", f->rule),
-			  "%s:%d:%d: %s: %s%s%s", f->path, f->line, f->col, f->rule, f->message,
-			  f->allow_reason ? "; allowed: " : "", f->allow_reason ? f->allow_reason : "");
+			  "%s", s.buf);
+		sb_release(&s);
 	}
 	return srclint_refuse(&c->lint, e);
 }

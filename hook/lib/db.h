@@ -123,6 +123,29 @@ struct db_run {
 int db_run(struct db *db, struct db *observer, const char *sql,
 	   long long watch_ms, struct db_run *r);
 
+/* The one retry policy for statements that lost a lock race, shaped like
+ * pg_repack's lock-retry loop: a lock timeout (55P03) or a deadlock
+ * (40P01) is retried after a growing delay with jitter
+ * (util_backoff_ms: 250 ms doubling to 10 s, a random half to whole of
+ * it), at most max times, and never once the delays slept would pass
+ * DB_RETRY_TOTAL_MS together. Every path that retries on a lock (migrate's
+ * transactional and transaction=off paths, a backfill's batches) asks
+ * db_retry_next; the caller logs the retry in its own words. */
+#define DB_RETRY_TOTAL_MS (10 * 60 * 1000LL)
+struct db_retry {
+	int max;               /* retries after the first attempt */
+	int attempt;           /* retries granted so far (1 after the first) */
+	long long slept_ms;    /* delays granted so far */
+};
+void db_retry_init(struct db_retry *r, int max_retries);
+/* Did res fail on a lock timeout or a deadlock? NULL-safe: no result, or
+ * one without a SQLSTATE, is not. */
+int db_retry_is_lock(const PGresult *res);
+/* After a failed attempt: the delay (ms) to sleep before the next one,
+ * counted in r, or -1 when it must not be retried (cancelled by a signal,
+ * not a lock failure, retries or total bound spent). */
+long long db_retry_next(struct db_retry *r, const struct db_run *run);
+
 /* One command of a pipeline: a single SQL statement with $n parameters,
  * run unnamed, or with cache prepared once per connection (see
  * db_query_cached). */
