@@ -91,7 +91,7 @@ fi
 # named REF in its index, plus docker's manifest.json.
 write_archive() {
 	local image=$1 ref=$2 file=$3 tmp
-	tmp="$file.tmp"
+	tmp="$file.tmp.$$"
 	rm -f "$tmp"
 	buildah push --quiet --disable-compression --remove-signatures \
 		"$image" "oci-archive:$tmp:$ref" >/dev/null
