@@ -105,8 +105,8 @@ runc_run_merged() {
 	for f in "$HOOK_TAR:$HOOK_REF" "$CMP_TAR:$CMP_REF"; do
 		tar="${f%%:*}" ref="${f#*:}"
 		[ -f "$tar" ]
-		run tar -xOf "$tar" oci-layout
-		assert_output --partial '"imageLayoutVersion":"1.0.0"'
+		run sh -c "tar -xOf '$tar' oci-layout | jq -r .imageLayoutVersion"
+		assert_output "1.0.0"
 		run sh -c "tar -xOf '$tar' index.json | jq -r '.manifests[0].annotations[\"org.opencontainers.image.ref.name\"], .manifests[0].annotations[\"io.containerd.image.name\"]'"
 		assert_output "$ref
 $ref"
@@ -276,10 +276,11 @@ c, _ = s.accept(); time.sleep(60)
 @test "image: the sidecar image runs plugin.yaml's generate for chart-example as uid 999" {
 	r="$BATS_FILE_TMPDIR/cmp/bundle/rootfs"
 	# generate, read from the plugin.yaml baked into the image
-	mapfile -t argv < <("$(zdm_python_yaml)" -c '
+	mapfile -d '' argv < <("$(zdm_python_yaml)" -c '
 import sys, yaml
 g = yaml.safe_load(open(sys.argv[1]))["spec"]["generate"]
-print("\n".join(list(g["command"]) + list(g.get("args") or [])))' "$r/home/argocd/cmp-server/config/plugin.yaml")
+sys.stdout.write("".join(a + "\0" for a in list(g["command"]) + list(g.get("args") or [])))' "$r/home/argocd/cmp-server/config/plugin.yaml")
+	[ "${#argv[@]}" -eq 3 ]
 	[ "${argv[0]}" = bash ]
 	app="$BATS_TEST_TMPDIR/repo/apps/shop"
 	mkdir -p "$(dirname "$app")"
