@@ -74,7 +74,7 @@ BINS := $(BUILD)/zdm-hook $(if $(PLUGIN_SRC),$(BUILD)/helm-zdm)
 TOOLS := $(if $(LOADGEN_SRC),$(BUILD)/zdm-loadgen)
 
 .PHONY: all help deps demo test unit asan valgrind bench bench-lint install uninstall clean checksrc \
-	fuzz fuzz-build
+	fuzz fuzz-build image dist
 
 all: $(BINS) $(UNIT_BIN) $(TOOLS)
 
@@ -88,6 +88,9 @@ help:
 	@echo "make bench      benchmarks against peers (dbmate, squawk), printed as ratios"
 	@echo "make bench-lint only the lint benchmark against squawk"
 	@echo "make install    install binaries into PREFIX=$(PREFIX)"
+	@echo "make image      build the zdm-hook and Argo CD sidecar images (buildah, no Docker engine)"
+	@echo "                into build/image/*-$(VERSION).oci.tar"
+	@echo "make dist       the plugin tarball build/dist/helm-zdm-$(VERSION)-linux-amd64.tar.gz"
 	@echo "LIBPQ=system    link zdm-hook with the system's shared libpq (GSSAPI, LDAP)"
 
 $(BUILD)/libzdm.a: $(LIB_OBJ)
@@ -100,8 +103,11 @@ $(BUILD)/zdm-hook: $(CMD_OBJ) $(BUILD)/libzdm.a $(HOOK_DEPS)
 $(LIBPQ_DIR)/lib/libpq.a: scripts/build-libpq.sh
 	@scripts/build-libpq.sh $(LIBPQ_DIR)
 
+# PLUGIN_LIBS: what helm-zdm links; make dist links libyaml and jansson
+# statically so the release tarball's binary needs only libc.
+PLUGIN_LIBS ?= $(LDLIBS)
 $(BUILD)/helm-zdm: $(PLUGIN_OBJ) $(BUILD)/libzdm.a
-	$(CC) $(LDFLAGS) -o $@ $(PLUGIN_OBJ) $(BUILD)/libzdm.a $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(PLUGIN_OBJ) $(BUILD)/libzdm.a $(PLUGIN_LIBS)
 
 $(BUILD)/zdm-loadgen: $(LOADGEN_OBJ) $(BUILD)/libzdm.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $(LOADGEN_OBJ) $(BUILD)/libzdm.a $(LDLIBS) -lm
@@ -175,6 +181,15 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/zdm-hook $(DESTDIR)$(PREFIX)/bin/helm-zdm \
 	      $(DESTDIR)$(PREFIX)/bin/zdm-post-renderer
 	rm -rf $(DESTDIR)$(PREFIX)/share/zdm
+
+# The images, from hook/Dockerfile and plugin/argocd/Dockerfile, as OCI
+# archives under build/image/ (scripts/image.sh: needs root and buildah).
+image:
+	@scripts/image.sh
+
+# The plugin's release tarball with prebuilt binaries (scripts/dist.sh).
+dist:
+	@scripts/dist.sh
 
 checksrc:
 	@scripts/checksrc.sh

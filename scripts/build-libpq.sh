@@ -19,12 +19,16 @@
 #   ZDM_LIBPQ_SOURCE=path/to/postgresql-X.Y.tar.{bz2,gz}   (offline builds)
 #   the distribution's source package of libpq-dev, fetched by apt-get
 #   source into DIR/apt (signatures checked by apt, as for any package),
-#   from deb.debian.org for the running Debian release; the newest of
-#   <release>-security and <release>, so security fixes are included.
+#   from the Debian mirror this machine's apt already uses
+#   (scripts/apt-mirror.sh reads /etc/apt/sources.list and sources.list.d,
+#   .list and deb822 .sources alike), for the running Debian release; the
+#   newest of <release>-security and <release>, so security fixes are
+#   included. A corporate mirror or snapshot archive works unchanged.
 #
 # Exit status: 0 built (or up to date), 2 could not fetch or build.
 set -euo pipefail
 
+here=$(cd "$(dirname "$0")" && pwd)
 die() {
 	echo "build-libpq: error: $*" >&2
 	echo "build-libpq: to link the system's shared libpq instead: make LIBPQ=system" >&2
@@ -50,7 +54,7 @@ configure_opts=(--without-readline --without-zlib --without-icu --without-llvm
 	--without-perl --without-python --without-tcl --disable-nls --with-ssl=openssl)
 
 fetch_apt() {
-	local srcpkg codename aptdir suite out
+	local srcpkg codename aptdir suite out mirror security
 	srcpkg=$(dpkg-query -W -f='${source:Package}' libpq-dev 2>/dev/null) ||
 		die "libpq-dev is not installed (run scripts/deps.sh), or set ZDM_LIBPQ_SOURCE"
 	# shellcheck disable=SC1091
@@ -59,10 +63,13 @@ fetch_apt() {
 		"from; set ZDM_LIBPQ_SOURCE to a postgresql-X.Y.tar.bz2 (matching libpq-dev's major version)"
 	aptdir=$dir/apt
 	mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial" "$aptdir/src"
-	cat >"$aptdir/sources.list" <<EOF
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security $codename-security main
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $codename main
-EOF
+	mirror=$("$here/apt-mirror.sh" main) || die "no Debian mirror in apt's configuration; set ZDM_LIBPQ_SOURCE"
+	security=$("$here/apt-mirror.sh" security) || true
+	{
+		[ -z "$security" ] ||
+			echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $security $codename-security main"
+		echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $codename main"
+	} >"$aptdir/sources.list"
 	apt_opts=(-o "Dir::Etc::SourceList=$aptdir/sources.list" -o Dir::Etc::SourceParts=/dev/null
 		-o "Dir::State::Lists=$aptdir/lists" -o "Dir::Cache=$aptdir/cache"
 		-o Debug::NoLocking=1 -o APT::Sandbox::User=root -qq)

@@ -167,7 +167,9 @@ hint: run "helm zdm --help" for the list of commands' ]
 		# a copy of the plugin without binaries: the hook must run make there
 		src="$BATS_TEST_TMPDIR/zdm-src$v"
 		mkdir -p "$src/build"
+		mkdir -p "$src/scripts"
 		cp "$ZDM_ROOT/plugin.yaml" "$src/"
+		cp "$ZDM_ROOT/scripts/plugin-hook.sh" "$src/scripts/"
 		cp -r "$ZDM_ROOT/templates" "$src/"
 		# a stand-in Makefile records that make ran and provides the binaries
 		printf 'all:\n\techo made $(LIBPQ) > made\n\tcp "%s" build/helm-zdm\n\tcp "%s" build/zdm-hook\n' \
