@@ -218,7 +218,7 @@ KC
 	fi
 	# The namespace "default" gets its ServiceAccount from the controller.
 	wait_until 30 "serviceaccount default/default" \
-		"$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" get serviceaccount default -o name --request-timeout 2s
+		"$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" get serviceaccount default -o name --request-timeout 2s >/dev/null 2>&1
 	testbed_log "up in $(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)") s: kubernetes $K8S_VERSION, etcd $ETCD_VERSION, state in $DIR"
 	testbed_env
 }
