@@ -73,7 +73,7 @@ BINS := $(BUILD)/zdm-hook $(if $(PLUGIN_SRC),$(BUILD)/helm-zdm)
 # the rollout simulator's load generator (tests/rollout/), not installed
 TOOLS := $(if $(LOADGEN_SRC),$(BUILD)/zdm-loadgen)
 
-.PHONY: all help deps demo test unit asan valgrind bench bench-lint install uninstall clean checksrc \
+.PHONY: all help deps demo test e2e unit asan valgrind bench bench-lint install uninstall clean checksrc \
 	fuzz fuzz-build image dist
 
 all: $(BINS) $(UNIT_BIN) $(TOOLS)
@@ -147,6 +147,13 @@ unit: all
 test: deps
 	@$(MAKE) --no-print-directory all
 	@tests/run.sh
+
+# The e2e suite against a real control plane (tests/e2e/run.sh); the first
+# run builds etcd, kube-apiserver, kube-controller-manager and kubectl
+# into ${ZDM_CACHE:-~/.cache/zdm} (about 50 min cold on 2 shared cores).
+e2e: deps
+	@$(MAKE) --no-print-directory all
+	@tests/e2e/run.sh
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
