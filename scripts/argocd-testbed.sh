@@ -6,7 +6,8 @@
 # module proxy at the version pinned in tests/argocd/go.mod (one binary;
 # the role comes from ARGOCD_BINARY_NAME, as in Argo CD's own Procfile).
 #
-#   argocd-testbed.sh build          build argocd and zdm-argocd-manifests (once)
+#   argocd-testbed.sh build          build argocd (once), zdm-argocd-manifests and
+#                                    zdm-k8s-watch (tests/argocd)
 #   argocd-testbed.sh start [DIR]    start the components with their state in DIR;
 #                                    prints the export lines of `env`
 #   argocd-testbed.sh stop  [DIR]    stop them (the state directory is removed)
@@ -51,11 +52,16 @@ build() {
 		mv "$BIN/argocd.tmp" "$BIN/argocd"
 		log "built argocd in $(($(date +%s) - t0)) s ($(du -h "$BIN/argocd" | cut -f1))"
 	fi
-	if [ ! -x "$BIN/zdm-argocd-manifests" ] || [ -n "$(find "$MOD/manifests" "$MOD/go.mod" -newer "$BIN/zdm-argocd-manifests" -type f -print -quit)" ]; then
-		log "building zdm-argocd-manifests"
-		(cd "$MOD" && CGO_ENABLED=0 nice -n "$NICE" go build -trimpath -o "$BIN/zdm-argocd-manifests.tmp" ./manifests)
-		mv "$BIN/zdm-argocd-manifests.tmp" "$BIN/zdm-argocd-manifests"
-	fi
+	# the test tools of tests/argocd: cheap once Argo CD's packages are built
+	local tool dir
+	for tool in zdm-argocd-manifests:manifests zdm-k8s-watch:watch; do
+		dir=${tool#*:} tool=${tool%%:*}
+		if [ ! -x "$BIN/$tool" ] || [ -n "$(find "$MOD/$dir" "$MOD/go.mod" -newer "$BIN/$tool" -type f -print -quit)" ]; then
+			log "building $tool"
+			(cd "$MOD" && CGO_ENABLED=0 nice -n "$NICE" go build -trimpath -o "$BIN/$tool.tmp" "./$dir")
+			mv "$BIN/$tool.tmp" "$BIN/$tool"
+		fi
+	done
 }
 
 # free_port: a TCP port nobody listens on now, on 127.0.0.1.
