@@ -3,18 +3,27 @@
 // of the project: minimum version selection would otherwise drag shared
 // dependencies (k8s.io/*, grpc) up or down.
 //
-// Version: v3.2.12, the newest release whose go.mod needs no nested module:
-// v3.3.x and later replace their gitops-engine with ./gitops-engine, which
-// the module zip leaves out (and github.com/argoproj/argo-cd/gitops-engine/v3
-// does not build from the proxy). v3.2.12 requires the standalone
-// github.com/argoproj/gitops-engine at a served pseudo-version.
+// Version: v3.2.11. v3.3.x and later replace their gitops-engine with
+// ./gitops-engine, which the module zip leaves out (and
+// github.com/argoproj/argo-cd/gitops-engine/v3 does not build from the
+// proxy). v3.2.12, the newest v3.2, does not compile as published:
+// controller/cache/info.go calls settings.ValidateExternalURL, which its
+// util/settings lacks. v3.2.11 requires the standalone
+// github.com/argoproj/gitops-engine at a pseudo-version the proxy serves.
 //
 // A dependency's replace directives are ignored by the main module, so the
-// replace block below repeats Argo CD v3.2.12's own (k8s.io/kubernetes
+// replace block below repeats Argo CD v3.2.11's own (k8s.io/kubernetes
 // requires its staging modules at v0.0.0; Argo CD pins them at v0.34.0).
 module zdm/tests/argocd
 
 go 1.25.5
+
+require (
+	github.com/argoproj/argo-cd/v3 v3.2.11
+	k8s.io/apimachinery v0.34.0
+	k8s.io/client-go v0.34.0
+	sigs.k8s.io/yaml v1.6.0
+)
 
 require (
 	cloud.google.com/go/auth v0.15.0 // indirect
@@ -48,8 +57,7 @@ require (
 	github.com/RocketChat/Rocket.Chat.Go.SDK v0.0.0-20240116134246-a8cbe886bab0 // indirect
 	github.com/TomOnTime/utfutil v1.0.0 // indirect
 	github.com/alicebob/miniredis/v2 v2.35.0 // indirect
-	github.com/argoproj/argo-cd/v3 v3.2.12 // indirect
-	github.com/argoproj/gitops-engine v0.7.1-0.20260512161450-ff8d2f5207dc // indirect
+	github.com/argoproj/gitops-engine v0.7.1-0.20251217140045-5baed5604d2d // indirect
 	github.com/argoproj/notifications-engine v0.5.1-0.20260316232552-d27ba0152c1c // indirect
 	github.com/argoproj/pkg v0.13.6 // indirect
 	github.com/argoproj/pkg/v2 v2.0.1 // indirect
@@ -181,7 +189,7 @@ require (
 	github.com/mitchellh/go-wordwrap v1.0.1 // indirect
 	github.com/mitchellh/mapstructure v1.5.0 // indirect
 	github.com/mitchellh/reflectwalk v1.0.2 // indirect
-	github.com/moby/spdystream v0.5.1 // indirect
+	github.com/moby/spdystream v0.5.0 // indirect
 	github.com/moby/term v0.5.2 // indirect
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.3-0.20250322232337-35a7c28c31ee // indirect
@@ -267,10 +275,8 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	k8s.io/api v0.34.0 // indirect
 	k8s.io/apiextensions-apiserver v0.34.0 // indirect
-	k8s.io/apimachinery v0.34.0 // indirect
 	k8s.io/apiserver v0.34.0 // indirect
 	k8s.io/cli-runtime v0.34.0 // indirect
-	k8s.io/client-go v0.34.0 // indirect
 	k8s.io/component-base v0.34.0 // indirect
 	k8s.io/component-helpers v0.34.0 // indirect
 	k8s.io/controller-manager v0.34.0 // indirect
@@ -289,12 +295,11 @@ require (
 	sigs.k8s.io/kustomize/kyaml v0.20.1 // indirect
 	sigs.k8s.io/randfill v1.0.0 // indirect
 	sigs.k8s.io/structured-merge-diff/v6 v6.3.1-0.20251003215857-446d8398e19c // indirect
-	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
 tool github.com/argoproj/argo-cd/v3/cmd
 
-// Copied from github.com/argoproj/argo-cd/v3@v3.2.12/go.mod.
+// Copied from github.com/argoproj/argo-cd/v3@v3.2.11/go.mod.
 replace (
 	github.com/golang/protobuf => github.com/golang/protobuf v1.5.4
 	github.com/grpc-ecosystem/grpc-gateway => github.com/grpc-ecosystem/grpc-gateway v1.16.0

@@ -159,10 +159,17 @@ job_env() {
 	# the migration Job failed, and the Application says so
 	[ -n "$(rv_job_done shop-a shop-a-zdm-migrate Failed)" ]
 	[ "$(jq -r '.status.operationState.syncResult.resources[] | select(.name == "shop-a-zdm-migrate") | .hookPhase' <<<"$app")" = Failed ]
-	msg=$(jq -r '.status.operationState.message + " " + ([.status.operationState.syncResult.resources[]? | .message // ""] | join(" "))' <<<"$app")
+	msg=$(jq -r '.status.operationState.message + " | " + ([.status.operationState.syncResult.resources[]? | select(.name == "shop-a-zdm-migrate") | .message // ""] | join(" "))' <<<"$app")
 	echo "Application status: $msg"
-	# the hook's own error: PostgreSQL's, as zdm-hook reported it
-	[[ "$msg" == *"duplicate key"* ]] || [[ "$msg" == *"exit code"* ]]
+	[[ "$msg" == *"shop-a-zdm-migrate"* ]] || [[ "$msg" == *"one or more synchronization tasks"* ]]
+	# Argo CD reads a hook Job's health from the Job's Failed condition
+	# (Kubernetes' words, not the hook's); the hook's own error, as
+	# zdm-hook wrote it, is the pod's termination message, which the Argo
+	# CD UI shows on the Job's pod
+	pod_msg=$(kc -n shop-a get pods -l app.kubernetes.io/component=migrate -o json |
+		jq -r '[.items[] | .status.containerStatuses[]? | .state.terminated.message // empty] | join("\n")')
+	echo "termination message: $pod_msg"
+	[[ "$pod_msg" == *"duplicate key"* ]]
 	# the Deployment never changed: no new generation, no new ReplicaSet
 	[ -z "$(rv_generation_above shop-a shop-a-chart-example "$gen")" ]
 	[ "$(kc -n shop-a get deployment shop-a-chart-example -o jsonpath='{.metadata.generation} {.spec.replicas}')" = "$gen 2" ]
