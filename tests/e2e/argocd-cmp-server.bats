@@ -109,10 +109,12 @@ EOF
 @test "argocd repo-server: an injected chart gives the same objects, none added twice" {
 	app shop shop
 	run --separate-stderr manifests "$A"
+	echo "$stderr"
 	assert_success
 	plain=$(zdm_yaml2json <<<"$output")
 	app shop shop-injected
 	run --separate-stderr manifests "$A"
+	echo "$stderr"
 	assert_success
 	R=$(zdm_yaml2json <<<"$output")
 	run jqr -r '[.[] | "\(.kind)/\(.metadata.name)"] | group_by(.) | map(select(length > 1)) | length'
@@ -124,6 +126,7 @@ EOF
 @test "argocd repo-server: plugin: {} discovers the zdm CMP (migrations/ beside Chart.yaml)" {
 	app shop shop '      {}'
 	run --separate-stderr manifests "$A"
+	echo "$stderr"
 	assert_success
 	[[ "$stderr" == *"source type Plugin"* ]]
 	R=$(zdm_yaml2json <<<"$output")
@@ -141,6 +144,7 @@ EOF
           value: wave'; do
 		app shop shop "$plugin"
 		run --separate-stderr manifests "$A"
+		echo "$stderr"
 		assert_success
 		R=$(zdm_yaml2json <<<"$output")
 		# the migration Job is an ordinary resource at wave -5, the
@@ -166,5 +170,6 @@ EOF
 	[[ "$stderr" == *"helm-zdm: error: "*"unsafe"*"refused"* ]]
 	# and main still renders
 	run --separate-stderr manifests "$A"
+	echo "$stderr"
 	assert_success
 }

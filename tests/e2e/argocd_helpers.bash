@@ -3,7 +3,12 @@
 # tests/argocd/go.mod) drives the project's plugin/argocd/plugin.yaml.
 # Applications point at local file:// git repositories made by the tests.
 
-load ../bats/helm_helpers
+# tests/bats' helpers (bats-assert, ZDM_ROOT, jq helpers, the Helm tools);
+# their own `load helpers` resolves against BATS_TEST_DIRNAME
+_zdm_e2e_dir=$BATS_TEST_DIRNAME
+BATS_TEST_DIRNAME=$(cd "$BATS_TEST_DIRNAME/../bats" && pwd)
+load helm_helpers
+BATS_TEST_DIRNAME=$_zdm_e2e_dir
 
 ARGOCD_TESTBED="$ZDM_ROOT/scripts/argocd-testbed.sh"
 
