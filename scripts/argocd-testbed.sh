@@ -180,8 +180,15 @@ start_controller() {
 	kc=$(kubectl_bin)
 	crds=$(cd "$MOD" && go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)/manifests/crds
 	"$kc" apply --server-side -f "$crds/application-crd.yaml" -f "$crds/appproject-crd.yaml" >/dev/null
-	"$kc" wait --for condition=established --timeout=60s \
-		crd/applications.argoproj.io crd/appprojects.argoproj.io >/dev/null
+	# (kubectl wait errors out while a new CRD has no conditions yet)
+	local crd
+	for crd in applications.argoproj.io appprojects.argoproj.io; do
+		for ((i = 0; i < 600; i++)); do
+			[ "$("$kc" get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] && break
+			sleep 0.1
+		done
+		[ "$i" -lt 600 ] || die "CRD $crd not established in 60 s"
+	done
 	"$kc" apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Namespace

@@ -189,6 +189,7 @@ job_env() {
 	assert_output Succeeded
 	watch_stop
 	# a new Job (BeforeHookCreation replaced the previous one)
+	ev shop-b -c '[.[] | select(.resource == "jobs") | [.type, .object.metadata.name, .object.metadata.uid[0:8], .object.metadata.resourceVersion]]'
 	[ "$(ev shop-b -r '[.[] | select(.resource == "jobs" and .type == "ADDED" and .object.metadata.name == "shop-b-zdm-migrate")] | length')" = 1 ]
 	job=$(kc -n shop-b get job shop-b-zdm-migrate -o json)
 	secs=$(jq -r '(.status.completionTime | fromdate) - (.status.startTime | fromdate)' <<<"$job")
@@ -214,9 +215,11 @@ job_env() {
 	[ "$(jq -r '[.metadata.annotations["argocd.argoproj.io/hook"] // "none", .metadata.annotations["argocd.argoproj.io/sync-wave"]] | join(" ")' <<<"$output")" = "none -5" ]
 	run kc -n shop-e get deployment shop-e-chart-example -o jsonpath='{.metadata.annotations.argocd\.argoproj\.io/sync-wave}'
 	assert_output 0
-	# the Job is one of the Application's resources (hooks are not)
+	# the migration Job is one of the Application's resources, not a hook
 	run app_json shop-e
-	[ "$(jq -r '[.status.resources[] | select(.kind == "Job") | .name] | join(" ")' <<<"$output")" = shop-e-zdm-migrate ]
+	jq -c '[.status.resources[] | [.kind, .name, .status, .health.status]]' <<<"$output"
+	# (an ordinary resource has a sync status; the PostSync hook, listed too, has none)
+	[ "$(jq -r '[.status.resources[] | select(.kind == "Job") | "\(.name):\(.status)"] | sort | join(" ")' <<<"$output")" = "shop-e-zdm-complete:null shop-e-zdm-migrate:Synced" ]
 	[ "$(jq -r '.status.sync.status + " " + .status.health.status' <<<"$output")" = "Synced Healthy" ]
 	check_order shop-e shop-e
 }

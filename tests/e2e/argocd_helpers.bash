@@ -130,7 +130,7 @@ kc() {
 }
 
 # target_ns NS: a namespace with a database of its own (zdm_e2e_NS, owned
-# by a role with a password) and the Secret shop-db the Jobs load.
+# by a role with a password) and the Secrets that the Jobs and pods load.
 target_ns() {
 	local ns=$1 db=zdm_e2e_${1//-/_}
 	psql -q -X -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL
@@ -140,9 +140,14 @@ create role $db login password 'pw-$db';
 create database $db owner $db;
 SQL
 	kc create namespace "$ns" >/dev/null
-	kc -n "$ns" create secret generic shop-db --from-literal=PGHOST=127.0.0.1 \
-		--from-literal=PGPORT="$PGPORT" --from-literal=PGDATABASE="$db" \
-		--from-literal=PGUSER="$db" --from-literal=PGPASSWORD="pw-$db" >/dev/null
+	# shop-db for the zdm Jobs; chart-example-db, the same, for the app's
+	# own pods (chart-example's existingSecret)
+	local s
+	for s in shop-db chart-example-db; do
+		kc -n "$ns" create secret generic "$s" --from-literal=PGHOST=127.0.0.1 \
+			--from-literal=PGPORT="$PGPORT" --from-literal=PGDATABASE="$db" \
+			--from-literal=PGUSER="$db" --from-literal=PGPASSWORD="pw-$db" >/dev/null
+	done
 }
 
 # dbq NS SQL: a query in NS's database, unaligned, tuples only.
