@@ -27,6 +27,7 @@
 #                       by scripts/install-helm.sh: Argo CD bundles Helm 3)
 #   ZDM_HELM_ZDM        helm-zdm for the CMP (default build/helm-zdm: make)
 #   KUBECTL             kubectl (default: on PATH, else the k8s test bed's)
+#   ZDM_ARGOCD_LOGLEVEL the components' --loglevel (default info)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -136,7 +137,7 @@ start() {
 	spawn cmp-server env -u KUBECONFIG ARGOCD_BINARY_NAME=argocd-cmp-server \
 		ARGOCD_PLUGINSOCKFILEPATH="$D/cmp/plugins" ARGOCD_CMP_WORKDIR="$D/cmp/work" \
 		HOME="$D/cmp/home" TMPDIR="$D/cmp/work" PATH="$D/cmp/bin:/usr/local/bin:/usr/bin:/bin" \
-		"$BIN/argocd" --config-dir-path "$D/cmp/config" --loglevel info --logformat text
+		"$BIN/argocd" --config-dir-path "$D/cmp/config" --loglevel "${ZDM_ARGOCD_LOGLEVEL:-info}" --logformat text
 	local i
 	for ((i = 0; i < 300; i++)); do
 		[ -S "$D/cmp/plugins/zdm.sock" ] && break
@@ -154,7 +155,7 @@ start() {
 		HOME="$D/tmp" TMPDIR="$D/tmp" \
 		"$BIN/argocd" --address 127.0.0.1 --port "$repo_port" \
 		--metrics-address 127.0.0.1 --metrics-port "$repo_metrics" --disable-tls \
-		--redis "127.0.0.1:$redis_port" --loglevel info --logformat text
+		--redis "127.0.0.1:$redis_port" --loglevel "${ZDM_ARGOCD_LOGLEVEL:-info}" --logformat text
 	wait_port "$repo_port" repo-server "$D/pid/repo-server"
 
 	cat >"$D/env" <<EOF
@@ -235,7 +236,7 @@ EOF
 		"$BIN/argocd" --namespace "$NS" --redis "127.0.0.1:$redis_port" \
 		--repo-server "127.0.0.1:$repo_port" --repo-server-plaintext \
 		--metrics-port "$ctl_metrics" --app-resync 10 --self-heal-timeout-seconds 2 \
-		--loglevel info --logformat text
+		--loglevel "${ZDM_ARGOCD_LOGLEVEL:-info}" --logformat text
 	# ready: the metrics endpoint answers once the controller runs
 	for ((i = 0; i < 600; i++)); do
 		if curl -fsS -o /dev/null "http://127.0.0.1:$ctl_metrics/metrics" 2>/dev/null; then

@@ -23,9 +23,10 @@ setup_file() {
 	G="$BATS_FILE_TMPDIR/git"
 	plain_chart "$G/apps/shop"
 	injected_chart "$G/apps/shop-injected"
+	plain_chart "$G/apps/shop-wave"
 	plain_chart "$G/apps/shop-unsafe"
 	printf 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n' >"$G/apps/shop-unsafe/migrations/V9__not_null.sql"
-	for c in shop shop-injected shop-unsafe; do
+	for c in shop shop-injected shop-wave shop-unsafe; do
 		printf 'replicaCount: 2\n' >"$G/apps/$c/values-prod.yaml"
 	done
 	printf 'podLabels: {team: shared}\n' >"$G/shared.yaml"
@@ -143,7 +144,10 @@ job_env() {
 	gen=$(jq -r .metadata.generation <<<"$dep_before")
 	# a new commit: a migration that fails when it runs (lint passes it)
 	# and a change to the workload that must not roll
+	# (V3, the guarded contract step, is deferred until app 2.0.0 has rolled
+	# out, and keeps every later migration pending: it goes, unapplied)
 	printf 'CREATE TABLE audit (id bigint PRIMARY KEY);\nINSERT INTO audit VALUES (1), (1);\n' >"$G/apps/shop/migrations/V4__audit.sql"
+	rm "$G/apps/shop/migrations/V3__drop_full_name.sql"
 	printf 'replicaCount: 3\n' >"$G/apps/shop/values-prod.yaml"
 	git_commit "$G" "V4 fails"
 	rev=$(git_head "$G")
@@ -203,7 +207,7 @@ job_env() {
 @test "argocd sync: --mode wave: the migration Job is an ordinary resource at wave -5, before every workload" {
 	target_ns shop-e
 	watch_ns shop-e
-	application shop-e shop-e shop "$PLUGIN
+	application shop-e shop-e shop-wave "$PLUGIN
         - name: mode
           string: wave"
 	run app_sync shop-e

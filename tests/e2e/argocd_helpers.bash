@@ -209,12 +209,16 @@ refresh() {
 }
 
 # app_sync NAME [REVISION]: start a sync operation the way `argocd app sync`
-# does (it sets the Application's operation field), wait until the
+# does (argocd-server's argo.SetAppOperation: the Application's operation
+# field set and status.operationState cleared; left in place, the
+# controller would resume the new operation with the previous one's
+# results and take the previous hook Jobs for this sync's), wait until the
 # controller has finished it (it clears the field) and print the phase.
 app_sync() {
 	local name=$1 rev=${2:-}
 	kc -n argocd patch application "$name" --type merge -p "$(jq -cn --arg rev "$rev" \
-		'{operation: {initiatedBy: {username: "zdm-e2e"}, sync: ({syncStrategy: {hook: {}}} + (if $rev == "" then {} else {revision: $rev} end))}}')" >/dev/null
+		'{operation: {initiatedBy: {username: "zdm-e2e"}, sync: ({syncStrategy: {hook: {}}} + (if $rev == "" then {} else {revision: $rev} end))},
+		  status: {operationState: null}}')" >/dev/null
 	app_wait "$name" '.operation == null and (.status.operationState.phase | IN("Succeeded", "Failed", "Error"))' 240 || return 1
 	app_json "$name" | jq -r .status.operationState.phase
 }
