@@ -56,24 +56,7 @@ app() {
             zdm.lock.wait: 3m
             zdm.database.existingSecret: shop-db'
 	fi
-	cat >"$BATS_TEST_TMPDIR/$name.yaml" <<EOF
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: $name
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: file://$G
-    targetRevision: main
-    path: apps/$path
-    plugin:
-$plugin
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: prod
-EOF
+	application_yaml "$name" prod "$path" "$plugin" >"$BATS_TEST_TMPDIR/$name.yaml"
 	A="$BATS_TEST_TMPDIR/$name.yaml"
 }
 

@@ -155,12 +155,12 @@ dbq() {
 	psql -X -At -v ON_ERROR_STOP=1 -d "zdm_e2e_${1//-/_}" -c "$2"
 }
 
-# application NAME NS PATH [PLUGIN-YAML]: create or replace the Application
-# NAME (in argocd) for apps/PATH of the test repository $G, synced to NS,
-# manual sync; PLUGIN-YAML is the source's plugin block (indented 6).
-application() {
+# application_yaml NAME NS PATH [PLUGIN-YAML]: the Application NAME (in
+# argocd) for apps/PATH of the test repository $G, synced to NS, manual
+# sync; PLUGIN-YAML is the source's plugin block (indented 6).
+application_yaml() {
 	local name=$1 ns=$2 path=$3 plugin=${4:-      name: zdm}
-	kc apply -f - >/dev/null <<YAML
+	cat <<YAML
 apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata:
@@ -178,6 +178,12 @@ $plugin
     server: https://kubernetes.default.svc
     namespace: $ns
 YAML
+}
+
+# application NAME NS PATH [PLUGIN-YAML]: create or replace that
+# Application in the cluster.
+application() {
+	application_yaml "$@" | kc apply -f - >/dev/null
 }
 
 # app_json NAME: the Application as JSON.
