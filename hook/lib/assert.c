@@ -671,7 +671,7 @@ static int assert_no_invalid(const struct assert_check *c, struct db *db, const 
 
 	if (!r)
 		return -1;
-	n = atoi(PQgetvalue(r, 0, 1));
+	n = (int)db_value_ll(r, 0, 1, 0);
 	assert_record(out, path, c, "database", n == 0, n ? "%d INVALID index%s: %s" : "no INVALID indexes",
 		      n, n == 1 ? "" : "es", PQgetvalue(r, 0, 0));
 	PQclear(r);

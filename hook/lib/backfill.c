@@ -80,7 +80,7 @@ static int backfill_find_key(struct backfill_ctx *b, struct backfill_key *k, str
 	}
 	k->column = db_quote_ident(PQgetvalue(r, 0, 0));
 	k->type = xstrdup(PQgetvalue(r, 0, 1));
-	k->estimate = atoll(PQgetvalue(r, 0, 2));
+	k->estimate = db_value_ll(r, 0, 2, -1);
 	PQclear(r);
 	if (k->estimate < 0) {
 		/* never analysed: count when that is cheap (under 64 MB); the
@@ -94,7 +94,7 @@ static int backfill_find_key(struct backfill_ctx *b, struct backfill_key *k, str
 		free(sql);
 		if (!r)
 			return -1;
-		k->estimate = atoll(PQgetvalue(r, 0, 0));
+		k->estimate = db_value_ll(r, 0, 0, -1);
 		PQclear(r);
 	}
 	return 0;
@@ -154,7 +154,7 @@ static int backfill_wait_replicas(struct backfill_ctx *b, struct zerr *e)
 
 		if (!r)
 			return -1;
-		lag = atoll(PQgetvalue(r, 0, 0));
+		lag = db_value_ll(r, 0, 0, 0);
 		PQclear(r);
 		if (lag <= b->max_replica_lag_ms)
 			return 0;
@@ -268,8 +268,8 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 		}
 		free(sql);
 		took = util_now_ms() - t0;
-		n = atoll(PQgetvalue(run.res, 0, 1));
-		updated = atoll(PQgetvalue(run.res, 0, 2));
+		n = db_value_ll(run.res, 0, 1, 0);
+		updated = db_value_ll(run.res, 0, 2, 0);
 		if (n > 0) {
 			free(last);
 			last = xstrdup(PQgetvalue(run.res, 0, 0));

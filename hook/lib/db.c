@@ -53,6 +53,15 @@ static const char *db_field(const PGresult *r, int field)
 	return v ? v : "";
 }
 
+long long db_value_ll(const PGresult *r, int row, int col, long long dflt)
+{
+	long long v;
+
+	if (!r || row >= PQntuples(r) || col >= PQnfields(r) || PQgetisnull(r, row, col))
+		return dflt;
+	return util_parse_ll(PQgetvalue(r, row, col), &v) ? dflt : v;
+}
+
 const char *db_sqlstate(const PGresult *r)
 {
 	return db_field(r, PG_DIAG_SQLSTATE);

@@ -101,6 +101,9 @@ int db_exec(struct db *db, const char *sql, struct zerr *e);
 PGresult *db_query(struct db *db, const char *sql, int nparams,
 		   const char *const *params, struct zerr *e);
 
+/* An integer column of a result row: dflt when it is NULL or not a
+ * decimal integer (the server's own text for int/bigint always is). */
+long long db_value_ll(const PGresult *r, int row, int col, long long dflt);
 /* SQLSTATE of a result, "" when there is none (NULL-safe). */
 const char *db_sqlstate(const PGresult *r);
 /* Fill e from a failed result: primary message, detail, hint. */

@@ -121,7 +121,7 @@ int deplog_insert(struct db_table *t, struct db *db, const struct deplog_entry *
 	r = deplog_write(t, db, sql, 10, params, e);
 	if (!r)
 		return -1;
-	*id = atoll(PQgetvalue(r, 0, 0));
+	*id = db_value_ll(r, 0, 0, 0);
 	PQclear(r);
 	return 0;
 }

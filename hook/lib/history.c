@@ -207,20 +207,20 @@ int history_load(struct history *h, struct db *db, struct zerr *e)
 	h->n = (size_t)n;
 	for (i = 0; i < n; i++) {
 		struct hist_row *row = &h->v[i];
-		row->rank = atoi(PQgetvalue(r, i, 0));
+		row->rank = (int)db_value_ll(r, i, 0, 0);
 		row->version = history_dup_or_null(r, i, 1);
 		row->description = xstrdup(PQgetvalue(r, i, 2));
 		row->type = xstrdup(PQgetvalue(r, i, 3));
 		row->script = xstrdup(PQgetvalue(r, i, 4));
 		row->has_checksum = !PQgetisnull(r, i, 5);
-		row->checksum = (int32_t)strtol(PQgetvalue(r, i, 5), NULL, 10);
+		row->checksum = (int32_t)db_value_ll(r, i, 5, 0);
 		row->success = PQgetvalue(r, i, 6)[0] == 't';
-		row->applied_stmts = PQgetisnull(r, i, 7) ? -1 : atoi(PQgetvalue(r, i, 7));
-		row->total_stmts = PQgetisnull(r, i, 8) ? -1 : atoi(PQgetvalue(r, i, 8));
+		row->applied_stmts = (int)db_value_ll(r, i, 7, -1);
+		row->total_stmts = (int)db_value_ll(r, i, 8, -1);
 		row->error = history_dup_or_null(r, i, 9);
 		row->backfill_key = history_dup_or_null(r, i, 10);
 		row->installed_on = xstrdup(PQgetvalue(r, i, 11));
-		row->execution_time = atoi(PQgetvalue(r, i, 12));
+		row->execution_time = (int)db_value_ll(r, i, 12, 0);
 	}
 	PQclear(r);
 	return 0;
@@ -369,7 +369,7 @@ int history_insert(struct history *h, struct db *db, const struct hist_write *w,
 	r = history_run(h, db, &hc, w->commit, w->script, e);
 	if (!r)
 		return -1;
-	rank = atoi(PQgetvalue(r, 0, 0));
+	rank = (int)db_value_ll(r, 0, 0, 0);
 	PQclear(r);
 	return rank;
 }

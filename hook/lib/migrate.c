@@ -275,12 +275,13 @@ static int migrate_stmt_error(struct migrate_ctx *c, const struct src_migration 
 	const struct sql_stmt *st = &m->script.v[idx];
 	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
 	int line = st->line, col = st->col;
+	long long at = 0;
 	char *text = sql_stmt_text(m->sql, st);
 	char where[1200];
 
 	(void)c;
-	if (pos && atol(pos) > 0)
-		sql_position_to_line(m->sql, st, atol(pos), &line, &col);
+	if (!util_parse_ll(pos, &at) && at > 0)
+		sql_position_to_line(m->sql, st, (long)at, &line, &col);
 	snprintf(where, sizeof(where), "%s:%d:%d", m->path, line, col);
 	if (res)
 		db_result_error(e, ZDM_EXIT_FAILED, res, where);

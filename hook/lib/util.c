@@ -4,6 +4,7 @@
  */
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -270,6 +271,21 @@ int util_parse_uint(const char *s, long long max, long long *out)
 			return -1;
 		v = v * 10 + (*s - '0');
 	}
+	*out = v;
+	return 0;
+}
+
+int util_parse_ll(const char *s, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return -1;
 	*out = v;
 	return 0;
 }

@@ -82,6 +82,10 @@ int util_parse_duration(const char *s, long long *ms);
 void util_format_duration(long long ms, char *buf, size_t size);
 /* Parse a non-negative decimal integer with no trailing junk. */
 int util_parse_uint(const char *s, long long max, long long *out);
+/* Parse an optionally signed decimal integer with no trailing junk into
+ * *out; -1 (and *out untouched) on anything else, including overflow.
+ * STYLE bans atoi/atol: they read "12x" as 12 and "x" as 0. */
+int util_parse_ll(const char *s, long long *out);
 
 /* Monotonic and wall clocks in milliseconds. */
 long long util_now_ms(void);
