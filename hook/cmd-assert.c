@@ -9,8 +9,11 @@
 #include "log.h"
 
 static const struct opt_def cmd_assert_opt_file = {
-	"file", "ZDM_ASSERTIONS", OPT_STRING, "FILE", NULL, NULL,
-	"the assertions file",
+	.name = "file",
+	.env = "ZDM_ASSERTIONS",
+	.kind = OPT_STRING,
+	.metavar = "FILE",
+	.help = "the assertions file",
 };
 
 static int cmd_assert_exec(struct cmd_ctx *ctx)
@@ -46,15 +49,9 @@ cleanup:
 }
 
 static const struct opt_def *const cmd_assert_opts[] = {
-	&cmd_opt_database_url,
-	&cmd_opt_connect_retries,
-	&cmd_opt_peer_timeout,
-	&cmd_opt_output,
-	&cmd_opt_termination_log,
-	&cmd_opt_quiet,
-	&cmd_assert_opt_file,
-	&cmd_opt_check_timeout,
-	NULL,
+	&cmd_opt_database_url, &cmd_opt_connect_retries, &cmd_opt_peer_timeout,
+	&cmd_opt_output,       &cmd_opt_termination_log, &cmd_opt_quiet,
+	&cmd_assert_opt_file,  &cmd_opt_check_timeout,   NULL,
 };
 
 const struct cmd_entry cmd_assert = {

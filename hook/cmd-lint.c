@@ -12,18 +12,27 @@
 #include "srclint.h"
 
 static const struct opt_def cmd_lint_opt_output = {
-	"output", "ZDM_OUTPUT", OPT_CHOICE, "FORMAT", "text", "text|json|github",
-	"text, json, or github (workflow annotations)",
+	.name = "output",
+	.env = "ZDM_OUTPUT",
+	.kind = OPT_CHOICE,
+	.metavar = "FORMAT",
+	.def = "text",
+	.choices = "text|json|github",
+	.help = "text, json, or github (workflow annotations)",
 };
 
 static const struct opt_def cmd_lint_opt_since = {
-	"since", "ZDM_LINT_SINCE", OPT_STRING, "VERSION", NULL, NULL,
-	"report only versions above VERSION (older ones still teach the context)",
+	.name = "since",
+	.env = "ZDM_LINT_SINCE",
+	.kind = OPT_STRING,
+	.metavar = "VERSION",
+	.help = "report only versions above VERSION (older ones still teach the context)",
 };
 
 static const struct opt_def cmd_lint_opt_rules = {
-	"rules", NULL, OPT_BOOL, NULL, NULL, NULL,
-	"list the rules (id, class, squawk equivalent, summary) and exit",
+	.name = "rules",
+	.kind = OPT_BOOL,
+	.help = "list the rules (id, class, squawk equivalent, summary) and exit",
 };
 
 static void cmd_lint_print(const char *format, const struct lint_report *r)
@@ -53,9 +62,10 @@ static json_t *cmd_lint_json(const struct lint_report *r)
 
 		lintfmt_view(&it, &r->v[i]);
 		o = lintfmt_json(&it);
-		if (o && (json_object_set_new(o, "class", json_string(it.cls)) < 0 ||
-			  json_object_set_new(o, "status", json_string(it.status)) < 0 ||
-			  (it.reason && json_object_set_new(o, "reason", json_string(it.reason)) < 0))) {
+		if (o &&
+		    (json_object_set_new(o, "class", json_string(it.cls)) < 0 ||
+		     json_object_set_new(o, "status", json_string(it.status)) < 0 ||
+		     (it.reason && json_object_set_new(o, "reason", json_string(it.reason)) < 0))) {
 			json_decref(o);
 			o = NULL;
 		}
@@ -67,15 +77,17 @@ static json_t *cmd_lint_json(const struct lint_report *r)
 static void cmd_lint_rules(void)
 {
 	for (size_t i = 0; i < lint_nrules; i++)
-		log_result("%-32s %-9s %s%s%s%s", lint_rules[i].id, lint_class_name(lint_rules[i].cls),
-			   lint_rules[i].summary, *lint_rules[i].squawk ? " [squawk: " : "",
-			   lint_rules[i].squawk, *lint_rules[i].squawk ? "]" : "");
+		log_result("%-32s %-9s %s%s%s%s", lint_rules[i].id,
+			   lint_class_name(lint_rules[i].cls), lint_rules[i].summary,
+			   *lint_rules[i].squawk ? " [squawk: " : "", lint_rules[i].squawk,
+			   *lint_rules[i].squawk ? "]" : "");
 	log_result("%zu rules", lint_nrules);
 }
 
 static int cmd_lint_exec(struct cmd_ctx *ctx)
 {
-	const char *format = cmd_str(ctx, &cmd_lint_opt_output), *since = cmd_str(ctx, &cmd_lint_opt_since);
+	const char *format = cmd_str(ctx, &cmd_lint_opt_output),
+		   *since = cmd_str(ctx, &cmd_lint_opt_since);
 	struct zerr e = { 0 };
 	struct src_set src;
 	struct lint_report rep = { 0 };
@@ -114,15 +126,15 @@ static int cmd_lint_exec(struct cmd_ctx *ctx)
 	}
 	if (!strcmp(format, "json"))
 		log_result_json(json_pack("{s:i, s:i, s:i, s:i, s:i, s:o}", "files", (int)src.n,
-					  "statements", (int)stmts, "refusing", (int)refusing, "allowed",
-					  (int)allowed, "warnings", (int)warnings, "findings",
-					  cmd_lint_json(&rep)));
+					  "statements", (int)stmts, "refusing", (int)refusing,
+					  "allowed", (int)allowed, "warnings", (int)warnings,
+					  "findings", cmd_lint_json(&rep)));
 	else {
 		cmd_lint_print(format, &rep);
 		log_result("%s%zu file%s, %zu statement%s: %zu refusing, %zu allowed, %zu warning%s",
-			   !strcmp(format, "github") ? "zdm lint: " : "", src.n, src.n == 1 ? "" : "s",
-			   stmts, stmts == 1 ? "" : "s", refusing, allowed, warnings,
-			   warnings == 1 ? "" : "s");
+			   !strcmp(format, "github") ? "zdm lint: " : "", src.n,
+			   src.n == 1 ? "" : "s", stmts, stmts == 1 ? "" : "s", refusing, allowed,
+			   warnings, warnings == 1 ? "" : "s");
 	}
 	rc = refusing ? ZDM_EXIT_UNSAFE : 0;
 cleanup:
@@ -135,11 +147,7 @@ cleanup:
 }
 
 static const struct opt_def *const cmd_lint_opts[] = {
-	&cmd_opt_dir,
-	&cmd_lint_opt_output,
-	&cmd_lint_opt_since,
-	&cmd_lint_opt_rules,
-	NULL,
+	&cmd_opt_dir, &cmd_lint_opt_output, &cmd_lint_opt_since, &cmd_lint_opt_rules, NULL,
 };
 
 const struct cmd_entry cmd_lint = {

@@ -9,8 +9,10 @@
 #include "migrate.h"
 
 static const struct opt_def cmd_migrate_opt_dry_run = {
-	"dry-run", "ZDM_DRY_RUN", OPT_BOOL, NULL, NULL, NULL,
-	"print what would be applied; change nothing, take no lock",
+	.name = "dry-run",
+	.env = "ZDM_DRY_RUN",
+	.kind = OPT_BOOL,
+	.help = "print what would be applied; change nothing, take no lock",
 };
 
 static int cmd_migrate_exec(struct cmd_ctx *ctx)

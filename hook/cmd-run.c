@@ -23,18 +23,23 @@
 #include "migrate.h"
 
 static const struct opt_def cmd_run_opt_contract_in_post = {
-	"contract-in-post", "ZDM_CONTRACT_IN_POST", OPT_BOOL, NULL, NULL, NULL,
-	"with --phase post: apply the contract migrations this completed rollout unblocks",
+	.name = "contract-in-post",
+	.env = "ZDM_CONTRACT_IN_POST",
+	.kind = OPT_BOOL,
+	.help = "with --phase post: apply the contract migrations this completed rollout unblocks",
 };
 
 static const struct opt_def cmd_run_opt_assertions = {
-	"assertions", "ZDM_ASSERTIONS", OPT_STRING, "FILE", NULL, NULL,
-	"schema assertions to check after migrating (phase pre)",
+	.name = "assertions",
+	.env = "ZDM_ASSERTIONS",
+	.kind = OPT_STRING,
+	.metavar = "FILE",
+	.help = "schema assertions to check after migrating (phase pre)",
 };
 
 static int cmd_run_steps(struct cmd_ctx *ctx, const struct deplog_entry *d,
-			 const struct assert_spec *spec, struct db *db,
-			 struct migrate_result *res, struct zerr *e)
+			 const struct assert_spec *spec, struct db *db, struct migrate_result *res,
+			 struct zerr *e)
 {
 	struct migrate_opts o = { 0 };
 	int post = !strcmp(d->phase, "post");
@@ -46,7 +51,8 @@ static int cmd_run_steps(struct cmd_ctx *ctx, const struct deplog_entry *d,
 			return -1;
 		res->version = version;
 		log_info("rollout-complete", "recorded the completed rollout of app %s%s%s",
-			 d->app_version, d->release ? " for release " : "", d->release ? d->release : "");
+			 d->app_version, d->release ? " for release " : "",
+			 d->release ? d->release : "");
 		return 0;
 	}
 	if (post)
@@ -85,8 +91,9 @@ static int cmd_run_exec(struct cmd_ctx *ctx)
 		return cmd_fail(ctx, &e);
 	if (!d.phase) {
 		zerr_set(&e, ZDM_EXIT_USAGE, "--phase is required (pre or post)");
-		zerr_hint(&e, "the migration Job runs \"zdm-hook run --phase pre\"; the post-upgrade / "
-			      "PostSync Job runs \"zdm-hook run --phase post\"");
+		zerr_hint(&e,
+			  "the migration Job runs \"zdm-hook run --phase pre\"; the post-upgrade / "
+			  "PostSync Job runs \"zdm-hook run --phase post\"");
 		return cmd_fail(ctx, &e);
 	}
 	if (deplog_check_entry(&d, &e) < 0 ||
@@ -94,8 +101,10 @@ static int cmd_run_exec(struct cmd_ctx *ctx)
 	    history_check_name(cmd_str(ctx, &cmd_opt_history_table), &e) < 0)
 		return cmd_fail(ctx, &e);
 	if (!strcmp(d.phase, "post") && (!d.app_version || !*d.app_version)) {
-		zerr_set(&e, ZDM_EXIT_USAGE, "--phase post needs the app version whose rollout completed");
-		zerr_hint(&e, "set --app-version or ZDM_APP_VERSION (the templates pass the chart's appVersion)");
+		zerr_set(&e, ZDM_EXIT_USAGE,
+			 "--phase post needs the app version whose rollout completed");
+		zerr_hint(&e,
+			  "set --app-version or ZDM_APP_VERSION (the templates pass the chart's appVersion)");
 		return cmd_fail(ctx, &e);
 	}
 	if (cmd_num(ctx, &cmd_run_opt_contract_in_post) && strcmp(d.phase, "post") != 0) {
@@ -110,12 +119,14 @@ static int cmd_run_exec(struct cmd_ctx *ctx)
 	cmd_db_opts(ctx, &dbo);
 	if (db_connect(&db, &dbo, "stamp", &e) < 0 ||
 	    deplog_init(&log, &db, cmd_str(ctx, &cmd_opt_log_table), &e) < 0 ||
-	    deplog_ensure(&log, &db, &e) < 0 || deplog_insert(&log, &db, &d, "started", &id, &e) < 0)
+	    deplog_ensure(&log, &db, &e) < 0 ||
+	    deplog_insert(&log, &db, &d, "started", &id, &e) < 0)
 		goto cleanup;
 	stamped = 1;
-	log_info("run", "phase %s of app %s%s%s%s%s", d.phase, d.app_version ? d.app_version : "(unknown)",
-		 d.release ? ", release " : "", d.release ? d.release : "",
-		 d.revision ? " revision " : "", d.revision ? d.revision : "");
+	log_info("run", "phase %s of app %s%s%s%s%s", d.phase,
+		 d.app_version ? d.app_version : "(unknown)", d.release ? ", release " : "",
+		 d.release ? d.release : "", d.revision ? " revision " : "",
+		 d.revision ? d.revision : "");
 	rc = cmd_run_steps(ctx, &d, spec.n ? &spec : NULL, &db, &res, &e);
 cleanup:
 	if (stamped) {
@@ -128,7 +139,8 @@ cleanup:
 			db_close(&db);
 			dbo.connect_retries = 2;
 			if (db_connect(&db, &dbo, "stamp", &e2) < 0)
-				log_warn("stamp", "could not complete the deployment log row: %s", e2.msg);
+				log_warn("stamp", "could not complete the deployment log row: %s",
+					 e2.msg);
 		}
 		if (db.conn && deplog_complete(&log, &db, id, &f, &e2) < 0)
 			log_warn("stamp", "could not complete the deployment log row: %s", e2.msg);

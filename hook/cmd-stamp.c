@@ -13,13 +13,18 @@
 #include "log.h"
 
 static const struct opt_def cmd_stamp_opt_status = {
-	"status", NULL, OPT_CHOICE, "STATUS", NULL, "started|succeeded|failed",
-	"the row's status; succeeded/failed complete a matching started row",
+	.name = "status",
+	.kind = OPT_CHOICE,
+	.metavar = "STATUS",
+	.choices = "started|succeeded|failed",
+	.help = "the row's status; succeeded/failed complete a matching started row",
 };
 
 static const struct opt_def cmd_stamp_opt_error = {
-	"error", NULL, OPT_STRING, "TEXT", NULL, NULL,
-	"error text for a failed row",
+	.name = "error",
+	.kind = OPT_STRING,
+	.metavar = "TEXT",
+	.help = "error text for a failed row",
 };
 
 static int cmd_stamp_exec(struct cmd_ctx *ctx)

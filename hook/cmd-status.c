@@ -10,7 +10,6 @@
 #include "log.h"
 #include "migrate.h"
 
-
 static json_t *cmd_status_item(const struct plan_item *it)
 {
 	const struct hist_row *r = it->row;
@@ -35,7 +34,8 @@ static json_t *cmd_status_item(const struct plan_item *it)
 		json_object_set_new(o, "installed_on", json_string(r->installed_on));
 		json_object_set_new(o, "execution_ms", json_integer(r->execution_time));
 		if (r->applied_stmts >= 0)
-			json_object_set_new(o, "applied_statements", json_integer(r->applied_stmts));
+			json_object_set_new(o, "applied_statements",
+					    json_integer(r->applied_stmts));
 		if (r->error)
 			json_object_set_new(o, "error", json_string(r->error));
 		if (r->has_checksum)
@@ -77,13 +77,15 @@ static int cmd_status_exec(struct cmd_ctx *ctx)
 		for (size_t i = 0; i < p.n; i++)
 			json_array_append_new(items, cmd_status_item(&p.v[i]));
 		log_result_json(json_pack("{s:s, s:s, s:b, s:s?, s:i, s:o}", "database",
-					  db_describe(&db), "history_table", h.display, "history_exists",
-					  h.exists, "version", p.current, "pending", (int)p.npending,
-					  "migrations", items));
+					  db_describe(&db), "history_table", h.display,
+					  "history_exists", h.exists, "version", p.current,
+					  "pending", (int)p.npending, "migrations", items));
 	} else {
-		log_result("database %s, history table %s%s, version %s", db_describe(&db), h.display,
-			   h.exists ? "" : " (not created yet)", p.current ? p.current : "(none)");
-		log_result("%-10s %-14s %-19s %8s  %s", "VERSION", "STATE", "INSTALLED ON", "MS", "SCRIPT");
+		log_result("database %s, history table %s%s, version %s", db_describe(&db),
+			   h.display, h.exists ? "" : " (not created yet)",
+			   p.current ? p.current : "(none)");
+		log_result("%-10s %-14s %-19s %8s  %s", "VERSION", "STATE", "INSTALLED ON", "MS",
+			   "SCRIPT");
 		for (size_t i = 0; i < p.n; i++) {
 			const struct plan_item *it = &p.v[i];
 			const char *version = it->m ? it->m->version : it->row->version;
@@ -93,15 +95,18 @@ static int cmd_status_exec(struct cmd_ctx *ctx)
 			if (it->row && it->state != PLAN_PENDING)
 				snprintf(ms, sizeof(ms), "%d", it->row->execution_time);
 			if (it->state == PLAN_PARTIAL && it->m)
-				snprintf(state, sizeof(state), "partial %d/%zu", it->row->applied_stmts,
-					 it->m->script.n);
+				snprintf(state, sizeof(state), "partial %d/%zu",
+					 it->row->applied_stmts, it->m->script.n);
 			else
 				snprintf(state, sizeof(state), "%s", plan_state_name(it->state));
 			log_result("%-10s %-14s %-19s %8s  %s%s%s", version ? version : "R", state,
-				   it->row && it->state != PLAN_PENDING ? it->row->installed_on : "",
+				   it->row && it->state != PLAN_PENDING ? it->row->installed_on
+									: "",
 				   ms, it->m ? it->m->file : it->row->script,
-				   it->row && it->row->error && !it->row->success ? "  error: " : "",
-				   it->row && it->row->error && !it->row->success ? it->row->error : "");
+				   it->row && it->row->error && !it->row->success ? "  error: "
+										  : "",
+				   it->row && it->row->error && !it->row->success ? it->row->error
+										  : "");
 		}
 		log_result("%zu applied, %zu pending%s%s", counts[PLAN_APPLIED], p.npending,
 			   counts[PLAN_CHANGED] + counts[PLAN_MISSING] + counts[PLAN_OUT_OF_ORDER]

@@ -20,143 +20,238 @@
 #include "migrate.h"
 
 const struct opt_def cmd_opt_dir = {
-	"dir", "ZDM_MIGRATIONS_DIR", OPT_STRING, "DIR", "./migrations", NULL,
-	"directory of V*__*.sql and R__*.sql migrations",
+	.name = "dir",
+	.env = "ZDM_MIGRATIONS_DIR",
+	.kind = OPT_STRING,
+	.metavar = "DIR",
+	.def = "./migrations",
+	.help = "directory of V*__*.sql and R__*.sql migrations",
 };
 
 const struct opt_def cmd_opt_database_url = {
-	"database-url", "ZDM_DATABASE_URL", OPT_STRING, "URL", NULL, NULL,
-	"postgres:// URL or conninfo (else DATABASE_URL, else PG* variables)",
+	.name = "database-url",
+	.env = "ZDM_DATABASE_URL",
+	.kind = OPT_STRING,
+	.metavar = "URL",
+	.help = "postgres:// URL or conninfo (else DATABASE_URL, else PG* variables)",
 };
 
 const struct opt_def cmd_opt_history_table = {
-	"history-table", "ZDM_HISTORY_TABLE", OPT_STRING, "NAME", "zdm_schema_history", NULL,
-	"history table, may be schema-qualified; flyway_schema_history continues Flyway",
+	.name = "history-table",
+	.env = "ZDM_HISTORY_TABLE",
+	.kind = OPT_STRING,
+	.metavar = "NAME",
+	.def = "zdm_schema_history",
+	.help = "history table, may be schema-qualified; flyway_schema_history continues Flyway",
 };
 
 const struct opt_def cmd_opt_lock_wait = {
-	"lock-wait", "ZDM_LOCK_WAIT", OPT_DURATION, "DURATION", "10m", NULL,
-	"how long to wait for another runner's migration lock (then exit 3)",
+	.name = "lock-wait",
+	.env = "ZDM_LOCK_WAIT",
+	.kind = OPT_DURATION,
+	.metavar = "DURATION",
+	.def = "10m",
+	.help = "how long to wait for another runner's migration lock (then exit 3)",
 };
 
 const struct opt_def cmd_opt_lock_timeout = {
-	"lock-timeout", "ZDM_LOCK_TIMEOUT", OPT_DURATION, "DURATION", "1s", NULL,
-	"lock_timeout of every migration statement, so DDL never queues in front of the app",
+	.name = "lock-timeout",
+	.env = "ZDM_LOCK_TIMEOUT",
+	.kind = OPT_DURATION,
+	.metavar = "DURATION",
+	.def = "1s",
+	.help = "lock_timeout of every migration statement, so DDL never queues in front of the app",
 };
 
 const struct opt_def cmd_opt_ddl_retries = {
-	"ddl-retries", "ZDM_DDL_RETRIES", OPT_INT, "N", "10", NULL,
-	"retries, with backoff, of a migration that hit its lock_timeout",
+	.name = "ddl-retries",
+	.env = "ZDM_DDL_RETRIES",
+	.kind = OPT_INT,
+	.metavar = "N",
+	.def = "10",
+	.help = "retries, with backoff, of a migration that hit its lock_timeout",
 };
 
 const struct opt_def cmd_opt_statement_timeout = {
-	"statement-timeout", "ZDM_STATEMENT_TIMEOUT", OPT_DURATION, "DURATION", "0", NULL,
-	"statement_timeout of every migration statement (0: none)",
+	.name = "statement-timeout",
+	.env = "ZDM_STATEMENT_TIMEOUT",
+	.kind = OPT_DURATION,
+	.metavar = "DURATION",
+	.def = "0",
+	.help = "statement_timeout of every migration statement (0: none)",
 };
 
 const struct opt_def cmd_opt_concurrent_timeout = {
-	"concurrent-timeout", "ZDM_CONCURRENT_TIMEOUT", OPT_DURATION, "DURATION", "30m", NULL,
-	"lock_timeout of CREATE/DROP/REINDEX INDEX CONCURRENTLY (they wait for old snapshots)",
+	.name = "concurrent-timeout",
+	.env = "ZDM_CONCURRENT_TIMEOUT",
+	.kind = OPT_DURATION,
+	.metavar = "DURATION",
+	.def = "30m",
+	.help = "lock_timeout of CREATE/DROP/REINDEX INDEX CONCURRENTLY (they wait for old snapshots)",
 };
 
 const struct opt_def cmd_opt_connect_retries = {
-	"connect-retries", "ZDM_CONNECT_RETRIES", OPT_INT, "N", "10", NULL,
-	"connection attempts after the first, with backoff, and reconnects after a lost session (then exit 4)",
+	.name = "connect-retries",
+	.env = "ZDM_CONNECT_RETRIES",
+	.kind = OPT_INT,
+	.metavar = "N",
+	.def = "10",
+	.help = "connection attempts after the first, with backoff, and reconnects after a lost session (then exit 4)",
 };
 
 const struct opt_def cmd_opt_peer_timeout = {
-	"peer-timeout", "ZDM_PEER_TIMEOUT", OPT_DURATION, "DURATION", "60s", NULL,
-	"a silent network peer is given up within this, by zdm and by the server (which drops zdm's lock); at least 5s",
+	.name = "peer-timeout",
+	.env = "ZDM_PEER_TIMEOUT",
+	.kind = OPT_DURATION,
+	.metavar = "DURATION",
+	.def = "60s",
+	.help = "a silent network peer is given up within this, by zdm and by the server (which drops zdm's lock); at least 5s",
 };
 
 const struct opt_def cmd_opt_out_of_order = {
-	"out-of-order", "ZDM_OUT_OF_ORDER", OPT_BOOL, NULL, NULL, NULL,
-	"allow applying a pending version older than the newest applied one",
+	.name = "out-of-order",
+	.env = "ZDM_OUT_OF_ORDER",
+	.kind = OPT_BOOL,
+	.help = "allow applying a pending version older than the newest applied one",
 };
 
 const struct opt_def cmd_opt_output = {
-	"output", "ZDM_OUTPUT", OPT_CHOICE, "FORMAT", "text", "text|json",
-	"text, or json: one JSON object per line on stderr, JSON results on stdout",
+	.name = "output",
+	.env = "ZDM_OUTPUT",
+	.kind = OPT_CHOICE,
+	.metavar = "FORMAT",
+	.def = "text",
+	.choices = "text|json",
+	.help = "text, or json: one JSON object per line on stderr, JSON results on stdout",
 };
 
 const struct opt_def cmd_opt_termination_log = {
-	"termination-log", "ZDM_TERMINATION_LOG", OPT_STRING, "PATH", NULL, NULL,
-	"where to write a failure summary (default /dev/termination-log when it exists)",
+	.name = "termination-log",
+	.env = "ZDM_TERMINATION_LOG",
+	.kind = OPT_STRING,
+	.metavar = "PATH",
+	.help = "where to write a failure summary (default /dev/termination-log when it exists)",
 };
 
 const struct opt_def cmd_opt_quiet = {
-	"quiet", "ZDM_QUIET", OPT_BOOL, NULL, NULL, NULL,
-	"log warnings and errors only",
+	.name = "quiet",
+	.env = "ZDM_QUIET",
+	.kind = OPT_BOOL,
+	.help = "log warnings and errors only",
 };
 
 const struct opt_def cmd_opt_log_table = {
-	"log-table", "ZDM_LOG_TABLE", OPT_STRING, "NAME", "schema_deployment_log", NULL,
-	"deployment log table, may be schema-qualified",
+	.name = "log-table",
+	.env = "ZDM_LOG_TABLE",
+	.kind = OPT_STRING,
+	.metavar = "NAME",
+	.def = "schema_deployment_log",
+	.help = "deployment log table, may be schema-qualified",
 };
 
 const struct opt_def cmd_opt_strict_contract = {
-	"strict-contract", "ZDM_STRICT_CONTRACT", OPT_BOOL, NULL, NULL, NULL,
-	"a deferred contract migration fails the run (exit 5) instead of a warning",
+	.name = "strict-contract",
+	.env = "ZDM_STRICT_CONTRACT",
+	.kind = OPT_BOOL,
+	.help = "a deferred contract migration fails the run (exit 5) instead of a warning",
 };
 
 const struct opt_def cmd_opt_force_contract = {
-	"force-contract", "ZDM_FORCE_CONTRACT", OPT_BOOL, NULL, NULL, NULL,
-	"apply contract migrations although their guard is not met (recorded, loud)",
+	.name = "force-contract",
+	.env = "ZDM_FORCE_CONTRACT",
+	.kind = OPT_BOOL,
+	.help = "apply contract migrations although their guard is not met (recorded, loud)",
 };
 
 const struct opt_def cmd_opt_phase = {
-	"phase", "ZDM_PHASE", OPT_CHOICE, "PHASE", NULL, "pre|post",
-	"pre: before the rollout (pre-upgrade, PreSync); post: after it (post-upgrade, PostSync)",
+	.name = "phase",
+	.env = "ZDM_PHASE",
+	.kind = OPT_CHOICE,
+	.metavar = "PHASE",
+	.choices = "pre|post",
+	.help = "pre: before the rollout (pre-upgrade, PreSync); post: after it (post-upgrade, PostSync)",
 };
 
 const struct opt_def cmd_opt_release = {
-	"release", "ZDM_RELEASE", OPT_STRING, "NAME", NULL, NULL,
-	"Helm release or Argo CD application (scopes the contract guard)",
+	.name = "release",
+	.env = "ZDM_RELEASE",
+	.kind = OPT_STRING,
+	.metavar = "NAME",
+	.help = "Helm release or Argo CD application (scopes the contract guard)",
 };
 
 const struct opt_def cmd_opt_namespace = {
-	"namespace", "ZDM_NAMESPACE", OPT_STRING, "NAME", NULL, NULL,
-	"Kubernetes namespace of the release",
+	.name = "namespace",
+	.env = "ZDM_NAMESPACE",
+	.kind = OPT_STRING,
+	.metavar = "NAME",
+	.help = "Kubernetes namespace of the release",
 };
 
 const struct opt_def cmd_opt_revision = {
-	"revision", "ZDM_REVISION", OPT_STRING, "N", NULL, NULL,
-	"Helm release revision",
+	.name = "revision",
+	.env = "ZDM_REVISION",
+	.kind = OPT_STRING,
+	.metavar = "N",
+	.help = "Helm release revision",
 };
 
 const struct opt_def cmd_opt_app_version = {
-	"app-version", "ZDM_APP_VERSION", OPT_STRING, "VERSION", NULL, NULL,
-	"the application version being rolled out",
+	.name = "app-version",
+	.env = "ZDM_APP_VERSION",
+	.kind = OPT_STRING,
+	.metavar = "VERSION",
+	.help = "the application version being rolled out",
 };
 
 const struct opt_def cmd_opt_chart_version = {
-	"chart-version", "ZDM_CHART_VERSION", OPT_STRING, "VERSION", NULL, NULL,
-	"the chart version being rolled out",
+	.name = "chart-version",
+	.env = "ZDM_CHART_VERSION",
+	.kind = OPT_STRING,
+	.metavar = "VERSION",
+	.help = "the chart version being rolled out",
 };
 
 const struct opt_def cmd_opt_deployed_by = {
-	"deployed-by", "ZDM_DEPLOYED_BY", OPT_STRING, "WHO", NULL, NULL,
-	"who or what deploys (helm, argocd, a user)",
+	.name = "deployed-by",
+	.env = "ZDM_DEPLOYED_BY",
+	.kind = OPT_STRING,
+	.metavar = "WHO",
+	.help = "who or what deploys (helm, argocd, a user)",
 };
 
 const struct opt_def cmd_opt_source_revision = {
-	"source-revision", "ZDM_SOURCE_REVISION", OPT_STRING, "REV", NULL, NULL,
-	"source revision, e.g. the git commit Argo CD synced",
+	.name = "source-revision",
+	.env = "ZDM_SOURCE_REVISION",
+	.kind = OPT_STRING,
+	.metavar = "REV",
+	.help = "source revision, e.g. the git commit Argo CD synced",
 };
 
 const struct opt_def cmd_opt_pod = {
-	"pod", "HOSTNAME", OPT_STRING, "NAME", NULL, NULL,
-	"the pod running the hook",
+	.name = "pod",
+	.env = "HOSTNAME",
+	.kind = OPT_STRING,
+	.metavar = "NAME",
+	.help = "the pod running the hook",
 };
 
 const struct opt_def cmd_opt_check_timeout = {
-	"check-timeout", "ZDM_CHECK_TIMEOUT", OPT_DURATION, "DURATION", "30s", NULL,
-	"statement_timeout of each custom SQL check",
+	.name = "check-timeout",
+	.env = "ZDM_CHECK_TIMEOUT",
+	.kind = OPT_DURATION,
+	.metavar = "DURATION",
+	.def = "30s",
+	.help = "statement_timeout of each custom SQL check",
 };
 
 const struct opt_def cmd_opt_max_replica_lag = {
-	"max-replica-lag", "ZDM_MAX_REPLICA_LAG", OPT_DURATION, "DURATION", "0", NULL,
-	"backfills pause while a standby replays further behind (0: off)",
+	.name = "max-replica-lag",
+	.env = "ZDM_MAX_REPLICA_LAG",
+	.kind = OPT_DURATION,
+	.metavar = "DURATION",
+	.def = "0",
+	.help = "backfills pause while a standby replays further behind (0: off)",
 };
 
 const struct opt_value *cmd_opt(const struct cmd_ctx *ctx, const struct opt_def *d)
@@ -215,7 +310,7 @@ void cmd_db_opts(struct cmd_ctx *ctx, struct db_opts *o)
 	o->url = db_url_from_env(cmd_str(ctx, &cmd_opt_database_url));
 	o->connect_retries = (int)cmd_num(ctx, &cmd_opt_connect_retries);
 	o->peer_timeout_ms = cmd_num(ctx, &cmd_opt_peer_timeout);
-	if (o->peer_timeout_ms == 0)   /* "0" asks for the default */
+	if (o->peer_timeout_ms == 0) /* "0" asks for the default */
 		o->peer_timeout_ms = DB_PEER_TIMEOUT_MS;
 }
 
@@ -265,11 +360,11 @@ void cmd_assert_print(const struct assert_result *r, int as_log)
 	json_t *it;
 
 	if (!as_log && log_format_get() == LOG_JSON) {
-		log_result_json(json_pack("{s:i, s:i, s:O}", "passed", r->passed, "failed", r->failed,
-					  "results", r->results));
+		log_result_json(json_pack("{s:i, s:i, s:O}", "passed", r->passed, "failed",
+					  r->failed, "results", r->results));
 		return;
 	}
-	json_array_foreach(r->results, i, it) {
+	json_array_foreach (r->results, i, it) {
 		int ok = json_is_true(json_object_get(it, "ok"));
 		const char *file = json_string_value(json_object_get(it, "file"));
 		int line = (int)json_integer_value(json_object_get(it, "line"));
@@ -279,9 +374,11 @@ void cmd_assert_print(const struct assert_result *r, int as_log)
 
 		if (as_log && !ok)
 			log_event(LOG_WARN, "assertion-failed", json_deep_copy(it),
-				  "%s:%d:%d: assertion failed: %s %s", file, line, col, subject, msg);
+				  "%s:%d:%d: assertion failed: %s %s", file, line, col, subject,
+				  msg);
 		else if (!as_log)
-			log_result("%s %s:%d:%d: %s %s", ok ? "ok  " : "FAIL", file, line, col, subject, msg);
+			log_result("%s %s:%d:%d: %s %s", ok ? "ok  " : "FAIL", file, line, col,
+				   subject, msg);
 	}
 	if (as_log)
 		log_info("assertions", "assertions: %d passed, %d failed", r->passed, r->failed);
@@ -295,12 +392,12 @@ int cmd_assert_failed(const struct assert_result *r, struct zerr *e)
 	json_t *it;
 	size_t i;
 
-	json_array_foreach(r->results, i, it) {
+	json_array_foreach (r->results, i, it) {
 		if (json_is_true(json_object_get(it, "ok")))
 			continue;
-		zerr_set(e, ZDM_EXIT_FAILED, "%d of %d schema assertions failed; first: %s:%d:%d: %s %s",
-			 r->failed, r->passed + r->failed,
-			 json_string_value(json_object_get(it, "file")),
+		zerr_set(e, ZDM_EXIT_FAILED,
+			 "%d of %d schema assertions failed; first: %s:%d:%d: %s %s", r->failed,
+			 r->passed + r->failed, json_string_value(json_object_get(it, "file")),
 			 (int)json_integer_value(json_object_get(it, "line")),
 			 (int)json_integer_value(json_object_get(it, "col")),
 			 json_string_value(json_object_get(it, "subject")),

@@ -40,16 +40,16 @@ extern const struct opt_def cmd_opt_dir, cmd_opt_database_url, cmd_opt_history_t
 
 struct cmd_ctx {
 	const struct cmd_entry *cmd;
-	struct opt_value *v;    /* v[i] is the value of cmd->opts[i] */
+	struct opt_value *v; /* v[i] is the value of cmd->opts[i] */
 	const char **args;
 	int nargs;
 };
 
 struct cmd_entry {
 	const char *name;
-	const char *usage;      /* after "zdm-hook NAME " */
-	const char *summary;    /* one line for the command list */
-	const char *description;/* paragraph for NAME --help */
+	const char *usage; /* after "zdm-hook NAME " */
+	const char *summary; /* one line for the command list */
+	const char *description; /* paragraph for NAME --help */
 	const struct opt_def *const *opts; /* NULL-terminated, in --help order */
 	int (*exec)(struct cmd_ctx *ctx);
 };

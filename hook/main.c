@@ -12,15 +12,8 @@
 #include "db.h"
 #include "log.h"
 
-
 static const struct cmd_entry *const cmd_table[] = {
-	&cmd_migrate,
-	&cmd_run,
-	&cmd_stamp,
-	&cmd_assert,
-	&cmd_lint,
-	&cmd_status,
-	NULL,
+	&cmd_migrate, &cmd_run, &cmd_stamp, &cmd_assert, &cmd_lint, &cmd_status, NULL,
 };
 
 static void main_usage(FILE *f)
@@ -38,8 +31,10 @@ static void main_usage(FILE *f)
 
 static int main_unknown_command(const char *name)
 {
-	fprintf(stderr, "zdm-hook: error: unknown command \"%s\"\nhint: run \"zdm-hook --help\" "
-			"for the list of commands\n", name);
+	fprintf(stderr,
+		"zdm-hook: error: unknown command \"%s\"\nhint: run \"zdm-hook --help\" "
+		"for the list of commands\n",
+		name);
 	return ZDM_EXIT_USAGE;
 }
 

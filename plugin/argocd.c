@@ -165,11 +165,12 @@ static int argocd_param(struct argocd_params *p, json_t *item, size_t idx, struc
 			return -1;
 		}
 		p->values_set = 1;
-		json_array_foreach(arr, i, v) {
+		json_array_foreach (arr, i, v) {
 			if (!json_is_string(v)) {
 				zerr_set(e, ZDM_EXIT_USAGE,
 					 "ARGOCD_APP_PARAMETERS: \"values-files\" item %zu is not "
-					 "a string", i + 1);
+					 "a string",
+					 i + 1);
 				return -1;
 			}
 			if (argocd_check_values_file(json_string_value(v), e) < 0)
@@ -189,11 +190,12 @@ static int argocd_param(struct argocd_params *p, json_t *item, size_t idx, struc
 			return -1;
 		}
 		p->sets_set = 1;
-		json_object_foreach(map, key, v) {
+		json_object_foreach (map, key, v) {
 			if (!json_is_string(v)) {
 				zerr_set(e, ZDM_EXIT_USAGE,
 					 "ARGOCD_APP_PARAMETERS: \"helm-parameters\" value of "
-					 "\"%s\" is not a string", key);
+					 "\"%s\" is not a string",
+					 key);
 				strv_release(&keys);
 				return -1;
 			}
@@ -202,8 +204,9 @@ static int argocd_param(struct argocd_params *p, json_t *item, size_t idx, struc
 		if (keys.n)
 			util_sort(keys.v, keys.n, sizeof(*keys.v), argocd_cmp_str);
 		for (size_t i = 0; i < keys.n; i++) {
-			char *pair = argocd_set_pair(
-				keys.v[i], json_string_value(json_object_get(map, keys.v[i])));
+			char *pair = argocd_set_pair(keys.v[i],
+						     json_string_value(
+							     json_object_get(map, keys.v[i])));
 			strv_push(&p->sets, pair);
 			free(pair);
 		}
@@ -247,7 +250,7 @@ int argocd_params_load(struct argocd_params *p, struct zerr *e)
 			zerr_set(e, ZDM_EXIT_USAGE, "ARGOCD_APP_PARAMETERS is not a JSON array");
 			goto cleanup;
 		}
-		json_array_foreach(root, i, item) {
+		json_array_foreach (root, i, item) {
 			if (argocd_param(p, item, i, e) < 0)
 				goto cleanup;
 		}

@@ -40,10 +40,10 @@
 
 struct argocd_params {
 	struct strv values; /* values files (checked: inside the source) */
-	int values_set;	    /* given by parameter or env */
-	struct strv sets;   /* helm --set arguments */
+	int values_set; /* given by parameter or env */
+	struct strv sets; /* helm --set arguments */
 	int sets_set;
-	char *mode;	  /* NULL when neither parameter nor env */
+	char *mode; /* NULL when neither parameter nor env */
 	char *migrations; /* NULL when neither parameter nor env */
 };
 

@@ -28,7 +28,7 @@ struct chart_info {
 	char *name;
 	char *version;
 	char *app_version; /* "" when Chart.yaml has none */
-	int injected;	   /* templates/zdm-migrate-job.yaml exists */
+	int injected; /* templates/zdm-migrate-job.yaml exists */
 };
 
 /* Read dir/Chart.yaml. -1 with e set (exit 2) when dir is not a chart. */

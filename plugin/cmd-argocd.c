@@ -171,7 +171,9 @@ static int cmd_argocd_helm_args(struct zerr *e)
 
 static int cmd_argocd_exec(struct plugin_ctx *ctx)
 {
-	const char *helm = plugin_opt(ctx, &plugin_opt_helm)->str ? plugin_opt(ctx, &plugin_opt_helm)->str : "helm";
+	const char *helm = plugin_opt(ctx, &plugin_opt_helm)->str
+				   ? plugin_opt(ctx, &plugin_opt_helm)->str
+				   : "helm";
 	struct zerr e = { 0 };
 	int rc;
 

@@ -15,13 +15,15 @@
 #include "udiff.h"
 
 static const struct opt_def cmd_inject_opt_dry_run = {
-	"dry-run", NULL, OPT_BOOL, NULL, NULL, NULL,
-	"print the changes as a unified diff; write nothing",
+	.name = "dry-run",
+	.kind = OPT_BOOL,
+	.help = "print the changes as a unified diff; write nothing",
 };
 
 static const struct opt_def cmd_inject_opt_force = {
-	"force", NULL, OPT_BOOL, NULL, NULL, NULL,
-	"overwrite zdm templates that were edited in the chart",
+	.name = "force",
+	.kind = OPT_BOOL,
+	.help = "overwrite zdm templates that were edited in the chart",
 };
 
 static const char *const cmd_inject_verbs[] = {
@@ -55,7 +57,8 @@ static int cmd_inject_exec(struct plugin_ctx *ctx)
 	struct inject_plan p = { 0 };
 	struct zerr e = { 0 };
 	char *dir = NULL;
-	int dry = (int)plugin_opt(ctx, &cmd_inject_opt_dry_run)->num, force = (int)plugin_opt(ctx, &cmd_inject_opt_force)->num;
+	int dry = (int)plugin_opt(ctx, &cmd_inject_opt_dry_run)->num,
+	    force = (int)plugin_opt(ctx, &cmd_inject_opt_force)->num;
 	int rc = ZDM_EXIT_OK;
 
 	if (ctx->nargs != 1) {
@@ -81,8 +84,8 @@ static int cmd_inject_exec(struct plugin_ctx *ctx)
 		for (size_t i = 0; i < p.nnotes; i++)
 			fprintf(stderr, "note: %s\n", p.notes[i]);
 		if (p.n == 0)
-			fprintf(stderr, "chart \"%s\" already has zdm %s: nothing to change\n", p.name,
-				ZDM_VERSION);
+			fprintf(stderr, "chart \"%s\" already has zdm %s: nothing to change\n",
+				p.name, ZDM_VERSION);
 		goto cleanup;
 	}
 	if (inject_plan_apply(&p, &e) < 0) {

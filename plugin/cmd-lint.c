@@ -34,13 +34,21 @@
 #include "wiring.h"
 
 static const struct opt_def cmd_lint_opt_output = {
-	"output", "ZDM_OUTPUT", OPT_CHOICE, "FORMAT", "text", "text|json|github",
-	"findings as text, one JSON object, or GitHub annotations",
+	.name = "output",
+	.env = "ZDM_OUTPUT",
+	.kind = OPT_CHOICE,
+	.metavar = "FORMAT",
+	.def = "text",
+	.choices = "text|json|github",
+	.help = "findings as text, one JSON object, or GitHub annotations",
 };
 
 static const struct opt_def cmd_lint_opt_timeout = {
-	"timeout", NULL, OPT_STRING, "DURATION", "5m", NULL,
-	"the helm --timeout the chart is deployed with",
+	.name = "timeout",
+	.kind = OPT_STRING,
+	.metavar = "DURATION",
+	.def = "5m",
+	.help = "the helm --timeout the chart is deployed with",
 };
 
 static const char *const cmd_lint_kinds[] = {
@@ -95,7 +103,7 @@ static int cmd_lint_migrations(const char *dir, int required, struct wreport *ou
 		if (f->allow_reason)
 			sb_addf(&msg, " (allowed: %s)", f->allow_reason);
 		wreport_add(out, WF_MIGRATION,
-			    f->refusing	 ? WF_ERROR
+			    f->refusing  ? WF_ERROR
 			    : f->allowed ? WF_ALLOWED
 					 : WF_WARNING,
 			    f->path, f->line, f->col, f->rule, f->hint, "%s", msg.buf);
@@ -113,7 +121,9 @@ static int cmd_lint_wiring(struct plugin_ctx *ctx, const struct chart_info *c,
 			   const struct strv *values, const struct strv *sets, long long timeout_ms,
 			   struct wreport *out, struct zerr *e)
 {
-	const char *helm = plugin_opt(ctx, &plugin_opt_helm)->str ? plugin_opt(ctx, &plugin_opt_helm)->str : "helm";
+	const char *helm = plugin_opt(ctx, &plugin_opt_helm)->str
+				   ? plugin_opt(ctx, &plugin_opt_helm)->str
+				   : "helm";
 	struct strv argv = { 0 };
 	struct helmrun_out h = { 0 };
 	struct render_opts o = { 0 };
@@ -213,8 +223,11 @@ static void cmd_lint_print(const char *format, const char *chart, const struct w
 
 			cmd_lint_view(&it, &r->v[i]);
 			o = lintfmt_json(&it);
-			if (o && (json_object_set_new(o, "kind", json_string(cmd_lint_kinds[r->v[i].kind])) < 0 ||
-				  json_object_set_new(o, "severity", json_string(cmd_lint_sevs[r->v[i].sev])) < 0)) {
+			if (o &&
+			    (json_object_set_new(o, "kind",
+						 json_string(cmd_lint_kinds[r->v[i].kind])) < 0 ||
+			     json_object_set_new(o, "severity",
+						 json_string(cmd_lint_sevs[r->v[i].sev])) < 0)) {
 				json_decref(o);
 				o = NULL;
 			}
@@ -265,7 +278,8 @@ static int cmd_lint_exec(struct plugin_ctx *ctx)
 		zerr_hint(&e, "usage: helm zdm lint CHART_DIR [--output text|json|github]");
 		return plugin_fail(&e);
 	}
-	if (wiring_parse_timeout(plugin_opt(ctx, &cmd_lint_opt_timeout)->str, &timeout_ms) < 0 || timeout_ms <= 0) {
+	if (wiring_parse_timeout(plugin_opt(ctx, &cmd_lint_opt_timeout)->str, &timeout_ms) < 0 ||
+	    timeout_ms <= 0) {
 		zerr_set(&e, ZDM_EXIT_USAGE, "--timeout: \"%s\" is not a duration",
 			 plugin_opt(ctx, &cmd_lint_opt_timeout)->str);
 		zerr_hint(&e, "give helm's --timeout as helm takes it: 300s, 5m, 1m30s, 1h");
@@ -281,8 +295,8 @@ static int cmd_lint_exec(struct plugin_ctx *ctx)
 		migrations = xstrdup(plugin_opt(ctx, &plugin_opt_migrations)->str);
 	else if (chart_migrations_dir(&c, &values, &migrations, &e) < 0)
 		goto fail;
-	if (cmd_lint_migrations(migrations, plugin_opt(ctx, &plugin_opt_migrations)->str != NULL, &rep, &nfiles, &e) <
-		    0 ||
+	if (cmd_lint_migrations(migrations, plugin_opt(ctx, &plugin_opt_migrations)->str != NULL,
+				&rep, &nfiles, &e) < 0 ||
 	    wiring_check_values(&values, &rep, &e) < 0 ||
 	    cmd_lint_wiring(ctx, &c, &values, &sets, timeout_ms, &rep, &e) < 0)
 		goto fail;

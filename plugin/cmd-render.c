@@ -19,33 +19,50 @@
 #include "render.h"
 
 static const struct opt_def cmd_render_opt_chart = {
-	"chart", "ZDM_CHART", OPT_STRING, "DIR", ".", NULL,
-	"the chart the stream was rendered from (name, version, values)",
+	.name = "chart",
+	.env = "ZDM_CHART",
+	.kind = OPT_STRING,
+	.metavar = "DIR",
+	.def = ".",
+	.help = "the chart the stream was rendered from (name, version, values)",
 };
 
 static const struct opt_def cmd_render_opt_release = {
-	"release", "ZDM_RELEASE", OPT_STRING, "NAME", NULL, NULL,
-	"the release name (default: the stream's app.kubernetes.io/instance)",
+	.name = "release",
+	.env = "ZDM_RELEASE",
+	.kind = OPT_STRING,
+	.metavar = "NAME",
+	.help = "the release name (default: the stream's app.kubernetes.io/instance)",
 };
 
 static const struct opt_def cmd_render_opt_namespace = {
-	"namespace", "ZDM_NAMESPACE", OPT_STRING, "NS", NULL, NULL,
-	"the release namespace (default: HELM_NAMESPACE, or the stream's)",
+	.name = "namespace",
+	.env = "ZDM_NAMESPACE",
+	.kind = OPT_STRING,
+	.metavar = "NS",
+	.help = "the release namespace (default: HELM_NAMESPACE, or the stream's)",
 };
 
 static const struct opt_def cmd_render_opt_mode = {
-	"mode", "ZDM_MODE", OPT_CHOICE, "MODE", "hook", "hook|wave",
-	"hook: Helm/Argo CD hooks; wave: Argo CD sync waves",
+	.name = "mode",
+	.env = "ZDM_MODE",
+	.kind = OPT_CHOICE,
+	.metavar = "MODE",
+	.def = "hook",
+	.choices = "hook|wave",
+	.help = "hook: Helm/Argo CD hooks; wave: Argo CD sync waves",
 };
 
 static const struct opt_def cmd_render_opt_argocd = {
-	"argocd", NULL, OPT_BOOL, NULL, NULL, NULL,
-	"run as Argo CD's CMP generate step (ARGOCD_APP_* environment)",
+	.name = "argocd",
+	.kind = OPT_BOOL,
+	.help = "run as Argo CD's CMP generate step (ARGOCD_APP_* environment)",
 };
 
 static const struct opt_def cmd_render_opt_helm3_apply = {
-	"helm3-apply", NULL, OPT_BOOL, NULL, NULL, NULL,
-	"the stream is Helm 3's install/upgrade post-renderer input",
+	.name = "helm3-apply",
+	.kind = OPT_BOOL,
+	.help = "the stream is Helm 3's install/upgrade post-renderer input",
 };
 
 #define CMD_RENDER_MAX_INPUT (64u * 1024 * 1024)
@@ -103,7 +120,8 @@ static int cmd_render_exec(struct plugin_ctx *ctx)
 	struct strv values = { 0 }, sets = { 0 };
 	struct zerr e = { 0 };
 	char *in = NULL, *migrations = NULL, *release = NULL;
-	const char *mode = plugin_opt(ctx, &cmd_render_opt_mode)->str, *helm_ns = getenv("HELM_NAMESPACE");
+	const char *mode = plugin_opt(ctx, &cmd_render_opt_mode)->str,
+		   *helm_ns = getenv("HELM_NAMESPACE");
 	size_t len = 0;
 	int argocd = (int)plugin_opt(ctx, &cmd_render_opt_argocd)->num, rc = ZDM_EXIT_OK;
 
@@ -143,11 +161,13 @@ static int cmd_render_exec(struct plugin_ctx *ctx)
 	o.values = &values;
 	o.sets = &sets;
 	o.release = plugin_opt(ctx, &cmd_render_opt_release)->str;
-	o.namespace = plugin_opt(ctx, &cmd_render_opt_namespace)->str ? plugin_opt(ctx, &cmd_render_opt_namespace)->str
+	o.namespace = plugin_opt(ctx, &cmd_render_opt_namespace)->str
+			      ? plugin_opt(ctx, &cmd_render_opt_namespace)->str
 		      : helm_ns && *helm_ns ? helm_ns
 					    : NULL;
 	o.mode = !strcmp(mode, "wave") ? RENDER_WAVE : RENDER_HOOK;
-	o.helm = plugin_opt(ctx, &plugin_opt_helm)->str ? plugin_opt(ctx, &plugin_opt_helm)->str : "helm";
+	o.helm = plugin_opt(ctx, &plugin_opt_helm)->str ? plugin_opt(ctx, &plugin_opt_helm)->str
+							: "helm";
 	o.helm3_apply = (int)plugin_opt(ctx, &cmd_render_opt_helm3_apply)->num;
 	o.lint = 1;
 	if (argocd) {
@@ -159,7 +179,8 @@ static int cmd_render_exec(struct plugin_ctx *ctx)
 		o.argocd = &argo;
 		if (!plugin_opt(ctx, &cmd_render_opt_release)->str)
 			o.release = release;
-		if (!plugin_opt(ctx, &cmd_render_opt_namespace)->str && argo.namespace && *argo.namespace)
+		if (!plugin_opt(ctx, &cmd_render_opt_namespace)->str && argo.namespace &&
+		    *argo.namespace)
 			o.namespace = argo.namespace;
 		o.refuse_empty = 1;
 		o.namespace_optional =

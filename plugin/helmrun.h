@@ -32,7 +32,7 @@ void strv_release(struct strv *a);
 struct helmrun_out {
 	struct sb out; /* stdout */
 	struct sb err; /* stderr, when captured */
-	int status;    /* exit status; 128+N when killed by signal N */
+	int status; /* exit status; 128+N when killed by signal N */
 };
 
 void helmrun_out_release(struct helmrun_out *o);

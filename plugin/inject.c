@@ -78,7 +78,8 @@ static int inject_check_chart(struct inject_plan *p, struct zerr *e)
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" is not a chart directory", p->chart);
-		if (util_str_has_suffix(p->chart, ".tgz") || util_str_has_suffix(p->chart, ".tar.gz"))
+		if (util_str_has_suffix(p->chart, ".tgz") ||
+		    util_str_has_suffix(p->chart, ".tar.gz"))
 			zerr_hint(e, "inject works on a chart's source: unpack the archive first "
 				     "(tar xzf, or helm pull --untar)");
 		else
@@ -235,7 +236,7 @@ static int inject_plan_obsolete(struct inject_plan *p, const struct tmpl_set *t,
 	int rc = -1;
 
 	if (!d) {
-		rc = 0;   /* no templates/ yet: nothing can be obsolete */
+		rc = 0; /* no templates/ yet: nothing can be obsolete */
 		goto cleanup;
 	}
 	while ((de = readdir(d))) {
@@ -249,7 +250,7 @@ static int inject_plan_obsolete(struct inject_plan *p, const struct tmpl_set *t,
 		regular = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
 		free(path);
 		if (!regular)
-			continue;   /* zdm writes plain files only */
+			continue; /* zdm writes plain files only */
 		for (k = 0; k < t->n; k++)
 			if (!strcmp(t->v[k].name, de->d_name))
 				break;
@@ -273,7 +274,8 @@ static int inject_plan_obsolete(struct inject_plan *p, const struct tmpl_set *t,
 			goto cleanup;
 		}
 		if (st == TMPL_MODIFIED && !force) {
-			sb_addf(refused, "\n  %s (no longer shipped by zdm, edited since zdm wrote it)",
+			sb_addf(refused,
+				"\n  %s (no longer shipped by zdm, edited since zdm wrote it)",
 				rel);
 		} else if (st != TMPL_FOREIGN) {
 			struct inject_change *c = inject_add(p, INJ_REMOVE, rel);
@@ -335,14 +337,17 @@ static int inject_plan_values(struct inject_plan *p, const struct tmpl_set *t, s
 	if (ydoc_load_buf(cur ? cur : "", cur_len, path, &ys, e) < 0) {
 		e->code = ZDM_EXIT_USAGE;
 		if (strstr(e->msg, "aliases"))
-			zerr_hint(e, "zdm reads values.yaml without anchors and aliases; add the zdm: "
-				     "block by hand from the plugin's templates/%s", TMPL_VALUES_FILE);
+			zerr_hint(e,
+				  "zdm reads values.yaml without anchors and aliases; add the zdm: "
+				  "block by hand from the plugin's templates/%s",
+				  TMPL_VALUES_FILE);
 		else
 			zerr_hint(e, "fix values.yaml first (helm lint shows the same problem)");
 		goto cleanup;
 	}
 	if (ys.n > 1) {
-		zerr_set(e, ZDM_EXIT_USAGE, "%s holds %zu YAML documents; helm reads one", path, ys.n);
+		zerr_set(e, ZDM_EXIT_USAGE, "%s holds %zu YAML documents; helm reads one", path,
+			 ys.n);
 		zerr_hint(e, "keep one document in values.yaml, then run inject again");
 		goto cleanup;
 	}
@@ -375,11 +380,14 @@ static int inject_plan_values(struct inject_plan *p, const struct tmpl_set *t, s
 	    !check.docs[0].root || check.docs[0].root->type != Y_MAP ||
 	    !ynode_get(check.docs[0].root, "zdm") ||
 	    ynode_get(check.docs[0].root, "zdm")->type != Y_MAP) {
-		zerr_set(e, ZDM_EXIT_USAGE, "cannot append the zdm: block to %s: the result would "
-					    "not be one mapping with a zdm: key", path);
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "cannot append the zdm: block to %s: the result would "
+			 "not be one mapping with a zdm: key",
+			 path);
 		zerr_detail(e, "the file's top-level mapping must be a block mapping at column 1, "
 			       "with no document end marker (...)");
-		zerr_hint(e, "add the block by hand from the plugin's templates/%s", TMPL_VALUES_FILE);
+		zerr_hint(e, "add the block by hand from the plugin's templates/%s",
+			  TMPL_VALUES_FILE);
 		goto cleanup;
 	}
 	c = inject_add(p, cur ? INJ_APPEND : INJ_CREATE, "values.yaml");
@@ -409,7 +417,8 @@ static int inject_plan_readme(struct inject_plan *p, const struct tmpl_set *t, s
 
 	if (stat(dir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
-			rc = zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" exists and is not a directory", dir);
+			rc = zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" exists and is not a directory",
+				      dir);
 	} else if (errno != ENOENT) {
 		rc = zerr_set(e, inject_errno_code(errno), "cannot read \"%s\": %s", dir,
 			      strerror(errno));
@@ -442,8 +451,10 @@ int inject_plan_build(const char *chart, const struct tmpl_set *t, int force,
 	if (inject_plan_obsolete(out, t, force, &refused, e) < 0)
 		goto cleanup;
 	if (refused.len) {
-		zerr_set(e, ZDM_EXIT_USAGE, "refusing to overwrite files in chart \"%s\"", out->chart);
-		zerr_detail(e, "these files have zdm's names but not zdm's content:%s", refused.buf);
+		zerr_set(e, ZDM_EXIT_USAGE, "refusing to overwrite files in chart \"%s\"",
+			 out->chart);
+		zerr_detail(e, "these files have zdm's names but not zdm's content:%s",
+			    refused.buf);
 		zerr_hint(e, "move your changes into the zdm: values (or rename your file), then "
 			     "run inject again; --force overwrites them and your edits are lost");
 		goto cleanup;
@@ -501,17 +512,19 @@ static int inject_check_writable(const char *path, int existing_file, struct zer
 		dir = up;
 	}
 	if (access(dir, W_OK) != 0)
-		rc = zerr_set(e, ZDM_EXIT_USAGE, "cannot write to \"%s\": %s", dir, strerror(errno));
+		rc = zerr_set(e, ZDM_EXIT_USAGE, "cannot write to \"%s\": %s", dir,
+			      strerror(errno));
 	else if (existing_file && access(path, W_OK) != 0)
-		rc = zerr_set(e, ZDM_EXIT_USAGE, "cannot write to \"%s\": %s", path, strerror(errno));
+		rc = zerr_set(e, ZDM_EXIT_USAGE, "cannot write to \"%s\": %s", path,
+			      strerror(errno));
 	free(dir);
 	return rc;
 }
 
 /* Write buf to a new temporary file beside path with the given mode;
  * *tmp is its name (caller frees). */
-static int inject_write_tmp(const char *path, const char *buf, size_t len, mode_t mode,
-			    char **tmp, struct zerr *e)
+static int inject_write_tmp(const char *path, const char *buf, size_t len, mode_t mode, char **tmp,
+			    struct zerr *e)
 {
 	char *dir = inject_dirname(path);
 	char *name = xasprintf("%s/.zdm-inject-XXXXXX", dir);
@@ -522,7 +535,8 @@ static int inject_write_tmp(const char *path, const char *buf, size_t len, mode_
 	fd = mkstemp(name);
 	if (fd < 0) {
 		err = errno;
-		zerr_set(e, inject_errno_code(err), "cannot write to \"%s\": %s", path, strerror(err));
+		zerr_set(e, inject_errno_code(err), "cannot write to \"%s\": %s", path,
+			 strerror(err));
 		free(name);
 		return -1;
 	}
@@ -554,15 +568,15 @@ fail:
 int inject_plan_apply(const struct inject_plan *p, struct zerr *e)
 {
 	char **tmps = xcalloc(p->n ? p->n : 1, sizeof(*tmps));
-	char *made[2] = { NULL, NULL };   /* templates/ and migrations/ when created */
+	char *made[2] = { NULL, NULL }; /* templates/ and migrations/ when created */
 	size_t nmade = 0, i;
 	mode_t mask = umask(0);
 	int rc = -1;
 
 	umask(mask);
 	for (i = 0; i < p->n; i++)
-		if (inject_check_writable(p->v[i].path, p->v[i].kind == INJ_UPDATE ||
-								p->v[i].kind == INJ_APPEND,
+		if (inject_check_writable(p->v[i].path,
+					  p->v[i].kind == INJ_UPDATE || p->v[i].kind == INJ_APPEND,
 					  e) < 0) {
 			zerr_prefix(e, "chart \"%s\"", p->chart);
 			zerr_hint(e, "inject needs write access to the chart; nothing was changed");
@@ -602,14 +616,15 @@ int inject_plan_apply(const struct inject_plan *p, struct zerr *e)
 		if (c->kind == INJ_REMOVE ? unlink(c->path) != 0 : rename(tmps[i], c->path) != 0) {
 			err = errno;
 			zerr_set(e, ZDM_EXIT_FAILED, "cannot %s \"%s\": %s",
-				 c->kind == INJ_REMOVE ? "remove" : "write", c->path, strerror(err));
+				 c->kind == INJ_REMOVE ? "remove" : "write", c->path,
+				 strerror(err));
 			zerr_detail(e, "the chart may be partly injected; run inject again");
 			goto cleanup;
 		}
 		free(tmps[i]);
 		tmps[i] = NULL;
 	}
-	nmade = 0;  /* keep the directories */
+	nmade = 0; /* keep the directories */
 	rc = 0;
 cleanup:
 	for (i = 0; i < p->n; i++) {

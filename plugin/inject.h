@@ -30,29 +30,29 @@
 #include "util.h"
 
 enum inject_kind {
-	INJ_CREATE,     /* a new file */
-	INJ_UPDATE,     /* a zdm template replaced by the current version */
-	INJ_REMOVE,     /* a zdm template the current version no longer ships */
-	INJ_APPEND,     /* the zdm: block added to values.yaml */
+	INJ_CREATE, /* a new file */
+	INJ_UPDATE, /* a zdm template replaced by the current version */
+	INJ_REMOVE, /* a zdm template the current version no longer ships */
+	INJ_APPEND, /* the zdm: block added to values.yaml */
 };
 
 struct inject_change {
 	enum inject_kind kind;
-	char *rel;          /* path inside the chart, e.g. "templates/_zdm.tpl" */
-	char *path;         /* the path to write (chart dir + "/" + rel) */
-	char *old;          /* current bytes; NULL for INJ_CREATE */
+	char *rel; /* path inside the chart, e.g. "templates/_zdm.tpl" */
+	char *path; /* the path to write (chart dir + "/" + rel) */
+	char *old; /* current bytes; NULL for INJ_CREATE */
 	size_t old_len;
-	char *new_;         /* bytes to write; NULL for INJ_REMOVE */
+	char *new_; /* bytes to write; NULL for INJ_REMOVE */
 	size_t new_len;
-	int forced;         /* overwrites or removes an edited file (--force) */
+	int forced; /* overwrites or removes an edited file (--force) */
 };
 
 struct inject_plan {
-	char *chart;        /* the chart directory as given */
-	char *name;         /* the chart's name from Chart.yaml */
+	char *chart; /* the chart directory as given */
+	char *name; /* the chart's name from Chart.yaml */
 	struct inject_change *v;
 	size_t n;
-	char **notes;       /* things left alone on purpose, for the report */
+	char **notes; /* things left alone on purpose, for the report */
 	size_t nnotes;
 };
 

@@ -15,33 +15,40 @@
 #include "plugin.h"
 
 const struct opt_def plugin_opt_migrations = {
-	"migrations", "ZDM_MIGRATIONS_DIR", OPT_STRING, "DIR", NULL, NULL,
-	"the migrations (default: zdm.migrations.path of the chart's values)",
+	.name = "migrations",
+	.env = "ZDM_MIGRATIONS_DIR",
+	.kind = OPT_STRING,
+	.metavar = "DIR",
+	.help = "the migrations (default: zdm.migrations.path of the chart's values)",
 };
 
 const struct opt_def plugin_opt_values = {
-	"values", "ZDM_VALUES", OPT_STRING, "FILES", NULL, NULL,
-	"comma-separated values files (zdm: keys) after the chart's values.yaml",
+	.name = "values",
+	.env = "ZDM_VALUES",
+	.kind = OPT_STRING,
+	.metavar = "FILES",
+	.help = "comma-separated values files (zdm: keys) after the chart's values.yaml",
 };
 
 const struct opt_def plugin_opt_set = {
-	"set", "ZDM_SET", OPT_STRING, "PAIRS", NULL, NULL,
-	"helm --set pairs for the zdm values, e.g. zdm.database.existingSecret=db",
+	.name = "set",
+	.env = "ZDM_SET",
+	.kind = OPT_STRING,
+	.metavar = "PAIRS",
+	.help = "helm --set pairs for the zdm values, e.g. zdm.database.existingSecret=db",
 };
 
 const struct opt_def plugin_opt_helm = {
-	"helm", "HELM_BIN", OPT_STRING, "PATH", NULL, NULL,
-	"the helm binary (default: helm on PATH)",
+	.name = "helm",
+	.env = "HELM_BIN",
+	.kind = OPT_STRING,
+	.metavar = "PATH",
+	.help = "the helm binary (default: helm on PATH)",
 };
 
-
 static const struct plugin_cmd *const plugin_cmds[] = {
-	&plugin_cmd_argocd,
-	&plugin_cmd_inject,
-	&plugin_cmd_lint,
-	&plugin_cmd_render,
-	&plugin_cmd_version,
-	NULL,
+	&plugin_cmd_argocd, &plugin_cmd_inject,  &plugin_cmd_lint,
+	&plugin_cmd_render, &plugin_cmd_version, NULL,
 };
 
 static void main_usage(FILE *f)

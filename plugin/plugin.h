@@ -41,17 +41,17 @@ extern const struct opt_def plugin_opt_migrations, plugin_opt_values, plugin_opt
 
 struct plugin_ctx {
 	const struct plugin_cmd *cmd;
-	struct opt_value *v;      /* v[i] is the value of cmd->opts[i] */
-	const char **args;       /* positional arguments, nargs of them */
+	struct opt_value *v; /* v[i] is the value of cmd->opts[i] */
+	const char **args; /* positional arguments, nargs of them */
 	int nargs;
-	const char *namespace;   /* HELM_NAMESPACE, "default" when unset */
-	int debug;               /* HELM_DEBUG=true (or 1) */
+	const char *namespace; /* HELM_NAMESPACE, "default" when unset */
+	int debug; /* HELM_DEBUG=true (or 1) */
 };
 
 struct plugin_cmd {
 	const char *name;
-	const char *usage;       /* after "helm zdm NAME " */
-	const char *summary;     /* one line for the command list */
+	const char *usage; /* after "helm zdm NAME " */
+	const char *summary; /* one line for the command list */
 	const char *description; /* paragraph for `helm zdm NAME --help` */
 	const struct opt_def *const *opts; /* NULL-terminated, in --help order */
 	int (*exec)(struct plugin_ctx *ctx);

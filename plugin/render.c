@@ -44,11 +44,8 @@
 enum render_comp { RC_NONE = 0, RC_MIGRATIONS, RC_ASSERTIONS, RC_MIGRATE, RC_COMPLETE };
 
 static const char *const render_comp_names[] = {
-	[RC_NONE] = "",
-	[RC_MIGRATIONS] = "migrations",
-	[RC_ASSERTIONS] = "assertions",
-	[RC_MIGRATE] = "migrate",
-	[RC_COMPLETE] = "complete",
+	[RC_NONE] = "",           [RC_MIGRATIONS] = "migrations", [RC_ASSERTIONS] = "assertions",
+	[RC_MIGRATE] = "migrate", [RC_COMPLETE] = "complete",
 };
 
 /* The annotations that make an object a hook; wave mode removes them. */
@@ -68,13 +65,13 @@ static const char *const render_workloads[] = {
 
 struct rdoc {
 	const struct ystream *ys; /* the stream it lives in */
-	size_t start, end;	  /* its bytes in ys->src */
-	struct ynode *root;	  /* NULL for an empty document */
-	size_t index;		  /* 1-based in the input; 0 when added */
+	size_t start, end; /* its bytes in ys->src */
+	struct ynode *root; /* NULL for an empty document */
+	size_t index; /* 1-based in the input; 0 when added */
 	int line;
 	const char *kind, *name;
 	enum render_comp comp;
-	int changed;   /* re-emit the tree */
+	int changed; /* re-emit the tree */
 	char *patched; /* else these bytes, when a line was inserted */
 	size_t patched_len;
 	int bare; /* re-emitted without its leading comments */
@@ -794,9 +791,10 @@ static void render_wave_job(struct rstate *s, struct rdoc *d, long wave)
 		snprintf(buf, sizeof(buf), "%d", RENDER_WAVE_DEADLINE);
 		yedit_set(spec, "activeDeadlineSeconds", yedit_scalar(buf, 1));
 		d->changed = 1;
-		render_note(s, "wave mode: Job \"%s\" had no activeDeadlineSeconds; set to %d "
-			       "so a stuck Job cannot hold the sync forever "
-			       "(zdm.job.activeDeadlineSeconds)",
+		render_note(s,
+			    "wave mode: Job \"%s\" had no activeDeadlineSeconds; set to %d "
+			    "so a stuck Job cannot hold the sync forever "
+			    "(zdm.job.activeDeadlineSeconds)",
 			    d->name ? d->name : "", RENDER_WAVE_DEADLINE);
 	}
 	/* an ordinary resource that deletes itself would leave the app OutOfSync */
@@ -850,8 +848,9 @@ static void render_wave(struct rstate *s)
 		if (!ynode_get(ann, RENDER_ANN_WAVE)) {
 			render_annotate(d, RENDER_ANN_WAVE, buf);
 		} else if (render_int(ynode_get(ann, RENDER_ANN_WAVE), &w) && w <= job_wave) {
-			render_note(s, "wave mode: %s \"%s\" has sync-wave %ld, not after the "
-				       "migration Job's %ld: it may roll before the migrations ran",
+			render_note(s,
+				    "wave mode: %s \"%s\" has sync-wave %ld, not after the "
+				    "migration Job's %ld: it may roll before the migrations ran",
 				    d->kind, d->name ? d->name : "", w, job_wave);
 		}
 	}

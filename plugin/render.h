@@ -53,35 +53,35 @@ enum render_mode { RENDER_HOOK = 0, RENDER_WAVE };
 #define RENDER_WAVE_DEADLINE 240
 
 struct render_argocd {
-	const char *app;       /* ARGOCD_APP_NAME */
+	const char *app; /* ARGOCD_APP_NAME */
 	const char *namespace; /* ARGOCD_APP_NAMESPACE ("" when unset) */
-	const char *revision;  /* ARGOCD_APP_REVISION ("" when unset) */
+	const char *revision; /* ARGOCD_APP_REVISION ("" when unset) */
 };
 
 struct render_opts {
 	const struct chart_info *chart; /* where the stream came from */
-	const char *migrations;		/* the directory to lint and pack */
-	int migrations_required;	/* named explicitly: must exist */
-	const struct strv *values;	/* values files, in Helm's order */
-	const struct strv *sets;	/* helm --set arguments */
-	const char *release;		/* NULL: the stream's instance label */
-	const char *namespace;		/* NULL: the stream's namespace */
-	int namespace_optional;		/* none found: helm's default */
+	const char *migrations; /* the directory to lint and pack */
+	int migrations_required; /* named explicitly: must exist */
+	const struct strv *values; /* values files, in Helm's order */
+	const struct strv *sets; /* helm --set arguments */
+	const char *release; /* NULL: the stream's instance label */
+	const char *namespace; /* NULL: the stream's namespace */
+	int namespace_optional; /* none found: helm's default */
 	enum render_mode mode;
 	const char *helm; /* the helm binary */
 	const struct render_argocd *argocd;
-	int helm3_apply;  /* Helm 3 install/upgrade: cannot add hooks */
-	int lint;	  /* lint the migrations (render, not lint) */
+	int helm3_apply; /* Helm 3 install/upgrade: cannot add hooks */
+	int lint; /* lint the migrations (render, not lint) */
 	int refuse_empty; /* no manifests at all is an error */
 };
 
 struct render_result {
-	struct sb out;		 /* the transformed stream */
+	struct sb out; /* the transformed stream */
 	struct lint_report lint; /* findings of the migrations */
-	size_t nmigrations;	 /* files linted */
-	struct strv notes;	 /* one line each, for stderr */
-	int added;		 /* zdm objects were added */
-	size_t changed;		 /* documents re-emitted */
+	size_t nmigrations; /* files linted */
+	struct strv notes; /* one line each, for stderr */
+	int added; /* zdm objects were added */
+	size_t changed; /* documents re-emitted */
 };
 
 /* Filter in[0..len). On success r->out holds the stream; on failure -1

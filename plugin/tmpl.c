@@ -37,7 +37,8 @@ int tmpl_locate(char **dir, struct zerr *e)
 
 	if (env && *env) {
 		if (!tmpl_is_dir(env)) {
-			zerr_set(e, ZDM_EXIT_USAGE, "ZDM_TEMPLATES_DIR \"%s\" is not a directory", env);
+			zerr_set(e, ZDM_EXIT_USAGE, "ZDM_TEMPLATES_DIR \"%s\" is not a directory",
+				 env);
 			zerr_hint(e, "unset it to use the templates installed with the plugin");
 			return -1;
 		}
@@ -118,8 +119,10 @@ static int tmpl_read(const char *dir, const char *name, char **out, size_t *len,
 	free(path);
 	if (rc < 0) {
 		e->code = ZDM_EXIT_FAILED;
-		zerr_hint(e, "the plugin's templates directory \"%s\" is incomplete: reinstall the "
-			     "plugin", dir);
+		zerr_hint(e,
+			  "the plugin's templates directory \"%s\" is incomplete: reinstall the "
+			  "plugin",
+			  dir);
 		return -1;
 	}
 	*out = tmpl_subst_version(*out, len);
@@ -142,8 +145,8 @@ int tmpl_load(const char *dir, struct tmpl_set *out, struct zerr *e)
 	out->dir = xstrdup(dir);
 	d = opendir(dir);
 	if (!d) {
-		zerr_set(e, ZDM_EXIT_FAILED, "cannot read the zdm templates directory \"%s\": %s", dir,
-			 strerror(errno));
+		zerr_set(e, ZDM_EXIT_FAILED, "cannot read the zdm templates directory \"%s\": %s",
+			 dir, strerror(errno));
 		goto cleanup;
 	}
 	while ((de = readdir(d))) {
@@ -200,9 +203,10 @@ char *tmpl_render(const struct tmpl_file *t, size_t *len)
 
 	sb_init(&s);
 	sb_addf(&s,
-		TMPL_HEADER_START "%s template %s crc32:%08x: written by \"helm zdm inject\"; "
-				  "configure it under zdm: in values.yaml instead of editing this "
-				  "file (inject refuses to overwrite an edited copy without --force) */ -}}\n",
+		TMPL_HEADER_START
+		"%s template %s crc32:%08x: written by \"helm zdm inject\"; "
+		"configure it under zdm: in values.yaml instead of editing this "
+		"file (inject refuses to overwrite an edited copy without --force) */ -}}\n",
 		ZDM_VERSION, t->name, (unsigned)crc);
 	sb_add(&s, t->body, t->len);
 	*len = s.len;
@@ -231,5 +235,5 @@ enum tmpl_state tmpl_check(const char *buf, size_t len)
 		return TMPL_FOREIGN;
 	nl++;
 	return util_crc32(0, nl, len - (size_t)(nl - buf)) == (uint32_t)want ? TMPL_PRISTINE
-									    : TMPL_MODIFIED;
+									     : TMPL_MODIFIED;
 }

@@ -31,26 +31,26 @@
 #define TMPL_README_FILE "migrations-README.md"
 
 struct tmpl_file {
-	char *name;     /* base name, the same in templates/ and CHART/templates/ */
-	char *body;     /* contents, version substituted */
+	char *name; /* base name, the same in templates/ and CHART/templates/ */
+	char *body; /* contents, version substituted */
 	size_t len;
 };
 
 struct tmpl_set {
-	char *dir;                /* where they were read from */
-	struct tmpl_file *v;      /* chart templates, sorted by name */
+	char *dir; /* where they were read from */
+	struct tmpl_file *v; /* chart templates, sorted by name */
 	size_t n;
-	char *values_block;       /* values-zdm.yaml */
+	char *values_block; /* values-zdm.yaml */
 	size_t values_len;
-	char *readme;             /* migrations-README.md */
+	char *readme; /* migrations-README.md */
 	size_t readme_len;
 };
 
 /* What a file in CHART/templates is, judged by its header. */
 enum tmpl_state {
-	TMPL_FOREIGN = 0,   /* no zdm header: not written by zdm */
-	TMPL_PRISTINE,      /* header checksum matches the body */
-	TMPL_MODIFIED,      /* header present, body edited since */
+	TMPL_FOREIGN = 0, /* no zdm header: not written by zdm */
+	TMPL_PRISTINE, /* header checksum matches the body */
+	TMPL_MODIFIED, /* header present, body edited since */
 };
 
 /* Find the templates directory: $ZDM_TEMPLATES_DIR, else

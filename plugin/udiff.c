@@ -19,11 +19,11 @@
 
 struct udiff_line {
 	const char *p;
-	size_t n;            /* with the '\n', when the line has one */
+	size_t n; /* with the '\n', when the line has one */
 };
 
 struct udiff_op {
-	char tag;            /* ' ', '-' or '+' */
+	char tag; /* ' ', '-' or '+' */
 	const struct udiff_line *line;
 };
 

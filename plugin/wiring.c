@@ -74,10 +74,9 @@ static int wiring_password_key(const char *key)
 	static const char *const words[] = { "password", "passwd", "passphrase" };
 	/* suffixes of keys that name a reference, a setting or a policy */
 	static const char *const refs[] = {
-		"secret", "secretname", "secretkey", "secretref", "key",      "keyref",
-		"ref",	  "file",	"path",	     "env",	  "name",     "enabled",
-		"length", "policy",	"auth",	     "required",  "hash",     "from",
-		"source", "command",	"regex",
+		"secret", "secretname", "secretkey", "secretref", "key",     "keyref",  "ref",
+		"file",   "path",       "env",       "name",      "enabled", "length",  "policy",
+		"auth",   "required",   "hash",      "from",      "source",  "command", "regex",
 	};
 	char k[128];
 	int hit = 0;
@@ -374,16 +373,14 @@ static void wiring_check_job(const struct chart_info *c, const struct strv *valu
 			   "pods pile up in the namespace",
 			   j->name);
 	if (!wiring_int(ynode_get(spec, "activeDeadlineSeconds"), &v) || v <= 0)
-		wiring_add(out, c, values, j, deadline_key, "activeDeadlineSeconds",
-			   "job-deadline",
+		wiring_add(out, c, values, j, deadline_key, "activeDeadlineSeconds", "job-deadline",
 			   "set zdm.job.activeDeadlineSeconds below helm's --timeout (240 for "
 			   "the default 5m)",
 			   "Job \"%s\" has no activeDeadlineSeconds: a stuck migration runs on "
 			   "after helm gives up at --timeout %s",
 			   j->name, tbuf);
 	else if (v * 1000 >= timeout_ms)
-		wiring_add(out, c, values, j, deadline_key, "activeDeadlineSeconds",
-			   "job-deadline",
+		wiring_add(out, c, values, j, deadline_key, "activeDeadlineSeconds", "job-deadline",
 			   "set zdm.job.activeDeadlineSeconds below --timeout, or lint with the "
 			   "--timeout you deploy with (helm upgrade --timeout 20m: lint "
 			   "--timeout 20m)",
@@ -430,9 +427,10 @@ static void wiring_check_configmaps(const struct chart_info *c, const struct str
 				   "the chart must render the ConfigMap the Job mounts (zdm's "
 				   "zdm-*-configmap.yaml templates)",
 				   "Job \"%s\" mounts ConfigMap \"%s\", which the chart does not "
-				   "render", job->name, cm);
-		else if (!wiring_text(wiring_at(o->root, "metadata", "annotations",
-						"helm.sh/hook")) ||
+				   "render",
+				   job->name, cm);
+		else if (!wiring_text(
+				 wiring_at(o->root, "metadata", "annotations", "helm.sh/hook")) ||
 			 wiring_weight(o) >= wiring_weight(job))
 			wiring_add(out, c, values, o, "zdm.hooks.configWeight",
 				   "helm.sh/hook-weight", "zdm-hook-order",
@@ -482,7 +480,8 @@ int wiring_check_render(const struct chart_info *c, const struct strv *values, c
 		wiring_add(out, c, values, NULL, "zdm.enabled", NULL, "zdm-job-missing",
 			   "inject the templates (helm zdm inject CHART) and keep zdm.enabled true",
 			   "chart \"%s\" renders no zdm migration Job: its migrations would never "
-			   "run before the rollout", c->name);
+			   "run before the rollout",
+			   c->name);
 	} else {
 		const char *hook = wiring_text(
 			wiring_at(job->root, "metadata", "annotations", "helm.sh/hook"));

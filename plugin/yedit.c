@@ -126,13 +126,13 @@ static int yedit_node(yaml_emitter_t *em, const struct ynode *n, int key, struct
 
 	switch (n->type) {
 	case Y_SCALAR: {
-		yaml_scalar_style_t style =
-			n->plain ? YAML_PLAIN_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+		yaml_scalar_style_t style = n->plain ? YAML_PLAIN_SCALAR_STYLE
+						     : YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 		int null_key = key && n->plain && !n->len && !tag;
 		ok = yaml_scalar_event_initialize(&ev, NULL, tag,
 						  (yaml_char_t *)(null_key ? "~" : n->value),
-						  null_key ? 1 : (int)n->len, !tag && n->plain, !tag,
-						  style);
+						  null_key ? 1 : (int)n->len, !tag && n->plain,
+						  !tag, style);
 		break;
 	}
 	case Y_SEQ:

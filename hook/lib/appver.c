@@ -7,9 +7,9 @@
 #include <string.h>
 
 struct appver {
-	const char *num[3];     /* start of each numeric part */
+	const char *num[3]; /* start of each numeric part */
 	size_t numlen[3];
-	const char *pre;        /* pre-release, or NULL */
+	const char *pre; /* pre-release, or NULL */
 	size_t prelen;
 };
 
@@ -97,7 +97,7 @@ static int appver_cmp_pre(const char *a, size_t na, const char *b, size_t nb)
 		if (da && db)
 			c = appver_cmp_num(a, la, b, lb);
 		else if (da || db)
-			c = da ? -1 : 1;   /* numeric identifiers sort first */
+			c = da ? -1 : 1; /* numeric identifiers sort first */
 		else {
 			c = strncmp(a, b, la < lb ? la : lb);
 			if (c == 0 && la != lb)

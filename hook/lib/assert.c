@@ -21,11 +21,11 @@
 #define ASSERT_MAX_FILE (16u * 1024 * 1024)
 
 enum assert_kind {
-	A_TABLE,            /* exists (want = 1) or absent (want = 0) */
-	A_COLUMN,           /* exists / absent */
+	A_TABLE, /* exists (want = 1) or absent (want = 0) */
+	A_COLUMN, /* exists / absent */
 	A_COLUMN_TYPE,
 	A_COLUMN_NULLABLE,
-	A_COLUMN_DEFAULT,   /* want: 0 none, 1 some; or text */
+	A_COLUMN_DEFAULT, /* want: 0 none, 1 some; or text */
 	A_INDEX,
 	A_INDEX_COLUMNS,
 	A_INDEX_UNIQUE,
@@ -41,11 +41,11 @@ enum assert_kind {
 struct assert_check {
 	enum assert_kind kind;
 	int line, col;
-	char *table;        /* as written */
-	char *name;         /* column, index, constraint, or check name */
-	int want;           /* booleans */
-	char *text;         /* type, default expression, constraint type, sql */
-	char **list;        /* index columns */
+	char *table; /* as written */
+	char *name; /* column, index, constraint, or check name */
+	int want; /* booleans */
+	char *text; /* type, default expression, constraint type, sql */
+	char **list; /* index columns */
 	size_t nlist;
 };
 
@@ -157,7 +157,8 @@ static int assert_absent(struct assert_loader *ld, const struct ynode *m, const 
 	if (assert_bool(ld, a, "absent", absent) < 0)
 		return -1;
 	if (*absent && m->n > 2)
-		return assert_fail(ld, m, "%s: absent: true cannot be combined with other keys", what);
+		return assert_fail(ld, m, "%s: absent: true cannot be combined with other keys",
+				   what);
 	return 0;
 }
 
@@ -189,7 +190,8 @@ static int assert_load_column(struct assert_loader *ld, const char *table, const
 	if ((n = ynode_get(v, "default")) != NULL) {
 		struct assert_check *c;
 		if (n->type != Y_SCALAR)
-			return assert_fail(ld, n, "default must be false, true, or the default expression");
+			return assert_fail(ld, n,
+					   "default must be false, true, or the default expression");
 		c = assert_add(ld, A_COLUMN_DEFAULT, n, table, k->value);
 		b = ynode_bool(n);
 		if (b >= 0)
@@ -203,11 +205,15 @@ static int assert_load_column(struct assert_loader *ld, const char *table, const
 static int assert_load_index(struct assert_loader *ld, const char *table, const struct ynode *k,
 			     const struct ynode *v)
 {
-	static const char *const keys[] = { "columns", "unique", "primary", "valid", "absent", NULL };
+	static const char *const keys[] = {
+		"columns", "unique", "primary", "valid", "absent", NULL
+	};
 	static const struct {
 		const char *key;
 		enum assert_kind kind;
-	} bools[] = { { "unique", A_INDEX_UNIQUE }, { "primary", A_INDEX_PRIMARY }, { "valid", A_INDEX_VALID } };
+	} bools[] = { { "unique", A_INDEX_UNIQUE },
+		      { "primary", A_INDEX_PRIMARY },
+		      { "valid", A_INDEX_VALID } };
 	char what[300];
 	const struct ynode *n;
 	int absent, b = 0;
@@ -243,7 +249,7 @@ static int assert_load_index(struct assert_loader *ld, const char *table, const 
 }
 
 static const char *const assert_contypes[][2] = {
-	{ "check", "c" }, { "foreign_key", "f" }, { "unique", "u" },
+	{ "check", "c" },       { "foreign_key", "f" }, { "unique", "u" },
 	{ "primary_key", "p" }, { "exclusion", "x" },
 };
 
@@ -275,8 +281,10 @@ static int assert_load_constraint(struct assert_loader *ld, const char *table,
 			if (!strcmp(n->value, assert_contypes[i][0]))
 				break;
 		if (i == ZDM_ARRAY_LEN(assert_contypes))
-			return assert_fail(ld, n, "constraint type \"%s\" is not one of check, "
-						  "foreign_key, unique, primary_key, exclusion", n->value);
+			return assert_fail(ld, n,
+					   "constraint type \"%s\" is not one of check, "
+					   "foreign_key, unique, primary_key, exclusion",
+					   n->value);
 		assert_add(ld, A_CONSTRAINT_TYPE, n, table, k->value)->text = xstrdup(n->value);
 	}
 	return 0;
@@ -295,7 +303,8 @@ static int assert_load_members(struct assert_loader *ld, const char *table, cons
 		return -1;
 	for (size_t i = 0; i + 1 < m->n; i += 2) {
 		if (m->items[i]->type != Y_SCALAR)
-			return assert_fail(ld, m->items[i], "names in %s must be plain strings", desc);
+			return assert_fail(ld, m->items[i], "names in %s must be plain strings",
+					   desc);
 		if (fn(ld, table, m->items[i], m->items[i + 1]) < 0)
 			return -1;
 	}
@@ -318,11 +327,11 @@ static int assert_load_table(struct assert_loader *ld, const struct ynode *k, co
 	assert_add(ld, A_TABLE, k, k->value, NULL)->want = !absent;
 	if (absent)
 		return 0;
-	if ((n = ynode_get(v, "columns")) && assert_load_members(ld, k->value, n, "columns",
-								   assert_load_column) < 0)
+	if ((n = ynode_get(v, "columns")) &&
+	    assert_load_members(ld, k->value, n, "columns", assert_load_column) < 0)
 		return -1;
-	if ((n = ynode_get(v, "indexes")) && assert_load_members(ld, k->value, n, "indexes",
-								   assert_load_index) < 0)
+	if ((n = ynode_get(v, "indexes")) &&
+	    assert_load_members(ld, k->value, n, "indexes", assert_load_index) < 0)
 		return -1;
 	if ((n = ynode_get(v, "constraints")) &&
 	    assert_load_members(ld, k->value, n, "constraints", assert_load_constraint) < 0)
@@ -391,7 +400,7 @@ int assert_load_buf(const char *path, const char *buf, size_t len, struct assert
 	}
 	root = ys.n ? ys.docs[0].root : NULL;
 	if (!root || ynode_is_null(root)) {
-		rc = 0;   /* an empty file asserts nothing */
+		rc = 0; /* an empty file asserts nothing */
 		goto cleanup;
 	}
 	if (assert_want_map(&ld, root, "the assertions file") < 0 ||
@@ -443,9 +452,9 @@ void assert_spec_release(struct assert_spec *spec)
 struct assert_table {
 	char *name;
 	int exists;
-	PGresult *columns;      /* attname, type, nullable, default */
-	PGresult *indexes;      /* relname, unique, valid, primary, columns (text[]) */
-	PGresult *constraints;  /* conname, contype, convalidated */
+	PGresult *columns; /* attname, type, nullable, default */
+	PGresult *indexes; /* relname, unique, valid, primary, columns (text[]) */
+	PGresult *constraints; /* conname, contype, convalidated */
 };
 
 static void assert_table_release(struct assert_table *t)
@@ -466,8 +475,9 @@ static int assert_fetch_table(struct db *db, const char *name, struct assert_tab
 
 	memset(t, 0, sizeof(*t));
 	t->name = xstrdup(name);
-	r = db_query(db, "SELECT c.oid FROM pg_catalog.pg_class c"
-			 " WHERE c.oid = pg_catalog.to_regclass($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+	r = db_query(db,
+		     "SELECT c.oid FROM pg_catalog.pg_class c"
+		     " WHERE c.oid = pg_catalog.to_regclass($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
 		     1, params, e);
 	if (!r)
 		return -1;
@@ -486,19 +496,21 @@ static int assert_fetch_table(struct db *db, const char *name, struct assert_tab
 			      1, oparams, e);
 	if (!t->columns)
 		return -1;
-	t->indexes = db_query(db,
-			      "SELECT c.relname, i.indisunique, i.indisvalid AND i.indisready, i.indisprimary,"
-			      " array_to_string(ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)"
-			      "  FROM generate_series(1, i.indnkeyatts) k), ', ')"
-			      " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
-			      " WHERE i.indrelid = $1::oid",
-			      1, oparams, e);
+	t->indexes = db_query(
+		db,
+		"SELECT c.relname, i.indisunique, i.indisvalid AND i.indisready, i.indisprimary,"
+		" array_to_string(ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)"
+		"  FROM generate_series(1, i.indnkeyatts) k), ', ')"
+		" FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
+		" WHERE i.indrelid = $1::oid",
+		1, oparams, e);
 	if (!t->indexes)
 		return -1;
-	t->constraints = db_query(db,
-				  "SELECT conname, contype::text, convalidated FROM pg_catalog.pg_constraint"
-				  " WHERE conrelid = $1::oid",
-				  1, oparams, e);
+	t->constraints =
+		db_query(db,
+			 "SELECT conname, contype::text, convalidated FROM pg_catalog.pg_constraint"
+			 " WHERE conrelid = $1::oid",
+			 1, oparams, e);
 	return t->constraints ? 0 : -1;
 }
 
@@ -524,8 +536,9 @@ static void assert_record(struct assert_result *out, const char *path, const str
 	sb_vaddf(&msg, fmt, ap);
 	va_end(ap);
 	json_array_append_new(out->results,
-			      json_pack("{s:s, s:i, s:i, s:s, s:b, s:s}", "file", path, "line", c->line,
-					"col", c->col, "subject", subject, "ok", ok, "message", msg.buf));
+			      json_pack("{s:s, s:i, s:i, s:s, s:b, s:s}", "file", path, "line",
+					c->line, "col", c->col, "subject", subject, "ok", ok,
+					"message", msg.buf));
 	if (ok)
 		out->passed++;
 	else
@@ -565,16 +578,17 @@ static void assert_check_member(const struct assert_check *c, struct assert_tabl
 			return;
 		}
 		if (row < 0)
-			return;   /* reported by A_COLUMN */
+			return; /* reported by A_COLUMN */
 		if (c->kind == A_COLUMN_TYPE) {
 			const char *type = PQgetvalue(t->columns, row, 1);
 			int ok = !strcmp(type, c->text);
-			assert_record(out, path, c, subject, ok, ok ? "type is %s" : "type is %s, expected %s",
-				      type, c->text);
+			assert_record(out, path, c, subject, ok,
+				      ok ? "type is %s" : "type is %s, expected %s", type, c->text);
 		} else if (c->kind == A_COLUMN_NULLABLE) {
 			int nullable = PQgetvalue(t->columns, row, 2)[0] == 't';
-			assert_record(out, path, c, subject, nullable == c->want, "nullable is %s%s%s",
-				      assert_yesno(nullable), nullable == c->want ? "" : ", expected ",
+			assert_record(out, path, c, subject, nullable == c->want,
+				      "nullable is %s%s%s", assert_yesno(nullable),
+				      nullable == c->want ? "" : ", expected ",
 				      nullable == c->want ? "" : assert_yesno(c->want));
 		} else {
 			int has = !PQgetisnull(t->columns, row, 3);
@@ -587,7 +601,9 @@ static void assert_check_member(const struct assert_check *c, struct assert_tabl
 			else
 				assert_record(out, path, c, subject, has == c->want, "%s%s%s",
 					      has ? "has the default " : "has no default", def,
-					      has == c->want ? "" : c->want ? ", expected one" : ", expected none");
+					      has == c->want ? ""
+					      : c->want      ? ", expected one"
+							     : ", expected none");
 		}
 		return;
 	case A_INDEX:
@@ -610,23 +626,29 @@ static void assert_check_member(const struct assert_check *c, struct assert_tabl
 			for (size_t i = 0; i < c->nlist; i++)
 				sb_addf(&want, "%s%s", i ? ", " : "", c->list[i]);
 			assert_record(out, path, c, subject, !strcmp(have, want.buf),
-				      "columns are (%s)%s%s%s", have, strcmp(have, want.buf) ? ", expected (" : "",
-				      strcmp(have, want.buf) ? want.buf : "", strcmp(have, want.buf) ? ")" : "");
+				      "columns are (%s)%s%s%s", have,
+				      strcmp(have, want.buf) ? ", expected (" : "",
+				      strcmp(have, want.buf) ? want.buf : "",
+				      strcmp(have, want.buf) ? ")" : "");
 			sb_release(&want);
 		} else {
 			int col = c->kind == A_INDEX_UNIQUE ? 1 : c->kind == A_INDEX_VALID ? 2 : 3;
 			const char *prop = col == 1 ? "unique" : col == 2 ? "valid" : "primary";
 			int have = PQgetvalue(t->indexes, row, col)[0] == 't';
-			assert_record(out, path, c, subject, have == c->want, "%s is %s%s%s%s", prop,
-				      assert_yesno(have), have == c->want ? "" : ", expected ",
+			assert_record(out, path, c, subject, have == c->want, "%s is %s%s%s%s",
+				      prop, assert_yesno(have),
+				      have == c->want ? "" : ", expected ",
 				      have == c->want ? "" : assert_yesno(c->want),
-				      col == 2 && !have ? " (left INVALID by a failed CONCURRENTLY build?)" : "");
+				      col == 2 && !have
+					      ? " (left INVALID by a failed CONCURRENTLY build?)"
+					      : "");
 		}
 		return;
 	case A_CONSTRAINT:
 	case A_CONSTRAINT_VALIDATED:
 	case A_CONSTRAINT_TYPE:
-		snprintf(subject, sizeof(subject), "table \"%s\" constraint \"%s\"", c->table, c->name);
+		snprintf(subject, sizeof(subject), "table \"%s\" constraint \"%s\"", c->table,
+			 c->name);
 		row = assert_find_row(t->constraints, c->name);
 		if (c->kind == A_CONSTRAINT) {
 			assert_record_exists(out, path, c, subject, row >= 0);
@@ -636,8 +658,9 @@ static void assert_check_member(const struct assert_check *c, struct assert_tabl
 			return;
 		if (c->kind == A_CONSTRAINT_VALIDATED) {
 			int have = PQgetvalue(t->constraints, row, 2)[0] == 't';
-			assert_record(out, path, c, subject, have == c->want, "validated is %s%s%s%s",
-				      assert_yesno(have), have == c->want ? "" : ", expected ",
+			assert_record(out, path, c, subject, have == c->want,
+				      "validated is %s%s%s%s", assert_yesno(have),
+				      have == c->want ? "" : ", expected ",
 				      have == c->want ? "" : assert_yesno(c->want),
 				      !have ? " (added NOT VALID and never validated)" : "");
 		} else {
@@ -645,7 +668,8 @@ static void assert_check_member(const struct assert_check *c, struct assert_tabl
 			for (size_t i = 0; i < ZDM_ARRAY_LEN(assert_contypes); i++)
 				if (!strcmp(have, assert_contypes[i][1]))
 					name = assert_contypes[i][0];
-			assert_record(out, path, c, subject, !strcmp(name, c->text), "type is %s%s%s", name,
+			assert_record(out, path, c, subject, !strcmp(name, c->text),
+				      "type is %s%s%s", name,
 				      strcmp(name, c->text) ? ", expected " : "",
 				      strcmp(name, c->text) ? c->text : "");
 		}
@@ -658,22 +682,24 @@ static void assert_check_member(const struct assert_check *c, struct assert_tabl
 static int assert_no_invalid(const struct assert_check *c, struct db *db, const char *path,
 			     struct assert_result *out, struct zerr *e)
 {
-	PGresult *r = db_query(db,
-			       "SELECT string_agg(format('%s (on %s)', i.indexrelid::regclass,"
-			       " i.indrelid::regclass), ', ' ORDER BY 1), count(*)"
-			       " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
-			       " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-			       " WHERE NOT (i.indisvalid AND i.indisready)"
-			       " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-			       " AND n.nspname NOT LIKE 'pg_toast%'",
-			       0, NULL, e);
+	PGresult *r =
+		db_query(db,
+			 "SELECT string_agg(format('%s (on %s)', i.indexrelid::regclass,"
+			 " i.indrelid::regclass), ', ' ORDER BY 1), count(*)"
+			 " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
+			 " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+			 " WHERE NOT (i.indisvalid AND i.indisready)"
+			 " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+			 " AND n.nspname NOT LIKE 'pg_toast%'",
+			 0, NULL, e);
 	int n;
 
 	if (!r)
 		return -1;
 	n = (int)db_value_ll(r, 0, 1, 0);
-	assert_record(out, path, c, "database", n == 0, n ? "%d INVALID index%s: %s" : "no INVALID indexes",
-		      n, n == 1 ? "" : "es", PQgetvalue(r, 0, 0));
+	assert_record(out, path, c, "database", n == 0,
+		      n ? "%d INVALID index%s: %s" : "no INVALID indexes", n, n == 1 ? "" : "es",
+		      PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return 0;
 }
@@ -699,7 +725,7 @@ static int assert_sql(const struct assert_check *c, struct db *db, long long tim
 			      PQnfields(r) == 1 ? "" : "s");
 	else if (PQgetisnull(r, 0, 0) || strcmp(PQgetvalue(r, 0, 0), "t") != 0)
 		assert_record(out, path, c, subject, 0, "returned %s",
-			      PQgetisnull(r, 0, 0)			  ? "NULL"
+			      PQgetisnull(r, 0, 0)                ? "NULL"
 			      : !strcmp(PQgetvalue(r, 0, 0), "f") ? "false"
 								  : PQgetvalue(r, 0, 0));
 	else

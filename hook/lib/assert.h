@@ -48,7 +48,7 @@ void assert_spec_release(struct assert_spec *spec);
 struct assert_result {
 	int passed;
 	int failed;
-	json_t *results;   /* [{file, line, col, subject, ok, message}] */
+	json_t *results; /* [{file, line, col, subject, ok, message}] */
 };
 
 /* Check every assertion on db. Returns 0 when it could check them all

@@ -26,9 +26,9 @@
 #define BACKFILL_MAX 1000000
 
 struct backfill_key {
-	char *column;     /* quoted */
-	char *type;       /* format_type, for casts */
-	long long estimate;   /* rows in the table (planner), -1 unknown */
+	char *column; /* quoted */
+	char *type; /* format_type, for casts */
+	long long estimate; /* rows in the table (planner), -1 unknown */
 };
 
 /* The key column: key= as given, else the table's single-column primary
@@ -70,12 +70,15 @@ static int backfill_find_key(struct backfill_ctx *b, struct backfill_key *k, str
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		if (m->bf_key)
-			return zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: table \"%s\" has no column \"%s\" for key=",
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"%s:%d: table \"%s\" has no column \"%s\" for key=",
 					m->path, m->directive_line, m->bf_table, m->bf_key);
 		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: table \"%s\" %s", m->path, m->directive_line,
 			 m->bf_table, "has no single-column primary key to batch by");
-		zerr_hint(e, "name a unique, indexed column with key=, e.g. -- zdm: backfill table=%s "
-			     "key=id", m->bf_table);
+		zerr_hint(e,
+			  "name a unique, indexed column with key=, e.g. -- zdm: backfill table=%s "
+			  "key=id",
+			  m->bf_table);
 		return -1;
 	}
 	k->column = db_quote_ident(PQgetvalue(r, 0, 0));
@@ -118,10 +121,13 @@ static char *backfill_sql(struct backfill_ctx *b, const struct backfill_key *k, 
 			return NULL;
 		}
 	}
-	sb_addf(&s, "BEGIN;SET LOCAL lock_timeout = '%lldms';SET LOCAL statement_timeout = '%lldms';\n",
+	sb_addf(&s,
+		"BEGIN;SET LOCAL lock_timeout = '%lldms';SET LOCAL statement_timeout = '%lldms';\n",
 		b->lock_timeout_ms, b->statement_timeout_ms);
-	sb_addf(&s, "WITH zdm_range AS (SELECT max(k)::text AS hi, count(*) AS n FROM"
-		    " (SELECT %s AS k FROM %s", k->column, m->bf_table);
+	sb_addf(&s,
+		"WITH zdm_range AS (SELECT max(k)::text AS hi, count(*) AS n FROM"
+		" (SELECT %s AS k FROM %s",
+		k->column, m->bf_table);
 	if (lit)
 		sb_addf(&s, " WHERE %s > %s::%s", k->column, lit, k->type);
 	sb_addf(&s, " ORDER BY %s LIMIT %lld) zdm_keys),\nzdm_done AS (", k->column, size);
@@ -146,10 +152,11 @@ static int backfill_wait_replicas(struct backfill_ctx *b, struct zerr *e)
 	if (b->max_replica_lag_ms <= 0)
 		return 0;
 	for (;;) {
-		PGresult *r = db_query(b->db,
-				       "SELECT coalesce(max(extract(epoch FROM replay_lag) * 1000), 0)::bigint,"
-				       " count(*) FROM pg_catalog.pg_stat_replication",
-				       0, NULL, e);
+		PGresult *r =
+			db_query(b->db,
+				 "SELECT coalesce(max(extract(epoch FROM replay_lag) * 1000), 0)::bigint,"
+				 " count(*) FROM pg_catalog.pg_stat_replication",
+				 0, NULL, e);
 		long long lag;
 
 		if (!r)
@@ -159,19 +166,21 @@ static int backfill_wait_replicas(struct backfill_ctx *b, struct zerr *e)
 		if (lag <= b->max_replica_lag_ms)
 			return 0;
 		if (util_now_ms() - last_log >= 5000) {
-			log_warn("backfill-throttle", "%s: pausing: a standby replays %lld ms behind "
-				 "(--max-replica-lag %lld ms), paused for %lld ms", b->m->file, lag,
-				 b->max_replica_lag_ms, util_now_ms() - since);
+			log_warn("backfill-throttle",
+				 "%s: pausing: a standby replays %lld ms behind "
+				 "(--max-replica-lag %lld ms), paused for %lld ms",
+				 b->m->file, lag, b->max_replica_lag_ms, util_now_ms() - since);
 			last_log = util_now_ms();
 		}
 		if (db_interrupted)
-			return zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s", db_interrupt_name());
+			return zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s",
+					db_interrupt_name());
 		util_sleep_ms(500);
 	}
 }
 
-static void backfill_progress(struct backfill_ctx *b, const struct backfill_key *k, long long scanned,
-			      long long start, long long size, int final)
+static void backfill_progress(struct backfill_ctx *b, const struct backfill_key *k,
+			      long long scanned, long long start, long long size, int final)
 {
 	long long ms = util_now_ms() - start;
 	double rate = ms > 0 ? (double)b->rows * 1000.0 / (double)ms : 0;
@@ -214,9 +223,11 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 	b->rows = 0;
 	if (backfill_find_key(b, &k, e) < 0)
 		goto cleanup;
-	log_info("backfill", "%s: backfilling %s in batches by %s%s%s (%s%lld rows, first batch %lld, "
-		 "aiming at %lld ms a batch)", b->m->file, b->m->bf_table, k.column,
-		 last ? ", resuming after key " : "", last ? last : "", k.estimate < 0 ? "size unknown: " : "~",
+	log_info("backfill",
+		 "%s: backfilling %s in batches by %s%s%s (%s%lld rows, first batch %lld, "
+		 "aiming at %lld ms a batch)",
+		 b->m->file, b->m->bf_table, k.column, last ? ", resuming after key " : "",
+		 last ? last : "", k.estimate < 0 ? "size unknown: " : "~",
 		 k.estimate < 0 ? 0 : k.estimate, size, b->m->bf_batch_time_ms);
 	for (;;) {
 		struct db_run run = { 0 };
@@ -228,8 +239,8 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 		if (db_interrupted) {
 			zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s during the backfill of %s",
 				 db_interrupt_name(), b->m->file);
-			zerr_detail(e, "%lld rows updated; the next run resumes after key %s", b->rows,
-				    last ? last : "(none)");
+			zerr_detail(e, "%lld rows updated; the next run resumes after key %s",
+				    b->rows, last ? last : "(none)");
 			goto cleanup;
 		}
 		if (backfill_wait_replicas(b, e) < 0)
@@ -247,21 +258,25 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 				break;
 			db_rollback(b->db);
 			if ((delay = db_retry_next(&retry, &run)) >= 0) {
-				log_warn("lock-timeout", "%s: a batch could not get its locks within the "
-					 "lock_timeout; blocked by %s; retry %d of %d in %lld ms", b->m->file,
-					 run.blockers[0] ? run.blockers : "a session that has gone since",
+				log_warn("lock-timeout",
+					 "%s: a batch could not get its locks within the "
+					 "lock_timeout; blocked by %s; retry %d of %d in %lld ms",
+					 b->m->file,
+					 run.blockers[0] ? run.blockers
+							 : "a session that has gone since",
 					 retry.attempt, b->ddl_retries, delay);
 				PQclear(run.res);
 				util_sleep_ms(delay);
 				continue;
 			}
 			if (run.interrupted)
-				zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s during the backfill of %s",
+				zerr_set(e, ZDM_EXIT_FAILED,
+					 "interrupted by %s during the backfill of %s",
 					 db_interrupt_name(), b->m->file);
 			else
 				db_result_error(e, ZDM_EXIT_FAILED, run.res, b->m->path);
-			zerr_detail(e, "%lld rows updated; the next run resumes after key %s", b->rows,
-				    last ? last : "(none)");
+			zerr_detail(e, "%lld rows updated; the next run resumes after key %s",
+				    b->rows, last ? last : "(none)");
 			PQclear(run.res);
 			free(sql);
 			goto cleanup;
@@ -287,7 +302,7 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 		}
 		b->w->commit = 0;
 		if (n == 0)
-			break;   /* no keys left: done */
+			break; /* no keys left: done */
 		/* aim the next batch at batch-time, within half and double */
 		{
 			long long want = took > 0 ? size * b->m->bf_batch_time_ms / took : size * 2;
@@ -295,7 +310,9 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 				want = size * 2;
 			if (want < size / 2)
 				want = size / 2;
-			size = want < BACKFILL_MIN ? BACKFILL_MIN : want > BACKFILL_MAX ? BACKFILL_MAX : want;
+			size = want < BACKFILL_MIN   ? BACKFILL_MIN
+			       : want > BACKFILL_MAX ? BACKFILL_MAX
+						     : want;
 		}
 		/* the first batch, then every 2 s (or live on a terminal) */
 		if (tty || scanned == n || util_now_ms() - last_report >= 2000) {

@@ -19,18 +19,18 @@
 #include "source.h"
 
 struct backfill_ctx {
-	struct db *db;                 /* the migration connection */
-	struct db *observer;           /* names blockers (may be NULL) */
+	struct db *db; /* the migration connection */
+	struct db *observer; /* names blockers (may be NULL) */
 	struct history *h;
-	int rank;                      /* the in-progress history row */
-	struct hist_write *w;          /* that row's values (updated here) */
+	int rank; /* the in-progress history row */
+	struct hist_write *w; /* that row's values (updated here) */
 	const struct src_migration *m;
 	long long lock_timeout_ms;
 	long long statement_timeout_ms;
 	int ddl_retries;
-	long long max_replica_lag_ms;  /* 0: no throttle */
-	const char *resume_after;      /* last key of an earlier run, or NULL */
-	long long rows;                /* out: rows updated by this run */
+	long long max_replica_lag_ms; /* 0: no throttle */
+	const char *resume_after; /* last key of an earlier run, or NULL */
+	long long rows; /* out: rows updated by this run */
 };
 
 int backfill_run(struct backfill_ctx *b, struct zerr *e);

@@ -119,8 +119,8 @@ int db_result_error(struct zerr *e, int code, const PGresult *r, const char *wha
 
 	if (!*primary)
 		primary = r ? PQresultErrorMessage(r) : "no result from server";
-	zerr_set(e, code, "%s: %s%s%s%s", what, primary, *state ? " (SQLSTATE " : "",
-		 state, *state ? ")" : "");
+	zerr_set(e, code, "%s: %s%s%s%s", what, primary, *state ? " (SQLSTATE " : "", state,
+		 *state ? ")" : "");
 	if (*db_field(r, PG_DIAG_MESSAGE_DETAIL))
 		zerr_detail(e, "%s", db_field(r, PG_DIAG_MESSAGE_DETAIL));
 	if (*db_field(r, PG_DIAG_MESSAGE_HINT))
@@ -163,7 +163,8 @@ int db_check_url(const char *url, struct zerr *e)
 			const char *at = strchr(url, '@');
 			const char *scheme = strstr(url, "://");
 			if (at && scheme && scheme < at) {
-				const char *colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
+				const char *colon = memchr(scheme + 3, ':',
+							   (size_t)(at - scheme - 3));
 				if (colon) {
 					char *pw = xstrndup(colon + 1, (size_t)(at - colon - 1));
 					log_add_secret(pw);
@@ -226,13 +227,15 @@ int db_prepare_session(struct db *db, struct zerr *e)
 	 * bound is the client's (db_params). All of them are ignored on a
 	 * Unix socket. */
 	sb_init(&sql);
-	sb_addf(&sql, "SET idle_in_transaction_session_timeout = 0; SET tcp_keepalives_idle = %lld;"
-		      " SET tcp_keepalives_interval = %lld; SET tcp_keepalives_count = %d",
+	sb_addf(&sql,
+		"SET idle_in_transaction_session_timeout = 0; SET tcp_keepalives_idle = %lld;"
+		" SET tcp_keepalives_interval = %lld; SET tcp_keepalives_count = %d",
 		db_keepalive_idle(t), db_keepalive_interval(t), DB_KEEPALIVE_COUNT);
 	if (db->server_version >= 120000)
 		sb_addf(&sql, "; SET tcp_user_timeout = %lld", t / 2);
 	if (db->server_version >= 140000)
-		sb_addf(&sql, "; SET client_connection_check_interval = '2s'; SET idle_session_timeout = 0");
+		sb_addf(&sql,
+			"; SET client_connection_check_interval = '2s'; SET idle_session_timeout = 0");
 	rc = db_exec(db, sql.buf, e);
 	sb_release(&sql);
 	if (rc < 0)
@@ -273,10 +276,15 @@ static int db_session_setup(struct db *db, struct zerr *e)
  * by default) message; anything unrecognised is retried, the safe side. */
 static int db_retryable(PGconn *conn)
 {
-	static const char *const final[] = { "does not exist", "password authentication failed",
-					     "no pg_hba.conf entry", "no password supplied",
-					     "authentication failed", "invalid", "not compiled in",
-					     "not supported", "certificate" };
+	static const char *const final[] = { "does not exist",
+					     "password authentication failed",
+					     "no pg_hba.conf entry",
+					     "no password supplied",
+					     "authentication failed",
+					     "invalid",
+					     "not compiled in",
+					     "not supported",
+					     "certificate" };
 	const char *msg = conn ? PQerrorMessage(conn) : "";
 
 	for (size_t i = 0; i < ZDM_ARRAY_LEN(final); i++)
@@ -306,9 +314,10 @@ static long long db_peer_timeout(const struct db_opts *o)
  * (libpq takes 2 s at the least). */
 static void db_params(struct db_params *p, const struct db_opts *o)
 {
-	static const char *const keys[] = { "application_name", "connect_timeout", "keepalives",
-					    "keepalives_idle", "keepalives_interval",
-					    "keepalives_count", "tcp_user_timeout", "gssencmode" };
+	static const char *const keys[] = { "application_name",    "connect_timeout",
+					    "keepalives",          "keepalives_idle",
+					    "keepalives_interval", "keepalives_count",
+					    "tcp_user_timeout",    "gssencmode" };
 	long long t = db_peer_timeout(o), ct = 10;
 	size_t n = ZDM_ARRAY_LEN(keys) - (getenv("PGGSSENCMODE") ? 1 : 0);
 
@@ -322,12 +331,13 @@ static void db_params(struct db_params *p, const struct db_opts *o)
 	snprintf(p->count, sizeof(p->count), "%d", DB_KEEPALIVE_COUNT);
 	snprintf(p->user_timeout, sizeof(p->user_timeout), "%lld", t / 2);
 	{
-		const char *vals[] = { db_appname(), p->connect_timeout, "1", p->idle, p->interval,
-				       p->count, p->user_timeout, "disable" };
+		const char *vals[] = { db_appname(),    p->connect_timeout, "1",
+				       p->idle,         p->interval,        p->count,
+				       p->user_timeout, "disable" };
 		memcpy(p->keys, keys, n * sizeof(*keys));
 		memcpy(p->vals, vals, n * sizeof(*vals));
 	}
-	if (o->url) {   /* else libpq reads PG* itself */
+	if (o->url) { /* else libpq reads PG* itself */
 		p->keys[n] = "dbname";
 		p->vals[n++] = o->url;
 	}
@@ -352,7 +362,7 @@ void db_connect_start(struct db *db, const struct db_opts *o, const char *purpos
 	memset(db, 0, sizeof(*db));
 	db->purpose = purpose;
 	if (db_check_url(o->url, &e) < 0)
-		return;   /* db_connect reports it */
+		return; /* db_connect reports it */
 	db_params(&p, o);
 	db->conn = PQconnectStartParams(p.keys, p.vals, 1);
 	db->started = db->conn != NULL;
@@ -369,7 +379,8 @@ static PGconn *db_connect_finish(PGconn *conn)
 	if (PQstatus(conn) == CONNECTION_BAD)
 		return conn;
 	for (;;) {
-		struct pollfd pfd = { PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
+		struct pollfd pfd = { PQsocket(conn),
+				      st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
 		long long left = deadline - util_now_ms();
 		int n;
 
@@ -387,8 +398,7 @@ static PGconn *db_connect_finish(PGconn *conn)
 	return NULL;
 }
 
-int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
-	       struct zerr *e)
+int db_connect(struct db *db, const struct db_opts *o, const char *purpose, struct zerr *e)
 {
 	struct db_params p;
 	int attempt;
@@ -423,8 +433,9 @@ int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
 			db->conn = NULL;
 			return -1;
 		}
-		log_warn("connect-retry", "cannot connect (attempt %d of %d): %s; retrying in %lld ms",
-			 attempt + 1, o->connect_retries + 1, db_conn_error(db->conn), delay);
+		log_warn("connect-retry",
+			 "cannot connect (attempt %d of %d): %s; retrying in %lld ms", attempt + 1,
+			 o->connect_retries + 1, db_conn_error(db->conn), delay);
 		PQfinish(db->conn);
 		db->conn = NULL;
 		util_sleep_ms(delay);
@@ -462,8 +473,10 @@ const char *db_describe(const struct db *db)
 	const char *host = PQhost(db->conn);
 
 	snprintf(buf, sizeof(buf), "%s@%s:%s/%s", PQuser(db->conn),
-		 host && *host == '/' ? "[socket]" : host ? host : "", PQport(db->conn),
-		 PQdb(db->conn));
+		 host && *host == '/' ? "[socket]"
+		 : host               ? host
+				      : "",
+		 PQport(db->conn), PQdb(db->conn));
 	return buf;
 }
 
@@ -525,7 +538,8 @@ int db_require_session(struct db *db, struct db *other, struct zerr *e)
 		return 0;
 	for (round = 0; round < 3; round++) {
 		const struct db_cmd cmds[2] = { { "BEGIN", 0, NULL, 0 },
-						{ "SELECT pg_catalog.pg_backend_pid()", 0, NULL, 0 } };
+						{ "SELECT pg_catalog.pg_backend_pid()", 0, NULL,
+						  0 } };
 		struct db_run run;
 		int theirs, again;
 
@@ -546,11 +560,13 @@ int db_require_session(struct db *db, struct db *other, struct zerr *e)
 				 "%s does not keep one server session: it goes through a transaction-"
 				 "pooling proxy (such as PgBouncer with pool_mode = transaction)",
 				 db_describe(db));
-			zerr_detail(e, "zdm's migration lock, its prepared statements and a "
-				       "transaction=off migration need the same server session for the "
-				       "whole run; nothing was locked or changed");
-			zerr_hint(e, "connect zdm-hook to PostgreSQL directly, or through a pool in "
-				     "session mode (PgBouncer pool_mode = session)");
+			zerr_detail(e,
+				    "zdm's migration lock, its prepared statements and a "
+				    "transaction=off migration need the same server session for the "
+				    "whole run; nothing was locked or changed");
+			zerr_hint(e,
+				  "connect zdm-hook to PostgreSQL directly, or through a pool in "
+				  "session mode (PgBouncer pool_mode = session)");
 			return -1;
 		}
 	}
@@ -593,8 +609,8 @@ int db_exec(struct db *db, const char *sql, struct zerr *e)
 	return 0;
 }
 
-PGresult *db_query(struct db *db, const char *sql, int nparams,
-		   const char *const *params, struct zerr *e)
+PGresult *db_query(struct db *db, const char *sql, int nparams, const char *const *params,
+		   struct zerr *e)
 {
 	return db_check(db, PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0), e);
 }
@@ -624,8 +640,8 @@ static int db_cache_slot(struct db *db, const char *sql, int *fresh)
 	return -1;
 }
 
-PGresult *db_query_cached(struct db *db, const char *sql, int nparams,
-			  const char *const *params, int commit, struct zerr *e)
+PGresult *db_query_cached(struct db *db, const char *sql, int nparams, const char *const *params,
+			  int commit, struct zerr *e)
 {
 	struct db_cmd cmds[2] = { { sql, nparams, params, 1 }, { "COMMIT", 0, NULL, 0 } };
 	struct db_run r;
@@ -645,12 +661,12 @@ int db_run_error(struct db *db, const struct db_run *r, const char *what, struct
 			db_conn_error(db->conn));
 }
 
-int db_set(struct db *db, const char *name, const char *value, int local,
-	   struct zerr *e)
+int db_set(struct db *db, const char *name, const char *value, int local, struct zerr *e)
 {
 	const char *params[] = { name, value };
-	PGresult *r = db_query(db, local ? "SELECT pg_catalog.set_config($1, $2, true)"
-					 : "SELECT pg_catalog.set_config($1, $2, false)",
+	PGresult *r = db_query(db,
+			       local ? "SELECT pg_catalog.set_config($1, $2, true)"
+				     : "SELECT pg_catalog.set_config($1, $2, false)",
 			       2, params, e);
 	if (!r)
 		return -1;
@@ -723,12 +739,14 @@ static int db_wait(struct db *db, struct db *observer, long long start, long lon
 			char errbuf[256];
 			if (c) {
 				if (!PQcancel(c, errbuf, sizeof(errbuf)))
-					log_warn("cancel", "could not cancel the running statement: %s", errbuf);
+					log_warn("cancel",
+						 "could not cancel the running statement: %s",
+						 errbuf);
 				PQfreeCancel(c);
 			}
 			r->interrupted = 1;
 		}
-		flush = PQflush(db->conn);   /* 0 done, 1 more to send (nonblocking) */
+		flush = PQflush(db->conn); /* 0 done, 1 more to send (nonblocking) */
 		if (flush < 0)
 			return -1;
 		if (!flush && !PQisBusy(db->conn))
@@ -781,8 +799,8 @@ static int db_end_copy(struct db *db, PGresult *res)
 	return 1;
 }
 
-int db_run(struct db *db, struct db *observer, const char *sql,
-	   long long watch_ms, struct db_run *r)
+int db_run(struct db *db, struct db *observer, const char *sql, long long watch_ms,
+	   struct db_run *r)
 {
 	long long start = util_now_ms();
 	PGresult *res;
@@ -827,12 +845,12 @@ static int db_result_ok(const PGresult *res)
 	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
 }
 
-int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, int n,
-		int keep, long long watch_ms, struct db_run *r)
+int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, int n, int keep,
+		long long watch_ms, struct db_run *r)
 {
 	long long start = util_now_ms();
 	int *slot = xmalloc(sizeof(*slot) * (size_t)n);
-	int *gen = xmalloc(sizeof(*gen) * (size_t)n);   /* the cache's, when reserved */
+	int *gen = xmalloc(sizeof(*gen) * (size_t)n); /* the cache's, when reserved */
 	char *fresh = xmalloc((size_t)n);
 	int i, sent = 1, lost = 0, phase, extra = 0;
 	PGresult *res;
@@ -858,21 +876,21 @@ int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, i
 		fresh[i] = (char)fr;
 		gen[i] = db->cached_gen;
 		if (slot[i] < 0) {
-			sent = PQsendQueryParams(db->conn, c->sql, c->nparams, NULL, c->params, NULL,
-						 NULL, 0);
+			sent = PQsendQueryParams(db->conn, c->sql, c->nparams, NULL, c->params,
+						 NULL, NULL, 0);
 			continue;
 		}
-		if (fr) {   /* reserve the slot; released if the prepare fails */
+		if (fr) { /* reserve the slot; released if the prepare fails */
 			db->cached[slot[i]] = xstrdup(c->sql);
 			sent = PQsendPrepare(db->conn, db_cached_name(db, slot[i]), c->sql,
 					     c->nparams, NULL);
 		}
-		sent = sent && PQsendQueryPrepared(db->conn, db_cached_name(db, slot[i]), c->nparams,
-						   c->params, NULL, NULL, 0);
+		sent = sent && PQsendQueryPrepared(db->conn, db_cached_name(db, slot[i]),
+						   c->nparams, c->params, NULL, NULL, 0);
 	}
 	if (!sent || !PQpipelineSync(db->conn)) {
 		/* nothing was sent unless the connection is gone */
-		db_forget_cached(db);   /* whatever was reserved is not prepared */
+		db_forget_cached(db); /* whatever was reserved is not prepared */
 		lost = 1;
 		n = 0;
 	}
@@ -889,12 +907,12 @@ int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, i
 		}
 		res = PQgetResult(db->conn);
 		if (!res) {
-			if (i >= n && ++extra > 2) {   /* the sync never came: broken */
+			if (i >= n && ++extra > 2) { /* the sync never came: broken */
 				lost = 1;
 				break;
 			}
 			if (i >= n)
-				continue;   /* the sync comes next */
+				continue; /* the sync comes next */
 			if (phase == 0) {
 				phase = 1;
 			} else if (++i < n) {
@@ -909,12 +927,12 @@ int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, i
 			PQclear(res);
 			break;
 		}
-		if (i >= n) {   /* cannot happen: more results than commands */
+		if (i >= n) { /* cannot happen: more results than commands */
 			PQclear(res);
 			continue;
 		}
 		if (phase == 0 && st != PGRES_COMMAND_OK && gen[i] == db->cached_gen) {
-			free(db->cached[slot[i]]);   /* not prepared after all */
+			free(db->cached[slot[i]]); /* not prepared after all */
 			db->cached[slot[i]] = NULL;
 		}
 		if (db_result_ok(res) && phase == 1 && i == keep) {
@@ -1014,8 +1032,8 @@ int db_table_init(struct db_table *t, struct db *db, const char *name, const cha
 		return -1;
 	if (PQgetisnull(r, 0, 0)) {
 		PQclear(r);
-		zerr_set(e, ZDM_EXIT_USAGE, "no schema to put the %s \"%s\" in: search_path is empty",
-			 what, name);
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "no schema to put the %s \"%s\" in: search_path is empty", what, name);
 		zerr_hint(e, "schema-qualify it, e.g. public.%s", name);
 		return -1;
 	}

@@ -28,7 +28,7 @@
 
 #include "util.h"
 
-extern volatile sig_atomic_t db_interrupted;   /* set by the signal handler */
+extern volatile sig_atomic_t db_interrupted; /* set by the signal handler */
 void db_install_signal_handlers(void);
 const char *db_interrupt_name(void);
 
@@ -37,21 +37,21 @@ const char *db_interrupt_name(void);
 struct db {
 	PGconn *conn;
 	int server_version;
-	const char *purpose;   /* "migrate" or "lock", for messages */
-	int session_ready;     /* db_prepare_session ran */
-	int lost;              /* the server ended the session (FATAL) or the
+	const char *purpose; /* "migrate" or "lock", for messages */
+	int session_ready; /* db_prepare_session ran */
+	int lost; /* the server ended the session (FATAL) or the
 				  connection broke: see db_lost */
 	long long peer_timeout_ms;
-	int started;           /* db_connect_start began conn; db_connect ends it */
-	char *cached[DB_CACHED_MAX];   /* SQL prepared as zdm_<gen>_<index> */
+	int started; /* db_connect_start began conn; db_connect ends it */
+	char *cached[DB_CACHED_MAX]; /* SQL prepared as zdm_<gen>_<index> */
 	int cached_gen;
 };
 
 struct db_opts {
-	const char *url;          /* NULL: libpq environment */
+	const char *url; /* NULL: libpq environment */
 	int connect_retries;
-	long long peer_timeout_ms;   /* 0: DB_PEER_TIMEOUT_MS */
-	long long deadline_ms;       /* util_now_ms() after which no attempt
+	long long peer_timeout_ms; /* 0: DB_PEER_TIMEOUT_MS */
+	long long deadline_ms; /* util_now_ms() after which no attempt
 					starts (0: none): a reconnect */
 };
 
@@ -64,8 +64,7 @@ const char *db_url_from_env(const char *flag_value);
 /* Check a URL / conninfo string without connecting (exit 2 on error). */
 int db_check_url(const char *url, struct zerr *e);
 
-int db_connect(struct db *db, const struct db_opts *o, const char *purpose,
-	       struct zerr *e);
+int db_connect(struct db *db, const struct db_opts *o, const char *purpose, struct zerr *e);
 /* Begin connecting without waiting, so that the server starts its backend
  * while zdm reads the migrations; db_connect then finishes (its first
  * attempt) and reports. db_close releases a connection never finished. */
@@ -98,8 +97,8 @@ void db_rollback(struct db *db);
 int db_exec(struct db *db, const char *sql, struct zerr *e);
 /* Run a parameterised query; returns a PGRES_TUPLES_OK or
  * PGRES_COMMAND_OK result (caller clears) or NULL with e set. */
-PGresult *db_query(struct db *db, const char *sql, int nparams,
-		   const char *const *params, struct zerr *e);
+PGresult *db_query(struct db *db, const char *sql, int nparams, const char *const *params,
+		   struct zerr *e);
 
 /* An integer column of a result row: dflt when it is NULL or not a
  * decimal integer (the server's own text for int/bigint always is). */
@@ -110,11 +109,11 @@ const char *db_sqlstate(const PGresult *r);
 int db_result_error(struct zerr *e, int code, const PGresult *r, const char *what);
 
 struct db_run {
-	PGresult *res;         /* final result (caller clears); NULL if lost */
-	int failed;            /* db_pipeline: index of the failing command, else -1 */
-	int interrupted;       /* a signal arrived and the statement was cancelled */
-	int watched;           /* the observer looked for blockers */
-	char blockers[1024];   /* who blocked it, when an observer found out */
+	PGresult *res; /* final result (caller clears); NULL if lost */
+	int failed; /* db_pipeline: index of the failing command, else -1 */
+	int interrupted; /* a signal arrived and the statement was cancelled */
+	int watched; /* the observer looked for blockers */
+	char blockers[1024]; /* who blocked it, when an observer found out */
 };
 
 /* Run one statement (any SQL text) on db; wait with signal handling.
@@ -123,8 +122,8 @@ struct db_run {
  * Returns 0 when the statement succeeded (even if a signal arrived
  * meanwhile: check db_interrupted), -1 when it failed or was cancelled
  * (r->res holds the error result when there is one). */
-int db_run(struct db *db, struct db *observer, const char *sql,
-	   long long watch_ms, struct db_run *r);
+int db_run(struct db *db, struct db *observer, const char *sql, long long watch_ms,
+	   struct db_run *r);
 
 /* The one retry policy for statements that lost a lock race, shaped like
  * pg_repack's lock-retry loop: a lock timeout (55P03) or a deadlock
@@ -136,9 +135,9 @@ int db_run(struct db *db, struct db *observer, const char *sql,
  * db_retry_next; the caller logs the retry in its own words. */
 #define DB_RETRY_TOTAL_MS (10 * 60 * 1000LL)
 struct db_retry {
-	int max;               /* retries after the first attempt */
-	int attempt;           /* retries granted so far (1 after the first) */
-	long long slept_ms;    /* delays granted so far */
+	int max; /* retries after the first attempt */
+	int attempt; /* retries granted so far (1 after the first) */
+	long long slept_ms; /* delays granted so far */
 };
 void db_retry_init(struct db_retry *r, int max_retries);
 /* Did res fail on a lock timeout or a deadlock? NULL-safe: no result, or
@@ -166,8 +165,8 @@ struct db_cmd {
  * r->failed the index of the failing command and r->res its error result,
  * or r->failed = -1 and r->res = NULL when the connection failed. A
  * transaction the commands opened stays open (aborted after an error). */
-int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, int n,
-		int keep, long long watch_ms, struct db_run *r);
+int db_pipeline(struct db *db, struct db *observer, const struct db_cmd *cmds, int n, int keep,
+		long long watch_ms, struct db_run *r);
 /* Fill e from a failed db_run/db_pipeline: its error result, with what
  * before it ("query failed", ...), or the lost connection. Returns -1. */
 int db_run_error(struct db *db, const struct db_run *r, const char *what, struct zerr *e);
@@ -180,12 +179,11 @@ int db_run_error(struct db *db, const struct db_run *r, const char *what, struct
  * clears) when everything succeeded; NULL with e set otherwise; the
  * transaction is then still open (aborted) unless the COMMIT itself
  * failed. */
-PGresult *db_query_cached(struct db *db, const char *sql, int nparams,
-			  const char *const *params, int commit, struct zerr *e);
+PGresult *db_query_cached(struct db *db, const char *sql, int nparams, const char *const *params,
+			  int commit, struct zerr *e);
 
 /* SET (session) a setting to a value, quoting the value. */
-int db_set(struct db *db, const char *name, const char *value, int local,
-	   struct zerr *e);
+int db_set(struct db *db, const char *name, const char *value, int local, struct zerr *e);
 
 /* Quote an identifier, e.g. for a user-given table name (caller frees). */
 char *db_quote_ident(const char *name);
@@ -194,10 +192,10 @@ char *db_quote_ident(const char *name);
  * identifier, optionally schema-qualified, case-folded as PostgreSQL
  * folds it, always quoted in SQL. */
 struct db_table {
-	char *schema;    /* resolved (current_schema() when unqualified) */
+	char *schema; /* resolved (current_schema() when unqualified) */
 	char *table;
-	char *qname;     /* "schema"."table" for SQL */
-	char *display;   /* schema.table for messages */
+	char *qname; /* "schema"."table" for SQL */
+	char *display; /* schema.table for messages */
 	int exists;
 };
 /* Validate a table name without a database; what names the option. */

@@ -24,11 +24,11 @@ struct deplog_entry {
 	const char *deployed_by;
 	const char *source_revision;
 	const char *pod;
-	const char *phase;          /* "pre" or "post" */
+	const char *phase; /* "pre" or "post" */
 };
 
 struct deplog_finish {
-	const char *status;         /* "succeeded" or "failed" */
+	const char *status; /* "succeeded" or "failed" */
 	const char *migration_version;
 	const char *error;
 	const char *contract_deferred;
@@ -36,7 +36,7 @@ struct deplog_finish {
 };
 
 struct deplog_rollout {
-	char *app_version;          /* NULL when there is none */
+	char *app_version; /* NULL when there is none */
 	char *release;
 	char *finished_at;
 };
@@ -51,8 +51,8 @@ int deplog_ensure(struct db_table *t, struct db *db, struct zerr *e);
 int deplog_insert(struct db_table *t, struct db *db, const struct deplog_entry *d,
 		  const char *status, long long *id, struct zerr *e);
 /* Complete row id in place. */
-int deplog_complete(struct db_table *t, struct db *db, long long id,
-		    const struct deplog_finish *f, struct zerr *e);
+int deplog_complete(struct db_table *t, struct db *db, long long id, const struct deplog_finish *f,
+		    struct zerr *e);
 /* Complete the newest "started" row of the same release, namespace,
  * revision, phase and pod; 0 when there was none (*found = 0). */
 int deplog_complete_matching(struct db_table *t, struct db *db, const struct deplog_entry *d,

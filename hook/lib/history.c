@@ -23,8 +23,8 @@ static const struct {
 	{ "error", "text" },
 	{ "error_stmt", "text" },
 	{ "tool_version", "text" },
-	{ "allowed", "text" },   /* lint findings allowed by -- zdm: allow=, with reasons */
-	{ "backfill_key", "text" },   /* a backfill's last key done (resume point) */
+	{ "allowed", "text" }, /* lint findings allowed by -- zdm: allow=, with reasons */
+	{ "backfill_key", "text" }, /* a backfill's last key done (resume point) */
 };
 
 int history_check_name(const char *name, struct zerr *e)
@@ -56,9 +56,11 @@ int history_init(struct history *h, struct db *db, const char *name, struct zerr
 	/* all of zdm's columns there? (an older zdm's or a Flyway table may
 	 * lack some until history_ensure adds them under the lock) */
 	sb_init(&sql);
-	sb_addf(&sql, "SELECT count(*) = %zu FROM pg_catalog.pg_attribute a"
-		      " WHERE a.attrelid = pg_catalog.to_regclass($1) AND NOT a.attisdropped"
-		      " AND a.attname IN (", ZDM_ARRAY_LEN(history_extra));
+	sb_addf(&sql,
+		"SELECT count(*) = %zu FROM pg_catalog.pg_attribute a"
+		" WHERE a.attrelid = pg_catalog.to_regclass($1) AND NOT a.attisdropped"
+		" AND a.attname IN (",
+		ZDM_ARRAY_LEN(history_extra));
 	for (size_t i = 0; i < ZDM_ARRAY_LEN(history_extra); i++)
 		sb_addf(&sql, "%s'%s'", i ? ", " : "", history_extra[i].name);
 	sb_adds(&sql, ")");
@@ -301,15 +303,16 @@ void history_insert_cmd(const struct history *h, const struct hist_write *w, str
 {
 	memset(hc, 0, sizeof(*hc));
 	history_params(hc, w);
-	history_cmd_set(hc, xasprintf("INSERT INTO %s (installed_rank, version, description, type,"
-				      " script, checksum, installed_by, execution_time, success,"
-				      " applied_stmts, total_stmts, error, error_stmt, tool_version,"
-				      " allowed, backfill_key)"
-				      " SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, 'SQL', $3,"
-				      " $4, left(current_user, 100), %s, $6, $7, $8, $9, $10,"
-				      " 'zdm-hook " ZDM_VERSION "', $11, $12 FROM %s"
-				      " RETURNING installed_rank",
-				      h->qname, history_ms_expr(w), h->qname),
+	history_cmd_set(hc,
+			xasprintf("INSERT INTO %s (installed_rank, version, description, type,"
+				  " script, checksum, installed_by, execution_time, success,"
+				  " applied_stmts, total_stmts, error, error_stmt, tool_version,"
+				  " allowed, backfill_key)"
+				  " SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, 'SQL', $3,"
+				  " $4, left(current_user, 100), %s, $6, $7, $8, $9, $10,"
+				  " 'zdm-hook " ZDM_VERSION "', $11, $12 FROM %s"
+				  " RETURNING installed_rank",
+				  h->qname, history_ms_expr(w), h->qname),
 			12);
 }
 
@@ -320,15 +323,16 @@ void history_update_cmd(const struct history *h, int rank, const struct hist_wri
 	history_params(hc, w);
 	snprintf(hc->buf[4], sizeof(hc->buf[4]), "%d", rank);
 	hc->params[12] = hc->buf[4];
-	history_cmd_set(hc, xasprintf("UPDATE %s SET version = $1, description = $2, script = $3,"
-				      " checksum = $4, execution_time = %s, success = $6,"
-				      " applied_stmts = $7, total_stmts = $8, error = $9,"
-				      " error_stmt = $10, installed_on = now(),"
-				      " installed_by = left(current_user, 100),"
-				      " tool_version = 'zdm-hook " ZDM_VERSION "', allowed = $11,"
-				      " backfill_key = coalesce($12, backfill_key)"
-				      " WHERE installed_rank = $13",
-				      h->qname, history_ms_expr(w)),
+	history_cmd_set(hc,
+			xasprintf("UPDATE %s SET version = $1, description = $2, script = $3,"
+				  " checksum = $4, execution_time = %s, success = $6,"
+				  " applied_stmts = $7, total_stmts = $8, error = $9,"
+				  " error_stmt = $10, installed_on = now(),"
+				  " installed_by = left(current_user, 100),"
+				  " tool_version = 'zdm-hook " ZDM_VERSION "', allowed = $11,"
+				  " backfill_key = coalesce($12, backfill_key)"
+				  " WHERE installed_rank = $13",
+				  h->qname, history_ms_expr(w)),
 			13);
 }
 
@@ -358,8 +362,7 @@ static PGresult *history_run(struct history *h, struct db *db, struct hist_cmd *
 	return r;
 }
 
-int history_insert(struct history *h, struct db *db, const struct hist_write *w,
-		   struct zerr *e)
+int history_insert(struct history *h, struct db *db, const struct hist_write *w, struct zerr *e)
 {
 	struct hist_cmd hc;
 	PGresult *r;

@@ -16,32 +16,32 @@
 
 struct hist_row {
 	int rank;
-	char *version;        /* NULL for repeatables */
+	char *version; /* NULL for repeatables */
 	char *description;
-	char *type;           /* "SQL", "BASELINE", ... */
+	char *type; /* "SQL", "BASELINE", ... */
 	char *script;
 	int has_checksum;
 	int32_t checksum;
 	int success;
-	int applied_stmts;    /* -1 when NULL (Flyway rows) */
+	int applied_stmts; /* -1 when NULL (Flyway rows) */
 	int total_stmts;
 	char *error;
-	char *backfill_key;   /* a backfill's resume point, or NULL */
+	char *backfill_key; /* a backfill's resume point, or NULL */
 	char *installed_on;
 	int execution_time;
 };
 
 struct history {
-	struct db_table t;    /* the resolved table */
-	char *schema;         /* = t.schema, t.table, t.qname, t.display */
+	struct db_table t; /* the resolved table */
+	char *schema; /* = t.schema, t.table, t.qname, t.display */
 	char *table;
 	char *qname;
 	char *display;
 	int exists;
-	int has_zdm_columns;  /* our extra columns exist (not a bare Flyway table) */
-	struct hist_row *v;   /* ordered by installed_rank */
+	int has_zdm_columns; /* our extra columns exist (not a bare Flyway table) */
+	struct hist_row *v; /* ordered by installed_rank */
 	size_t n;
-	int32_t lock_key;     /* second key of the advisory lock */
+	int32_t lock_key; /* second key of the advisory lock */
 };
 
 /* Validate a --history-table value (no database needed). */
@@ -76,14 +76,13 @@ struct hist_write {
 	int total_stmts;
 	const char *error;
 	const char *error_stmt;
-	const char *allowed;      /* lint findings allowed, with reasons */
+	const char *allowed; /* lint findings allowed, with reasons */
 	const char *backfill_key; /* a backfill's last key done (NULL: keep) */
-	int commit;               /* COMMIT in the same round trip */
-	int tx_time;              /* execution_ms + how long the transaction ran */
+	int commit; /* COMMIT in the same round trip */
+	int tx_time; /* execution_ms + how long the transaction ran */
 };
 /* Insert a row; returns its installed_rank or -1. */
-int history_insert(struct history *h, struct db *db, const struct hist_write *w,
-		   struct zerr *e);
+int history_insert(struct history *h, struct db *db, const struct hist_write *w, struct zerr *e);
 int history_update(struct history *h, struct db *db, int rank, const struct hist_write *w,
 		   struct zerr *e);
 int history_delete(struct history *h, struct db *db, int rank, struct zerr *e);

@@ -81,8 +81,7 @@ struct lint_table *lint_table_get(struct lint_ctx *ctx, const char *name)
 
 	if (t)
 		return t;
-	ctx->tables = lint_grow(ctx->tables, &ctx->captables, ctx->ntables,
-				sizeof(*ctx->tables));
+	ctx->tables = lint_grow(ctx->tables, &ctx->captables, ctx->ntables, sizeof(*ctx->tables));
 	t = &ctx->tables[ctx->ntables++];
 	memset(t, 0, sizeof(*t));
 	t->name = xstrdup(name);
@@ -90,8 +89,7 @@ struct lint_table *lint_table_get(struct lint_ctx *ctx, const char *name)
 	return t;
 }
 
-struct lint_col *lint_col_find(struct lint_ctx *ctx, const char *table,
-			       const char *col)
+struct lint_col *lint_col_find(struct lint_ctx *ctx, const char *table, const char *col)
 {
 	struct lint_table *t = lint_table_find(ctx, table);
 
@@ -145,8 +143,7 @@ void lint_col_drop(struct lint_ctx *ctx, const char *table, const char *col)
 			lint_check_remove_at(ctx, i);
 }
 
-void lint_col_rename(struct lint_ctx *ctx, const char *table, const char *from,
-		     const char *to)
+void lint_col_rename(struct lint_ctx *ctx, const char *table, const char *from, const char *to)
 {
 	struct lint_col *c = lint_col_find(ctx, table, from);
 
@@ -190,7 +187,7 @@ void lint_table_rename(struct lint_ctx *ctx, const char *from, const char *to)
 {
 	struct lint_table *t;
 
-	lint_table_drop(ctx, to);   /* whatever had the name is gone */
+	lint_table_drop(ctx, to); /* whatever had the name is gone */
 	t = lint_table_find(ctx, from);
 	if (t) {
 		free(t->name);
@@ -210,8 +207,8 @@ void lint_table_rename(struct lint_ctx *ctx, const char *from, const char *to)
 	}
 }
 
-void lint_check_add(struct lint_ctx *ctx, const char *table, const char *col,
-		    const char *name, int validated)
+void lint_check_add(struct lint_ctx *ctx, const char *table, const char *col, const char *name,
+		    int validated)
 {
 	struct lint_check *k;
 
@@ -219,8 +216,7 @@ void lint_check_add(struct lint_ctx *ctx, const char *table, const char *col,
 		if (strcmp(ctx->checks[i].table, table) == 0 &&
 		    strcmp(ctx->checks[i].name, name) == 0)
 			lint_check_remove_at(ctx, i);
-	ctx->checks = lint_grow(ctx->checks, &ctx->capchecks, ctx->nchecks,
-				sizeof(*ctx->checks));
+	ctx->checks = lint_grow(ctx->checks, &ctx->capchecks, ctx->nchecks, sizeof(*ctx->checks));
 	k = &ctx->checks[ctx->nchecks++];
 	k->table = xstrdup(table);
 	k->column = xstrdup(col);
@@ -244,8 +240,7 @@ void lint_check_drop(struct lint_ctx *ctx, const char *table, const char *name)
 			lint_check_remove_at(ctx, i);
 }
 
-void lint_check_rename(struct lint_ctx *ctx, const char *table, const char *from,
-		       const char *to)
+void lint_check_rename(struct lint_ctx *ctx, const char *table, const char *from, const char *to)
 {
 	for (size_t i = 0; i < ctx->nchecks; i++) {
 		if (strcmp(ctx->checks[i].table, table) == 0 &&

@@ -19,10 +19,10 @@
 
 /* ------------------------------------------------------------ column defs */
 
-static const char *const lint_colcons_kw[] = {
-	"constraint", "not", "null", "default", "check", "unique", "primary", "references",
-	"generated", "collate", "deferrable", "initially", "compression", "storage", NULL
-};
+static const char *const lint_colcons_kw[] = { "constraint",  "not",     "null",       "default",
+					       "check",       "unique",  "primary",    "references",
+					       "generated",   "collate", "deferrable", "initially",
+					       "compression", "storage", NULL };
 
 static int lint_at_colcons(const struct lint_cur *c)
 {
@@ -41,16 +41,16 @@ static int lint_at_colcons(const struct lint_cur *c)
 static int lint_volatile_fn(const char *name)
 {
 	static const char *const fns[] = {
-		"random", "random_normal", "gen_random_uuid", "gen_random_bytes", "uuidv4",
-		"uuidv7", "clock_timestamp", "timeofday", "nextval", "setseed", NULL
+		"random", "random_normal",   "gen_random_uuid", "gen_random_bytes", "uuidv4",
+		"uuidv7", "clock_timestamp", "timeofday",       "nextval",          "setseed",
+		NULL
 	};
 	return lint_word_in(name, fns) || strncmp(name, "uuid_generate_", 14) == 0;
 }
 
 /* If tokens [a, b) (inside a CHECK's parentheses) read "col IS NOT NULL",
  * put col in out and return 1. */
-static int lint_notnull_expr(const struct sql_token *t, size_t a, size_t b, char *out,
-			     size_t size)
+static int lint_notnull_expr(const struct sql_token *t, size_t a, size_t b, char *out, size_t size)
 {
 	while (b - a >= 2 && sql_tok_is_punct(&t[a], '(') && sql_tok_is_punct(&t[b - 1], ')')) {
 		a++;
@@ -79,11 +79,11 @@ struct lint_coldef {
 	size_t type_a, type_b;
 	const struct sql_token *notnull_tok;
 	const struct sql_token *default_tok;
-	size_t default_a, default_b;             /* the default expression */
-	int default_null;                        /* DEFAULT NULL */
-	const struct sql_token *volatile_tok;    /* the volatile function called */
+	size_t default_a, default_b; /* the default expression */
+	int default_null; /* DEFAULT NULL */
+	const struct sql_token *volatile_tok; /* the volatile function called */
 	const struct sql_token *check_tok;
-	int check_notnull;                       /* CHECK (name IS NOT NULL) */
+	int check_notnull; /* CHECK (name IS NOT NULL) */
 	const struct sql_token *unique_tok;
 	const struct sql_token *pk_tok;
 	const struct sql_token *fk_tok;
@@ -118,14 +118,15 @@ static int lint_coldef(struct lint_cur *c, struct lint_coldef *d)
 		} else if (lint_accept(c, "default")) {
 			size_t a = c->i;
 			d->default_tok = t;
-			lint_skip(c);   /* the first token is always the expression */
+			lint_skip(c); /* the first token is always the expression */
 			while (c->i < c->end && !lint_at_colcons(c))
 				lint_skip(c);
 			d->default_null = c->i == a + 1 && sql_tok_is(&c->t[a], "null");
 			d->default_a = a;
 			d->default_b = c->i;
 			for (size_t k = a; k + 1 < c->i; k++) {
-				if (c->t[k].type == SQL_TOK_WORD && sql_tok_is_punct(&c->t[k + 1], '(')) {
+				if (c->t[k].type == SQL_TOK_WORD &&
+				    sql_tok_is_punct(&c->t[k + 1], '(')) {
 					lint_ident_tok(&c->t[k], tmp, sizeof(tmp));
 					if (lint_volatile_fn(tmp) && !d->volatile_tok)
 						d->volatile_tok = &c->t[k];
@@ -135,7 +136,8 @@ static int lint_coldef(struct lint_cur *c, struct lint_coldef *d)
 			d->check_tok = t;
 			if (lint_is_punct(c, '(')) {
 				size_t e = lint_group_end(c);
-				d->check_notnull = lint_notnull_expr(c->t, c->i, e, tmp, sizeof(tmp)) &&
+				d->check_notnull = lint_notnull_expr(c->t, c->i, e, tmp,
+								     sizeof(tmp)) &&
 						   strcmp(tmp, d->name) == 0;
 				c->i = e;
 			}
@@ -147,11 +149,12 @@ static int lint_coldef(struct lint_cur *c, struct lint_coldef *d)
 			d->fk_tok = t;
 			lint_qname(c, d->fk_table, sizeof(d->fk_table));
 			while (c->i < c->end) {
-				if (lint_is(c, "on") && (lint_is_k(c, 1, "delete") || lint_is_k(c, 1, "update"))) {
+				if (lint_is(c, "on") &&
+				    (lint_is_k(c, 1, "delete") || lint_is_k(c, 1, "update"))) {
 					c->i += 2;
 					if (!lint_accept(c, "set"))
 						lint_accept(c, "no");
-					c->i++;   /* NULL, DEFAULT, ACTION, CASCADE, RESTRICT */
+					c->i++; /* NULL, DEFAULT, ACTION, CASCADE, RESTRICT */
 					if (lint_is_punct(c, '('))
 						lint_skip(c);
 				} else if (lint_is(c, "match")) {
@@ -177,7 +180,7 @@ static int lint_coldef(struct lint_cur *c, struct lint_coldef *d)
 			   lint_accept(c, "storage") || lint_accept(c, "initially")) {
 			lint_skip(c);
 		} else {
-			lint_skip(c);   /* NULL, DEFERRABLE, NULLS NOT DISTINCT, WITH (...) */
+			lint_skip(c); /* NULL, DEFERRABLE, NULLS NOT DISTINCT, WITH (...) */
 		}
 	}
 	return 0;
@@ -185,8 +188,14 @@ static int lint_coldef(struct lint_cur *c, struct lint_coldef *d)
 
 /* ------------------------------------------------------- table constraints */
 
-enum lint_tc_kind { LINT_TC_OTHER, LINT_TC_CHECK, LINT_TC_UNIQUE, LINT_TC_PK, LINT_TC_FK,
-		    LINT_TC_EXCLUDE };
+enum lint_tc_kind {
+	LINT_TC_OTHER,
+	LINT_TC_CHECK,
+	LINT_TC_UNIQUE,
+	LINT_TC_PK,
+	LINT_TC_FK,
+	LINT_TC_EXCLUDE
+};
 
 struct lint_tcons {
 	enum lint_tc_kind kind;
@@ -194,9 +203,9 @@ struct lint_tcons {
 	char name[LINT_NAME];
 	int not_valid;
 	int using_index;
-	int notnull;                 /* CHECK (col IS NOT NULL) */
+	int notnull; /* CHECK (col IS NOT NULL) */
 	char col[LINT_NAME];
-	char ref[LINT_NAME];         /* the referenced table */
+	char ref[LINT_NAME]; /* the referenced table */
 };
 
 /* Read "[CONSTRAINT name] CHECK|UNIQUE|PRIMARY KEY|FOREIGN KEY|EXCLUDE ...". */
@@ -232,8 +241,7 @@ static void lint_tcons(struct lint_cur *c, struct lint_tcons *k)
 }
 
 /* The name PostgreSQL gives an unnamed CHECK on one column. */
-static void lint_check_name(const struct lint_tcons *k, const char *table, char *out,
-			    size_t size)
+static void lint_check_name(const struct lint_tcons *k, const char *table, char *out, size_t size)
 {
 	if (k->name[0])
 		lint_fmt(out, size, "%s", k->name);
@@ -254,7 +262,7 @@ static void lint_create_table(struct lint_run *r, struct lint_cur *c)
 		return lint_unknown(r, &c->t[0], NULL);
 	t = lint_table_find(r->ctx, name);
 	if (ifne && t)
-		return;   /* a no-op when it exists: it is not new */
+		return; /* a no-op when it exists: it is not new */
 	t = lint_table_get(r->ctx, name);
 	lint_table_clear(t);
 	t->created = r->file;
@@ -262,7 +270,7 @@ static void lint_create_table(struct lint_run *r, struct lint_cur *c)
 		if (strcmp(r->ctx->checks[i].table, name) == 0)
 			lint_check_remove_at(r->ctx, i);
 	if (!lint_is_punct(c, '('))
-		return;   /* AS, OF, PARTITION OF */
+		return; /* AS, OF, PARTITION OF */
 	{
 		size_t e = lint_group_end(c) - 1, a = c->i + 1;
 		for (size_t k = a, depth = 0; k <= e; k++) {
@@ -283,7 +291,8 @@ static void lint_create_table(struct lint_run *r, struct lint_cur *c)
 					if (tc.kind == LINT_TC_CHECK && tc.notnull) {
 						char cn[LINT_NAME];
 						lint_check_name(&tc, name, cn, sizeof(cn));
-						lint_check_add(r->ctx, name, tc.col, cn, !tc.not_valid);
+						lint_check_add(r->ctx, name, tc.col, cn,
+							       !tc.not_valid);
 					}
 				} else if (!lint_is(&el, "like")) {
 					struct lint_coldef d;
@@ -325,8 +334,8 @@ static void lint_create_index(struct lint_run *r, struct lint_cur *c, int unique
 		lint_index_add(r->ctx, qualified, table);
 	}
 	if (conc) {
-		lint_cic(r, conc, unique ? "CREATE UNIQUE INDEX CONCURRENTLY" :
-					   "CREATE INDEX CONCURRENTLY");
+		lint_cic(r, conc,
+			 unique ? "CREATE UNIQUE INDEX CONCURRENTLY" : "CREATE INDEX CONCURRENTLY");
 		return;
 	}
 	if (only || lint_here_rel(r, table))
@@ -415,11 +424,12 @@ void lint_create(struct lint_run *r, struct lint_cur *c)
 	}
 	{
 		static const char *const expand[] = {
-			"view", "function", "procedure", "trigger", "sequence", "type",
-			"extension", "schema", "domain", "role", "user", "group", "policy",
-			"aggregate", "cast", "collation", "operator", "rule", "statistics",
-			"text", "language", "conversion", "event", "publication", "foreign",
-			"server", "access", "transform", NULL
+			"view",      "function",   "procedure", "trigger",     "sequence",
+			"type",      "extension",  "schema",    "domain",      "role",
+			"user",      "group",      "policy",    "aggregate",   "cast",
+			"collation", "operator",   "rule",      "statistics",  "text",
+			"language",  "conversion", "event",     "publication", "foreign",
+			"server",    "access",     "transform", NULL
 		};
 		char w[32] = "";
 		const struct sql_token *t = lint_at(c);
@@ -434,8 +444,8 @@ void lint_create(struct lint_run *r, struct lint_cur *c)
 
 struct lint_alter {
 	char table[LINT_NAME];
-	int here;      /* created earlier in this file */
-	const char *what;   /* "table", "view", "materialized view" */
+	int here; /* created earlier in this file */
+	const char *what; /* "table", "view", "materialized view" */
 };
 
 /* ADD [COLUMN]: what the new column costs an existing table and its writers. */
@@ -467,23 +477,30 @@ static void lint_add_column(struct lint_run *r, struct lint_alter *a, struct lin
 			 xasprintf("add a plain %s column, give it a sequence default with ALTER "
 				   "TABLE %s ALTER COLUMN %s SET DEFAULT nextval('...'); and backfill "
 				   "existing rows in batches (\"-- zdm: backfill table=%s\")",
-				   strstr(d.type.base, "big") || strcmp(d.type.base, "serial8") == 0 ?
-				   "bigint" : "integer", qt, qc, qt),
+				   strstr(d.type.base, "big") || strcmp(d.type.base, "serial8") == 0
+					   ? "bigint"
+					   : "integer",
+				   qt, qc, qt),
 			 "adding %s column \"%s\".\"%s\" fills every row from a sequence and "
-			 "rewrites the table under an ACCESS EXCLUSIVE lock", type, a->table, d.name);
+			 "rewrites the table under an ACCESS EXCLUSIVE lock",
+			 type, a->table, d.name);
 	if (d.identity_tok)
 		lint_add(r, R_VOLATILE_DEFAULT, d.identity_tok,
 			 xasprintf("add the column nullable without identity, backfill it in batches "
 				   "(\"-- zdm: backfill table=%s\"), then ALTER TABLE %s ALTER COLUMN "
-				   "%s ADD GENERATED BY DEFAULT AS IDENTITY;", qt, qt, qc),
+				   "%s ADD GENERATED BY DEFAULT AS IDENTITY;",
+				   qt, qt, qc),
 			 "adding identity column \"%s\".\"%s\" numbers every row and rewrites the "
-			 "table under an ACCESS EXCLUSIVE lock", a->table, d.name);
+			 "table under an ACCESS EXCLUSIVE lock",
+			 a->table, d.name);
 	if (d.stored_tok)
 		lint_add(r, R_STORED_GENERATED, d.stored_tok,
 			 xasprintf("add a plain column, keep it filled with a trigger, and backfill "
-				   "existing rows in batches (\"-- zdm: backfill table=%s\")", qt),
+				   "existing rows in batches (\"-- zdm: backfill table=%s\")",
+				   qt),
 			 "adding stored generated column \"%s\".\"%s\" computes every row and "
-			 "rewrites the table under an ACCESS EXCLUSIVE lock", a->table, d.name);
+			 "rewrites the table under an ACCESS EXCLUSIVE lock",
+			 a->table, d.name);
 	if (d.volatile_tok) {
 		char fn[LINT_NAME];
 		lint_ident_tok(d.volatile_tok, fn, sizeof(fn));
@@ -492,44 +509,52 @@ static void lint_add_column(struct lint_run *r, struct lint_alter *a, struct lin
 			 xasprintf("add the column without the default, then set it for new rows "
 				   "and backfill old ones in batches, e.g. ALTER TABLE %s ADD COLUMN "
 				   "%s %s; ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s; and "
-				   "\"-- zdm: backfill table=%s\"", qt, qc, type, qt, qc, def, qt),
+				   "\"-- zdm: backfill table=%s\"",
+				   qt, qc, type, qt, qc, def, qt),
 			 "adding column \"%s\".\"%s\" with volatile default %s() rewrites table "
-			 "\"%s\" under an ACCESS EXCLUSIVE lock", a->table, d.name, fn, a->table);
+			 "\"%s\" under an ACCESS EXCLUSIVE lock",
+			 a->table, d.name, fn, a->table);
 	}
 	if (d.notnull_tok && (!d.default_tok || d.default_null) && !d.identity_tok &&
 	    !d.stored_tok && !lint_type_is_serial(&d.type))
 		lint_add(r, R_ADD_REQUIRED_COLUMN, d.notnull_tok,
 			 xasprintf("give it a constant default, e.g. ALTER TABLE %s ADD COLUMN %s %s "
 				   "NOT NULL DEFAULT <value>; or add it nullable, backfill, and set "
-				   "NOT NULL in a guarded contract migration", qt, qc, type),
+				   "NOT NULL in a guarded contract migration",
+				   qt, qc, type),
 			 "adding NOT NULL column \"%s\".\"%s\" without a default makes inserts "
-			 "from old code fail", a->table, d.name);
+			 "from old code fail",
+			 a->table, d.name);
 	if (d.fk_tok)
 		lint_add(r, R_CONSTRAINT_NOT_VALID, d.fk_tok,
 			 xasprintf("add the column first, then the key NOT VALID and validate it in "
 				   "a later file: ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) "
 				   "REFERENCES %s NOT VALID; then ALTER TABLE %s VALIDATE CONSTRAINT %s;",
-				   qt, lint_qf(r, "%s_%s_fkey", tb, d.name), qc, lint_q(r, d.fk_table), qt,
-				   lint_qf(r, "%s_%s_fkey", tb, d.name)),
+				   qt, lint_qf(r, "%s_%s_fkey", tb, d.name), qc,
+				   lint_q(r, d.fk_table), qt, lint_qf(r, "%s_%s_fkey", tb, d.name)),
 			 "adding column \"%s\".\"%s\" with a foreign key scans the table and blocks "
-			 "writes to \"%s\" and \"%s\"", a->table, d.name, a->table, d.fk_table);
+			 "writes to \"%s\" and \"%s\"",
+			 a->table, d.name, a->table, d.fk_table);
 	if (d.check_tok)
 		lint_add(r, R_CONSTRAINT_NOT_VALID, d.check_tok,
 			 xasprintf("add the column first, then the check NOT VALID and validate it "
 				   "in a later file: ALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT "
-				   "VALID;", qt, lint_qf(r, "%s_%s_check", tb, d.name)),
+				   "VALID;",
+				   qt, lint_qf(r, "%s_%s_check", tb, d.name)),
 			 "adding column \"%s\".\"%s\" with a CHECK scans the whole table under an "
-			 "ACCESS EXCLUSIVE lock", a->table, d.name);
+			 "ACCESS EXCLUSIVE lock",
+			 a->table, d.name);
 	if (d.unique_tok || d.pk_tok) {
 		const char *kw = d.pk_tok ? "PRIMARY KEY" : "UNIQUE";
 		const char *idx = lint_qf(r, "%s_%s_%s", tb, d.name, d.pk_tok ? "pkey" : "key");
 		lint_add(r, R_CONSTRAINT_BUILDS_INDEX, d.unique_tok ? d.unique_tok : d.pk_tok,
 			 xasprintf("add the column, build the index with CREATE UNIQUE INDEX "
 				   "CONCURRENTLY %s ON %s (%s); in a transaction=off file, then ALTER "
-				   "TABLE %s ADD CONSTRAINT %s %s USING INDEX %s;", idx, qt, qc, qt, idx,
-				   kw, idx),
+				   "TABLE %s ADD CONSTRAINT %s %s USING INDEX %s;",
+				   idx, qt, qc, qt, idx, kw, idx),
 			 "adding column \"%s\".\"%s\" with %s builds its index under an ACCESS "
-			 "EXCLUSIVE lock", a->table, d.name, kw);
+			 "EXCLUSIVE lock",
+			 a->table, d.name, kw);
 	}
 	free(def);
 	free(type);
@@ -563,18 +588,19 @@ static void lint_add_constraint(struct lint_run *r, struct lint_alter *a, struct
 		lint_add(r, R_CONSTRAINT_NOT_VALID, k.kind_tok,
 			 xasprintf("add it NOT VALID, then validate it in a later file: ALTER TABLE "
 				   "%s ADD CONSTRAINT %s CHECK (...) NOT VALID; then ALTER TABLE %s "
-				   "VALIDATE CONSTRAINT %s;", lint_q(r, a->table),
-				   k.name[0] ? lint_q(r, k.name) : "<name>", lint_q(r, a->table),
-				   k.name[0] ? lint_q(r, k.name) : "<name>"),
+				   "VALIDATE CONSTRAINT %s;",
+				   lint_q(r, a->table), k.name[0] ? lint_q(r, k.name) : "<name>",
+				   lint_q(r, a->table), k.name[0] ? lint_q(r, k.name) : "<name>"),
 			 "adding check constraint%s%s%s on \"%s\" without NOT VALID scans the whole "
-			 "table under an ACCESS EXCLUSIVE lock", k.name[0] ? " \"" : "", k.name,
-			 k.name[0] ? "\"" : "", a->table);
+			 "table under an ACCESS EXCLUSIVE lock",
+			 k.name[0] ? " \"" : "", k.name, k.name[0] ? "\"" : "", a->table);
 		lint_add(r, R_ADD_CHECK_CONSTRAINT, k.kind_tok,
 			 xasprintf("add it NOT VALID once every running version writes values that "
-				   "pass it, then VALIDATE it in a later file, or %s", lint_contract_hint),
+				   "pass it, then VALIDATE it in a later file, or %s",
+				   lint_contract_hint),
 			 "adding check constraint%s%s%s on \"%s\" makes writes from old code that "
-			 "violate it fail", k.name[0] ? " \"" : "", k.name, k.name[0] ? "\"" : "",
-			 a->table);
+			 "violate it fail",
+			 k.name[0] ? " \"" : "", k.name, k.name[0] ? "\"" : "", a->table);
 		break;
 	case LINT_TC_FK:
 		if (k.not_valid)
@@ -582,12 +608,14 @@ static void lint_add_constraint(struct lint_run *r, struct lint_alter *a, struct
 		lint_add(r, R_CONSTRAINT_NOT_VALID, k.kind_tok,
 			 xasprintf("add it NOT VALID, then validate it in a later file: ALTER TABLE "
 				   "%s ADD CONSTRAINT %s FOREIGN KEY (...) REFERENCES %s NOT VALID; "
-				   "then ALTER TABLE %s VALIDATE CONSTRAINT %s;", lint_q(r, a->table),
-				   k.name[0] ? lint_q(r, k.name) : "<name>", lint_q(r, k.ref),
-				   lint_q(r, a->table), k.name[0] ? lint_q(r, k.name) : "<name>"),
+				   "then ALTER TABLE %s VALIDATE CONSTRAINT %s;",
+				   lint_q(r, a->table), k.name[0] ? lint_q(r, k.name) : "<name>",
+				   lint_q(r, k.ref), lint_q(r, a->table),
+				   k.name[0] ? lint_q(r, k.name) : "<name>"),
 			 "adding foreign key%s%s%s on \"%s\" without NOT VALID scans the table and "
-			 "blocks writes to \"%s\" and \"%s\"", k.name[0] ? " \"" : "", k.name,
-			 k.name[0] ? "\"" : "", a->table, a->table, k.ref);
+			 "blocks writes to \"%s\" and \"%s\"",
+			 k.name[0] ? " \"" : "", k.name, k.name[0] ? "\"" : "", a->table, a->table,
+			 k.ref);
 		break;
 	case LINT_TC_UNIQUE:
 	case LINT_TC_PK:
@@ -600,28 +628,30 @@ static void lint_add_constraint(struct lint_run *r, struct lint_alter *a, struct
 			lint_add(r, R_CONSTRAINT_BUILDS_INDEX, k.kind_tok,
 				 xasprintf("build the index first with CREATE UNIQUE INDEX CONCURRENTLY "
 					   "%s ON %s (...); in a transaction=off file, then ALTER TABLE "
-					   "%s ADD CONSTRAINT %s %s USING INDEX %s;", idx, qt, qt, idx, kw,
-					   idx),
+					   "%s ADD CONSTRAINT %s %s USING INDEX %s;",
+					   idx, qt, qt, idx, kw, idx),
 				 "adding %s constraint%s%s%s to \"%s\" builds its index under an ACCESS "
-				 "EXCLUSIVE lock", kw, k.name[0] ? " \"" : "", k.name,
-				 k.name[0] ? "\"" : "", a->table);
+				 "EXCLUSIVE lock",
+				 kw, k.name[0] ? " \"" : "", k.name, k.name[0] ? "\"" : "",
+				 a->table);
 		}
 		if (k.kind == LINT_TC_UNIQUE)
 			lint_add(r, R_ADD_UNIQUE_CONSTRAINT, k.kind_tok,
 				 xasprintf("build a unique index CONCURRENTLY once no running version "
 					   "writes duplicates, then attach it with ADD CONSTRAINT ... "
-					   "UNIQUE USING INDEX, or %s", lint_contract_hint),
+					   "UNIQUE USING INDEX, or %s",
+					   lint_contract_hint),
 				 "adding unique constraint%s%s%s on \"%s\" makes writes from old code "
-				 "that duplicate values fail", k.name[0] ? " \"" : "", k.name,
-				 k.name[0] ? "\"" : "", a->table);
+				 "that duplicate values fail",
+				 k.name[0] ? " \"" : "", k.name, k.name[0] ? "\"" : "", a->table);
 		break;
 	case LINT_TC_EXCLUDE:
 		lint_add(r, R_CONSTRAINT_BUILDS_INDEX, k.kind_tok,
 			 xstrdup("an exclusion constraint has no concurrent form: add it while the "
 				 "table is small, or allow it explicitly for a maintenance window"),
 			 "adding exclusion constraint%s%s%s to \"%s\" builds its index under an "
-			 "ACCESS EXCLUSIVE lock", k.name[0] ? " \"" : "", k.name,
-			 k.name[0] ? "\"" : "", a->table);
+			 "ACCESS EXCLUSIVE lock",
+			 k.name[0] ? " \"" : "", k.name, k.name[0] ? "\"" : "", a->table);
 		break;
 	case LINT_TC_OTHER:
 		break;
@@ -647,7 +677,7 @@ static void lint_alter_column(struct lint_run *r, struct lint_alter *a, struct l
 		int using, widens;
 
 		if (!lint_accept(c, "type"))
-			c->i += 3;   /* SET DATA TYPE */
+			c->i += 3; /* SET DATA TYPE */
 		ta = c->i;
 		while (c->i < c->end && !lint_is(c, "collate") && !lint_is(c, "using"))
 			lint_skip(c);
@@ -680,18 +710,21 @@ static void lint_alter_column(struct lint_run *r, struct lint_alter *a, struct l
 				   "contract migration, e.g. ALTER TABLE %s ADD COLUMN %s %s;",
 				   lint_q(r, a->table), lint_qf(r, "%s_new", col), newtype),
 			 "changing the type of column \"%s\".\"%s\" to \"%s\" can break old code "
-			 "that reads or writes the old type", a->table, col, newtype);
+			 "that reads or writes the old type",
+			 a->table, col, newtype);
 		lint_add(r, R_COLUMN_TYPE_REWRITE, t,
 			 xasprintf("only widening varchar(n) to a larger n or to text, or numeric "
 				   "precision at the same scale, avoids the rewrite; otherwise add "
 				   "a new column and backfill it in batches (\"-- zdm: backfill "
-				   "table=%s\")", lint_q(r, a->table)),
+				   "table=%s\")",
+				   lint_q(r, a->table)),
 			 "changing column \"%s\".\"%s\" %s%s%sto type \"%s\" rewrites table \"%s\" under an "
-			 "ACCESS EXCLUSIVE lock%s", a->table, col,
-			 oldtype ? "from \"" : "", oldtype ? oldtype : "", oldtype ? "\" " : "",
-			 newtype, a->table,
-			 using ? " (USING always rewrites)" :
-			 oldtype ? "" : " (zdm does not know its old type)");
+			 "ACCESS EXCLUSIVE lock%s",
+			 a->table, col, oldtype ? "from \"" : "", oldtype ? oldtype : "",
+			 oldtype ? "\" " : "", newtype, a->table,
+			 using     ? " (USING always rewrites)"
+			 : oldtype ? ""
+				   : " (zdm does not know its old type)");
 		free(newtype);
 		free(oldtype);
 		return;
@@ -701,18 +734,23 @@ static void lint_alter_column(struct lint_run *r, struct lint_alter *a, struct l
 			return;
 		lint_add(r, R_SET_NOT_NULL_WRITERS, t,
 			 xasprintf("ship code that always writes \"%s\" and backfill the NULLs first, "
-				   "then %s", col, lint_contract_hint),
+				   "then %s",
+				   col, lint_contract_hint),
 			 "setting NOT NULL on \"%s\".\"%s\" makes inserts and updates from old code "
-			 "that send NULL fail", a->table, col);
+			 "that send NULL fail",
+			 a->table, col);
 		if (!lint_check_valid(r->ctx, a->table, col))
 			lint_add(r, R_SET_NOT_NULL, t,
 				 xasprintf("first ALTER TABLE %s ADD CONSTRAINT %s CHECK "
 					   "(%s IS NOT NULL) NOT VALID; then ALTER TABLE %s VALIDATE "
 					   "CONSTRAINT %s; SET NOT NULL then uses the "
-					   "constraint and skips the scan", lint_q(r, a->table),
-					   lint_qf(r, "%s_%s_not_null", lint_basename(a->table), col),
+					   "constraint and skips the scan",
+					   lint_q(r, a->table),
+					   lint_qf(r, "%s_%s_not_null", lint_basename(a->table),
+						   col),
 					   lint_q(r, col), lint_q(r, a->table),
-					   lint_qf(r, "%s_%s_not_null", lint_basename(a->table), col)),
+					   lint_qf(r, "%s_%s_not_null", lint_basename(a->table),
+						   col)),
 				 "setting NOT NULL on \"%s\".\"%s\" scans the whole table under an ACCESS "
 				 "EXCLUSIVE lock (no validated CHECK (%s IS NOT NULL) is known)",
 				 a->table, col, col);
@@ -725,10 +763,11 @@ static void lint_alter_column(struct lint_run *r, struct lint_alter *a, struct l
 			return;
 		lint_add(r, R_DROP_DEFAULT, t,
 			 xasprintf("keep the %s until no running version omits \"%s\" on insert, "
-				   "then %s", identity ? "identity" : "default", col, lint_contract_hint),
+				   "then %s",
+				   identity ? "identity" : "default", col, lint_contract_hint),
 			 "dropping the %s of \"%s\".\"%s\" makes inserts from old code that omit "
-			 "the column fail or store NULL", identity ? "identity" : "default",
-			 a->table, col);
+			 "the column fail or store NULL",
+			 identity ? "identity" : "default", a->table, col);
 		return;
 	}
 	if (lint_is(c, "set") && lint_is_k(c, 1, "expression")) {
@@ -738,12 +777,13 @@ static void lint_alter_column(struct lint_run *r, struct lint_alter *a, struct l
 					   "backfill it in batches (\"-- zdm: backfill table=%s\")",
 					   lint_q(r, a->table)),
 				 "changing the expression of \"%s\".\"%s\" recomputes every row and rewrites the "
-				 "table under an ACCESS EXCLUSIVE lock", a->table, col);
+				 "table under an ACCESS EXCLUSIVE lock",
+				 a->table, col);
 		return;
 	}
-	if (lint_is(c, "set") || lint_is(c, "drop") || lint_is(c, "reset") ||
-	    lint_is(c, "add") || lint_is(c, "restart"))
-		return;   /* SET DEFAULT, DROP NOT NULL, SET STATISTICS, ADD GENERATED... */
+	if (lint_is(c, "set") || lint_is(c, "drop") || lint_is(c, "reset") || lint_is(c, "add") ||
+	    lint_is(c, "restart"))
+		return; /* SET DEFAULT, DROP NOT NULL, SET STATISTICS, ADD GENERATED... */
 	lint_unknown(r, alter, NULL);
 }
 
@@ -766,13 +806,14 @@ static void lint_rename_table_to(struct lint_run *r, struct lint_alter *a,
 			 xasprintf("keep the old name working: in the same file create a view under "
 				   "it, e.g. ALTER %s %s %s %s; CREATE VIEW %s AS SELECT * FROM %s; "
 				   "then drop the view in a guarded contract migration",
-				   strcmp(a->what, "table") == 0 ? "TABLE" :
-				   strcmp(a->what, "view") == 0 ? "VIEW" : "MATERIALIZED VIEW",
+				   strcmp(a->what, "table") == 0  ? "TABLE"
+				   : strcmp(a->what, "view") == 0 ? "VIEW"
+								  : "MATERIALIZED VIEW",
 				   lint_q(r, a->table), moving ? "SET SCHEMA" : "RENAME TO",
 				   moving ? lint_q(r, schema) : lint_q(r, lint_basename(to)),
 				   lint_q(r, a->table), lint_q(r, to)),
-			 "%s %s \"%s\" to \"%s\" breaks old code that still uses the old name",
-			 how, a->what, a->table, to);
+			 "%s %s \"%s\" to \"%s\" breaks old code that still uses the old name", how,
+			 a->what, a->table, to);
 	lint_table_rename(r->ctx, a->table, to);
 	lint_fmt(a->table, sizeof(a->table), "%s", to);
 }
@@ -807,15 +848,17 @@ static void lint_alter_action(struct lint_run *r, struct lint_alter *a, struct l
 			lint_add(r, R_DROP_COLUMN, t,
 				 xasprintf("stop using the column in the app first (ignore it in the "
 					   "ORM), then %s, e.g. ALTER TABLE %s DROP COLUMN %s;",
-					   lint_contract_hint, lint_q(r, a->table), lint_q(r, name)),
+					   lint_contract_hint, lint_q(r, a->table),
+					   lint_q(r, name)),
 				 "dropping column \"%s\".\"%s\" breaks old code that still selects or "
-				 "inserts it", a->table, name);
+				 "inserts it",
+				 a->table, name);
 		return;
 	}
 	if (lint_is(c, "alter")) {
 		c->i++;
 		if (lint_accept(c, "constraint"))
-			return;   /* ALTER CONSTRAINT ... DEFERRABLE */
+			return; /* ALTER CONSTRAINT ... DEFERRABLE */
 		return lint_alter_column(r, a, c, t);
 	}
 	if (lint_accept(c, "rename")) {
@@ -844,7 +887,8 @@ static void lint_alter_action(struct lint_run *r, struct lint_alter *a, struct l
 					   "contract migration, e.g. ALTER TABLE %s ADD COLUMN %s <type>;",
 					   lint_q(r, a->table), lint_q(r, to)),
 				 "renaming column \"%s\".\"%s\" to \"%s\" breaks old code that still "
-				 "uses the old name", a->table, name, to);
+				 "uses the old name",
+				 a->table, name, to);
 		return;
 	}
 	if (lint_accept(c, "validate")) {
@@ -859,7 +903,8 @@ static void lint_alter_action(struct lint_run *r, struct lint_alter *a, struct l
 			lint_add(r, R_VALIDATE_SAME_TX, t,
 				 xasprintf("validate it in a later migration file (or in a "
 					   "\"-- zdm: transaction=off\" file), e.g. ALTER TABLE %s "
-					   "VALIDATE CONSTRAINT %s;", lint_q(r, a->table), lint_q(r, name)),
+					   "VALIDATE CONSTRAINT %s;",
+					   lint_q(r, a->table), lint_q(r, name)),
 				 "validating constraint \"%s\" in the same transaction that added it "
 				 "NOT VALID scans \"%s\" while the lock taken by the ADD is still held",
 				 name, a->table);
@@ -885,8 +930,8 @@ static void lint_alter_action(struct lint_run *r, struct lint_alter *a, struct l
 			lint_add(r, R_TABLE_REWRITE, t,
 				 xstrdup("do it with pg_repack or in a maintenance window, and allow it "
 					 "explicitly"),
-				 "\"%s\" rewrites %s \"%s\" under an ACCESS EXCLUSIVE lock", what, a->what,
-				 a->table);
+				 "\"%s\" rewrites %s \"%s\" under an ACCESS EXCLUSIVE lock", what,
+				 a->what, a->table);
 		return;
 	}
 	if (lint_accept(c, "detach")) {
@@ -900,9 +945,11 @@ static void lint_alter_action(struct lint_run *r, struct lint_alter *a, struct l
 			return;
 		lint_add(r, R_DETACH_NOT_CONCURRENT, t,
 			 xasprintf("use ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY; in a file "
-				   "with \"-- zdm: transaction=off\"", lint_q(r, a->table), lint_q(r, name)),
+				   "with \"-- zdm: transaction=off\"",
+				   lint_q(r, a->table), lint_q(r, name)),
 			 "detaching partition \"%s\" from \"%s\" without CONCURRENTLY takes an ACCESS "
-			 "EXCLUSIVE lock on the parent", name, a->table);
+			 "EXCLUSIVE lock on the parent",
+			 name, a->table);
 		return;
 	}
 	if (lint_is(c, "attach")) {
@@ -911,10 +958,10 @@ static void lint_alter_action(struct lint_run *r, struct lint_alter *a, struct l
 		return;
 	}
 	{
-		static const char *const harmless[] = {
-			"set", "reset", "owner", "enable", "disable", "force", "no", "inherit",
-			"replica", "cluster", "of", "not", NULL
-		};
+		static const char *const harmless[] = { "set",     "reset",   "owner", "enable",
+							"disable", "force",   "no",    "inherit",
+							"replica", "cluster", "of",    "not",
+							NULL };
 		char w[32] = "";
 		if (t->type == SQL_TOK_WORD && t->len < sizeof(w))
 			lint_ident_tok(t, w, sizeof(w));
@@ -998,7 +1045,7 @@ static void lint_alter_other(struct lint_run *r, struct lint_cur *c, const char 
 	if (lint_qname(c, name, sizeof(name)) < 0)
 		return lint_unknown(r, &c->t[0], NULL);
 	if (lint_is_punct(c, '('))
-		lint_skip(c);   /* a function's argument list */
+		lint_skip(c); /* a function's argument list */
 	t = lint_at(c);
 	if (!t)
 		return lint_unknown(r, &c->t[0], NULL);
@@ -1010,7 +1057,8 @@ static void lint_alter_other(struct lint_run *r, struct lint_cur *c, const char 
 				   "data and the app to it, and leave the old label unused",
 				   lint_q(r, name), label),
 			 "renaming value %s of enum \"%s\" to %s breaks old code that still sends "
-			 "or compares the old label", from, name, label);
+			 "or compares the old label",
+			 from, name, label);
 		free(from);
 		free(label);
 		return;
@@ -1022,17 +1070,21 @@ static void lint_alter_other(struct lint_run *r, struct lint_cur *c, const char 
 		lint_ident(c, to, sizeof(to));
 		if (is_schema)
 			lint_add(r, R_RENAME_SCHEMA, t,
-				 xasprintf("create the new schema, move objects and code over, and drop "
-					   "the old one in a guarded contract migration"),
+				 xasprintf(
+					 "create the new schema, move objects and code over, and drop "
+					 "the old one in a guarded contract migration"),
 				 "renaming schema \"%s\" to \"%s\" breaks old code that qualifies names "
-				 "with it", name, to);
+				 "with it",
+				 name, to);
 		else if (!(is_type && lint_made(r, 't', name)))
 			lint_add(r, R_RENAME_OBJECT, t,
-				 xasprintf("create the object under the new name alongside the old one, "
-					   "move the app to it, and drop the old one in a guarded "
-					   "contract migration"),
+				 xasprintf(
+					 "create the object under the new name alongside the old one, "
+					 "move the app to it, and drop the old one in a guarded "
+					 "contract migration"),
 				 "%s %s \"%s\" to %s\"%s\" breaks old code that still uses the old "
-				 "name", moving ? "moving" : "renaming", kind, name,
+				 "name",
+				 moving ? "moving" : "renaming", kind, name,
 				 moving ? "schema " : "", to);
 		return;
 	}
@@ -1055,23 +1107,28 @@ static void lint_alter_other(struct lint_run *r, struct lint_cur *c, const char 
 			 xasprintf("prefer a CHECK constraint on each table's column (added NOT VALID, "
 				   "validated later: a SHARE UPDATE EXCLUSIVE lock) over a domain "
 				   "constraint; if you must, run it when writes to the tables using "
-				   "domain %s can pause", lint_q(r, name)),
+				   "domain %s can pause",
+				   lint_q(r, name)),
 			 "validating a constraint of domain \"%s\" holds a SHARE lock on every "
-			 "table that uses it, blocking their writes for the whole scan", name);
+			 "table that uses it, blocking their writes for the whole scan",
+			 name);
 		return;
 	}
 	if (is_domain && lint_is(c, "add") && !lint_has_not_valid(c)) {
 		lint_add(r, R_CONSTRAINT_NOT_VALID, t,
 			 xasprintf("add it NOT VALID, then ALTER DOMAIN %s VALIDATE CONSTRAINT "
-				   "<name>; in a later file", lint_q(r, name)),
+				   "<name>; in a later file",
+				   lint_q(r, name)),
 			 "adding a constraint to domain \"%s\" without NOT VALID scans every column "
-			 "of that type", name);
+			 "of that type",
+			 name);
 		return;
 	}
 	if (is_domain && lint_is(c, "set") && lint_is_k(c, 1, "not")) {
 		lint_add(r, R_SET_NOT_NULL, t,
 			 xasprintf("add a CHECK (VALUE IS NOT NULL) NOT VALID to domain %s and "
-				   "validate it in a later file", lint_q(r, name)),
+				   "validate it in a later file",
+				   lint_q(r, name)),
 			 "setting NOT NULL on domain \"%s\" scans every column of that type", name);
 		return;
 	}
@@ -1086,12 +1143,13 @@ static void lint_alter_other(struct lint_run *r, struct lint_cur *c, const char 
 /* ALTER ...: dispatch on the kind of object. */
 void lint_alter(struct lint_run *r, struct lint_cur *c)
 {
-	static const char *const other[] = {
-		"type", "schema", "sequence", "function", "procedure", "routine",
-		"aggregate", "domain", "trigger", "policy", "extension", "role", "user",
-		"group", "database", "statistics", "publication", "collation", "operator",
-		"server", "language", "conversion", "event", "text", "default", "large", NULL
-	};
+	static const char *const other[] = { "type",        "schema",     "sequence",  "function",
+					     "procedure",   "routine",    "aggregate", "domain",
+					     "trigger",     "policy",     "extension", "role",
+					     "user",        "group",      "database",  "statistics",
+					     "publication", "collation",  "operator",  "server",
+					     "language",    "conversion", "event",     "text",
+					     "default",     "large",      NULL };
 	char kind[32] = "";
 	const struct sql_token *t = lint_at(c);
 
@@ -1119,7 +1177,7 @@ void lint_alter(struct lint_run *r, struct lint_cur *c)
 	    strcmp(kind, "trigger") == 0 || strcmp(kind, "policy") == 0 ||
 	    strcmp(kind, "extension") == 0 || strcmp(kind, "statistics") == 0 ||
 	    strcmp(kind, "publication") == 0 || strcmp(kind, "server") == 0)
-		return;   /* metadata, privileges and settings */
+		return; /* metadata, privileges and settings */
 	if (strcmp(kind, "procedure") == 0 || strcmp(kind, "routine") == 0)
 		lint_fmt(kind, sizeof(kind), "function");
 	lint_alter_other(r, c, kind);

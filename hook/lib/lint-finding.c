@@ -53,8 +53,8 @@ void lint_sqlname(const char *name, char *out, size_t cap)
 		size_t len = dot ? (size_t)(dot - part) : strlen(part);
 		int plain = len > 0 && (islower((unsigned char)part[0]) || part[0] == '_');
 		for (size_t i = 0; i < len && plain; i++)
-			plain = islower((unsigned char)part[i]) || isdigit((unsigned char)part[i]) ||
-				part[i] == '_' || part[i] == '$';
+			plain = islower((unsigned char)part[i]) ||
+				isdigit((unsigned char)part[i]) || part[i] == '_' || part[i] == '$';
 		if (!plain && n + 1 < cap)
 			out[n++] = '"';
 		for (size_t i = 0; i < len && n + 2 < cap; i++) {
@@ -148,8 +148,8 @@ char *lint_text(const struct lint_run *r, size_t a, size_t b)
 }
 
 /* Append a finding; takes ownership of hint. */
-void lint_add_at(struct lint_run *r, enum lint_rid id, size_t stmt, int line, int col,
-		 char *hint, const char *fmt, ...)
+void lint_add_at(struct lint_run *r, enum lint_rid id, size_t stmt, int line, int col, char *hint,
+		 const char *fmt, ...)
 {
 	struct lint_report *out = r->out;
 	struct lint_finding *f;
@@ -179,7 +179,8 @@ void lint_add_at(struct lint_run *r, enum lint_rid id, size_t stmt, int line, in
 	case LINT_CONTRACT:
 		if (r->f->guarded_contract) {
 			f->allowed = LINT_ALLOWED_BY_PHASE;
-			f->allow_reason = xstrdup("guarded contract (phase=contract with requires-app)");
+			f->allow_reason = xstrdup(
+				"guarded contract (phase=contract with requires-app)");
 		} else {
 			f->refusing = 1;
 		}
@@ -195,9 +196,8 @@ void lint_add_at(struct lint_run *r, enum lint_rid id, size_t stmt, int line, in
 	}
 }
 
-const char lint_contract_hint[] =
-	"do it in a guarded contract migration (\"-- zdm: phase=contract "
-	"requires-app=<first version that no longer uses it>\")";
+const char lint_contract_hint[] = "do it in a guarded contract migration (\"-- zdm: phase=contract "
+				  "requires-app=<first version that no longer uses it>\")";
 
 /* Report a statement zdm does not recognise. */
 void lint_unknown(struct lint_run *r, const struct sql_token *at, const char *what)
@@ -220,9 +220,11 @@ void lint_need_no_tx(struct lint_run *r, const struct sql_token *at, const char 
 	if (r->f->transactional)
 		lint_add(r, R_NEEDS_TX_OFF, at,
 			 xasprintf("move it to its own file that starts with \"-- zdm: "
-				   "transaction=off\", e.g. a file holding only \"%s ...;\"", what),
+				   "transaction=off\", e.g. a file holding only \"%s ...;\"",
+				   what),
 			 "\"%s\" cannot run inside a transaction block, and zdm runs this "
-			 "file in one", what);
+			 "file in one",
+			 what);
 	else if (r->explicit_tx)
 		lint_add(r, R_NEEDS_TX_OFF, at,
 			 xstrdup("run it outside BEGIN ... COMMIT: a transaction=off file "

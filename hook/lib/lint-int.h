@@ -14,7 +14,7 @@
 #include "sql.h"
 #include "util.h"
 
-#define LINT_NAME 256   /* a normalised, possibly qualified, name */
+#define LINT_NAME 256 /* a normalised, possibly qualified, name */
 
 /* Rule indexes into lint_rules[]; the order is the table's order. */
 enum lint_rid {
@@ -66,7 +66,7 @@ enum lint_rid {
 };
 
 struct lint_type {
-	char base[64];   /* canonical name: "varchar", "int4", "numeric", ... */
+	char base[64]; /* canonical name: "varchar", "int4", "numeric", ... */
 	long mod[2];
 	int nmod;
 	int array;
@@ -79,8 +79,8 @@ struct lint_col {
 };
 
 struct lint_table {
-	char *name;      /* normalised */
-	long created;    /* index of the file that created it, -1 if it existed */
+	char *name; /* normalised */
+	long created; /* index of the file that created it, -1 if it existed */
 	struct lint_col *cols;
 	size_t ncols, capcols;
 };
@@ -166,23 +166,23 @@ static inline int lint_accept_if_not_exists(struct lint_cur *c)
 
 /* What a statement means for the transaction=off mixing rule. */
 enum lint_kind {
-	LINT_KIND_TX = 0,    /* should run in a transaction */
-	LINT_KIND_CIC,       /* the CONCURRENTLY family */
-	LINT_KIND_NOTX,      /* cannot run in a transaction (VACUUM, ...) */
-	LINT_KIND_HARMLESS,  /* SET, SELECT, ANALYZE: fine either way */
-	LINT_KIND_NEUTRAL,   /* transaction control */
+	LINT_KIND_TX = 0, /* should run in a transaction */
+	LINT_KIND_CIC, /* the CONCURRENTLY family */
+	LINT_KIND_NOTX, /* cannot run in a transaction (VACUUM, ...) */
+	LINT_KIND_HARMLESS, /* SET, SELECT, ANALYZE: fine either way */
+	LINT_KIND_NEUTRAL, /* transaction control */
 };
 
 struct lint_run {
 	struct lint_ctx *ctx;
 	const struct lint_file *f;
 	struct lint_report *out;
-	size_t first;              /* out->n when the file started */
-	long file;                 /* this file's index in the context */
+	size_t first; /* out->n when the file started */
+	long file; /* this file's index in the context */
 	size_t stmt;
 	const struct sql_stmt *st;
 	enum lint_kind kind;
-	int explicit_tx;           /* line of a BEGIN in a transaction=off file */
+	int explicit_tx; /* line of a BEGIN in a transaction=off file */
 	/* for the mixing rule: the first CONCURRENTLY and transactional ones */
 	int cic_line;
 	char cic_what[64];
@@ -199,7 +199,7 @@ struct lint_run {
 	unsigned qnext;
 };
 
-#define lint_add(r, id, tok, hint, ...)                                        \
+#define lint_add(r, id, tok, hint, ...)                                                            \
 	lint_add_at((r), (id), (r)->stmt, (tok)->line, (tok)->col, (hint), __VA_ARGS__)
 
 /* Shared between the parts of lint (each defined in the part named). */
@@ -209,22 +209,19 @@ void *lint_grow(void *v, size_t *cap, size_t n, size_t size);
 void lint_table_clear(struct lint_table *t);
 struct lint_table *lint_table_find(struct lint_ctx *ctx, const char *name);
 struct lint_table *lint_table_get(struct lint_ctx *ctx, const char *name);
-struct lint_col *lint_col_find(struct lint_ctx *ctx, const char *table,
-			       const char *col);
+struct lint_col *lint_col_find(struct lint_ctx *ctx, const char *table, const char *col);
 void lint_col_set(struct lint_ctx *ctx, const char *table, const char *col,
 		  const struct lint_type *type);
 void lint_check_remove_at(struct lint_ctx *ctx, size_t i);
 void lint_col_drop(struct lint_ctx *ctx, const char *table, const char *col);
-void lint_col_rename(struct lint_ctx *ctx, const char *table, const char *from,
-		     const char *to);
+void lint_col_rename(struct lint_ctx *ctx, const char *table, const char *from, const char *to);
 void lint_table_drop(struct lint_ctx *ctx, const char *name);
 void lint_table_rename(struct lint_ctx *ctx, const char *from, const char *to);
-void lint_check_add(struct lint_ctx *ctx, const char *table, const char *col,
-		    const char *name, int validated);
+void lint_check_add(struct lint_ctx *ctx, const char *table, const char *col, const char *name,
+		    int validated);
 void lint_check_validate(struct lint_ctx *ctx, const char *table, const char *name);
 void lint_check_drop(struct lint_ctx *ctx, const char *table, const char *name);
-void lint_check_rename(struct lint_ctx *ctx, const char *table, const char *from,
-		       const char *to);
+void lint_check_rename(struct lint_ctx *ctx, const char *table, const char *from, const char *to);
 int lint_check_valid(struct lint_ctx *ctx, const char *table, const char *col);
 void lint_index_add(struct lint_ctx *ctx, const char *name, const char *table);
 const char *lint_index_table(struct lint_ctx *ctx, const char *name);
@@ -242,8 +239,7 @@ int lint_qname(struct lint_cur *c, char *out, size_t size);
 const char *lint_basename(const char *name);
 void lint_qualify_like(const char *name, const char *like, char *out, size_t size);
 int lint_word_in(const char *w, const char *const *list);
-void lint_type_parse(const struct sql_token *t, size_t a, size_t b,
-		     struct lint_type *ty);
+void lint_type_parse(const struct sql_token *t, size_t a, size_t b, struct lint_type *ty);
 int lint_type_widens(const struct lint_type *from, const struct lint_type *to);
 int lint_type_is_serial(const struct lint_type *ty);
 
@@ -257,8 +253,8 @@ const char *lint_qf(struct lint_run *r, const char *fmt, ...) ZDM_PRINTF(2, 3);
 int lint_here_rel(const struct lint_run *r, const char *name);
 char *lint_rest(const struct lint_run *r, size_t k);
 char *lint_text(const struct lint_run *r, size_t a, size_t b);
-void lint_add_at(struct lint_run *r, enum lint_rid id, size_t stmt, int line, int col,
-		 char *hint, const char *fmt, ...) ZDM_PRINTF(7, 8);
+void lint_add_at(struct lint_run *r, enum lint_rid id, size_t stmt, int line, int col, char *hint,
+		 const char *fmt, ...) ZDM_PRINTF(7, 8);
 void lint_unknown(struct lint_run *r, const struct sql_token *at, const char *what);
 void lint_need_no_tx(struct lint_run *r, const struct sql_token *at, const char *what);
 void lint_cic(struct lint_run *r, const struct sql_token *at, const char *what);

@@ -90,7 +90,7 @@ int lint_ident_tok(const struct sql_token *t, char *out, size_t size)
 			out[n++] = (char)tolower((unsigned char)p[k]);
 	} else if (t->type == SQL_TOK_QIDENT) {
 		if (len >= 2 && (p[0] == 'U' || p[0] == 'u')) {
-			p += 2;   /* U&"..." */
+			p += 2; /* U&"..." */
 			len -= 2;
 		}
 		for (k = 1; k + 1 < len && n + 1 < size; k++) {
@@ -181,19 +181,30 @@ static long lint_number(const struct sql_token *t)
 }
 
 /* Parse the type written in tokens [a, b) into its canonical form. */
-void lint_type_parse(const struct sql_token *t, size_t a, size_t b,
-		     struct lint_type *ty)
+void lint_type_parse(const struct sql_token *t, size_t a, size_t b, struct lint_type *ty)
 {
-	static const struct { const char *from, *to; } alias[] = {
-		{ "character varying", "varchar" }, { "char varying", "varchar" },
-		{ "character", "bpchar" }, { "char", "bpchar" },
-		{ "int", "int4" }, { "integer", "int4" }, { "bigint", "int8" },
-		{ "smallint", "int2" }, { "decimal", "numeric" }, { "dec", "numeric" },
-		{ "double precision", "float8" }, { "real", "float4" }, { "float", "float8" },
+	static const struct {
+		const char *from, *to;
+	} alias[] = {
+		{ "character varying", "varchar" },
+		{ "char varying", "varchar" },
+		{ "character", "bpchar" },
+		{ "char", "bpchar" },
+		{ "int", "int4" },
+		{ "integer", "int4" },
+		{ "bigint", "int8" },
+		{ "smallint", "int2" },
+		{ "decimal", "numeric" },
+		{ "dec", "numeric" },
+		{ "double precision", "float8" },
+		{ "real", "float4" },
+		{ "float", "float8" },
 		{ "timestamp without time zone", "timestamp" },
 		{ "timestamp with time zone", "timestamptz" },
-		{ "time without time zone", "time" }, { "time with time zone", "timetz" },
-		{ "boolean", "bool" }, { "bit varying", "varbit" },
+		{ "time without time zone", "time" },
+		{ "time with time zone", "timetz" },
+		{ "boolean", "bool" },
+		{ "bit varying", "varbit" },
 	};
 	char word[LINT_NAME];
 	size_t n = 0, i = a;
@@ -249,8 +260,7 @@ void lint_type_parse(const struct sql_token *t, size_t a, size_t b,
 static int lint_type_same(const struct lint_type *x, const struct lint_type *y)
 {
 	return strcmp(x->base, y->base) == 0 && x->nmod == y->nmod && x->array == y->array &&
-	       (x->nmod < 1 || x->mod[0] == y->mod[0]) &&
-	       (x->nmod < 2 || x->mod[1] == y->mod[1]);
+	       (x->nmod < 1 || x->mod[0] == y->mod[0]) && (x->nmod < 2 || x->mod[1] == y->mod[1]);
 }
 
 /* Does changing `from` to `to` keep every value and skip the rewrite? The
@@ -285,7 +295,7 @@ int lint_type_widens(const struct lint_type *from, const struct lint_type *to)
 
 int lint_type_is_serial(const struct lint_type *ty)
 {
-	static const char *const serial[] = { "serial", "serial4", "serial8", "bigserial",
+	static const char *const serial[] = { "serial",      "serial4", "serial8", "bigserial",
 					      "smallserial", "serial2", NULL };
 	return lint_word_in(ty->base, serial);
 }

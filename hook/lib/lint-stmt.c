@@ -24,7 +24,7 @@ static void lint_drop(struct lint_run *r, struct lint_cur *c)
 	const struct sql_token *drop = &c->t[0], *conc = NULL;
 	enum lint_rid rid;
 	const char *what;
-	char kind = 0;     /* the lint_made kind that makes a DROP a replacement */
+	char kind = 0; /* the lint_made kind that makes a DROP a replacement */
 	char name[LINT_NAME];
 	struct sb unsafe;
 	size_t nunsafe = 0, nnames = 0;
@@ -32,40 +32,61 @@ static void lint_drop(struct lint_run *r, struct lint_cur *c)
 	char w[32] = "";
 
 	if (lint_accept(c, "table") || lint_accept2(c, "foreign", "table")) {
-		rid = R_DROP_TABLE; what = "table"; table = 1;
+		rid = R_DROP_TABLE;
+		what = "table";
+		table = 1;
 	} else if (lint_accept(c, "index")) {
-		rid = R_DROP_INDEX_NOT_CONCURRENT; what = "index"; index = 1;
+		rid = R_DROP_INDEX_NOT_CONCURRENT;
+		what = "index";
+		index = 1;
 	} else if (lint_accept(c, "view")) {
-		rid = R_DROP_VIEW; what = "view"; kind = 'v';
+		rid = R_DROP_VIEW;
+		what = "view";
+		kind = 'v';
 	} else if (lint_accept2(c, "materialized", "view")) {
-		rid = R_DROP_VIEW; what = "materialized view"; kind = 'v';
+		rid = R_DROP_VIEW;
+		what = "materialized view";
+		kind = 'v';
 	} else if (lint_accept(c, "schema")) {
-		rid = R_DROP_SCHEMA; what = "schema"; schema = 1;
+		rid = R_DROP_SCHEMA;
+		what = "schema";
+		schema = 1;
 	} else if (lint_accept(c, "function") || lint_accept(c, "procedure") ||
 		   lint_accept(c, "routine") || lint_accept(c, "aggregate")) {
-		rid = R_DROP_FUNCTION; what = "function"; kind = 'f';
+		rid = R_DROP_FUNCTION;
+		what = "function";
+		kind = 'f';
 	} else if (lint_accept(c, "type")) {
-		rid = R_DROP_TYPE; what = "type"; kind = 't';
+		rid = R_DROP_TYPE;
+		what = "type";
+		kind = 't';
 	} else if (lint_accept(c, "domain")) {
-		rid = R_DROP_TYPE; what = "domain"; kind = 't';
+		rid = R_DROP_TYPE;
+		what = "domain";
+		kind = 't';
 	} else if (lint_accept(c, "database")) {
 		r->kind = LINT_KIND_NOTX;
 		lint_need_no_tx(r, drop, "DROP DATABASE");
-		rid = R_DROP_DATABASE; what = "database";
+		rid = R_DROP_DATABASE;
+		what = "database";
 	} else if (lint_accept(c, "trigger")) {
-		rid = R_DROP_OBJECT; what = "trigger"; trigger = 1; kind = 'g';
+		rid = R_DROP_OBJECT;
+		what = "trigger";
+		trigger = 1;
+		kind = 'g';
 	} else if (lint_accept(c, "statistics")) {
-		return;   /* planner statistics: nothing breaks */
+		return; /* planner statistics: nothing breaks */
 	} else {
-		static const char *const objects[] = {
-			"sequence", "extension", "rule", "policy", "cast", "operator", "collation",
-			"language", "server", "publication", "conversion", "transform", "event",
-			"text", "foreign", "access", NULL
-		};
-		static const char *const more[] = {
-			"trigger", "search", "configuration", "dictionary", "parser", "template",
-			"data", "wrapper", "method", NULL
-		};
+		static const char *const objects[] = { "sequence",    "extension",  "rule",
+						       "policy",      "cast",       "operator",
+						       "collation",   "language",   "server",
+						       "publication", "conversion", "transform",
+						       "event",       "text",       "foreign",
+						       "access",      NULL };
+		static const char *const more[] = { "trigger",    "search",  "configuration",
+						    "dictionary", "parser",  "template",
+						    "data",       "wrapper", "method",
+						    NULL };
 		const struct sql_token *t = lint_at(c);
 		if (t && t->type == SQL_TOK_WORD && t->len < sizeof(w))
 			lint_ident_tok(t, w, sizeof(w));
@@ -108,7 +129,7 @@ static void lint_drop(struct lint_run *r, struct lint_cur *c)
 		}
 		nnames++;
 		if (lint_is_punct(c, '('))
-			lint_skip(c);   /* function arguments */
+			lint_skip(c); /* function arguments */
 		if ((trigger || lint_is(c, "on")) && lint_accept(c, "on")) {
 			char on[LINT_NAME];
 			lint_qname(c, on, sizeof(on));
@@ -122,7 +143,7 @@ static void lint_drop(struct lint_run *r, struct lint_cur *c)
 			safe = conc || (ixtable && lint_here(r, ixtable));
 			lint_index_drop(r->ctx, name);
 		} else if (kind && lint_made(r, kind, name) && r->f->transactional) {
-			safe = 1;   /* dropped and created again in one transaction */
+			safe = 1; /* dropped and created again in one transaction */
 		}
 		if (!safe) {
 			sb_addf(&unsafe, "%s\"%s\"", nunsafe ? ", " : "", name);
@@ -139,9 +160,11 @@ static void lint_drop(struct lint_run *r, struct lint_cur *c)
 	} else if (nunsafe && index) {
 		lint_add(r, R_DROP_INDEX_NOT_CONCURRENT, drop,
 			 xasprintf("use DROP INDEX CONCURRENTLY %s; in a file with \"-- zdm: "
-				   "transaction=off\" (one index per statement)", lint_q(r, name)),
+				   "transaction=off\" (one index per statement)",
+				   lint_q(r, name)),
 			 "dropping index %s without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on "
-			 "its table and waits behind every query", unsafe.buf);
+			 "its table and waits behind every query",
+			 unsafe.buf);
 	} else if (nunsafe) {
 		lint_add(r, rid, drop,
 			 xasprintf("stop using it in the app first, then %s%s", lint_contract_hint,
@@ -185,10 +208,17 @@ static int lint_is_cmp(const struct sql_token *t)
  * comparison compares a column with. */
 static int lint_is_bound_value(const struct sql_token *t)
 {
-	static const char *const clocks[] = { "now", "current_date", "current_timestamp",
-					      "localtimestamp", "statement_timestamp",
-					      "transaction_timestamp", "clock_timestamp", "interval",
-					      "date", "timestamp", "timestamptz" };
+	static const char *const clocks[] = { "now",
+					      "current_date",
+					      "current_timestamp",
+					      "localtimestamp",
+					      "statement_timestamp",
+					      "transaction_timestamp",
+					      "clock_timestamp",
+					      "interval",
+					      "date",
+					      "timestamp",
+					      "timestamptz" };
 
 	if (lint_is_const(t))
 		return 1;
@@ -218,9 +248,9 @@ static int lint_where_bounds(const struct lint_cur *c, size_t where)
 		if (!lint_is_bound_value(t))
 			continue;
 		/* skip back over a cast's "(", a unary minus and list commas */
-		while (k > where + 1 && (sql_tok_is_punct(&c->t[k - 1], '(') ||
-					  sql_tok_is_punct(&c->t[k - 1], '-') ||
-					  sql_tok_is_punct(&c->t[k - 1], ',')))
+		while (k > where + 1 &&
+		       (sql_tok_is_punct(&c->t[k - 1], '(') ||
+			sql_tok_is_punct(&c->t[k - 1], '-') || sql_tok_is_punct(&c->t[k - 1], ',')))
 			k--;
 		if (k > where + 1 && lint_is_cmp(&c->t[k - 1]))
 			return 1;
@@ -256,14 +286,15 @@ static void lint_dml(struct lint_run *r, struct lint_cur *c, const struct sql_to
 		return;
 	}
 	if (r->f->batched || lint_here(r, name))
-		return;   /* zdm runs it in batches / a new table has no rows */
+		return; /* zdm runs it in batches / a new table has no rows */
 	where = lint_find_top(c, "where");
 	if (lint_where_bounds(c, where))
 		return;
 	lint_add(r, R_UNBATCHED_BACKFILL, verb,
 		 xasprintf("run it as a batched backfill with \"-- zdm: backfill table=%s\" "
 			   "(primary-key batches, each its own short transaction), or give it a "
-			   "WHERE clause that limits the rows", lint_q(r, name)),
+			   "WHERE clause that limits the rows",
+			   lint_q(r, name)),
 		 where == (size_t)-1
 			 ? "%s every row of \"%s\" in one statement locks all its rows until it commits"
 			 : "%s the rows of \"%s\" picked by a WHERE that compares no column with a "
@@ -293,10 +324,12 @@ static void lint_truncate(struct lint_run *r, struct lint_cur *c)
 	if (n)
 		lint_add(r, R_TRUNCATE, verb,
 			 xasprintf("delete the rows old code no longer needs with a batched "
-				   "backfill, or %s", lint_contract_hint),
+				   "backfill, or %s",
+				   lint_contract_hint),
 			 "truncating %s deletes data old code still reads%s", unsafe.buf,
-			 lint_find_top(c, "cascade") != (size_t)-1 ?
-			 " (CASCADE also empties every table that references it)" : "");
+			 lint_find_top(c, "cascade") != (size_t)-1
+				 ? " (CASCADE also empties every table that references it)"
+				 : "");
 	sb_release(&unsafe);
 }
 
@@ -323,7 +356,8 @@ static void lint_lock(struct lint_run *r, struct lint_cur *c)
 			 xstrdup("drop the explicit lock: zdm already runs each statement under a "
 				 "short lock_timeout and retries, which is what keeps queues short"),
 			 "locking table \"%s\" holds the lock until the file's transaction ends and every "
-			 "query on the table queues behind it", first);
+			 "query on the table queues behind it",
+			 first);
 }
 
 /* VACUUM: never in a transaction; FULL rewrites. */
@@ -338,9 +372,10 @@ static void lint_vacuum(struct lint_run *r, struct lint_cur *c)
 		size_t e = lint_group_end(c);
 		for (size_t k = c->i; k < e; k++) {
 			if (sql_tok_is(&c->t[k], "full") &&
-			    !(k + 1 < e && (sql_tok_is(&c->t[k + 1], "false") ||
-					    sql_tok_is(&c->t[k + 1], "off") ||
-					    (c->t[k + 1].type == SQL_TOK_NUMBER && c->t[k + 1].p[0] == '0'))))
+			    !(k + 1 < e &&
+			      (sql_tok_is(&c->t[k + 1], "false") ||
+			       sql_tok_is(&c->t[k + 1], "off") ||
+			       (c->t[k + 1].type == SQL_TOK_NUMBER && c->t[k + 1].p[0] == '0'))))
 				full = &c->t[k];
 		}
 		c->i = e;
@@ -370,7 +405,8 @@ static void lint_vacuum(struct lint_run *r, struct lint_cur *c)
 			 xstrdup("use pg_repack (or pg_squeeze), which rebuilds the table without "
 				 "holding ACCESS EXCLUSIVE for the whole copy"),
 			 "running VACUUM FULL rewrites %s under an ACCESS EXCLUSIVE lock; nothing can read or "
-			 "write it meanwhile", any ? "the table" : "every table");
+			 "write it meanwhile",
+			 any ? "the table" : "every table");
 }
 
 /* CLUSTER rewrites the table (or every clustered table). */
@@ -384,13 +420,14 @@ static void lint_cluster(struct lint_run *r, struct lint_cur *c)
 		lint_skip(c);
 	if (lint_qname(c, name, sizeof(name)) == 0 && lint_accept(c, "on") &&
 	    lint_qname(c, on, sizeof(on)) == 0)
-		lint_fmt(name, sizeof(name), "%s", on);   /* CLUSTER index ON table */
+		lint_fmt(name, sizeof(name), "%s", on); /* CLUSTER index ON table */
 	if (name[0] && lint_here(r, name))
 		return;
 	lint_add(r, R_CLUSTER, verb,
 		 xstrdup("use pg_repack --order-by, which reorders the table online"),
-		 "clustering %s%s%s rewrites it under an ACCESS EXCLUSIVE lock", name[0] ? "\"" : "",
-		 name[0] ? name : "every clustered table", name[0] ? "\"" : "");
+		 "clustering %s%s%s rewrites it under an ACCESS EXCLUSIVE lock",
+		 name[0] ? "\"" : "", name[0] ? name : "every clustered table",
+		 name[0] ? "\"" : "");
 }
 
 /* REINDEX: CONCURRENTLY or a long write lock. */
@@ -434,10 +471,11 @@ static void lint_reindex(struct lint_run *r, struct lint_cur *c)
 		upper[k] = (char)toupper((unsigned char)what[k]);
 	lint_add(r, R_REINDEX_NOT_CONCURRENT, verb,
 		 xasprintf("use REINDEX %s CONCURRENTLY %s; in a file with \"-- zdm: "
-			   "transaction=off\"", what[0] ? upper : "INDEX",
-			   name[0] ? lint_q(r, name) : "<name>"),
+			   "transaction=off\"",
+			   what[0] ? upper : "INDEX", name[0] ? lint_q(r, name) : "<name>"),
 		 "reindexing %s%s%s%s without CONCURRENTLY blocks writes to the table while it "
-		 "rebuilds", what[0] ? what : "index", name[0] ? " \"" : "", name, name[0] ? "\"" : "");
+		 "rebuilds",
+		 what[0] ? what : "index", name[0] ? " \"" : "", name, name[0] ? "\"" : "");
 }
 
 /* REFRESH MATERIALIZED VIEW: CONCURRENTLY or readers wait. */
@@ -449,16 +487,18 @@ static void lint_refresh(struct lint_run *r, struct lint_cur *c)
 	if (!lint_accept2(c, "materialized", "view"))
 		return lint_unknown(r, verb, NULL);
 	if (lint_accept(c, "concurrently"))
-		return;   /* allowed in a transaction; needs a unique index */
+		return; /* allowed in a transaction; needs a unique index */
 	if (lint_qname(c, name, sizeof(name)) < 0)
 		return lint_unknown(r, verb, NULL);
 	if (lint_made(r, 'v', name))
 		return;
 	lint_add(r, R_REFRESH_NOT_CONCURRENT, verb,
 		 xasprintf("give the view a unique index and use REFRESH MATERIALIZED VIEW "
-			   "CONCURRENTLY %s;", lint_q(r, name)),
+			   "CONCURRENTLY %s;",
+			   lint_q(r, name)),
 		 "refreshing materialized view \"%s\" without CONCURRENTLY blocks every reader "
-		 "until it finishes", name);
+		 "until it finishes",
+		 name);
 }
 
 /* BEGIN, COMMIT and friends: zdm owns the transaction of a transactional
@@ -522,12 +562,13 @@ void lint_statement(struct lint_run *r)
 			 xstrdup("quote a parameter or column named begin (\"begin\"), or move "
 				 "the routine to a file of its own"),
 			 "zdm cannot tell where this statement ends: it runs past a \";\" to line "
-			 "%d, and nothing after that is checked", r->st->end_line);
+			 "%d, and nothing after that is checked",
+			 r->st->end_line);
 		return;
 	}
 	if (t->type != SQL_TOK_WORD) {
 		if (sql_tok_is_punct(t, '('))
-			r->kind = LINT_KIND_HARMLESS;   /* (SELECT ...) */
+			r->kind = LINT_KIND_HARMLESS; /* (SELECT ...) */
 		else
 			lint_unknown(r, t, NULL);
 		return;
@@ -535,9 +576,9 @@ void lint_statement(struct lint_run *r)
 	c.i++;
 	if (sql_tok_is(t, "with")) {
 		/* skip the CTEs to the main verb */
-		while (c.i < c.end && !(lint_is(&c, "select") || lint_is(&c, "insert") ||
-					 lint_is(&c, "update") || lint_is(&c, "delete") ||
-					 lint_is(&c, "merge")))
+		while (c.i < c.end &&
+		       !(lint_is(&c, "select") || lint_is(&c, "insert") || lint_is(&c, "update") ||
+			 lint_is(&c, "delete") || lint_is(&c, "merge")))
 			lint_skip(&c);
 		if (c.i >= c.end)
 			return lint_unknown(r, t, NULL);
@@ -582,7 +623,7 @@ void lint_statement(struct lint_run *r)
 	if (sql_tok_is(t, "insert") || sql_tok_is(t, "merge") || sql_tok_is(t, "copy") ||
 	    sql_tok_is(t, "comment") || sql_tok_is(t, "grant") || sql_tok_is(t, "revoke") ||
 	    sql_tok_is(t, "security"))
-		return;   /* expand */
+		return; /* expand */
 	if (sql_tok_is(t, "do"))
 		return lint_unknown(r, t, "DO block");
 	lint_unknown(r, t, NULL);

@@ -44,102 +44,103 @@
 
 const struct lint_rule lint_rules[] = {
 	[R_DROP_TABLE] = { "drop-table", LINT_CONTRACT, "ban-drop-table",
-		"DROP TABLE breaks old code that still uses the table" },
+			   "DROP TABLE breaks old code that still uses the table" },
 	[R_DROP_COLUMN] = { "drop-column", LINT_CONTRACT, "ban-drop-column",
-		"DROP COLUMN breaks old code that still selects or inserts the column" },
+			    "DROP COLUMN breaks old code that still selects or inserts the column" },
 	[R_DROP_SCHEMA] = { "drop-schema", LINT_CONTRACT, "",
-		"DROP SCHEMA breaks old code that uses anything in it" },
+			    "DROP SCHEMA breaks old code that uses anything in it" },
 	[R_DROP_VIEW] = { "drop-view", LINT_CONTRACT, "",
-		"DROP VIEW / MATERIALIZED VIEW breaks old code that reads it" },
+			  "DROP VIEW / MATERIALIZED VIEW breaks old code that reads it" },
 	[R_DROP_FUNCTION] = { "drop-function", LINT_CONTRACT, "",
-		"DROP FUNCTION / PROCEDURE breaks old code that calls it" },
+			      "DROP FUNCTION / PROCEDURE breaks old code that calls it" },
 	[R_DROP_TYPE] = { "drop-type", LINT_CONTRACT, "",
-		"DROP TYPE / DOMAIN breaks old code that casts to it" },
+			  "DROP TYPE / DOMAIN breaks old code that casts to it" },
 	[R_DROP_DATABASE] = { "drop-database", LINT_CONTRACT, "ban-drop-database",
-		"DROP DATABASE from a migration" },
+			      "DROP DATABASE from a migration" },
 	[R_DROP_OBJECT] = { "drop-object", LINT_CONTRACT, "",
-		"DROP SEQUENCE / EXTENSION / TRIGGER / ... can break old code" },
+			    "DROP SEQUENCE / EXTENSION / TRIGGER / ... can break old code" },
 	[R_RENAME_TABLE] = { "rename-table", LINT_CONTRACT, "renaming-table",
-		"renaming a table or view (or moving it to another schema) breaks old code" },
+			     "renaming a table or view (or moving it to another schema) breaks old code" },
 	[R_RENAME_COLUMN] = { "rename-column", LINT_CONTRACT, "renaming-column",
-		"renaming a column breaks old code that uses the old name" },
+			      "renaming a column breaks old code that uses the old name" },
 	[R_RENAME_SCHEMA] = { "rename-schema", LINT_CONTRACT, "",
-		"renaming a schema breaks old code that qualifies names with it" },
+			      "renaming a schema breaks old code that qualifies names with it" },
 	[R_RENAME_OBJECT] = { "rename-object", LINT_CONTRACT, "",
-		"renaming a sequence, function, type or domain breaks old code" },
+			      "renaming a sequence, function, type or domain breaks old code" },
 	[R_COLUMN_TYPE_CHANGE] = { "column-type-change", LINT_CONTRACT, "changing-column-type",
-		"ALTER COLUMN TYPE can break old code that reads or writes the old type" },
+				   "ALTER COLUMN TYPE can break old code that reads or writes the old type" },
 	[R_SET_NOT_NULL_WRITERS] = { "set-not-null-writers", LINT_CONTRACT, "",
-		"SET NOT NULL makes old writers that send NULL fail" },
+				     "SET NOT NULL makes old writers that send NULL fail" },
 	[R_ADD_REQUIRED_COLUMN] = { "add-required-column", LINT_CONTRACT, "adding-required-field",
-		"ADD COLUMN NOT NULL without a default makes old inserts fail" },
+				    "ADD COLUMN NOT NULL without a default makes old inserts fail" },
 	[R_DROP_DEFAULT] = { "drop-default", LINT_CONTRACT, "",
-		"DROP DEFAULT / DROP IDENTITY breaks old inserts that rely on it" },
+			     "DROP DEFAULT / DROP IDENTITY breaks old inserts that rely on it" },
 	[R_ADD_UNIQUE_CONSTRAINT] = { "add-unique-constraint", LINT_CONTRACT, "",
-		"ADD UNIQUE in one step makes old writes that duplicate values fail" },
+				      "ADD UNIQUE in one step makes old writes that duplicate values fail" },
 	[R_ADD_CHECK_CONSTRAINT] = { "add-check-constraint", LINT_CONTRACT, "",
-		"ADD CHECK in one step makes old writes that violate it fail" },
+				     "ADD CHECK in one step makes old writes that violate it fail" },
 	[R_RENAME_ENUM_VALUE] = { "rename-enum-value", LINT_CONTRACT, "",
-		"ALTER TYPE ... RENAME VALUE breaks old code that sends the old label" },
+				  "ALTER TYPE ... RENAME VALUE breaks old code that sends the old label" },
 	[R_REMOVE_ENUM_VALUE] = { "remove-enum-value", LINT_CONTRACT, "",
-		"deleting from pg_enum breaks old code that sends the label" },
+				  "deleting from pg_enum breaks old code that sends the label" },
 	[R_TRUNCATE] = { "truncate-table", LINT_CONTRACT, "ban-truncate-cascade",
-		"TRUNCATE deletes live data old code still reads" },
+			 "TRUNCATE deletes live data old code still reads" },
 	[R_INDEX_NOT_CONCURRENT] = { "index-not-concurrent", LINT_BLOCKING,
-		"require-concurrent-index-creation",
-		"CREATE INDEX without CONCURRENTLY blocks writes for the whole build" },
+				     "require-concurrent-index-creation",
+				     "CREATE INDEX without CONCURRENTLY blocks writes for the whole build" },
 	[R_DROP_INDEX_NOT_CONCURRENT] = { "drop-index-not-concurrent", LINT_BLOCKING,
-		"require-concurrent-index-deletion",
-		"DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table" },
+					  "require-concurrent-index-deletion",
+					  "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table" },
 	[R_REINDEX_NOT_CONCURRENT] = { "reindex-not-concurrent", LINT_BLOCKING,
-		"require-concurrent-reindex",
-		"REINDEX without CONCURRENTLY blocks writes (and reads using the index)" },
+				       "require-concurrent-reindex",
+				       "REINDEX without CONCURRENTLY blocks writes (and reads using the index)" },
 	[R_CONSTRAINT_NOT_VALID] = { "constraint-not-valid", LINT_BLOCKING,
-		"adding-foreign-key-constraint constraint-missing-not-valid",
-		"ADD FOREIGN KEY / CHECK without NOT VALID scans the table under lock" },
+				     "adding-foreign-key-constraint constraint-missing-not-valid",
+				     "ADD FOREIGN KEY / CHECK without NOT VALID scans the table under lock" },
 	[R_CONSTRAINT_BUILDS_INDEX] = { "constraint-builds-index", LINT_BLOCKING,
-		"disallowed-unique-constraint adding-serial-primary-key-field",
-		"ADD UNIQUE / PRIMARY KEY / EXCLUDE builds an index under ACCESS EXCLUSIVE" },
+					"disallowed-unique-constraint adding-serial-primary-key-field",
+					"ADD UNIQUE / PRIMARY KEY / EXCLUDE builds an index under ACCESS EXCLUSIVE" },
 	[R_SET_NOT_NULL] = { "set-not-null", LINT_BLOCKING, "adding-not-nullable-field",
-		"SET NOT NULL without a validated CHECK (col IS NOT NULL) scans under ACCESS EXCLUSIVE" },
+			     "SET NOT NULL without a validated CHECK (col IS NOT NULL) scans under ACCESS EXCLUSIVE" },
 	[R_COLUMN_TYPE_REWRITE] = { "column-type-rewrite", LINT_BLOCKING, "changing-column-type",
-		"ALTER COLUMN TYPE (other than a known widening) rewrites the table" },
+				    "ALTER COLUMN TYPE (other than a known widening) rewrites the table" },
 	[R_VOLATILE_DEFAULT] = { "volatile-default", LINT_BLOCKING, "adding-field-with-default",
-		"ADD COLUMN with a volatile default, serial or identity rewrites the table" },
+				 "ADD COLUMN with a volatile default, serial or identity rewrites the table" },
 	[R_STORED_GENERATED] = { "stored-generated-column", LINT_BLOCKING,
-		"adding-field-with-default",
-		"ADD COLUMN ... GENERATED ALWAYS AS (...) STORED rewrites the table" },
+				 "adding-field-with-default",
+				 "ADD COLUMN ... GENERATED ALWAYS AS (...) STORED rewrites the table" },
 	[R_TABLE_REWRITE] = { "table-rewrite", LINT_BLOCKING, "",
-		"SET TABLESPACE / LOGGED / UNLOGGED / ACCESS METHOD rewrites the table" },
+			      "SET TABLESPACE / LOGGED / UNLOGGED / ACCESS METHOD rewrites the table" },
 	[R_VACUUM_FULL] = { "vacuum-full", LINT_BLOCKING, "prefer-repack",
-		"VACUUM FULL rewrites the table under ACCESS EXCLUSIVE" },
+			    "VACUUM FULL rewrites the table under ACCESS EXCLUSIVE" },
 	[R_CLUSTER] = { "cluster", LINT_BLOCKING, "prefer-repack",
-		"CLUSTER rewrites the table under ACCESS EXCLUSIVE" },
+			"CLUSTER rewrites the table under ACCESS EXCLUSIVE" },
 	[R_DETACH_NOT_CONCURRENT] = { "detach-partition-not-concurrent", LINT_BLOCKING,
-		"require-concurrent-partition-detach",
-		"DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE on the parent" },
+				      "require-concurrent-partition-detach",
+				      "DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE on the parent" },
 	[R_REFRESH_NOT_CONCURRENT] = { "refresh-not-concurrent", LINT_BLOCKING, "",
-		"REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks its readers" },
+				       "REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks its readers" },
 	[R_LOCK_TABLE] = { "lock-table", LINT_BLOCKING, "",
-		"LOCK TABLE holds a lock every query queues behind" },
+			   "LOCK TABLE holds a lock every query queues behind" },
 	[R_UNBATCHED_BACKFILL] = { "unbatched-backfill", LINT_BLOCKING, "",
-		"UPDATE / DELETE of every row of a live table in one statement" },
+				   "UPDATE / DELETE of every row of a live table in one statement" },
 	[R_NEEDS_TX_OFF] = { "needs-transaction-off", LINT_TXMISUSE,
-		"ban-concurrent-index-creation-in-transaction",
-		"CONCURRENTLY, VACUUM and friends cannot run in the transaction zdm wraps the file in" },
+			     "ban-concurrent-index-creation-in-transaction",
+			     "CONCURRENTLY, VACUUM and friends cannot run in the transaction zdm wraps the file in" },
 	[R_TX_CONTROL] = { "transaction-control", LINT_TXMISUSE, "transaction-nesting",
-		"BEGIN / COMMIT / ROLLBACK / SAVEPOINT inside a file zdm runs in a transaction" },
+			   "BEGIN / COMMIT / ROLLBACK / SAVEPOINT inside a file zdm runs in a transaction" },
 	[R_MIXED_TX_OFF] = { "mixed-transaction-off", LINT_TXMISUSE, "",
-		"a transaction=off file mixes CONCURRENTLY statements with transactional ones" },
+			     "a transaction=off file mixes CONCURRENTLY statements with transactional ones" },
 	[R_UNKNOWN] = { "unknown-statement", LINT_UNKNOWN, "",
-		"a statement zdm does not recognise (a warning)" },
-	[R_VALIDATE_SAME_TX] = { "validate-in-same-transaction", LINT_BLOCKING, "constraint-missing-not-valid",
-		"VALIDATE CONSTRAINT in the transaction that added it NOT VALID scans under the ADD's lock" },
+			"a statement zdm does not recognise (a warning)" },
+	[R_VALIDATE_SAME_TX] = { "validate-in-same-transaction", LINT_BLOCKING,
+				 "constraint-missing-not-valid",
+				 "VALIDATE CONSTRAINT in the transaction that added it NOT VALID scans under the ADD's lock" },
 	[R_VALIDATE_DOMAIN] = { "validate-domain-constraint", LINT_BLOCKING,
-		"ban-alter-domain-with-add-constraint",
-		"ALTER DOMAIN ... VALIDATE CONSTRAINT blocks writes to every table using the domain" },
+				"ban-alter-domain-with-add-constraint",
+				"ALTER DOMAIN ... VALIDATE CONSTRAINT blocks writes to every table using the domain" },
 	[R_UNUSED_ALLOW] = { "unused-allow", LINT_DIRECTIVE, "unused-ignore",
-		"an allow=RULE directive that matched no finding of its statement" },
+			     "an allow=RULE directive that matched no finding of its statement" },
 };
 
 const size_t lint_nrules = ZDM_ARRAY_LEN(lint_rules);
@@ -194,21 +195,24 @@ static void lint_apply_allows(struct lint_run *r)
 		if (used)
 			continue;
 		if (!al->rule || !lint_rule_find(al->rule))
-			lint_add_at(r, R_UNUSED_ALLOW, al->stmt, al->line, al->col,
-				    xstrdup("use the rule id printed with the finding you mean to allow"),
-				    "allow names unknown rule \"%s\"", al->rule ? al->rule : "");
+			lint_add_at(
+				r, R_UNUSED_ALLOW, al->stmt, al->line, al->col,
+				xstrdup("use the rule id printed with the finding you mean to allow"),
+				"allow names unknown rule \"%s\"", al->rule ? al->rule : "");
 		else
 			lint_add_at(r, R_UNUSED_ALLOW, al->stmt, al->line, al->col,
 				    xstrdup("remove the stale allow: escape hatches that suppress "
 					    "nothing hide the next real finding"),
-				    "allow=%s matches no finding of the statement after it", al->rule);
+				    "allow=%s matches no finding of the statement after it",
+				    al->rule);
 	}
 }
 
 void lint_file(struct lint_ctx *ctx, const struct lint_file *f, struct lint_report *out)
 {
-	struct lint_run r = { .ctx = ctx, .f = f, .out = out, .first = out->n,
-			      .file = ctx->nfiles++ };
+	struct lint_run r = {
+		.ctx = ctx, .f = f, .out = out, .first = out->n, .file = ctx->nfiles++
+	};
 	const struct sql_script *s = f->script;
 
 	lint_prescan(&r);
@@ -232,7 +236,8 @@ void lint_file(struct lint_ctx *ctx, const struct lint_file *f, struct lint_repo
 				 "ANALYZE, SET) in the transaction=off file and move the rest to a "
 				 "normal file, so a failure cannot leave it half applied"),
 			 "transaction=off file mixes %s (line %d) with \"%s\", which should run in a "
-			 "transaction", r.cic_what, r.cic_line, head);
+			 "transaction",
+			 r.cic_what, r.cic_line, head);
 	}
 	if (!f->learn_only)
 		lint_apply_allows(&r);
@@ -261,12 +266,18 @@ void lint_report_release(struct lint_report *r)
 const char *lint_class_name(enum lint_class cls)
 {
 	switch (cls) {
-	case LINT_EXPAND: return "expand";
-	case LINT_CONTRACT: return "contract";
-	case LINT_BLOCKING: return "blocking";
-	case LINT_TXMISUSE: return "txmisuse";
-	case LINT_UNKNOWN: return "unknown";
-	case LINT_DIRECTIVE: return "directive";
+	case LINT_EXPAND:
+		return "expand";
+	case LINT_CONTRACT:
+		return "contract";
+	case LINT_BLOCKING:
+		return "blocking";
+	case LINT_TXMISUSE:
+		return "txmisuse";
+	case LINT_UNKNOWN:
+		return "unknown";
+	case LINT_DIRECTIVE:
+		return "directive";
 	}
 	return "unknown";
 }
@@ -292,12 +303,17 @@ size_t lint_report_refusing(const struct lint_report *r, size_t from)
 static int lint_class_rank(enum lint_class cls)
 {
 	switch (cls) {
-	case LINT_TXMISUSE: return 4;
-	case LINT_BLOCKING: return 3;
-	case LINT_CONTRACT: return 2;
-	case LINT_UNKNOWN: return 1;
+	case LINT_TXMISUSE:
+		return 4;
+	case LINT_BLOCKING:
+		return 3;
+	case LINT_CONTRACT:
+		return 2;
+	case LINT_UNKNOWN:
+		return 1;
 	case LINT_EXPAND:
-	case LINT_DIRECTIVE: return 0;
+	case LINT_DIRECTIVE:
+		return 0;
 	}
 	return 0;
 }

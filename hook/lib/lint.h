@@ -62,8 +62,8 @@ enum lint_class {
 /* Why a finding does not refuse (struct lint_finding.allowed). */
 enum lint_allowed {
 	LINT_NOT_ALLOWED = 0,
-	LINT_ALLOWED_BY_COMMENT,  /* an allow=RULE directive before the statement */
-	LINT_ALLOWED_BY_PHASE,    /* contract finding in a guarded contract file */
+	LINT_ALLOWED_BY_COMMENT, /* an allow=RULE directive before the statement */
+	LINT_ALLOWED_BY_PHASE, /* contract finding in a guarded contract file */
 };
 
 /* One rule: its stable id (kebab-case), its class, squawk's rule names for
@@ -95,30 +95,30 @@ struct lint_allow {
 
 /* One migration file as the caller loaded and split it. */
 struct lint_file {
-	const char *path;                 /* as findings should name it */
-	const char *src;                  /* the text script was split from */
+	const char *path; /* as findings should name it */
+	const char *src; /* the text script was split from */
 	size_t len;
 	const struct sql_script *script;
-	int transactional;                /* 0 for "-- zdm: transaction=off" */
-	int guarded_contract;             /* phase=contract with requires-app */
+	int transactional; /* 0 for "-- zdm: transaction=off" */
+	int guarded_contract; /* phase=contract with requires-app */
 	const struct lint_allow *allows;
 	size_t nallows;
-	int learn_only;                   /* update the context, report nothing */
-	int batched;                      /* a "-- zdm: backfill" file: its UPDATE
+	int learn_only; /* update the context, report nothing */
+	int batched; /* a "-- zdm: backfill" file: its UPDATE
 					   * runs in key batches */
 };
 
 struct lint_finding {
-	char *path;                /* copy of lint_file.path */
-	size_t stmt;               /* index of the statement in the script */
-	int line, col;             /* the offending token (1-based) */
+	char *path; /* copy of lint_file.path */
+	size_t stmt; /* index of the statement in the script */
+	int line, col; /* the offending token (1-based) */
 	enum lint_class cls;
-	const char *rule;          /* lint_rules[...].id: static, not owned */
-	char *message;             /* lowercase, subject in quotes */
-	char *hint;                /* the safe alternative, with an example */
-	int refusing;              /* would make migrate exit 6 */
-	int allowed;               /* enum lint_allowed */
-	char *allow_reason;        /* NULL unless allowed */
+	const char *rule; /* lint_rules[...].id: static, not owned */
+	char *message; /* lowercase, subject in quotes */
+	char *hint; /* the safe alternative, with an example */
+	int refusing; /* would make migrate exit 6 */
+	int allowed; /* enum lint_allowed */
+	char *allow_reason; /* NULL unless allowed */
 };
 
 /* Zero-initialised ({ 0 }) is an empty report. */
@@ -136,8 +136,7 @@ void lint_ctx_free(struct lint_ctx *ctx);
 /* Classify every statement of f, appending its findings to out (sorted by
  * position within the file), and learn what the file creates, renames,
  * drops and validates. */
-void lint_file(struct lint_ctx *ctx, const struct lint_file *f,
-	       struct lint_report *out);
+void lint_file(struct lint_ctx *ctx, const struct lint_file *f, struct lint_report *out);
 
 void lint_report_release(struct lint_report *r);
 
@@ -154,7 +153,6 @@ size_t lint_report_refusing(const struct lint_report *r, size_t from);
  * of one lint_file call (from = r->n before the call): the most severe
  * class among its findings (txmisuse, blocking, contract, unknown), expand
  * when it has none. Directive findings do not count. */
-enum lint_class lint_stmt_class(const struct lint_report *r, size_t from,
-				size_t stmt);
+enum lint_class lint_stmt_class(const struct lint_report *r, size_t from, size_t stmt);
 
 #endif

@@ -77,5 +77,6 @@ void lintfmt_github(struct sb *out, const struct lintfmt_item *it, int rule_in_m
 json_t *lintfmt_json(const struct lintfmt_item *it)
 {
 	return json_pack("{s:s, s:i, s:i, s:s, s:s, s:s?}", "file", it->file, "line", it->line,
-			 "col", it->col, "rule", it->rule, "message", it->message, "hint", it->hint);
+			 "col", it->col, "rule", it->rule, "message", it->message, "hint",
+			 it->hint);
 }

@@ -27,18 +27,18 @@ struct lintfmt_item {
 	int line, col;
 	const char *rule;
 	const char *message;
-	const char *hint;     /* NULL: none */
-	const char *level;    /* "error" (refuses), "warning" or "notice" (allowed) */
-	const char *status;   /* lint_finding_status, or NULL */
-	const char *cls;      /* lint_class_name, or NULL */
-	const char *reason;   /* why it is allowed, or NULL */
+	const char *hint; /* NULL: none */
+	const char *level; /* "error" (refuses), "warning" or "notice" (allowed) */
+	const char *status; /* lint_finding_status, or NULL */
+	const char *cls; /* lint_class_name, or NULL */
+	const char *reason; /* why it is allowed, or NULL */
 };
 
 enum lintfmt_style {
-	LINTFMT_REPORT,  /* zdm-hook lint: head, "  STATUS (CLASS)[: REASON]", "  hint: HINT" */
-	LINTFMT_BRIEF,   /* helm zdm lint: head[ (warning)], "  hint: HINT" unless allowed */
-	LINTFMT_STATUS,  /* helm zdm render: head (STATUS), "  hint: HINT" */
-	LINTFMT_LOG,     /* migrate's log line: head[; allowed: REASON] */
+	LINTFMT_REPORT, /* zdm-hook lint: head, "  STATUS (CLASS)[: REASON]", "  hint: HINT" */
+	LINTFMT_BRIEF, /* helm zdm lint: head[ (warning)], "  hint: HINT" unless allowed */
+	LINTFMT_STATUS, /* helm zdm render: head (STATUS), "  hint: HINT" */
+	LINTFMT_LOG, /* migrate's log line: head[; allowed: REASON] */
 };
 
 /* The view of a classifier finding. */

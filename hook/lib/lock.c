@@ -64,7 +64,8 @@ int lock_acquire(struct db *db, int32_t key, long long wait_ms, struct zerr *e)
 
 	lock_keys(key, k1, k2, sizeof(k1));
 	for (;;) {
-		PGresult *r = db_query(db, "SELECT pg_catalog.pg_try_advisory_lock($1::int4, $2::int4)",
+		PGresult *r = db_query(db,
+				       "SELECT pg_catalog.pg_try_advisory_lock($1::int4, $2::int4)",
 				       2, params, e);
 		long long now, delay;
 		int got;
@@ -88,16 +89,19 @@ int lock_acquire(struct db *db, int32_t key, long long wait_ms, struct zerr *e)
 		}
 		if (now - start >= wait_ms) {
 			lock_describe_holder(db, key, holder, sizeof(holder));
-			zerr_set(e, ZDM_EXIT_LOCK, "timed out after %lld ms waiting for the migration lock",
+			zerr_set(e, ZDM_EXIT_LOCK,
+				 "timed out after %lld ms waiting for the migration lock",
 				 now - start);
 			if (holder[0])
 				zerr_detail(e, "held by %s", holder);
-			zerr_hint(e, "another zdm-hook is migrating this database; raise --lock-wait, "
-				     "or end that session if it is stuck");
+			zerr_hint(e,
+				  "another zdm-hook is migrating this database; raise --lock-wait, "
+				  "or end that session if it is stuck");
 			return -1;
 		}
 		if (db_interrupted)
-			return zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s while waiting for the lock",
+			return zerr_set(e, ZDM_EXIT_FAILED,
+					"interrupted by %s while waiting for the lock",
 					db_interrupt_name());
 		delay = util_backoff_ms(attempt++, 25, 1000);
 		if (delay > wait_ms - (now - start))

@@ -18,7 +18,7 @@
 
 #include "db.h"
 
-#define LOCK_CLASS 0x7A444D00   /* "zDM\0": the first key of the pair */
+#define LOCK_CLASS 0x7A444D00 /* "zDM\0": the first key of the pair */
 
 /* Wait at most wait_ms for the lock; exit code 3 on timeout. */
 int lock_acquire(struct db *db, int32_t key, long long wait_ms, struct zerr *e);

@@ -127,8 +127,8 @@ static void log_write(FILE *f, const char *line)
 	free(masked);
 }
 
-static void log_vevent(enum log_level lvl, const char *event, json_t *fields,
-		       const char *fmt, va_list ap)
+static void log_vevent(enum log_level lvl, const char *event, json_t *fields, const char *fmt,
+		       va_list ap)
 {
 	char ts[48];
 	struct sb msg;
@@ -174,8 +174,7 @@ void log_msg(enum log_level lvl, const char *event, const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_event(enum log_level lvl, const char *event, json_t *fields,
-	       const char *fmt, ...)
+void log_event(enum log_level lvl, const char *event, json_t *fields, const char *fmt, ...)
 {
 	va_list ap;
 

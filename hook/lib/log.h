@@ -28,12 +28,11 @@ void log_add_secret(const char *secret);
 char *log_mask(const char *s);
 void log_free_secrets(void);
 
-void log_msg(enum log_level lvl, const char *event, const char *fmt, ...)
-	ZDM_PRINTF(3, 4);
+void log_msg(enum log_level lvl, const char *event, const char *fmt, ...) ZDM_PRINTF(3, 4);
 /* Like log_msg; fields (stolen, may be NULL) are merged into the JSON
  * object and ignored in text mode. */
-void log_event(enum log_level lvl, const char *event, json_t *fields,
-	       const char *fmt, ...) ZDM_PRINTF(4, 5);
+void log_event(enum log_level lvl, const char *event, json_t *fields, const char *fmt, ...)
+	ZDM_PRINTF(4, 5);
 
 /* Print an error record: text mode "prog: error: msg" + "detail: " +
  * "hint: " lines; JSON mode one object with level "error". */

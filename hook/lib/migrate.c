@@ -53,7 +53,7 @@
 #include "srclint.h"
 
 static const char *const plan_state_names[] = {
-	"applied", "pending", "failed", "partial", "changed",
+	"applied", "pending",  "failed",         "partial",      "changed",
 	"missing", "baseline", "below-baseline", "out-of-order",
 };
 
@@ -64,12 +64,12 @@ const char *plan_state_name(enum plan_state s)
 
 int plan_is_pending(const struct plan_item *it)
 {
-	return it->state == PLAN_PENDING || it->state == PLAN_FAILED ||
-	       it->state == PLAN_PARTIAL || it->state == PLAN_OUT_OF_ORDER;
+	return it->state == PLAN_PENDING || it->state == PLAN_FAILED || it->state == PLAN_PARTIAL ||
+	       it->state == PLAN_OUT_OF_ORDER;
 }
 
-static void plan_push(struct plan *p, size_t *cap, struct src_migration *m,
-		      struct hist_row *row, enum plan_state st)
+static void plan_push(struct plan *p, size_t *cap, struct src_migration *m, struct hist_row *row,
+		      enum plan_state st)
 {
 	if (p->n == *cap) {
 		*cap = *cap ? *cap * 2 : 32;
@@ -93,14 +93,16 @@ static int plan_is_versioned_row(const struct hist_row *r)
  * counts; qsort context through a static, as qsort has none. */
 static int plan_row_cmp(const void *pa, const void *pb)
 {
-	const struct hist_row *a = *(struct hist_row *const *)pa, *b = *(struct hist_row *const *)pb;
+	const struct hist_row *a = *(struct hist_row *const *)pa,
+			      *b = *(struct hist_row *const *)pb;
 	int c = source_version_cmp(a->version, b->version);
 	return c ? c : (a->rank > b->rank) - (a->rank < b->rank);
 }
 
 static int plan_script_cmp(const void *pa, const void *pb)
 {
-	const struct hist_row *a = *(struct hist_row *const *)pa, *b = *(struct hist_row *const *)pb;
+	const struct hist_row *a = *(struct hist_row *const *)pa,
+			      *b = *(struct hist_row *const *)pb;
 	int c = strcmp(a->script, b->script);
 	return c ? c : (a->rank > b->rank) - (a->rank < b->rank);
 }
@@ -139,7 +141,8 @@ void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_
 		if (c > 0) {
 			/* a history row with no file: applied versions are missing */
 			struct hist_row *last = vrows[k];
-			while (k + 1 < nv && source_version_cmp(vrows[k + 1]->version, vrows[k]->version) == 0) {
+			while (k + 1 < nv &&
+			       source_version_cmp(vrows[k + 1]->version, vrows[k]->version) == 0) {
 				k++;
 				if (!last->success)
 					last = vrows[k];
@@ -153,7 +156,8 @@ void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_
 			/* the last row of the version counts, unless an earlier
 			 * one succeeded: a success is never masked */
 			row = vrows[k];
-			while (k + 1 < nv && source_version_cmp(vrows[k + 1]->version, vrows[k]->version) == 0) {
+			while (k + 1 < nv &&
+			       source_version_cmp(vrows[k + 1]->version, vrows[k]->version) == 0) {
 				k++;
 				if (!row->success)
 					row = vrows[k];
@@ -203,8 +207,7 @@ void plan_release(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int plan_validate(const struct plan *p, const struct src_set *src, int out_of_order,
-		  struct zerr *e)
+int plan_validate(const struct plan *p, const struct src_set *src, int out_of_order, struct zerr *e)
 {
 	struct sb problems;
 	int count = 0;
@@ -221,7 +224,8 @@ int plan_validate(const struct plan *p, const struct src_set *src, int out_of_or
 				 "%s was changed after it was applied (checksum in history %d, file now %d)",
 				 it->m->path, it->row->checksum, it->m->checksum);
 		else if (it->state == PLAN_MISSING)
-			snprintf(line, sizeof(line), "applied migration %s (version %s) is missing from %s",
+			snprintf(line, sizeof(line),
+				 "applied migration %s (version %s) is missing from %s",
 				 it->row->script, it->row->version, src->dir);
 		else if (it->state == PLAN_OUT_OF_ORDER)
 			snprintf(line, sizeof(line),
@@ -241,7 +245,8 @@ int plan_validate(const struct plan *p, const struct src_set *src, int out_of_or
 	if (count == 1)
 		zerr_set(e, ZDM_EXIT_USAGE, "%s", first);
 	else {
-		zerr_set(e, ZDM_EXIT_USAGE, "%d problems with the migrations; nothing was applied", count);
+		zerr_set(e, ZDM_EXIT_USAGE, "%d problems with the migrations; nothing was applied",
+			 count);
 		zerr_detail(e, "\n%s", problems.buf);
 	}
 	zerr_hint(e, "an applied migration is history: restore the file as it was and put the "
@@ -259,13 +264,13 @@ struct migrate_ctx {
 	struct db work, obs;
 	struct db_opts dbo;
 	int locked;
-	int reconnects;       /* lost sessions replaced so far */
+	int reconnects; /* lost sessions replaced so far */
 	json_t *applied;
-	const char *reached;  /* highest version applied by this run */
-	size_t stop;          /* index of the first deferred contract, or plan.n */
-	char *deferred;       /* the deferral message */
+	const char *reached; /* highest version applied by this run */
+	size_t stop; /* index of the first deferred contract, or plan.n */
+	char *deferred; /* the deferral message */
 	int forced;
-	struct lint_report lint;  /* findings of the pending migrations */
+	struct lint_report lint; /* findings of the pending migrations */
 };
 
 /* Fill e for a failed statement of m, pointing at its file and line. */
@@ -306,7 +311,8 @@ static void migrate_log_retry(const struct migrate_opts *o, const struct src_mig
 		  json_pack("{s:s, s:i, s:i, s:s}", "file", m->file, "line", st->line, "attempt",
 			    attempt, "blocked_by", run->blockers),
 		  "%s:%d: %s; %s; retry %d of %d in %lld ms", m->path, st->line,
-		  deadlock ? "deadlock with another session" : "could not get the lock within the lock_timeout",
+		  deadlock ? "deadlock with another session"
+			   : "could not get the lock within the lock_timeout",
 		  run->blockers[0] ? run->blockers : "the blocking session has already gone",
 		  attempt, o->ddl_retries, delay);
 	(void)lt;
@@ -319,7 +325,8 @@ static void migrate_record_failure(struct migrate_ctx *c, const struct src_migra
 {
 	struct hist_write w = { 0 };
 	struct zerr e2 = { 0 };
-	char *stmt = failed_idx < m->script.n ? sql_stmt_text(m->sql, &m->script.v[failed_idx]) : NULL;
+	char *stmt = failed_idx < m->script.n ? sql_stmt_text(m->sql, &m->script.v[failed_idx])
+					      : NULL;
 
 	if (stmt && strlen(stmt) > 1000)
 		stmt[1000] = '\0';
@@ -336,7 +343,7 @@ static void migrate_record_failure(struct migrate_ctx *c, const struct src_migra
 	db_rollback(&c->work);
 	if (db_lost(&c->work)) {
 		free(stmt);
-		return;   /* the next pass or run sees no row, or the old one */
+		return; /* the next pass or run sees no row, or the old one */
 	}
 	if ((prev ? history_update(&c->h, &c->work, prev->rank, &w, &e2)
 		  : history_insert(&c->h, &c->work, &w, &e2)) < 0)
@@ -385,25 +392,30 @@ static int migrate_check_tx_rules(const struct src_migration *m, struct zerr *e)
 		if (m->transactional && k == SQL_TX_NONTX) {
 			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: %s cannot run inside a transaction",
 				 m->path, st->line, head);
-			zerr_hint(e, "put it in a file that starts with \"-- zdm: transaction=off\"");
+			zerr_hint(e,
+				  "put it in a file that starts with \"-- zdm: transaction=off\"");
 			return -1;
 		}
 		if (migrate_is_client_copy(st)) {
-			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: COPY ... %s needs a client that %s the rows; "
-				 "zdm does not", m->path, st->line,
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "%s:%d: COPY ... %s needs a client that %s the rows; "
+				 "zdm does not",
+				 m->path, st->line,
 				 migrate_is_client_copy(st) == 2 ? "TO STDOUT" : "FROM STDIN",
 				 migrate_is_client_copy(st) == 2 ? "receives" : "sends");
-			zerr_hint(e, migrate_is_client_copy(st) == 2
-					     ? "remove it: nothing reads a migration's output"
-					     : "use INSERT ... VALUES, or COPY from a file on the database server");
+			zerr_hint(e,
+				  migrate_is_client_copy(st) == 2
+					  ? "remove it: nothing reads a migration's output"
+					  : "use INSERT ... VALUES, or COPY from a file on the database server");
 			return -1;
 		}
 		if (k == SQL_TX_CONTROL) {
 			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: %s: zdm manages transactions itself",
 				 m->path, st->line, head);
-			zerr_hint(e, m->transactional
-					     ? "remove it: each file runs in one transaction with its history row"
-					     : "remove it: in a transaction=off file every statement commits on its own");
+			zerr_hint(e,
+				  m->transactional
+					  ? "remove it: each file runs in one transaction with its history row"
+					  : "remove it: in a transaction=off file every statement commits on its own");
 			return -1;
 		}
 	}
@@ -486,8 +498,8 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 		w.description = m->description;
 		w.script = m->file;
 		w.checksum = m->checksum;
-		w.execution_ms = (int)(util_now_ms() - start);   /* earlier attempts */
-		w.tx_time = 1;                                    /* + this one */
+		w.execution_ms = (int)(util_now_ms() - start); /* earlier attempts */
+		w.tx_time = 1; /* + this one */
 		w.success = 1;
 		w.applied_stmts = w.total_stmts = (int)nstmt;
 		w.allowed = allowed;
@@ -524,26 +536,30 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 		}
 		db_rollback(&c->work);
 		i = run.failed >= first_stmt && run.failed < first_stmt + (int)nstmt
-			    ? (size_t)(run.failed - first_stmt) : 0;
+			    ? (size_t)(run.failed - first_stmt)
+			    : 0;
 		if (run.interrupted || db_interrupted) {
 			PQclear(run.res);
-			zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s while applying %s; rolled back",
+			zerr_set(e, ZDM_EXIT_FAILED,
+				 "interrupted by %s while applying %s; rolled back",
 				 db_interrupt_name(), m->path);
 			zerr_detail(e, "the migration was not applied; the next run applies it");
 			migrate_record_failure(c, m, it->row, 0, i, util_now_ms() - start, e);
 			break;
 		}
-		if (!run.res) {   /* the connection is gone */
+		if (!run.res) { /* the connection is gone */
 			db_run_error(&c->work, &run, NULL, e);
 			zerr_prefix(e, "%s", m->path);
-			zerr_detail(e, "the migration was not committed unless the server finished it; "
-				       "the next run sees which");
+			zerr_detail(e,
+				    "the migration was not committed unless the server finished it; "
+				    "the next run sees which");
 			break;
 		}
 		if (run.failed == row_at || run.failed == commit_at || run.failed == del_at) {
 			/* the row or the COMMIT failed (a deferred constraint, ...):
 			 * nothing of the migration stayed */
-			db_run_error(&c->work, &run, run.failed == commit_at ? "commit failed" : "query failed", e);
+			db_run_error(&c->work, &run,
+				     run.failed == commit_at ? "commit failed" : "query failed", e);
 			zerr_prefix(e, "cannot record %s in %s", m->file, c->h.display);
 			PQclear(run.res);
 			migrate_record_failure(c, m, it->row, 0, nstmt, util_now_ms() - start, e);
@@ -590,7 +606,7 @@ static int migrate_index_state(struct migrate_ctx *c, const char *name, const st
 	int state = 0;
 
 	if (also)
-		cmds[1] = *also;   /* in the same round trip */
+		cmds[1] = *also; /* in the same round trip */
 	if (db_pipeline(&c->work, NULL, cmds, also ? 2 : 1, 0, 0, &run) < 0) {
 		db_run_error(&c->work, &run, "query failed", e);
 		PQclear(run.res);
@@ -634,8 +650,10 @@ static int migrate_wait_builder(struct migrate_ctx *c, const struct src_migratio
 	const char *params[2] = { builder[0], builder[1][0] ? builder[1] : NULL };
 	long long start = util_now_ms();
 
-	log_info("index-wait", "%s:%d: index %s is being built by another session (pid %s); "
-		 "waiting for that build to end", m->path, st->line, name, builder[0]);
+	log_info("index-wait",
+		 "%s:%d: index %s is being built by another session (pid %s); "
+		 "waiting for that build to end",
+		 m->path, st->line, name, builder[0]);
 	for (int attempt = 0; !db_interrupted; attempt++) {
 		PGresult *r = db_query(&c->work,
 				       "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity"
@@ -660,8 +678,8 @@ static int migrate_wait_builder(struct migrate_ctx *c, const struct src_migratio
  * statement must be skipped (a killed run built it already), 0 to run
  * it, -1 on error. */
 static int migrate_cic_prepare(struct migrate_ctx *c, const struct src_migration *m,
-			       const struct sql_stmt *st, int resuming, const struct db_cmd *timeouts,
-			       struct zerr *e)
+			       const struct sql_stmt *st, int resuming,
+			       const struct db_cmd *timeouts, struct zerr *e)
 {
 	char *name = sql_cic_index_name(st);
 	char builder[2][64];
@@ -678,13 +696,16 @@ static int migrate_cic_prepare(struct migrate_ctx *c, const struct src_migration
 		rc = -1;
 	} else if (state == 2) {
 		char *sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", name);
-		log_warn("invalid-index", "%s:%d: dropping INVALID index %s left by an earlier failed build",
+		log_warn("invalid-index",
+			 "%s:%d: dropping INVALID index %s left by an earlier failed build",
 			 m->path, st->line, name);
 		rc = db_exec(&c->work, sql, e);
 		free(sql);
 	} else if (state == 1 && resuming) {
-		log_info("resume", "%s:%d: index %s already exists and is valid (built by an interrupted "
-			 "run); not building it again", m->path, st->line, name);
+		log_info("resume",
+			 "%s:%d: index %s already exists and is valid (built by an interrupted "
+			 "run); not building it again",
+			 m->path, st->line, name);
 		rc = 1;
 	}
 	free(name);
@@ -702,8 +723,8 @@ static const char migrate_valid_guard[] =
  * the progress row commits together with migrate_valid_guard, in one
  * round trip, so a row never says applied for an INVALID index. */
 static int migrate_record_index(struct migrate_ctx *c, const struct src_migration *m,
-				const char *index, int rank,
-				struct hist_write *w, size_t i, long long start, struct zerr *e)
+				const char *index, int rank, struct hist_write *w, size_t i,
+				long long start, struct zerr *e)
 {
 	const char *params[1] = { index };
 	struct hist_cmd row;
@@ -743,18 +764,18 @@ struct migrate_notx {
 	struct src_migration *m;
 	struct hist_write w;
 	int rank;
-	int from;             /* first statement to run */
-	int resuming;         /* the row existed: a killed run may have done some */
+	int from; /* first statement to run */
+	int resuming; /* the row existed: a killed run may have done some */
 	long long start;
 };
 
 /* How one statement, or one attempt at it, ended. */
 enum migrate_step {
-	MIGRATE_STEP_DONE,        /* it ran */
-	MIGRATE_STEP_TRIED,       /* an attempt failed; its result is in the db_run */
-	MIGRATE_STEP_FAILED,      /* e set: record the failure in the history row */
+	MIGRATE_STEP_DONE, /* it ran */
+	MIGRATE_STEP_TRIED, /* an attempt failed; its result is in the db_run */
+	MIGRATE_STEP_FAILED, /* e set: record the failure in the history row */
 	MIGRATE_STEP_INTERRUPTED, /* a signal: record it, the next run resumes */
-	MIGRATE_STEP_LOST,        /* e set; nothing more can be written */
+	MIGRATE_STEP_LOST, /* e set; nothing more can be written */
 };
 
 /* The history row: resume a partial one, or insert the "in progress"
@@ -774,7 +795,8 @@ static int migrate_notx_begin(struct migrate_notx *n, struct plan_item *it, cons
 	if (it->row && it->row->applied_stmts > 0 && it->state == PLAN_PARTIAL) {
 		n->from = it->row->applied_stmts;
 		n->resuming = 1;
-		log_info("resume", "%s: resuming at statement %d of %zu (%d applied by an earlier run)",
+		log_info("resume",
+			 "%s: resuming at statement %d of %zu (%d applied by an earlier run)",
 			 m->path, n->from + 1, m->script.n, n->from);
 	}
 	if (it->row && m->kind == SRC_VERSIONED) {
@@ -843,13 +865,14 @@ static enum migrate_step migrate_notx_try_tx(struct migrate_notx *n, size_t i, c
  * unless sent already (with the index state), then the statement. */
 static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i, const char *text,
 						long long lt, const struct migrate_timeouts *ts,
-						int *timeouts_set, struct db_run *run, struct zerr *e)
+						int *timeouts_set, struct db_run *run,
+						struct zerr *e)
 {
 	struct migrate_ctx *c = n->c;
 
 	if (!*timeouts_set) {
-		PGresult *r = db_query_cached(&c->work, ts->cmd.sql, ts->cmd.nparams, ts->cmd.params,
-					      0, e);
+		PGresult *r = db_query_cached(&c->work, ts->cmd.sql, ts->cmd.nparams,
+					      ts->cmd.params, 0, e);
 		if (!r) {
 			zerr_prefix(e, "%s:%d", n->m->path, n->m->script.v[i].line);
 			return MIGRATE_STEP_FAILED;
@@ -881,12 +904,13 @@ static enum migrate_step migrate_notx_attempts(struct migrate_notx *n, size_t i,
 	for (;;) {
 		struct db_run run = { 0 };
 		enum migrate_step step = kind == SQL_TX_NORMAL
-			? migrate_notx_try_tx(n, i, text, lt, &run, e)
-			: migrate_notx_try_alone(n, i, text, lt, ts, &timeouts_set, &run, e);
+						 ? migrate_notx_try_tx(n, i, text, lt, &run, e)
+						 : migrate_notx_try_alone(n, i, text, lt, ts,
+									  &timeouts_set, &run, e);
 
 		if (step != MIGRATE_STEP_TRIED)
 			return step;
-		if (!run.res && !run.interrupted) {   /* the connection is gone */
+		if (!run.res && !run.interrupted) { /* the connection is gone */
 			db_run_error(&n->c->work, &run, NULL, e);
 			zerr_prefix(e, "%s", n->m->path);
 			zerr_detail(e, "%zu of %zu statements are applied and recorded", i,
@@ -920,7 +944,7 @@ static enum migrate_step migrate_notx_stmt(struct migrate_notx *n, size_t i, int
 	struct src_migration *m = n->m;
 	const struct sql_stmt *st = &m->script.v[i];
 	enum sql_txkind kind = sql_stmt_txkind(st);
-	struct migrate_timeouts ts;   /* session timeouts, for the non-NORMAL kinds */
+	struct migrate_timeouts ts; /* session timeouts, for the non-NORMAL kinds */
 	enum migrate_step step;
 	char *text, *index = NULL;
 	int timeouts_set = 0;
@@ -928,12 +952,14 @@ static enum migrate_step migrate_notx_stmt(struct migrate_notx *n, size_t i, int
 	*recorded = 0;
 	if (db_interrupted)
 		return MIGRATE_STEP_INTERRUPTED;
-	migrate_timeouts_cmd(&ts, kind == SQL_TX_CONCURRENT ? o->concurrent_timeout_ms
-							    : migrate_lock_timeout(o, m),
+	migrate_timeouts_cmd(&ts,
+			     kind == SQL_TX_CONCURRENT ? o->concurrent_timeout_ms
+						       : migrate_lock_timeout(o, m),
 			     migrate_stmt_timeout(o, m), 0);
 	if (kind == SQL_TX_CONCURRENT) {
 		/* its index's state and the timeouts: one round trip */
-		int skip = migrate_cic_prepare(c, m, st, n->resuming && (int)i == n->from, &ts.cmd, e);
+		int skip = migrate_cic_prepare(c, m, st, n->resuming && (int)i == n->from, &ts.cmd,
+					       e);
 		if (skip < 0) {
 			zerr_prefix(e, "%s:%d", m->path, st->line);
 			return MIGRATE_STEP_FAILED;
@@ -990,8 +1016,10 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 		if (step == MIGRATE_STEP_INTERRUPTED) {
 			zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s while applying %s",
 				 db_interrupt_name(), m->path);
-			zerr_detail(e, "%zu of %zu statements are applied and recorded; the next run "
-				       "resumes at statement %zu", i, m->script.n, i + 1);
+			zerr_detail(e,
+				    "%zu of %zu statements are applied and recorded; the next run "
+				    "resumes at statement %zu",
+				    i, m->script.n, i + 1);
 		}
 		{
 			struct hist_row prev = { .rank = n.rank };
@@ -1006,7 +1034,8 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 			return -1;
 	}
 	log_event(LOG_INFO, "applied",
-		  json_pack("{s:s, s:I}", "file", m->file, "ms", (json_int_t)(util_now_ms() - n.start)),
+		  json_pack("{s:s, s:I}", "file", m->file, "ms",
+			    (json_int_t)(util_now_ms() - n.start)),
 		  "applied %s (%zu statement%s without a transaction%s, %lld ms)", m->file,
 		  m->script.n, m->script.n == 1 ? "" : "s", n.from ? ", resumed" : "",
 		  util_now_ms() - n.start);
@@ -1065,8 +1094,8 @@ static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it, s
 	if (history_update(&c->h, &c->work, rank, &w, e) < 0)
 		return -1;
 	log_event(LOG_INFO, "applied",
-		  json_pack("{s:s, s:I, s:I}", "file", m->file, "ms", (json_int_t)w.execution_ms, "rows",
-			    (json_int_t)b.rows),
+		  json_pack("{s:s, s:I, s:I}", "file", m->file, "ms", (json_int_t)w.execution_ms,
+			    "rows", (json_int_t)b.rows),
 		  "applied %s (backfill of %s: %lld rows, %d ms)", m->file, m->bf_table, b.rows,
 		  w.execution_ms);
 	json_array_append_new(c->applied, migrate_applied_json(m, w.execution_ms, 0));
@@ -1130,7 +1159,8 @@ static int migrate_guard(struct migrate_ctx *c, struct zerr *e)
 		if (have && as_strings)
 			log_warn("contract-guard",
 				 "app versions \"%s\" and \"%s\" are not both semantic versions; "
-				 "compared them as strings", have, it->m->requires_app);
+				 "compared them as strings",
+				 have, it->m->requires_app);
 		if (ok)
 			continue;
 		if (o->force_contract) {
@@ -1146,22 +1176,25 @@ static int migrate_guard(struct migrate_ctx *c, struct zerr *e)
 		if (o->completed_app_version)
 			snprintf(when, sizeof(when), "this rollout is of app %s", have);
 		else if (have)
-			snprintf(when, sizeof(when), "the latest completed rollout is of app %s%s%s%s%s",
-				 have, latest.release && *latest.release ? " (release " : "",
+			snprintf(when, sizeof(when),
+				 "the latest completed rollout is of app %s%s%s%s%s", have,
+				 latest.release && *latest.release ? " (release " : "",
 				 latest.release && *latest.release ? latest.release : "",
 				 latest.release && *latest.release ? ", finished " : " (finished ",
 				 latest.finished_at ? latest.finished_at : "?");
 		else
 			snprintf(when, sizeof(when), "no completed rollout is recorded in %s%s%s",
-				 log.display ? log.display : o->log_table, o->release ? " for release " : "",
-				 o->release ? o->release : "");
+				 log.display ? log.display : o->log_table,
+				 o->release ? " for release " : "", o->release ? o->release : "");
 		c->stop = i;
-		c->deferred = xasprintf("%s (phase=contract requires-app=%s) is deferred until a rollout of "
-					"app %s or later has completed; %s%s%s",
-					it->m->file, it->m->requires_app, it->m->requires_app, when,
-					have && !o->completed_app_version ? ")" : "",
-					migrate_count_pending(&c->plan, i + 1, c->plan.n)
-						? "; the migrations after it stay pending too" : "");
+		c->deferred =
+			xasprintf("%s (phase=contract requires-app=%s) is deferred until a rollout of "
+				  "app %s or later has completed; %s%s%s",
+				  it->m->file, it->m->requires_app, it->m->requires_app, when,
+				  have && !o->completed_app_version ? ")" : "",
+				  migrate_count_pending(&c->plan, i + 1, c->plan.n)
+					  ? "; the migrations after it stay pending too"
+					  : "");
 		break;
 	}
 	rc = 0;
@@ -1196,8 +1229,10 @@ static int migrate_lint(struct migrate_ctx *c, struct zerr *e)
 		lintfmt_view(&it, f);
 		sb_init(&s);
 		lintfmt_text(&s, &it, LINTFMT_LOG);
-		log_event(f->allowed ? LOG_INFO : LOG_WARN, f->allowed ? "lint-allowed" : "lint-warning",
-			  json_pack("{s:s, s:i, s:s}", "file", f->path, "line", f->line, "rule", f->rule),
+		log_event(f->allowed ? LOG_INFO : LOG_WARN,
+			  f->allowed ? "lint-allowed" : "lint-warning",
+			  json_pack("{s:s, s:i, s:s}", "file", f->path, "line", f->line, "rule",
+				    f->rule),
 			  "%s", s.buf);
 		sb_release(&s);
 	}
@@ -1209,8 +1244,8 @@ static void migrate_report_deferral(struct migrate_ctx *c)
 	if (!c->deferred)
 		return;
 	log_event(LOG_WARN, "contract-deferred",
-		  json_pack("{s:s}", "file", c->plan.v[c->stop].m->file),
-		  "DEFERRED: %s", c->deferred);
+		  json_pack("{s:s}", "file", c->plan.v[c->stop].m->file), "DEFERRED: %s",
+		  c->deferred);
 }
 
 static int migrate_load_and_plan(struct migrate_ctx *c, struct zerr *e)
@@ -1233,16 +1268,17 @@ static void migrate_print_plan(struct migrate_ctx *c)
 		if (!plan_is_pending(it))
 			continue;
 		json_array_append_new(items,
-				      json_pack("{s:s, s:s, s:i, s:b, s:s, s:b}", "script", it->m->file,
-						"state", plan_state_name(it->state), "statements",
-						(int)it->m->script.n, "transaction",
+				      json_pack("{s:s, s:s, s:i, s:b, s:s, s:b}", "script",
+						it->m->file, "state", plan_state_name(it->state),
+						"statements", (int)it->m->script.n, "transaction",
 						it->m->transactional, "version",
 						it->m->version ? it->m->version : "", "deferred",
 						i >= c->stop));
 		if (log_format_get() == LOG_TEXT)
-			log_result("would %s %s (%zu statement%s%s)%s", i >= c->stop ? "defer" : "apply",
-				   it->m->file, it->m->script.n, it->m->script.n == 1 ? "" : "s",
-				   it->m->backfill	     ? ", a batched backfill"
+			log_result("would %s %s (%zu statement%s%s)%s",
+				   i >= c->stop ? "defer" : "apply", it->m->file, it->m->script.n,
+				   it->m->script.n == 1 ? "" : "s",
+				   it->m->backfill        ? ", a batched backfill"
 				   : it->m->transactional ? ""
 							  : ", without a transaction",
 				   it->state == PLAN_PARTIAL ? " resuming" : "");
@@ -1280,11 +1316,12 @@ static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 					db_interrupt_name(), it->m->file);
 		log_info("applying", "applying %s%s", it->m->file,
 			 it->state == PLAN_FAILED ? " (retrying a failed attempt)" : "");
-		if ((it->m->backfill	     ? migrate_apply_backfill(c, it, e)
+		if ((it->m->backfill        ? migrate_apply_backfill(c, it, e)
 		     : it->m->transactional ? migrate_apply_tx(c, it, e)
 					    : migrate_apply_notx(c, it, e)) < 0)
 			return -1;
-		if (it->m->version && (!c->reached || source_version_cmp(it->m->version, c->reached) > 0))
+		if (it->m->version &&
+		    (!c->reached || source_version_cmp(it->m->version, c->reached) > 0))
 			c->reached = it->m->version;
 	}
 	migrate_report_deferral(c);
@@ -1342,7 +1379,8 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 
 	memset(&c, 0, sizeof(c));
 	c.o = o;
-	c.dbo = (struct db_opts){ .url = o->url, .connect_retries = o->connect_retries,
+	c.dbo = (struct db_opts){ .url = o->url,
+				  .connect_retries = o->connect_retries,
 				  .peer_timeout_ms = o->peer_timeout_ms };
 	c.applied = json_array();
 	if (history_check_name(o->history_table, e) < 0)
@@ -1376,7 +1414,8 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 	}
 	if (migrate_count_pending(&c.plan, 0, c.stop) == 0 && c.h.exists) {
 		log_info("up-to-date", "nothing to apply: %zu migration%s, database at version %s",
-			 c.src.n, c.src.n == 1 ? "" : "s", c.plan.current ? c.plan.current : "(none)");
+			 c.src.n, c.src.n == 1 ? "" : "s",
+			 c.plan.current ? c.plan.current : "(none)");
 		migrate_report_deferral(&c);
 		rc = 0;
 		goto cleanup;
@@ -1395,20 +1434,23 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 			  json_pack("{s:i, s:I}", "applied", (int)n, "ms",
 				    (json_int_t)(util_now_ms() - start)),
 			  "%s %zu migration%s in %lld ms; database at version %s",
-			  n ? "applied" : "checked", n ? n : c.src.n, (n ? n : c.src.n) == 1 ? "" : "s",
-			  util_now_ms() - start, c.plan.current ? c.plan.current : "(none)");
+			  n ? "applied" : "checked", n ? n : c.src.n,
+			  (n ? n : c.src.n) == 1 ? "" : "s", util_now_ms() - start,
+			  c.plan.current ? c.plan.current : "(none)");
 	}
 cleanup:
 	if (rc == 0 && c.deferred && o->strict_contract) {
 		zerr_set(e, ZDM_EXIT_CONTRACT, "%s", c.deferred);
-		zerr_hint(e, "--strict-contract makes a deferral fail the run; without it the contract "
-			     "migration runs at the first safe moment");
+		zerr_hint(e,
+			  "--strict-contract makes a deferral fail the run; without it the contract "
+			  "migration runs at the first safe moment");
 		rc = -1;
 	}
 	if (res) {
 		memset(res, 0, sizeof(*res));
 		res->json = json_pack("{s:s, s:O, s:I}", "status", rc == 0 ? "ok" : "failed",
-				      "applied", c.applied, "ms", (json_int_t)(util_now_ms() - start));
+				      "applied", c.applied, "ms",
+				      (json_int_t)(util_now_ms() - start));
 		/* after a failure the plan predates what this run applied */
 		const char *version = c.plan.current;
 		if (c.reached && (!version || source_version_cmp(c.reached, version) > 0))
@@ -1419,7 +1461,8 @@ cleanup:
 		}
 		if (c.deferred) {
 			res->deferred = xstrdup(c.deferred);
-			json_object_set_new(res->json, "contract_deferred", json_string(c.deferred));
+			json_object_set_new(res->json, "contract_deferred",
+					    json_string(c.deferred));
 		}
 		res->forced = c.forced;
 		if (c.forced)

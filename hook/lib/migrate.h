@@ -32,54 +32,54 @@ struct migrate_opts {
 	long long lock_wait_ms;
 	long long lock_timeout_ms;
 	long long statement_timeout_ms;
-	long long concurrent_timeout_ms;   /* lock_timeout for CONCURRENTLY */
+	long long concurrent_timeout_ms; /* lock_timeout for CONCURRENTLY */
 	int ddl_retries;
 	int connect_retries;
-	long long peer_timeout_ms;         /* dead-peer bound (db.h) */
+	long long peer_timeout_ms; /* dead-peer bound (db.h) */
 	int dry_run;
 	int out_of_order;
-	long long max_replica_lag_ms;      /* backfills pause above it; 0: off */
+	long long max_replica_lag_ms; /* backfills pause above it; 0: off */
 
 	/* the contract guard */
-	const char *log_table;             /* deployment log */
-	const char *release;               /* scope of the log lookup (may be NULL) */
+	const char *log_table; /* deployment log */
+	const char *release; /* scope of the log lookup (may be NULL) */
 	const char *namespace_;
 	const char *completed_app_version; /* post phase: this rollout completed */
-	int strict_contract;               /* a deferral is exit 5 */
-	int force_contract;                /* apply guarded contracts anyway */
+	int strict_contract; /* a deferral is exit 5 */
+	int force_contract; /* apply guarded contracts anyway */
 };
 
 struct migrate_result {
-	json_t *json;         /* summary object */
-	char *version;        /* highest applied version afterwards, or NULL */
-	char *deferred;       /* why a contract migration was deferred, or NULL */
-	int forced;           /* contracts applied with --force-contract */
+	json_t *json; /* summary object */
+	char *version; /* highest applied version afterwards, or NULL */
+	char *deferred; /* why a contract migration was deferred, or NULL */
+	int forced; /* contracts applied with --force-contract */
 };
 void migrate_result_release(struct migrate_result *r);
 
 enum plan_state {
 	PLAN_APPLIED,
 	PLAN_PENDING,
-	PLAN_FAILED,      /* the last attempt failed; will be retried */
-	PLAN_PARTIAL,     /* transaction=off, some statements applied; resumes */
-	PLAN_CHANGED,     /* applied, but the file changed since */
-	PLAN_MISSING,     /* applied, but the file is gone */
-	PLAN_BASELINE,    /* a Flyway baseline row */
+	PLAN_FAILED, /* the last attempt failed; will be retried */
+	PLAN_PARTIAL, /* transaction=off, some statements applied; resumes */
+	PLAN_CHANGED, /* applied, but the file changed since */
+	PLAN_MISSING, /* applied, but the file is gone */
+	PLAN_BASELINE, /* a Flyway baseline row */
 	PLAN_BELOW_BASELINE,
 	PLAN_OUT_OF_ORDER /* pending, but older than the newest applied */
 };
 
 struct plan_item {
-	struct src_migration *m;   /* NULL for PLAN_MISSING / PLAN_BASELINE */
-	struct hist_row *row;      /* the relevant history row, or NULL */
+	struct src_migration *m; /* NULL for PLAN_MISSING / PLAN_BASELINE */
+	struct hist_row *row; /* the relevant history row, or NULL */
 	enum plan_state state;
 };
 
 struct plan {
 	struct plan_item *v;
 	size_t n;
-	size_t npending;           /* PENDING, FAILED, PARTIAL, OUT_OF_ORDER */
-	const char *current;       /* highest applied version, or NULL */
+	size_t npending; /* PENDING, FAILED, PARTIAL, OUT_OF_ORDER */
+	const char *current; /* highest applied version, or NULL */
 };
 
 const char *plan_state_name(enum plan_state s);

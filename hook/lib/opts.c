@@ -23,8 +23,9 @@ static int opts_convert(const struct opt_def *d, const char *text, const char *o
 			 !strcmp(text, "off") || !*text)
 			v->num = 0;
 		else
-			return zerr_set(e, ZDM_EXIT_USAGE, "%s: \"%s\" is not a boolean (use true or false)",
-					origin, text);
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"%s: \"%s\" is not a boolean (use true or false)", origin,
+					text);
 		return 0;
 	case OPT_DURATION:
 		if (util_parse_duration(text, &v->num) < 0) {
@@ -35,8 +36,8 @@ static int opts_convert(const struct opt_def *d, const char *text, const char *o
 		return 0;
 	case OPT_INT:
 		if (util_parse_uint(text, 1000000000LL, &v->num) < 0)
-			return zerr_set(e, ZDM_EXIT_USAGE, "%s: \"%s\" is not a non-negative integer",
-					origin, text);
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"%s: \"%s\" is not a non-negative integer", origin, text);
 		return 0;
 	case OPT_CHOICE: {
 		size_t n = strlen(text);
@@ -107,12 +108,14 @@ int opts_parse(const struct opt_def *const *list, int argc, char **argv, struct 
 		eq = strchr(name, '=');
 		namelen = eq ? (size_t)(eq - name) : strlen(name);
 		for (k = 0; k < n; k++)
-			if (strlen(list[k]->name) == namelen && !strncmp(list[k]->name, name, namelen)) {
+			if (strlen(list[k]->name) == namelen &&
+			    !strncmp(list[k]->name, name, namelen)) {
 				d = list[k];
 				break;
 			}
 		if (!d) {
-			zerr_set(e, ZDM_EXIT_USAGE, "unknown option \"--%.*s\"", (int)namelen, name);
+			zerr_set(e, ZDM_EXIT_USAGE, "unknown option \"--%.*s\"", (int)namelen,
+				 name);
 			return -1;
 		}
 		snprintf(origin, sizeof(origin), "--%s", d->name);
@@ -167,7 +170,7 @@ int opts_has_flag(const struct opt_def *const *list, int argc, char **argv, cons
 		for (size_t k = 0; list && list[k]; k++)
 			if (!strcmp(list[k]->name, a + 2)) {
 				if (list[k]->kind != OPT_BOOL)
-					i++;   /* its value, whatever it looks like */
+					i++; /* its value, whatever it looks like */
 				break;
 			}
 	}

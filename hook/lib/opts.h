@@ -19,19 +19,19 @@
 enum opt_kind { OPT_STRING, OPT_BOOL, OPT_DURATION, OPT_INT, OPT_CHOICE };
 
 struct opt_def {
-	const char *name;       /* long name without "--" */
-	const char *env;        /* backing environment variable, or NULL */
+	const char *name; /* long name without "--" */
+	const char *env; /* backing environment variable, or NULL */
 	enum opt_kind kind;
-	const char *metavar;    /* e.g. "DIR"; NULL for booleans */
-	const char *def;        /* default as text, or NULL */
-	const char *choices;    /* OPT_CHOICE: "text|json" */
+	const char *metavar; /* e.g. "DIR"; NULL for booleans */
+	const char *def; /* default as text, or NULL */
+	const char *choices; /* OPT_CHOICE: "text|json" */
 	const char *help;
 };
 
 struct opt_value {
-	const char *str;        /* the text value (argv, env or default) */
-	long long num;          /* parsed number or duration (ms), bool 0/1 */
-	int set;                /* given by flag or environment */
+	const char *str; /* the text value (argv, env or default) */
+	long long num; /* parsed number or duration (ms), bool 0/1 */
+	int set; /* given by flag or environment */
 };
 
 /* Count the options of a NULL-terminated list (NULL: none). */

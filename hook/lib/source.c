@@ -99,8 +99,8 @@ static char *source_underscores_to(const char *s, size_t n, char to)
 	return r;
 }
 
-int source_parse_name(const char *name, enum src_kind *kind, char **version,
-		      char **description, struct zerr *e)
+int source_parse_name(const char *name, enum src_kind *kind, char **version, char **description,
+		      struct zerr *e)
 {
 	size_t len = strlen(name), stem;
 	const char *sep, *v;
@@ -112,31 +112,35 @@ int source_parse_name(const char *name, enum src_kind *kind, char **version,
 	if (len < 4 || strcasecmp(name + len - 4, ".sql") != 0)
 		return 0;
 	if (strcmp(name + len - 4, ".sql") != 0) {
-		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the extension must be lower-case \".sql\"", name);
+		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the extension must be lower-case \".sql\"",
+			 name);
 		zerr_hint(e, "%s", source_name_hint);
 		return -1;
 	}
 	stem = len - 4;
 	if (name[0] == 'v' || name[0] == 'r' || name[0] == 'u') {
-		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the prefix must be upper-case \"%c\"",
-			 name, toupper((unsigned char)name[0]));
+		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the prefix must be upper-case \"%c\"", name,
+			 toupper((unsigned char)name[0]));
 		zerr_hint(e, "%s", source_name_hint);
 		return -1;
 	}
 	if (name[0] == 'U') {
-		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": undo migrations (U...) are not supported", name);
+		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": undo migrations (U...) are not supported",
+			 name);
 		zerr_hint(e, "zdm rolls forward: write a new V migration that reverses the change");
 		return -1;
 	}
 	if (name[0] != 'V' && name[0] != 'R') {
 		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" is not a migration file name", name);
-		zerr_hint(e, "%s; keep other SQL outside the migrations directory", source_name_hint);
+		zerr_hint(e, "%s; keep other SQL outside the migrations directory",
+			  source_name_hint);
 		return -1;
 	}
 	sep = strstr(name, "__");
 	if (!sep || (size_t)(sep - name) >= stem) {
-		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": no \"__\" (two underscores) between %s and description",
-			 name, name[0] == 'V' ? "version" : "prefix");
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "\"%s\": no \"__\" (two underscores) between %s and description", name,
+			 name[0] == 'V' ? "version" : "prefix");
 		zerr_hint(e, "%s", source_name_hint);
 		return -1;
 	}
@@ -146,15 +150,18 @@ int source_parse_name(const char *name, enum src_kind *kind, char **version,
 		return -1;
 	}
 	if ((size_t)(name + stem - (sep + 2)) > 200) {
-		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the description is longer than 200 characters", name);
+		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the description is longer than 200 characters",
+			 name);
 		return -1;
 	}
 	v = name + 1;
 	vlen = (size_t)(sep - v);
 	if (name[0] == 'R') {
 		if (vlen != 0) {
-			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": repeatable migrations have no version", name);
-			zerr_hint(e, "name it R__<description>.sql, or V%.*s__... for a versioned one",
+			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": repeatable migrations have no version",
+				 name);
+			zerr_hint(e,
+				  "name it R__<description>.sql, or V%.*s__... for a versioned one",
 				  (int)vlen, v);
 			return -1;
 		}
@@ -162,7 +169,8 @@ int source_parse_name(const char *name, enum src_kind *kind, char **version,
 	} else {
 		int digits = 0;
 		if (vlen == 0) {
-			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the version between \"V\" and \"__\" is empty", name);
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "\"%s\": the version between \"V\" and \"__\" is empty", name);
 			zerr_hint(e, "%s", source_name_hint);
 			return -1;
 		}
@@ -182,7 +190,8 @@ int source_parse_name(const char *name, enum src_kind *kind, char **version,
 			return -1;
 		}
 		if (vlen > 50) {
-			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the version is longer than 50 characters", name);
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "\"%s\": the version is longer than 50 characters", name);
 			return -1;
 		}
 		*kind = SRC_VERSIONED;
@@ -247,8 +256,8 @@ static int source_parse_kvs(const char *text, size_t len, struct source_kv *kvs,
 			}
 			if (p >= end) {
 				sb_release(&val);
-				zerr_set(e, ZDM_EXIT_USAGE, "unterminated \" in the value of \"%.*s\"",
-					 (int)klen, k);
+				zerr_set(e, ZDM_EXIT_USAGE,
+					 "unterminated \" in the value of \"%.*s\"", (int)klen, k);
 				goto fail;
 			}
 			p++;
@@ -272,7 +281,8 @@ fail:
 static int source_apply_directive(struct src_migration *m, const char *key, const char *value,
 				  struct zerr *e)
 {
-	static const char *const bf_keys[] = { "table", "key", "batch-size", "batch-time", "delay" };
+	static const char *const bf_keys[] = { "table", "key", "batch-size", "batch-time",
+					       "delay" };
 	int is_bf_key = 0;
 
 	for (size_t i = 0; i < ZDM_ARRAY_LEN(bf_keys); i++)
@@ -280,16 +290,20 @@ static int source_apply_directive(struct src_migration *m, const char *key, cons
 			is_bf_key = 1;
 	if (strcmp(key, "backfill") == 0) {
 		if (value)
-			return zerr_set(e, ZDM_EXIT_USAGE, "backfill takes no value: write "
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"backfill takes no value: write "
 					"\"-- zdm: backfill table=<table>\"");
 		m->backfill = 1;
 		return 0;
 	}
 	if (!value)
-		return zerr_set(e, ZDM_EXIT_USAGE, "directive \"%s\" needs a value (%s=...)", key, key);
+		return zerr_set(e, ZDM_EXIT_USAGE, "directive \"%s\" needs a value (%s=...)", key,
+				key);
 	if (is_bf_key && !m->backfill)
-		return zerr_set(e, ZDM_EXIT_USAGE, "%s= belongs to a backfill: write \"-- zdm: backfill "
-				"table=<table> %s=...\"", key, key);
+		return zerr_set(e, ZDM_EXIT_USAGE,
+				"%s= belongs to a backfill: write \"-- zdm: backfill "
+				"table=<table> %s=...\"",
+				key, key);
 	if (strcmp(key, "table") == 0 || strcmp(key, "key") == 0) {
 		if (!*value)
 			return zerr_set(e, ZDM_EXIT_USAGE, "%s= needs a name", key);
@@ -301,16 +315,19 @@ static int source_apply_directive(struct src_migration *m, const char *key, cons
 		return 0;
 	}
 	if (strcmp(key, "batch-size") == 0) {
-		if (util_parse_uint(value, 10000000, &m->bf_batch_size) < 0 || m->bf_batch_size == 0)
-			return zerr_set(e, ZDM_EXIT_USAGE, "batch-size=%s: give a number of rows from 1 "
-					"to 10000000", value);
+		if (util_parse_uint(value, 10000000, &m->bf_batch_size) < 0 ||
+		    m->bf_batch_size == 0)
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"batch-size=%s: give a number of rows from 1 "
+					"to 10000000",
+					value);
 		return 0;
 	}
 	if (strcmp(key, "batch-time") == 0 || strcmp(key, "delay") == 0) {
 		long long ms;
 		if (util_parse_duration(value, &ms) < 0 || (key[0] == 'b' && ms == 0))
-			return zerr_set(e, ZDM_EXIT_USAGE, "%s=%s: not a duration (use e.g. 100ms, 1s)",
-					key, value);
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"%s=%s: not a duration (use e.g. 100ms, 1s)", key, value);
 		if (key[0] == 'b')
 			m->bf_batch_time_ms = ms;
 		else
@@ -328,7 +345,8 @@ static int source_apply_directive(struct src_migration *m, const char *key, cons
 		long long ms;
 		if (util_parse_duration(value, &ms) < 0)
 			return zerr_set(e, ZDM_EXIT_USAGE,
-					"%s=%s: not a duration (use e.g. 500ms, 3s, 10m)", key, value);
+					"%s=%s: not a duration (use e.g. 500ms, 3s, 10m)", key,
+					value);
 		if (key[0] == 'l')
 			m->lock_timeout_ms = ms;
 		else
@@ -339,7 +357,8 @@ static int source_apply_directive(struct src_migration *m, const char *key, cons
 		else if (strcmp(value, "expand") == 0)
 			m->phase = SRC_PHASE_EXPAND;
 		else
-			return zerr_set(e, ZDM_EXIT_USAGE, "phase=%s: use expand or contract", value);
+			return zerr_set(e, ZDM_EXIT_USAGE, "phase=%s: use expand or contract",
+					value);
 	} else if (strcmp(key, "requires-app") == 0) {
 		if (!*value)
 			return zerr_set(e, ZDM_EXIT_USAGE, "requires-app needs an app version");
@@ -373,14 +392,19 @@ static int source_check_backfill(struct src_migration *m, struct zerr *e)
 	char *written;
 
 	if (!m->bf_table)
-		return zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: backfill needs table=<the table it updates>",
-				m->path, m->directive_line);
+		return zerr_set(e, ZDM_EXIT_USAGE,
+				"%s:%d: backfill needs table=<the table it updates>", m->path,
+				m->directive_line);
 	if (!m->transactional)
-		return zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: a backfill runs each batch in its own "
-				"transaction: drop transaction=off", m->path, m->directive_line);
+		return zerr_set(e, ZDM_EXIT_USAGE,
+				"%s:%d: a backfill runs each batch in its own "
+				"transaction: drop transaction=off",
+				m->path, m->directive_line);
 	if (m->script.n != 1) {
-		zerr_set(e, ZDM_EXIT_USAGE, "%s: a backfill file holds exactly one UPDATE statement, "
-			 "not %zu statements", m->path, m->script.n);
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "%s: a backfill file holds exactly one UPDATE statement, "
+			 "not %zu statements",
+			 m->path, m->script.n);
 		zerr_hint(e, "put other statements in migrations of their own");
 		return -1;
 	}
@@ -388,9 +412,10 @@ static int source_check_backfill(struct src_migration *m, struct zerr *e)
 	t = st->toks;
 	n = st->ntoks;
 	if (n < 4 || !sql_tok_is(&t[0], "update")) {
-		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: a backfill file holds one UPDATE statement", m->path,
-			 st->line);
-		zerr_hint(e, "write: UPDATE %s SET ... WHERE <rows still to do>, e.g. WHERE new_col IS NULL",
+		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: a backfill file holds one UPDATE statement",
+			 m->path, st->line);
+		zerr_hint(e,
+			  "write: UPDATE %s SET ... WHERE <rows still to do>, e.g. WHERE new_col IS NULL",
 			  m->bf_table);
 		return -1;
 	}
@@ -398,9 +423,11 @@ static int source_check_backfill(struct src_migration *m, struct zerr *e)
 		i++;
 	name_start = i;
 	if (!source_name_tok(&t[i])) {
-		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d:%d: the backfill UPDATE names no table: \"%.*s\" "
-			 "is not a table name", m->path, t[i].line, t[i].col,
-			 (int)(t[i].len > 40 ? 40 : t[i].len), t[i].p);
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "%s:%d:%d: the backfill UPDATE names no table: \"%.*s\" "
+			 "is not a table name",
+			 m->path, t[i].line, t[i].col, (int)(t[i].len > 40 ? 40 : t[i].len),
+			 t[i].p);
 		zerr_hint(e, "write: UPDATE %s SET ... WHERE <rows still to do>", m->bf_table);
 		return -1;
 	}
@@ -409,8 +436,10 @@ static int source_check_backfill(struct src_migration *m, struct zerr *e)
 		i += 2;
 	written = xstrndup(t[name_start].p, (size_t)(t[i - 1].p + t[i - 1].len - t[name_start].p));
 	if (strcasecmp(written, m->bf_table) != 0) {
-		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: the UPDATE is of \"%s\", the directive says "
-			 "table=%s", m->path, st->line, written, m->bf_table);
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "%s:%d: the UPDATE is of \"%s\", the directive says "
+			 "table=%s",
+			 m->path, st->line, written, m->bf_table);
 		free(written);
 		return -1;
 	}
@@ -419,7 +448,7 @@ static int source_check_backfill(struct src_migration *m, struct zerr *e)
 		i++;
 	if (i < n && source_name_tok(&t[i]) && !sql_tok_is(&t[i], "set")) {
 		free(m->bf_target);
-		m->bf_target = xstrndup(t[i].p, t[i].len);   /* the alias */
+		m->bf_target = xstrndup(t[i].p, t[i].len); /* the alias */
 		i++;
 	}
 	for (; i < n; i++) {
@@ -430,14 +459,19 @@ static int source_check_backfill(struct src_migration *m, struct zerr *e)
 		else if (depth == 0 && sql_tok_is(&t[i], "where") && !where)
 			where = i;
 		else if (depth == 0 && sql_tok_is(&t[i], "returning"))
-			return zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: a backfill UPDATE cannot have RETURNING",
-					m->path, t[i].line);
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"%s:%d: a backfill UPDATE cannot have RETURNING", m->path,
+					t[i].line);
 	}
 	if (!where) {
-		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: a backfill UPDATE needs a WHERE that selects the rows "
-			 "still to do", m->path, st->line);
-		zerr_hint(e, "e.g. UPDATE %s SET display_name = full_name WHERE display_name IS NULL: "
-			     "each batch re-evaluates it, so rows changed meanwhile converge", m->bf_table);
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "%s:%d: a backfill UPDATE needs a WHERE that selects the rows "
+			 "still to do",
+			 m->path, st->line);
+		zerr_hint(e,
+			  "e.g. UPDATE %s SET display_name = full_name WHERE display_name IS NULL: "
+			  "each batch re-evaluates it, so rows changed meanwhile converge",
+			  m->bf_table);
 		return -1;
 	}
 	m->bf_where = t[where].off - st->off;
@@ -465,7 +499,7 @@ static int source_parse_directives(struct src_migration *m, struct zerr *e)
 		const char *allow = NULL, *reason = NULL;
 
 		if (sql_lex_next(&lx, &t, e) < 0)
-			return -1;   /* sql_split reports lexical errors first */
+			return -1; /* sql_split reports lexical errors first */
 		if (t.type == SQL_TOK_EOF)
 			break;
 		if (t.type != SQL_TOK_COMMENT) {
@@ -502,7 +536,8 @@ static int source_parse_directives(struct src_migration *m, struct zerr *e)
 			if (nkv != 2 || !reason || !allow || !*reason || !*allow) {
 				zerr_set(e, ZDM_EXIT_USAGE,
 					 "allow= needs a rule id and a reason, and nothing else");
-				zerr_hint(e, "write: -- zdm: allow=RULE-ID reason=\"why this is safe here\"");
+				zerr_hint(e,
+					  "write: -- zdm: allow=RULE-ID reason=\"why this is safe here\"");
 				goto located_free;
 			}
 			m->allows = xrealloc(m->allows, (m->nallows + 1) * sizeof(*m->allows));
@@ -649,19 +684,24 @@ static int source_parse_text(struct src_migration *m, char *data, size_t len, st
 				bol = i + 1;
 			}
 		if (nul) {
-			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d:%zu: contains a NUL byte (offset %zu); "
-				 "is it a text file?", m->path, line, off - bol + 1, off);
-			zerr_hint(e, "a migration is SQL text in UTF-8; keep binary files out of the "
-				     "migrations directory");
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "%s:%d:%zu: contains a NUL byte (offset %zu); "
+				 "is it a text file?",
+				 m->path, line, off - bol + 1, off);
+			zerr_hint(e,
+				  "a migration is SQL text in UTF-8; keep binary files out of the "
+				  "migrations directory");
 		} else {
-			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d:%zu: not valid UTF-8: byte 0x%02X at "
-				 "offset %zu", m->path, line, off - bol + 1,
-				 (unsigned char)data[off], off);
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "%s:%d:%zu: not valid UTF-8: byte 0x%02X at "
+				 "offset %zu",
+				 m->path, line, off - bol + 1, (unsigned char)data[off], off);
 			zerr_detail(e, "migrations are read as UTF-8 (there is no encoding "
 				       "setting); a UTF-8 server would refuse this file only "
 				       "after the files before it were applied");
-			zerr_hint(e, "convert the file, e.g. iconv -f LATIN1 -t UTF-8 \"%s\" > "
-				     "converted.sql, and check the text around line %d",
+			zerr_hint(e,
+				  "convert the file, e.g. iconv -f LATIN1 -t UTF-8 \"%s\" > "
+				  "converted.sql, and check the text around line %d",
 				  m->path, line);
 		}
 		free(data);
@@ -740,13 +780,15 @@ static int source_check_entry(const char *path, struct zerr *e)
 		if (S_ISDIR(st.st_mode)) {
 			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" is a directory, not a migration file",
 				 path);
-			zerr_hint(e, "migrations are files directly in the migrations directory: "
-				     "move the directory out of it, or rename it so its name does not "
-				     "end in .sql");
+			zerr_hint(e,
+				  "migrations are files directly in the migrations directory: "
+				  "move the directory out of it, or rename it so its name does not "
+				  "end in .sql");
 		} else {
 			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" is not a regular file (a %s)", path,
-				 S_ISFIFO(st.st_mode) ? "FIFO" : S_ISSOCK(st.st_mode) ? "socket"
-								       : "device");
+				 S_ISFIFO(st.st_mode)   ? "FIFO"
+				 : S_ISSOCK(st.st_mode) ? "socket"
+							: "device");
 			zerr_hint(e, "a migration is a regular file (or a symlink to one); remove "
 				     "it from the migrations directory");
 		}
@@ -836,8 +878,8 @@ int source_load(const char *dir, struct src_set *out, struct zerr *e)
 			}
 			break;
 		}
-		got = source_push(out, &cap, dir, de->d_name,
-				  xasprintf("%s/%s", dir, de->d_name), e);
+		got = source_push(out, &cap, dir, de->d_name, xasprintf("%s/%s", dir, de->d_name),
+				  e);
 		if (got < 0 || (got > 0 && source_read_last(out, e) < 0))
 			goto cleanup;
 	}
@@ -868,7 +910,8 @@ int source_load_files(const char *const *paths, size_t n, struct src_set *out, s
 		rc = source_push(out, &cap, dir, name,
 				 slash ? xasprintf("%s/%s", dir, name) : xstrdup(name), e);
 		if (rc == 0)
-			zerr_set(e, ZDM_EXIT_USAGE, "\"%s/%s\" is not a migration (a .sql file "
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "\"%s/%s\" is not a migration (a .sql file "
 				 "named V<version>__<description>.sql or R__<description>.sql)",
 				 dir, name);
 		free(dir);
@@ -884,8 +927,7 @@ int source_load_files(const char *const *paths, size_t n, struct src_set *out, s
 	return 0;
 }
 
-int source_load_texts(const struct src_text *files, size_t n, struct src_set *out,
-		      struct zerr *e)
+int source_load_texts(const struct src_text *files, size_t n, struct src_set *out, struct zerr *e)
 {
 	size_t cap = 0;
 

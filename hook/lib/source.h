@@ -28,48 +28,48 @@ enum src_kind { SRC_VERSIONED, SRC_REPEATABLE };
 enum src_phase { SRC_PHASE_EXPAND = 0, SRC_PHASE_CONTRACT };
 
 struct src_allow {
-	size_t stmt;        /* index into script.v */
-	int line;           /* line of the directive */
+	size_t stmt; /* index into script.v */
+	int line; /* line of the directive */
 	char *rule;
 	char *reason;
 };
 
 struct src_migration {
 	enum src_kind kind;
-	char *file;          /* base name, e.g. "V2__add_name.sql" */
-	char *path;          /* dir + "/" + file */
-	char *version;       /* "1.1" (underscores shown as dots); NULL for R__ */
-	char *description;   /* underscores shown as spaces */
-	char *sql;           /* contents, BOM removed */
+	char *file; /* base name, e.g. "V2__add_name.sql" */
+	char *path; /* dir + "/" + file */
+	char *version; /* "1.1" (underscores shown as dots); NULL for R__ */
+	char *description; /* underscores shown as spaces */
+	char *sql; /* contents, BOM removed */
 	size_t len;
-	int32_t checksum;    /* Flyway-compatible CRC-32 */
+	int32_t checksum; /* Flyway-compatible CRC-32 */
 	struct sql_script script;
 
 	/* directives */
-	int transactional;            /* 0 with transaction=off */
-	long long lock_timeout_ms;    /* -1: the run's default */
+	int transactional; /* 0 with transaction=off */
+	long long lock_timeout_ms; /* -1: the run's default */
 	long long statement_timeout_ms;
 	enum src_phase phase;
-	char *requires_app;           /* for phase=contract */
-	int directive_line;           /* line of the first directive, or 0 */
+	char *requires_app; /* for phase=contract */
+	int directive_line; /* line of the first directive, or 0 */
 	struct src_allow *allows;
 	size_t nallows;
 
 	/* -- zdm: backfill table=T [key=K] [batch-size=N] [batch-time=D] [delay=D]
 	 * The body is one "UPDATE T [[AS] alias] SET ... WHERE cond". */
 	int backfill;
-	char *bf_table;               /* as written in the directive */
-	char *bf_key;                 /* NULL: the single-column primary key */
-	long long bf_batch_size;      /* first batch size */
-	long long bf_batch_time_ms;   /* target duration of one batch */
-	long long bf_delay_ms;        /* pause between batches */
-	size_t bf_where;              /* offset of WHERE in the statement text */
-	char *bf_target;              /* how the statement names the table (alias) */
+	char *bf_table; /* as written in the directive */
+	char *bf_key; /* NULL: the single-column primary key */
+	long long bf_batch_size; /* first batch size */
+	long long bf_batch_time_ms; /* target duration of one batch */
+	long long bf_delay_ms; /* pause between batches */
+	size_t bf_where; /* offset of WHERE in the statement text */
+	char *bf_target; /* how the statement names the table (alias) */
 };
 
 struct src_set {
 	char *dir;
-	struct src_migration *v;   /* versioned in version order, then
+	struct src_migration *v; /* versioned in version order, then
 				    * repeatables by description */
 	size_t n;
 	size_t nversioned;
@@ -93,15 +93,14 @@ struct src_text {
  * that are not migrations are ignored, the rest parsed and checked
  * exactly as files are. Paths are the bare names; out->dir is
  * "(memory)". */
-int source_load_texts(const struct src_text *files, size_t n, struct src_set *out,
-		      struct zerr *e);
+int source_load_texts(const struct src_text *files, size_t n, struct src_set *out, struct zerr *e);
 void source_release(struct src_set *s);
 
 /* Parse one file name. Returns 1 for a migration (kind, version and
  * description set, caller frees both), 0 for a file to ignore, -1 with e
  * set for a malformed migration name. */
-int source_parse_name(const char *name, enum src_kind *kind, char **version,
-		      char **description, struct zerr *e);
+int source_parse_name(const char *name, enum src_kind *kind, char **version, char **description,
+		      struct zerr *e);
 
 /* Compare two version strings numerically part by part. */
 int source_version_cmp(const char *a, const char *b);

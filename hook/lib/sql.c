@@ -133,8 +133,7 @@ static int sql_scan_block_comment(struct sql_lexer *lx)
 
 static int sql_lex_fail(struct sql_token *t, struct zerr *e, const char *what)
 {
-	return zerr_set(e, ZDM_EXIT_USAGE, "unterminated %s starting at line %d",
-			what, t->line);
+	return zerr_set(e, ZDM_EXIT_USAGE, "unterminated %s starting at line %d", what, t->line);
 }
 
 int sql_lex_next(struct sql_lexer *lx, struct sql_token *t, struct zerr *e)
@@ -174,8 +173,8 @@ int sql_lex_next(struct sql_lexer *lx, struct sql_token *t, struct zerr *e)
 		sql_advance(lx, 1);
 		if (sql_scan_quoted(lx, '\'', 1) < 0)
 			return sql_lex_fail(t, e, "quoted string");
-	} else if ((c == 'B' || c == 'b' || c == 'X' || c == 'x' || c == 'N' ||
-		    c == 'n') && c1 == '\'') {
+	} else if ((c == 'B' || c == 'b' || c == 'X' || c == 'x' || c == 'N' || c == 'n') &&
+		   c1 == '\'') {
 		t->type = SQL_TOK_STRING;
 		sql_advance(lx, 1);
 		if (sql_scan_quoted(lx, '\'', 0) < 0)
@@ -186,8 +185,7 @@ int sql_lex_next(struct sql_lexer *lx, struct sql_token *t, struct zerr *e)
 		t->type = q == '"' ? SQL_TOK_QIDENT : SQL_TOK_STRING;
 		sql_advance(lx, 2);
 		if (sql_scan_quoted(lx, q, 0) < 0)
-			return sql_lex_fail(t, e, q == '"' ? "quoted identifier" :
-							     "quoted string");
+			return sql_lex_fail(t, e, q == '"' ? "quoted identifier" : "quoted string");
 	} else if (c == '"') {
 		t->type = SQL_TOK_QIDENT;
 		if (sql_scan_quoted(lx, '"', 0) < 0)
@@ -203,8 +201,7 @@ int sql_lex_next(struct sql_lexer *lx, struct sql_token *t, struct zerr *e)
 			return sql_lex_fail(t, e, "dollar-quoted string");
 	} else if (sql_is_ident_start((unsigned char)c)) {
 		t->type = SQL_TOK_WORD;
-		while (lx->pos < lx->len &&
-		       sql_is_ident_char((unsigned char)lx->src[lx->pos]))
+		while (lx->pos < lx->len && sql_is_ident_char((unsigned char)lx->src[lx->pos]))
 			sql_advance(lx, 1);
 	} else if (isdigit(c) || (c == '.' && c1 >= '0' && c1 <= '9')) {
 		t->type = SQL_TOK_NUMBER;
@@ -231,8 +228,7 @@ int sql_lex_next(struct sql_lexer *lx, struct sql_token *t, struct zerr *e)
 int sql_tok_is(const struct sql_token *t, const char *kw)
 {
 	size_t n = strlen(kw);
-	return t->type == SQL_TOK_WORD && t->len == n &&
-	       strncasecmp(t->p, kw, n) == 0;
+	return t->type == SQL_TOK_WORD && t->len == n && strncasecmp(t->p, kw, n) == 0;
 }
 
 int sql_tok_is_punct(const struct sql_token *t, char c)
@@ -250,8 +246,7 @@ static int sql_is_routine(const struct sql_token *toks, size_t n)
 		return 0;
 	if (n >= 4 && sql_tok_is(&toks[1], "or") && sql_tok_is(&toks[2], "replace"))
 		i = 3;
-	return i < n && (sql_tok_is(&toks[i], "function") ||
-			 sql_tok_is(&toks[i], "procedure"));
+	return i < n && (sql_tok_is(&toks[i], "function") || sql_tok_is(&toks[i], "procedure"));
 }
 
 struct sql_splitter {
@@ -260,7 +255,7 @@ struct sql_splitter {
 	struct sql_token *toks;
 	size_t ntoks, tokcap;
 	int lead_comment_line;
-	int last_line;             /* line of the previous significant token */
+	int last_line; /* line of the previous significant token */
 };
 
 static void sql_splitter_push_tok(struct sql_splitter *sp, const struct sql_token *t)
@@ -298,8 +293,7 @@ static void sql_splitter_emit(struct sql_splitter *sp)
 	sp->lead_comment_line = 0;
 }
 
-int sql_split(const char *src, size_t len, const char *name,
-	      struct sql_script *out, struct zerr *e)
+int sql_split(const char *src, size_t len, const char *name, struct sql_script *out, struct zerr *e)
 {
 	struct sql_splitter sp = { .out = out };
 	struct sql_lexer lx;
@@ -370,8 +364,8 @@ void sql_script_release(struct sql_script *s)
 	s->n = 0;
 }
 
-void sql_position_to_line(const char *src, const struct sql_stmt *st,
-			  long charpos, int *line, int *col)
+void sql_position_to_line(const char *src, const struct sql_stmt *st, long charpos, int *line,
+			  int *col)
 {
 	const unsigned char *p = (const unsigned char *)src + st->off;
 	const unsigned char *end = p + st->len;
@@ -381,7 +375,7 @@ void sql_position_to_line(const char *src, const struct sql_stmt *st,
 	*col = st->col;
 	for (; p < end && chars < charpos; p++) {
 		if ((*p & 0xC0) == 0x80)
-			continue;   /* UTF-8 continuation byte */
+			continue; /* UTF-8 continuation byte */
 		chars++;
 		if (*p == '\n') {
 			(*line)++;
@@ -426,15 +420,14 @@ static int sql_has_word(const struct sql_stmt *st, size_t from, const char *kw)
 
 enum sql_txkind sql_stmt_txkind(const struct sql_stmt *st)
 {
-	static const char *const control[] = { "begin", "start", "commit", "end",
-					       "rollback", "abort", "savepoint",
-					       "release", "prepare" };
+	static const char *const control[] = { "begin",     "start",    "commit",
+					       "end",       "rollback", "abort",
+					       "savepoint", "release",  "prepare" };
 	static const char *const nontx[][2] = {
-		{ "vacuum", NULL }, { "create", "database" }, { "drop", "database" },
-		{ "create", "tablespace" }, { "drop", "tablespace" },
-		{ "alter", "system" }, { "create", "subscription" },
-		{ "drop", "subscription" }, { "reindex", "database" },
-		{ "reindex", "system" }, { "discard", "all" },
+		{ "vacuum", NULL },           { "create", "database" },   { "drop", "database" },
+		{ "create", "tablespace" },   { "drop", "tablespace" },   { "alter", "system" },
+		{ "create", "subscription" }, { "drop", "subscription" }, { "reindex", "database" },
+		{ "reindex", "system" },      { "discard", "all" },
 	};
 	const struct sql_token *t = st->toks;
 	size_t n = st->ntoks, i;
@@ -446,8 +439,7 @@ enum sql_txkind sql_stmt_txkind(const struct sql_stmt *st)
 			continue;
 		/* PREPARE name AS ... is not transaction control;
 		 * PREPARE TRANSACTION is. */
-		if (i == ZDM_ARRAY_LEN(control) - 1 &&
-		    !(n > 1 && sql_tok_is(&t[1], "transaction")))
+		if (i == ZDM_ARRAY_LEN(control) - 1 && !(n > 1 && sql_tok_is(&t[1], "transaction")))
 			return SQL_TX_NORMAL;
 		return SQL_TX_CONTROL;
 	}
@@ -523,7 +515,9 @@ void sql_stmt_name(const struct sql_stmt *st, char *buf, size_t size)
 		break;
 	case SQL_TX_CONTROL:
 		n = st->ntoks > 1 && (sql_tok_is(&st->toks[1], "transaction") ||
-				      sql_tok_is(&st->toks[1], "work")) ? 2 : 1;
+				      sql_tok_is(&st->toks[1], "work"))
+			    ? 2
+			    : 1;
 		break;
 	case SQL_TX_NONTX:
 		n = sql_tok_is(&st->toks[0], "vacuum") ? 1 : 2;

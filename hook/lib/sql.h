@@ -31,23 +31,23 @@
 
 enum sql_tok {
 	SQL_TOK_EOF = 0,
-	SQL_TOK_WORD,     /* keyword or unquoted identifier */
-	SQL_TOK_QIDENT,   /* "quoted identifier" */
-	SQL_TOK_STRING,   /* any string constant, dollar-quoted included */
+	SQL_TOK_WORD, /* keyword or unquoted identifier */
+	SQL_TOK_QIDENT, /* "quoted identifier" */
+	SQL_TOK_STRING, /* any string constant, dollar-quoted included */
 	SQL_TOK_NUMBER,
-	SQL_TOK_PARAM,    /* $1 */
-	SQL_TOK_PUNCT,    /* one operator or punctuation character */
+	SQL_TOK_PARAM, /* $1 */
+	SQL_TOK_PUNCT, /* one operator or punctuation character */
 	SQL_TOK_SEMI,
 	SQL_TOK_COMMENT,
 };
 
 struct sql_token {
 	enum sql_tok type;
-	const char *p;    /* into the source; not NUL-terminated */
+	const char *p; /* into the source; not NUL-terminated */
 	size_t len;
-	size_t off;       /* byte offset in the source */
-	int line;         /* 1-based */
-	int col;          /* 1-based, in bytes */
+	size_t off; /* byte offset in the source */
+	int line; /* 1-based */
+	int col; /* 1-based, in bytes */
 };
 
 struct sql_lexer {
@@ -70,16 +70,16 @@ int sql_tok_is(const struct sql_token *t, const char *kw);
 int sql_tok_is_punct(const struct sql_token *t, char c);
 
 struct sql_stmt {
-	size_t off;               /* first significant byte */
-	size_t len;               /* up to, not including, the `;` */
-	int line;                 /* line of the first token */
+	size_t off; /* first significant byte */
+	size_t len; /* up to, not including, the `;` */
+	int line; /* line of the first token */
 	int col;
-	int end_line;             /* line of the last token */
-	struct sql_token *toks;   /* significant tokens (no comments) */
+	int end_line; /* line of the last token */
+	struct sql_token *toks; /* significant tokens (no comments) */
 	size_t ntoks;
 	/* comments that stand on their own lines right before the
 	 * statement (for per-statement directives): first and last line */
-	int lead_comment_line;    /* 0 when there is none */
+	int lead_comment_line; /* 0 when there is none */
 };
 
 struct sql_script {
@@ -90,14 +90,14 @@ struct sql_script {
 /* Split src into statements. Empty statements (only comments or lone
  * semicolons) are dropped. name is used in error messages only.
  * Returns -1 with e set on a lexical error. */
-int sql_split(const char *src, size_t len, const char *name,
-	      struct sql_script *out, struct zerr *e);
+int sql_split(const char *src, size_t len, const char *name, struct sql_script *out,
+	      struct zerr *e);
 void sql_script_release(struct sql_script *s);
 
 /* Map PostgreSQL's 1-based character position inside a statement's text
  * to a line and column of the source file. */
-void sql_position_to_line(const char *src, const struct sql_stmt *st,
-			  long charpos, int *line, int *col);
+void sql_position_to_line(const char *src, const struct sql_stmt *st, long charpos, int *line,
+			  int *col);
 
 /* The statement's text, as it was written (caller frees). */
 char *sql_stmt_text(const char *src, const struct sql_stmt *st);
@@ -113,11 +113,11 @@ void sql_stmt_head(const struct sql_stmt *st, size_t n, char *buf, size_t size);
 
 /* How a statement relates to transactions. */
 enum sql_txkind {
-	SQL_TX_NORMAL = 0,   /* runs inside a transaction */
-	SQL_TX_CONTROL,      /* BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ... */
-	SQL_TX_CONCURRENT,   /* CREATE/DROP/REINDEX INDEX CONCURRENTLY,
+	SQL_TX_NORMAL = 0, /* runs inside a transaction */
+	SQL_TX_CONTROL, /* BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ... */
+	SQL_TX_CONCURRENT, /* CREATE/DROP/REINDEX INDEX CONCURRENTLY,
 			      * DETACH PARTITION ... CONCURRENTLY */
-	SQL_TX_NONTX,        /* VACUUM, CREATE DATABASE, ALTER SYSTEM, ... */
+	SQL_TX_NONTX, /* VACUUM, CREATE DATABASE, ALTER SYSTEM, ... */
 };
 enum sql_txkind sql_stmt_txkind(const struct sql_stmt *st);
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int srclint_run(const struct src_set *src, const unsigned char *learn_only,
-		struct lint_report *out, struct zerr *e)
+int srclint_run(const struct src_set *src, const unsigned char *learn_only, struct lint_report *out,
+		struct zerr *e)
 {
 	struct lint_ctx *ctx = lint_ctx_new();
 	int rc = -1;
@@ -19,8 +19,9 @@ int srclint_run(const struct src_set *src, const unsigned char *learn_only,
 
 		for (size_t k = 0; k < m->nallows; k++) {
 			if (!lint_rule_find(m->allows[k].rule)) {
-				zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: allow=%s: there is no such lint rule",
-					 m->path, m->allows[k].line, m->allows[k].rule);
+				zerr_set(e, ZDM_EXIT_USAGE,
+					 "%s:%d: allow=%s: there is no such lint rule", m->path,
+					 m->allows[k].line, m->allows[k].rule);
 				zerr_hint(e, "\"zdm-hook lint --rules\" lists the rule ids");
 				free(allows);
 				goto cleanup;
@@ -74,14 +75,17 @@ int srclint_refuse(const struct lint_report *r, struct zerr *e)
 			if (r->v[i].refusing)
 				f = &r->v[i];
 		zerr_set(e, ZDM_EXIT_UNSAFE, "unsafe migration refused: %s", all.buf);
-		zerr_hint(e, "%s; or, if it is safe here, put \"-- zdm: allow=%s reason=\\\"...\\\"\" "
-			     "on the line before the statement",
+		zerr_hint(e,
+			  "%s; or, if it is safe here, put \"-- zdm: allow=%s reason=\\\"...\\\"\" "
+			  "on the line before the statement",
 			  f->hint ? f->hint : "rewrite it", f->rule);
 	} else {
-		zerr_set(e, ZDM_EXIT_UNSAFE, "%zu unsafe statements refused; nothing was applied", n);
+		zerr_set(e, ZDM_EXIT_UNSAFE, "%zu unsafe statements refused; nothing was applied",
+			 n);
 		zerr_detail(e, "\n%s", all.buf);
-		zerr_hint(e, "\"zdm-hook lint\" shows each with its safe alternative; a statement that is "
-			     "safe here takes \"-- zdm: allow=RULE reason=\\\"...\\\"\" on the line before it");
+		zerr_hint(e,
+			  "\"zdm-hook lint\" shows each with its safe alternative; a statement that is "
+			  "safe here takes \"-- zdm: allow=RULE reason=\\\"...\\\"\" on the line before it");
 	}
 	sb_release(&all);
 	return -1;

@@ -17,8 +17,8 @@
 
 /* learn_only: NULL, or one flag per src->v entry. Findings are appended
  * to out. Returns -1 with e set on an unknown rule id in allow=. */
-int srclint_run(const struct src_set *src, const unsigned char *learn_only,
-		struct lint_report *out, struct zerr *e);
+int srclint_run(const struct src_set *src, const unsigned char *learn_only, struct lint_report *out,
+		struct zerr *e);
 
 /* Fill e (exit 6) summarising the refusing findings of r; returns -1
  * when there are any, 0 otherwise. */

@@ -217,8 +217,7 @@ char *sb_steal(struct sb *s)
 	return p;
 }
 
-int util_read_file(const char *path, size_t max_bytes, char **out, size_t *len,
-		   struct zerr *e)
+int util_read_file(const char *path, size_t max_bytes, char **out, size_t *len, struct zerr *e)
 {
 	struct sb s;
 	char chunk[65536];
@@ -227,8 +226,7 @@ int util_read_file(const char *path, size_t max_bytes, char **out, size_t *len,
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return zerr_set(e, ZDM_EXIT_USAGE, "cannot open \"%s\": %s", path,
-				strerror(errno));
+		return zerr_set(e, ZDM_EXIT_USAGE, "cannot open \"%s\": %s", path, strerror(errno));
 	sb_init(&s);
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
@@ -242,8 +240,8 @@ int util_read_file(const char *path, size_t max_bytes, char **out, size_t *len,
 		if (n == 0)
 			break;
 		if (s.len + (size_t)n > max_bytes) {
-			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" is larger than %zu bytes",
-				 path, max_bytes);
+			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" is larger than %zu bytes", path,
+				 max_bytes);
 			goto fail;
 		}
 		sb_add(&s, chunk, (size_t)n);

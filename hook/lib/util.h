@@ -22,16 +22,16 @@
 /* Exit codes: stable, documented in README.md. */
 enum zdm_exit {
 	ZDM_EXIT_OK = 0,
-	ZDM_EXIT_FAILED = 1,     /* a migration or assertion failed */
-	ZDM_EXIT_USAGE = 2,      /* bad flag, bad input file, validation */
-	ZDM_EXIT_LOCK = 3,       /* lock wait timed out */
-	ZDM_EXIT_CONNECT = 4,    /* database unreachable */
-	ZDM_EXIT_CONTRACT = 5,   /* guarded contract refused (--strict-contract) */
-	ZDM_EXIT_UNSAFE = 6,     /* unsafe migration refused by lint */
+	ZDM_EXIT_FAILED = 1, /* a migration or assertion failed */
+	ZDM_EXIT_USAGE = 2, /* bad flag, bad input file, validation */
+	ZDM_EXIT_LOCK = 3, /* lock wait timed out */
+	ZDM_EXIT_CONNECT = 4, /* database unreachable */
+	ZDM_EXIT_CONTRACT = 5, /* guarded contract refused (--strict-contract) */
+	ZDM_EXIT_UNSAFE = 6, /* unsafe migration refused by lint */
 };
 
 struct zerr {
-	int code;                /* enum zdm_exit; 0 while no error */
+	int code; /* enum zdm_exit; 0 while no error */
 	char msg[1024];
 	char detail[2048];
 	char hint[1024];
@@ -72,8 +72,7 @@ char *sb_steal(struct sb *s);
 
 /* Read a whole file (at most max_bytes) into *out (caller frees).
  * Returns -1 with e set on error, naming the path. */
-int util_read_file(const char *path, size_t max_bytes, char **out, size_t *len,
-		   struct zerr *e);
+int util_read_file(const char *path, size_t max_bytes, char **out, size_t *len, struct zerr *e);
 
 /* Parse "500ms", "2s", "10m", "1h", "0" into milliseconds. Returns -1 on
  * a malformed value (nothing else is set). */

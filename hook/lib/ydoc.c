@@ -19,8 +19,8 @@
 struct ydoc_pos {
 	const unsigned char *src;
 	size_t len;
-	size_t first;   /* byte of character 0: libyaml skips a UTF-8 BOM */
-	size_t chars;   /* characters before byte */
+	size_t first; /* byte of character 0: libyaml skips a UTF-8 BOM */
+	size_t chars; /* characters before byte */
 	size_t byte;
 };
 
@@ -97,7 +97,8 @@ static int ydoc_attach(struct ynode **stack, int depth, struct ydoc *doc, struct
 						    (ynode_is_null(k) && ynode_is_null(n)))) {
 				char msg[512];
 				int line = n->line, col = n->col;
-				snprintf(msg, sizeof(msg), "duplicate key \"%s\" (first at line %d)",
+				snprintf(msg, sizeof(msg),
+					 "duplicate key \"%s\" (first at line %d)",
 					 n->len || !n->plain ? n->value : "null", k->line);
 				ynode_free(n);
 				return ydoc_fail(e, name, line, col, msg);
@@ -160,14 +161,16 @@ int ydoc_load_buf(const char *buf, size_t len, const char *name, struct ystream 
 				doc->end = ydoc_byte(&pos, ev.end_mark.index);
 			break;
 		case YAML_ALIAS_EVENT:
-			ydoc_fail(e, name, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
+			ydoc_fail(e, name, (int)ev.start_mark.line + 1,
+				  (int)ev.start_mark.column + 1,
 				  "YAML aliases (*name) are not allowed");
 			zerr_hint(e, "write the value out in full");
 			yaml_event_delete(&ev);
 			goto cleanup;
 		case YAML_SCALAR_EVENT:
 			n = ynode_new(Y_SCALAR, &ev.start_mark, ev.data.scalar.tag, &pos);
-			n->value = xstrndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
+			n->value = xstrndup((const char *)ev.data.scalar.value,
+					    ev.data.scalar.length);
 			n->len = ev.data.scalar.length;
 			n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 			n->end = ydoc_byte(&pos, ev.end_mark.index);
@@ -184,7 +187,8 @@ int ydoc_load_buf(const char *buf, size_t len, const char *name, struct ystream 
 				yaml_event_delete(&ev);
 				goto cleanup;
 			}
-			stack[depth++] = ynode_new(ev.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP,
+			stack[depth++] = ynode_new(ev.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ
+											: Y_MAP,
 						   &ev.start_mark,
 						   ev.type == YAML_SEQUENCE_START_EVENT
 							   ? ev.data.sequence_start.tag

@@ -21,19 +21,19 @@ enum ynode_type { Y_SCALAR, Y_SEQ, Y_MAP };
 
 struct ynode {
 	enum ynode_type type;
-	char *value;             /* scalar text (NUL-terminated), else NULL */
+	char *value; /* scalar text (NUL-terminated), else NULL */
 	size_t len;
-	int plain;               /* an unquoted scalar (so "null" vs null differ) */
-	char *tag;               /* explicit tag, or NULL */
-	int line, col;           /* 1-based; col counts characters */
-	size_t start, end;       /* byte range in the source */
-	struct ynode **items;    /* seq: items; map: key, value, key, value ... */
-	size_t n;                /* number of items (map: 2 x pairs) */
+	int plain; /* an unquoted scalar (so "null" vs null differ) */
+	char *tag; /* explicit tag, or NULL */
+	int line, col; /* 1-based; col counts characters */
+	size_t start, end; /* byte range in the source */
+	struct ynode **items; /* seq: items; map: key, value, key, value ... */
+	size_t n; /* number of items (map: 2 x pairs) */
 };
 
 struct ydoc {
-	struct ynode *root;      /* NULL for an empty document */
-	size_t start, end;       /* byte range of the document (incl. "---") */
+	struct ynode *root; /* NULL for an empty document */
+	size_t start, end; /* byte range of the document (incl. "---") */
 	int line;
 };
 

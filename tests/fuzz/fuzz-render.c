@@ -47,8 +47,11 @@ static int fuzz_render_flag(const char *in, size_t len, char f)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *in = xstrndup((const char *)data, size);
-	struct chart_info chart = { .dir = "chart", .name = "shop", .version = "1.2.3",
-				    .app_version = "2.0.0", .injected = 1 };
+	struct chart_info chart = { .dir = "chart",
+				    .name = "shop",
+				    .version = "1.2.3",
+				    .app_version = "2.0.0",
+				    .injected = 1 };
 	struct render_argocd argo = { .app = "shop", .namespace = "prod", .revision = "abc123" };
 	struct render_opts o = { .chart = &chart, .helm = "/nonexistent/helm" };
 	struct render_result r, again;
@@ -78,9 +81,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&e, 0, sizeof(e));
 	if (render_run(&o, r.out.buf ? r.out.buf : "", r.out.len, &again, &e) < 0)
 		abort(); /* its own output refused */
-	fuzz_render_check(again.out.len == r.out.len &&
-			  !memcmp(again.out.buf ? again.out.buf : "", r.out.buf ? r.out.buf : "",
-				  r.out.len));
+	fuzz_render_check(
+		again.out.len == r.out.len &&
+		!memcmp(again.out.buf ? again.out.buf : "", r.out.buf ? r.out.buf : "", r.out.len));
 	render_result_release(&again);
 	render_result_release(&r);
 	free(in);

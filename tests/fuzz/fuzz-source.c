@@ -95,8 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < src.n; i++) {
 		const struct src_migration *m = &src.v[i];
 		fuzz_source_check(m->sql[m->len] == '\0' && strlen(m->sql) == m->len);
-		fuzz_source_check(i >= src.nversioned ||
-				  i == 0 || source_version_cmp(src.v[i - 1].version, m->version) < 0);
+		fuzz_source_check(i >= src.nversioned || i == 0 ||
+				  source_version_cmp(src.v[i - 1].version, m->version) < 0);
 		if (m->backfill)
 			fuzz_source_check(m->bf_table && m->bf_target && m->script.n == 1 &&
 					  m->bf_where < m->script.v[0].len);

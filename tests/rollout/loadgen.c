@@ -43,7 +43,7 @@ struct lg_client {
 	size_t mix;
 	int slot;
 	pthread_t th;
-	pthread_mutex_t mu;      /* guards cancel and busy */
+	pthread_mutex_t mu; /* guards cancel and busy */
 	PGcancel *cancel;
 	int busy;
 	atomic_int done;
@@ -135,9 +135,8 @@ static void lg_record(struct lg_client *c, long long t_start_ms, const char *op,
 		q.buf[--q.len] = '\0';
 	sb_addc(&q, '"');
 	pthread_mutex_lock(&r->out_mu);
-	if (fprintf(r->out, "%lld,%s,%s,%lld,%d,%s,%d,%s\n", t_start_ms,
-		    r->mix[c->mix].version, op, latency_us, ok, sqlstate ? sqlstate : "", c->slot,
-		    ok ? "" : q.buf) < 0)
+	if (fprintf(r->out, "%lld,%s,%s,%lld,%d,%s,%d,%s\n", t_start_ms, r->mix[c->mix].version, op,
+		    latency_us, ok, sqlstate ? sqlstate : "", c->slot, ok ? "" : q.buf) < 0)
 		r->out_failed = 1;
 	pthread_mutex_unlock(&r->out_mu);
 	sb_release(&q);
@@ -267,8 +266,8 @@ static void *lg_client_main(void *arg)
 			}
 			backoff_us = 100000;
 			/* a random phase, so clients do not fire in lockstep */
-			next = lg_mono_us() + (long long)(lg_rand(&rng) %
-							  (unsigned long long)r->interval_us);
+			next = lg_mono_us() +
+			       (long long)(lg_rand(&rng) % (unsigned long long)r->interval_us);
 		}
 		now = lg_mono_us();
 		if (next > now) {
@@ -437,7 +436,8 @@ static int lg_check_loopback(struct lg_run *r, struct zerr *e)
 		if (!lg_list_is_loopback(v))
 			rc = zerr_set(e, ZDM_EXIT_USAGE,
 				      "refusing %s \"%s\": zdm-loadgen only talks to a loopback "
-				      "PostgreSQL", o->keyword, v);
+				      "PostgreSQL",
+				      o->keyword, v);
 	}
 	PQconninfoFree(opts);
 	if (rc < 0)
@@ -454,7 +454,8 @@ static int lg_check_loopback(struct lg_run *r, struct zerr *e)
 	if (!host || !lg_is_loopback(host) || (addr && addr[0] && !lg_is_loopback(addr)))
 		rc = zerr_set(e, ZDM_EXIT_USAGE,
 			      "refusing host \"%s\"%s%s: zdm-loadgen only talks to a loopback "
-			      "PostgreSQL", host ? host : "?", addr && addr[0] ? " at " : "",
+			      "PostgreSQL",
+			      host ? host : "?", addr && addr[0] ? " at " : "",
 			      addr && addr[0] ? addr : "");
 	PQfinish(conn);
 	return rc;
@@ -496,8 +497,8 @@ static int lg_parse_mix_arg(struct lg_run *r, const char *arg, struct zerr *e)
 	memcpy(version, arg, (size_t)(eq - arg));
 	version[eq - arg] = '\0';
 	if (!lg_valid_name(version))
-		return zerr_set(e, ZDM_EXIT_USAGE, "--mix: bad version name \"%s\" ([A-Za-z0-9._-])",
-				version);
+		return zerr_set(e, ZDM_EXIT_USAGE,
+				"--mix: bad version name \"%s\" ([A-Za-z0-9._-])", version);
 	for (i = 0; i < r->nmix; i++)
 		if (strcmp(r->mix[i].version, version) == 0)
 			return zerr_set(e, ZDM_EXIT_USAGE, "--mix %s given twice", version);
@@ -538,12 +539,16 @@ static int lg_parse_args(struct lg_run *r, int argc, char **argv, const char **c
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'c': r->conninfo = optarg; break;
+		case 'c':
+			r->conninfo = optarg;
+			break;
 		case 'm':
 			if (lg_parse_mix_arg(r, optarg, e) < 0)
 				return -1;
 			break;
-		case 'n': *clients = optarg; break;
+		case 'n':
+			*clients = optarg;
+			break;
 		case 'M':
 			if (util_parse_uint(optarg, 128, &n) < 0 || n < 1)
 				return zerr_set(e, ZDM_EXIT_USAGE, "--max-clients wants 1..128");
@@ -554,7 +559,8 @@ static int lg_parse_args(struct lg_run *r, int argc, char **argv, const char **c
 			errno = 0;
 			rate = strtod(optarg, &end);
 			if (errno || *end || !(rate >= 0.1 && rate <= 10000))
-				return zerr_set(e, ZDM_EXIT_USAGE, "--rate wants 0.1..10000 requests/s");
+				return zerr_set(e, ZDM_EXIT_USAGE,
+						"--rate wants 0.1..10000 requests/s");
 			break;
 		}
 		case 'd':
@@ -564,24 +570,33 @@ static int lg_parse_args(struct lg_run *r, int argc, char **argv, const char **c
 			break;
 		case 'R':
 			if (util_parse_uint(optarg, 1000000000, &n) < 0 || n < 1)
-				return zerr_set(e, ZDM_EXIT_USAGE, "--max-requests wants 1..1000000000");
+				return zerr_set(e, ZDM_EXIT_USAGE,
+						"--max-requests wants 1..1000000000");
 			atomic_store(&r->budget, n);
 			break;
 		case 'i':
 			if (util_parse_uint(optarg, 1000000000000LL, &r->ids) < 0 || r->ids < 1)
-				return zerr_set(e, ZDM_EXIT_USAGE, "--ids wants a positive integer");
+				return zerr_set(e, ZDM_EXIT_USAGE,
+						"--ids wants a positive integer");
 			break;
 		case 's':
 			if (util_parse_duration(optarg, &r->stmt_timeout_ms) < 0)
-				return zerr_set(e, ZDM_EXIT_USAGE, "--statement-timeout wants a duration");
+				return zerr_set(e, ZDM_EXIT_USAGE,
+						"--statement-timeout wants a duration");
 			break;
 		case 'g':
 			if (util_parse_duration(optarg, grace_ms) < 0 || *grace_ms > 600000)
 				return zerr_set(e, ZDM_EXIT_USAGE, "--stop-grace wants 0..10m");
 			break;
-		case 'C': *control = optarg; break;
-		case 'o': *out = optarg; break;
-		case 'h': *help = 1; return 0;
+		case 'C':
+			*control = optarg;
+			break;
+		case 'o':
+			*out = optarg;
+			break;
+		case 'h':
+			*help = 1;
+			return 0;
 		default:
 			return zerr_set(e, ZDM_EXIT_USAGE, "unknown or incomplete option \"%s\"",
 					argv[optind - 1]);
@@ -676,8 +691,8 @@ int lg_run_main(int argc, char **argv)
 	}
 	if (rc == 0) {
 		lg_log_counts(&r, "start, clients");
-		lg_log(&r, "%.1f requests/s per client, at most %lld ms", 1e6 / (double)r.interval_us,
-		       duration_ms);
+		lg_log(&r, "%.1f requests/s per client, at most %lld ms",
+		       1e6 / (double)r.interval_us, duration_ms);
 	}
 	deadline = util_now_ms() + duration_ms;
 	while (!atomic_load(&r.stop)) {
@@ -718,7 +733,8 @@ int lg_run_main(int argc, char **argv)
 				}
 				pthread_mutex_unlock(&cl[i].mu);
 			}
-			lg_log(&r, "cancelled %zu requests still in flight after --stop-grace", busy);
+			lg_log(&r, "cancelled %zu requests still in flight after --stop-grace",
+			       busy);
 			next_cancel = util_now_ms() + 1000;
 		}
 		lg_nap_us(20000);
@@ -740,12 +756,13 @@ int lg_run_main(int argc, char **argv)
 			if (c->max_us > max)
 				max = c->max_us;
 		}
-		lg_log(&r, "%s: %lld requests, %lld errors, max latency %.1f ms", r.mix[i].version, n,
-		       errs, (double)max / 1000.0);
+		lg_log(&r, "%s: %lld requests, %lld errors, max latency %.1f ms", r.mix[i].version,
+		       n, errs, (double)max / 1000.0);
 	}
 	if (fflush(r.out) != 0 || r.out_failed) {
 		if (rc == 0)
-			zerr_set(&e, ZDM_EXIT_FAILED, "cannot write \"%s\": %s", out, strerror(errno));
+			zerr_set(&e, ZDM_EXIT_FAILED, "cannot write \"%s\": %s", out,
+				 strerror(errno));
 		rc = -1;
 	}
 	if (r.out != stdout && fclose(r.out) != 0 && rc == 0) {

@@ -25,17 +25,17 @@
 
 #include "util.h"
 
-#define LG_MAX_PARAMS 3  /* $1 id, $2 name, $3 unique email */
-#define LG_MAX_MIX 8     /* application versions in one run */
-#define LG_NAME_MAX 32   /* version and op names */
+#define LG_MAX_PARAMS 3 /* $1 id, $2 name, $3 unique email */
+#define LG_MAX_MIX 8 /* application versions in one run */
+#define LG_NAME_MAX 32 /* version and op names */
 
 #define LG_CSV_HEADER "t_start_ms,app_version,op,latency_us,ok,sqlstate,client,message"
 
 struct lg_op {
 	char *name;
-	char *sql;       /* one statement, no trailing semicolon */
+	char *sql; /* one statement, no trailing semicolon */
 	int weight;
-	int nparams;     /* highest $N the statement uses */
+	int nparams; /* highest $N the statement uses */
 };
 
 /* One application version's query mix, read from a SQL file (mix.c). */

@@ -62,8 +62,8 @@ static int lg_finish_op(struct lg_mix *m, struct sb *sql, int line, struct zerr 
 	struct lg_op *op = &m->ops[m->nops - 1];
 	int n;
 
-	while (sql->len && (isspace((unsigned char)sql->buf[sql->len - 1]) ||
-			    sql->buf[sql->len - 1] == ';'))
+	while (sql->len &&
+	       (isspace((unsigned char)sql->buf[sql->len - 1]) || sql->buf[sql->len - 1] == ';'))
 		sql->buf[--sql->len] = '\0';
 	if (sql->len == 0)
 		return zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: op \"%s\" has no statement", m->path,
@@ -91,8 +91,8 @@ static int lg_parse_op_line(struct lg_mix *m, char *p, int line, struct zerr *e)
 
 	tok = strtok_r(p, " \t\r", &save);
 	if (!tok || !lg_valid_name(tok))
-		return zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: \"-- op:\" needs a name of [A-Za-z0-9._-]",
-				m->path, line);
+		return zerr_set(e, ZDM_EXIT_USAGE,
+				"%s:%d: \"-- op:\" needs a name of [A-Za-z0-9._-]", m->path, line);
 	m->ops = xrealloc(m->ops, (m->nops + 1) * sizeof(*m->ops));
 	op = &m->ops[m->nops++];
 	memset(op, 0, sizeof(*op));
@@ -149,8 +149,8 @@ int lg_mix_load(struct lg_mix *m, const char *version, const char *path, struct 
 				p++;
 			if (*p)
 				rc = zerr_set(e, ZDM_EXIT_USAGE,
-					      "%s:%d: SQL before the first \"-- op: NAME\" line", path,
-					      lineno);
+					      "%s:%d: SQL before the first \"-- op: NAME\" line",
+					      path, lineno);
 			continue;
 		}
 		sb_adds(&sql, line);

@@ -21,13 +21,13 @@
 
 #include "loadgen.h"
 
-#define LG_MAX_KINDS 64   /* distinct errors kept apart; more go to "other" */
+#define LG_MAX_KINDS 64 /* distinct errors kept apart; more go to "other" */
 
 struct lg_row {
 	long long t_ms;
 	long long lat_us;
 	int ver;
-	int err;              /* -1: ok; else an index into kinds */
+	int err; /* -1: ok; else an index into kinds */
 };
 
 struct lg_data {
@@ -149,8 +149,8 @@ static int lg_load_csv(struct lg_data *d, const char *path, struct zerr *e)
 			rc = -1;
 		row.ver = lg_intern_ver(d, field[1]);
 		if (row.ver < 0)
-			rc = zerr_set(e, ZDM_EXIT_USAGE, "%s:%ld: more than %d versions", path, lineno,
-				      LG_MAX_MIX);
+			rc = zerr_set(e, ZDM_EXIT_USAGE, "%s:%ld: more than %d versions", path,
+				      lineno, LG_MAX_MIX);
 		else if (rc < 0 || (strcmp(field[4], "1") != 0 && strcmp(field[4], "0") != 0))
 			rc = zerr_set(e, ZDM_EXIT_USAGE, "%s:%ld: malformed row", path, lineno);
 		if (rc < 0)
@@ -209,8 +209,8 @@ static void lg_stats_of(long long *v, long long n, long long errors, struct lg_s
 }
 
 /* Rows [from, to) of version ver (-1: all) into stats. */
-static void lg_range_stats(const struct lg_data *d, size_t from, size_t to, int ver,
-			   long long *buf, struct lg_stats *s)
+static void lg_range_stats(const struct lg_data *d, size_t from, size_t to, int ver, long long *buf,
+			   struct lg_stats *s)
 {
 	long long n = 0, errors = 0;
 	size_t i;
@@ -240,8 +240,7 @@ static size_t lg_lower(const struct lg_data *d, long long t)
 	return lo;
 }
 
-static int lg_load_phases(const char *path, struct lg_phase **out, size_t *count,
-			  struct zerr *e)
+static int lg_load_phases(const char *path, struct lg_phase **out, size_t *count, struct zerr *e)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
@@ -265,8 +264,8 @@ static int lg_load_phases(const char *path, struct lg_phase **out, size_t *count
 		t1 = strchr(line, '\t');
 		t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
 		if (!t2) {
-			rc = zerr_set(e, ZDM_EXIT_USAGE, "%s:%ld: want NAME<TAB>START_MS<TAB>END_MS",
-				      path, lineno);
+			rc = zerr_set(e, ZDM_EXIT_USAGE,
+				      "%s:%ld: want NAME<TAB>START_MS<TAB>END_MS", path, lineno);
 			break;
 		}
 		*t1 = *t2 = '\0';
@@ -331,12 +330,21 @@ int lg_report_main(int argc, char **argv)
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'c': csv = optarg; break;
-		case 'p': phases = optarg; break;
-		case 'l': label = optarg; break;
-		case 'o': csv_out = optarg; break;
+		case 'c':
+			csv = optarg;
+			break;
+		case 'p':
+			phases = optarg;
+			break;
+		case 'l':
+			label = optarg;
+			break;
+		case 'o':
+			csv_out = optarg;
+			break;
 		default:
-			fprintf(stderr, "zdm-loadgen report: error: unknown or incomplete option \"%s\"\n",
+			fprintf(stderr,
+				"zdm-loadgen report: error: unknown or incomplete option \"%s\"\n",
 				argv[optind - 1]);
 			return ZDM_EXIT_USAGE;
 		}
@@ -358,7 +366,8 @@ int lg_report_main(int argc, char **argv)
 
 		co = fopen(csv_out, "a");
 		if (!co) {
-			zerr_set(&e, ZDM_EXIT_FAILED, "cannot write \"%s\": %s", csv_out, strerror(errno));
+			zerr_set(&e, ZDM_EXIT_FAILED, "cannot write \"%s\": %s", csv_out,
+				 strerror(errno));
 			rc = -1;
 			goto out;
 		}
@@ -366,10 +375,11 @@ int lg_report_main(int argc, char **argv)
 		size = ftell(co);
 		if (size == 0)
 			fputs("label,phase,version,start_ms,end_ms,requests,errors,p50_us,p99_us,"
-			      "max_us,top_error\n", co);
+			      "max_us,top_error\n",
+			      co);
 	}
-	printf("%-14s %-28s %-7s %9s %7s %9s %9s %9s\n", "scenario", "phase", "version",
-	       "requests", "errors", "p50 ms", "p99 ms", "max ms");
+	printf("%-14s %-28s %-7s %9s %7s %9s %9s %9s\n", "scenario", "phase", "version", "requests",
+	       "errors", "p50 ms", "p99 ms", "max ms");
 	for (p = 0; p < nph; p++) {
 		size_t from = lg_lower(&d, ph[p].start), to = lg_lower(&d, ph[p].end), i;
 		int v;
@@ -383,7 +393,8 @@ int lg_report_main(int argc, char **argv)
 			lg_range_stats(&d, from, to, v, buf, &s);
 			if (v >= 0 && s.n == 0)
 				continue;
-			printf("%-14s %-28s %-7s %9lld %7lld", label, ph[p].name, vname, s.n, s.errors);
+			printf("%-14s %-28s %-7s %9lld %7lld", label, ph[p].name, vname, s.n,
+			       s.errors);
 			lg_print_ms(stdout, s.p50);
 			lg_print_ms(stdout, s.p99);
 			lg_print_ms(stdout, s.max);
@@ -400,13 +411,13 @@ int lg_report_main(int argc, char **argv)
 			if (v < 0)
 				for (k = 0; k < d.nkinds; k++)
 					if (kcount[k])
-						printf("%-14s %-28s   %lld x %s\n", "", "", kcount[k],
-						       d.kinds[k]);
+						printf("%-14s %-28s   %lld x %s\n", "", "",
+						       kcount[k], d.kinds[k]);
 			if (co) {
 				fprintf(co, "%s,", label);
 				lg_csv_field(co, ph[p].name);
-				fprintf(co, ",%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,", vname, ph[p].start,
-					ph[p].end, s.n, s.errors, s.p50, s.p99, s.max);
+				fprintf(co, ",%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,", vname,
+					ph[p].start, ph[p].end, s.n, s.errors, s.p50, s.p99, s.max);
 				lg_csv_field(co, topk >= 0 ? d.kinds[topk] : "");
 				fputc('\n', co);
 			}
@@ -453,8 +464,12 @@ int lg_series_main(int argc, char **argv)
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'c': csv = optarg; break;
-		case 'o': prefix = optarg; break;
+		case 'c':
+			csv = optarg;
+			break;
+		case 'o':
+			prefix = optarg;
+			break;
 		case 't':
 			if (util_parse_uint(optarg, 1LL << 50, &t0) < 0) {
 				fprintf(stderr, "zdm-loadgen series: error: --t0 wants epoch ms\n");
@@ -463,12 +478,14 @@ int lg_series_main(int argc, char **argv)
 			break;
 		case 'b':
 			if (util_parse_duration(optarg, &bucket) < 0 || bucket < 1) {
-				fprintf(stderr, "zdm-loadgen series: error: --bucket wants a duration\n");
+				fprintf(stderr,
+					"zdm-loadgen series: error: --bucket wants a duration\n");
 				return ZDM_EXIT_USAGE;
 			}
 			break;
 		default:
-			fprintf(stderr, "zdm-loadgen series: error: unknown or incomplete option \"%s\"\n",
+			fprintf(stderr,
+				"zdm-loadgen series: error: unknown or incomplete option \"%s\"\n",
 				argv[optind - 1]);
 			return ZDM_EXIT_USAGE;
 		}
@@ -492,7 +509,8 @@ int lg_series_main(int argc, char **argv)
 		size_t i = 0;
 
 		if (!f) {
-			zerr_set(&e, ZDM_EXIT_FAILED, "cannot write \"%s\": %s", path, strerror(errno));
+			zerr_set(&e, ZDM_EXIT_FAILED, "cannot write \"%s\": %s", path,
+				 strerror(errno));
 			free(path);
 			rc = -1;
 			break;
@@ -509,9 +527,9 @@ int lg_series_main(int argc, char **argv)
 				;
 			lg_range_stats(&d, i, j, v, buf, &s);
 			if (s.n)
-				fprintf(f, "%.3f %lld %lld %.3f %.3f %.3f\n", (double)b / 1000.0, s.n,
-					s.errors, (double)s.p50 / 1000.0, (double)s.p99 / 1000.0,
-					(double)s.max / 1000.0);
+				fprintf(f, "%.3f %lld %lld %.3f %.3f %.3f\n", (double)b / 1000.0,
+					s.n, s.errors, (double)s.p50 / 1000.0,
+					(double)s.p99 / 1000.0, (double)s.max / 1000.0);
 			i = j;
 		}
 		if (fclose(f) != 0) {

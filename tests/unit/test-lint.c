@@ -245,8 +245,8 @@ static void test_corpus(const char *root)
 	for (size_t i = 0; i < cases.n; i++)
 		test_case(cases.v[i], root);
 	strv_release(&cases);
-	printf("# lint corpus: %zu cases, %zu files, %zu statements\n", corpus_cases,
-	       corpus_files, corpus_stmts);
+	printf("# lint corpus: %zu cases, %zu files, %zu statements\n", corpus_cases, corpus_files,
+	       corpus_stmts);
 	for (size_t i = 0; i < lint_nrules && i < ZDM_ARRAY_LEN(rule_seen); i++)
 		CHECK(rule_seen[i], "rule %s is never flagged by the corpus", lint_rules[i].id);
 }
@@ -257,7 +257,7 @@ struct class_case {
 	const char *sql;
 	int transactional;
 	enum lint_class want;
-	const char *rule;   /* the first finding's rule, NULL for none */
+	const char *rule; /* the first finding's rule, NULL for none */
 };
 
 static const struct class_case class_cases[] = {
@@ -280,8 +280,8 @@ static const struct class_case class_cases[] = {
 	  "needs-transaction-off" },
 	{ "alter table o add constraint fk foreign key (u) references users (id) not valid", 1,
 	  LINT_EXPAND, NULL },
-	{ "alter table o add constraint fk foreign key (u) references users (id)", 1,
-	  LINT_BLOCKING, "constraint-not-valid" },
+	{ "alter table o add constraint fk foreign key (u) references users (id)", 1, LINT_BLOCKING,
+	  "constraint-not-valid" },
 	{ "alter table o validate constraint fk", 1, LINT_EXPAND, NULL },
 	{ "begin", 1, LINT_TXMISUSE, "transaction-control" },
 	{ "begin", 0, LINT_EXPAND, NULL },
@@ -309,8 +309,11 @@ static void test_classes(void)
 		struct lint_report rep = { 0 };
 		struct sql_script s;
 		struct zerr e = { 0 };
-		struct lint_file f = { .path = "t.sql", .src = c->sql, .len = strlen(c->sql),
-				       .script = &s, .transactional = c->transactional };
+		struct lint_file f = { .path = "t.sql",
+				       .src = c->sql,
+				       .len = strlen(c->sql),
+				       .script = &s,
+				       .transactional = c->transactional };
 		enum lint_class got;
 
 		CHECK(sql_split(c->sql, strlen(c->sql), "t.sql", &s, &e) == 0, "split: %s", e.msg);
@@ -320,10 +323,11 @@ static void test_classes(void)
 		      lint_class_name(c->want));
 		if (c->rule)
 			CHECK(rep.n > 0 && strcmp(rep.v[0].rule, c->rule) == 0,
-			      "[%s]: first rule %s, want %s", c->sql, rep.n ? rep.v[0].rule : "none",
-			      c->rule);
+			      "[%s]: first rule %s, want %s", c->sql,
+			      rep.n ? rep.v[0].rule : "none", c->rule);
 		else
-			CHECK(rep.n == 0, "[%s]: unexpected %s", c->sql, rep.n ? rep.v[0].rule : "");
+			CHECK(rep.n == 0, "[%s]: unexpected %s", c->sql,
+			      rep.n ? rep.v[0].rule : "");
 		lint_report_release(&rep);
 		sql_script_release(&s);
 		lint_ctx_free(ctx);
@@ -337,7 +341,8 @@ static void test_rule_table(void)
 		const struct lint_rule *r = &lint_rules[i];
 		int kebab = r->id[0] != '\0';
 		for (const char *p = r->id; *p; p++)
-			if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-'))
+			if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
+			      *p == '-'))
 				kebab = 0;
 		CHECK(kebab, "rule id \"%s\" is not kebab-case", r->id);
 		CHECK(r->summary && r->summary[0], "rule %s has no summary", r->id);
@@ -360,10 +365,18 @@ static void test_context_and_report(void)
 	struct lint_report rep = { 0 };
 	struct sql_script s1, s2;
 	struct zerr e = { 0 };
-	struct lint_file f1 = { .path = "V1__a.sql", .src = v1, .len = strlen(v1),
-				.script = &s1, .transactional = 1, .learn_only = 1 };
-	struct lint_file f2 = { .path = "V2__b.sql", .src = v2, .len = strlen(v2),
-				.script = &s2, .transactional = 1, .guarded_contract = 1 };
+	struct lint_file f1 = { .path = "V1__a.sql",
+				.src = v1,
+				.len = strlen(v1),
+				.script = &s1,
+				.transactional = 1,
+				.learn_only = 1 };
+	struct lint_file f2 = { .path = "V2__b.sql",
+				.src = v2,
+				.len = strlen(v2),
+				.script = &s2,
+				.transactional = 1,
+				.guarded_contract = 1 };
 
 	CHECK(sql_split(v1, strlen(v1), "V1", &s1, &e) == 0, "split");
 	CHECK(sql_split(v2, strlen(v2), "V2", &s2, &e) == 0, "split");

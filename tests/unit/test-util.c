@@ -36,9 +36,10 @@ static void parse_ll(void)
 		long long v = 12345;
 		int rc = util_parse_ll(cases[i].in, &v);
 
-		CHECK((rc == 0) == cases[i].ok, "util_parse_ll(\"%s\") returned %d", cases[i].in, rc);
-		CHECK(v == (cases[i].ok ? cases[i].want : 12345),
-		      "util_parse_ll(\"%s\") set %lld", cases[i].in, v);
+		CHECK((rc == 0) == cases[i].ok, "util_parse_ll(\"%s\") returned %d", cases[i].in,
+		      rc);
+		CHECK(v == (cases[i].ok ? cases[i].want : 12345), "util_parse_ll(\"%s\") set %lld",
+		      cases[i].in, v);
 	}
 	CHECK(util_parse_ll(NULL, &(long long){ 0 }) == -1, "NULL is refused");
 }

@@ -22,7 +22,8 @@ static void test_bad(void)
 	for (size_t i = 0; i < ZDM_ARRAY_LEN(bad_cases); i++) {
 		struct ystream s;
 		struct zerr e = { 0 };
-		int rc = ydoc_load_buf(bad_cases[i].src, strlen(bad_cases[i].src), "t.yaml", &s, &e);
+		int rc = ydoc_load_buf(bad_cases[i].src, strlen(bad_cases[i].src), "t.yaml", &s,
+				       &e);
 		CHECK(rc < 0, "case %zu: expected an error", i);
 		CHECK(strncmp(e.msg, bad_cases[i].error, strlen(bad_cases[i].error)) == 0,
 		      "case %zu: error \"%s\", want prefix \"%s\"", i, e.msg, bad_cases[i].error);
@@ -52,7 +53,8 @@ static void test_tree(void)
 	CHECK(list && list->type == Y_SEQ && list->n == 2, "flow list");
 	CHECK(!strcmp(ynode_get(s.docs[1].root, "kind")->value, "Service"), "second document");
 	CHECK(s.docs[2].root == NULL || ynode_is_null(s.docs[2].root), "empty third document");
-	CHECK(strncmp(src + s.docs[1].start, "---\nkind: Service", 17) == 0, "document start offset");
+	CHECK(strncmp(src + s.docs[1].start, "---\nkind: Service", 17) == 0,
+	      "document start offset");
 	CHECK(ynode_bool(ynode_get(s.docs[0].root, "kind")) == -1, "not a bool");
 	ystream_release(&s);
 }
