@@ -85,6 +85,7 @@ help:
 	@echo "make asan       the same suite on an AddressSanitizer+UBSan build"
 	@echo "make valgrind   the unit tests and a migrate run under valgrind"
 	@echo "make fuzz       build the libFuzzer harnesses (clang) and run each FUZZ_SECONDS=$(FUZZ_SECONDS)"
+	@echo "make checksrc   clang-format and banned functions over every C file (part of make test)"
 	@echo "make bench      benchmarks against peers (dbmate, squawk), printed as ratios"
 	@echo "make bench-lint only the lint benchmark against squawk"
 	@echo "make install    install binaries into PREFIX=$(PREFIX)"

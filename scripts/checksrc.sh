@@ -35,11 +35,11 @@ problems=0
 declare -A bad=()
 for f in "${files[@]}"; do
 	[ -f "$f" ] || continue
-	if ! d=$("$cf" --style=file "$f" | diff -u "$f" - | sed -n '4,12p'); then
+	if ! d=$("$cf" --style=file:"$root/.clang-format" "$f" | diff -u "$f" - | sed -n '4,12p'); then
 		:
 	fi
 	if [ -n "$d" ]; then
-		n=$("$cf" --style=file "$f" | diff "$f" - | grep -c '^>')
+		n=$("$cf" --style=file:"$root/.clang-format" "$f" | diff "$f" - | grep -c '^>')
 		echo "$f: clang-format would change $n lines; first:"
 		sed 's/^/    /' <<<"$d"
 		problems=$((problems + 1))
@@ -52,8 +52,8 @@ for f in "${files[@]}"; do
 		problems=$((problems + 1))
 		bad[$f]=1
 	done < <(sed -E 's://.*$::; s:/\*.*\*/::g; s/"([^"\\]|\\.)*"/""/g' "$f" |
-		grep -nE '(^|[^A-Za-z0-9_.>])(atoi|atol|atoll|sprintf|strcpy|strcat|gets)[[:space:]]*\(' |
-		sed -E 's/^([0-9]+):.*\b(atoi|atol|atoll|sprintf|strcpy|strcat|gets)[[:space:]]*\(.*/\1: banned function \2()/')
+		grep -noE '(^|[^A-Za-z0-9_.>])(atoi|atol|atoll|sprintf|strcpy|strcat|gets)[[:space:]]*\(' |
+		sed -E 's/^([0-9]+):.*(atoi|atol|atoll|sprintf|strcpy|strcat|gets)[[:space:]]*\($/\1: banned function \2()/')
 done
 echo "checksrc: $problems problems in ${#bad[@]} files (${#files[@]} checked)"
 ((problems == 0))

@@ -8,14 +8,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 # libssl-dev, bzip2 and debian-archive-keyring: scripts/build-libpq.sh
 # (the static libpq zdm-hook links by default); clang and libclang-rt-dev
 # (its sanitizer and libFuzzer runtimes): the fuzz harnesses (make fuzz,
-# and the fuzz step of make test); pgbouncer and iproute2: tests that put
+# and the fuzz step of make test); clang-format: make checksrc (and its
+# step of make test); pgbouncer and iproute2: tests that put
 # a pooler or a network fault between zdm-hook and the server; buildah,
 # mmdebstrap, skopeo, podman, umoci and runc: make image and the image
 # tests (tests/bats/image.bats); git and binutils (objdump): make dist and
 # its tests
 packages=(build-essential pkg-config libpq-dev libssl-dev libyaml-dev libjansson-dev
 	bzip2 debian-archive-keyring postgresql postgresql-contrib bats bats-assert bats-support bats-file
-	valgrind unzip jq python3-yaml time gnuplot-nox openssl clang libclang-rt-dev pgbouncer iproute2
+	valgrind unzip jq python3-yaml time gnuplot-nox openssl clang clang-format libclang-rt-dev pgbouncer iproute2
 	buildah mmdebstrap skopeo podman umoci runc git binutils)
 
 missing=()
