@@ -162,28 +162,32 @@ zdm_lock_key() {
 	mig V1__t.sql "create table t (id int);"
 	run hook migrate --dir "$M"
 	assert_success
-	# another session holds zdm's lock for 10 s: a no-op must not wait
-	psql -X -q -c "select pg_advisory_lock(2051296512, $(zdm_lock_key)); select pg_sleep(10)" >/dev/null &
+	# another session holds zdm's lock until the test ends it: a run that
+	# waited for it would time out (exit 3); a no-op must not wait at all
+	psql -X -q -c "select pg_advisory_lock(2051296512, $(zdm_lock_key)); select pg_sleep(600)" >/dev/null 2>&1 &
 	holder=$!
 	wait_for "select count(*) from pg_locks where locktype = 'advisory' and granted" 1
-	run q "select count(*) from pg_locks where locktype = 'advisory' and granted"
-	assert_output "1"
-	start=$(date +%s%N)
-	run hook migrate --dir "$M" --lock-wait 5s
-	took=$(( ($(date +%s%N) - start) / 1000000 ))
-	kill $holder 2>/dev/null; wait $holder 2>/dev/null || true
+	run hook migrate --dir "$M" --lock-wait 1s
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $holder 2>/dev/null || true
 	assert_success
 	assert_output --partial "nothing to apply"
-	[ "$took" -lt 2000 ]
+	refute_output --partial "waiting for the migration lock"
 }
 
 @test "migrate: the lock key is zdm's pair (class 0x7A444D00, CRC-32 of database and table)" {
-	mig V1__slow.sql "select pg_sleep(2);"
+	# V1 waits for a lock the test holds, so zdm is still inside its own
+	# lock when pg_locks is read, however slow the machine
+	psql -X -q -c "select pg_advisory_lock(4242); select pg_sleep(600)" >/dev/null 2>&1 &
+	holder=$!
+	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 4242 and granted" 1
+	mig V1__slow.sql "select pg_advisory_xact_lock(4242);"
 	"$ZDM_HOOK" migrate --dir "$M" >/dev/null 2>&1 &
 	p=$!
-	# V1 runs only while zdm holds its lock
-	wait_backends '%pg_sleep(2)%' 1 300 active
-	run q "select classid::bigint, objid::int, objsubid from pg_locks where locktype = 'advisory' and granted"
+	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 4242 and not granted" 1
+	run q "select classid::bigint, objid::int, objsubid from pg_locks where locktype = 'advisory' and granted and classid <> 0"
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $holder 2>/dev/null || true
 	wait $p
 	assert_output "2051296512|$(zdm_lock_key)|2"
 }
@@ -568,21 +572,31 @@ assert_untouched() {
 @test "migrate: another session building the same index CONCURRENTLY: zdm waits, then records a valid index" {
 	q "create table t (id int, email text)" >/dev/null
 	# another session's CREATE INDEX CONCURRENTLY of the same name waits
-	# behind an open snapshot: the index exists, not yet valid
-	psql -X -q -c "begin isolation level repeatable read; select count(*) from t; select pg_sleep(3); commit;" >/dev/null &
+	# behind an open snapshot (held until the test ends it, so a busy
+	# machine cannot let the build finish early): the index exists, not
+	# yet valid
+	psql -X -q -c "begin isolation level repeatable read; select count(*) from t; select pg_sleep(600); commit;" >/dev/null 2>&1 &
 	snap=$!
 	# the snapshot is taken before the build starts
-	wait_for "select count(*) from pg_stat_activity where query like '%pg_sleep(3)%' and backend_xmin is not null and pid <> pg_backend_pid()" 1
-	psql -X -q -c "create index concurrently t_email_idx on t (email)" >/dev/null 2>&1 &
+	wait_for "select count(*) from pg_stat_activity where query like '%pg_sleep(600)%' and backend_xmin is not null and pid <> pg_backend_pid()" 1 600
+	psql -X -q -c "create index concurrently t_email_idx on t (email)" >"$T/other" 2>&1 &
 	other=$!
-	wait_for "select count(*) from pg_stat_progress_create_index where phase = 'waiting for old snapshots'" 1
+	wait_for "select count(*) from pg_stat_progress_create_index where phase = 'waiting for old snapshots'" 1 600
 	run q "select indisvalid from pg_index where indexrelid = 't_email_idx'::regclass"
 	assert_output "f"
 	mig V1__idx.sql $'-- zdm: transaction=off\ncreate index concurrently if not exists t_email_idx on t (email);'
-	run hook migrate --dir "$M"
-	assert_success
-	assert_output --partial 'relation "t_email_idx" already exists, skipping'
-	wait $snap $other
+	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
+	p=$!
+	wait_for_line "$T/out" 'index t_email_idx is being built by another session \(pid [0-9]+\); waiting for that build to end'
+	# the snapshot ends: the other build goes on and finishes, then zdm
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $snap || true
+	wait $other && orc=0 || orc=$?
+	wait $p && rc=0 || rc=$?
+	cat "$T/out" "$T/other"
+	[ "$orc" -eq 0 ]
+	[ "$rc" -eq 0 ]
+	grep -q 'relation "t_email_idx" already exists, skipping' "$T/out"
 	run q "select h.success, h.applied_stmts, i.indisvalid from zdm_schema_history h, pg_index i where i.indexrelid = 't_email_idx'::regclass"
 	assert_output "t|1|t"
 }
@@ -654,22 +668,30 @@ assert_untouched() {
 @test "migrate: gives up after --ddl-retries with exit 1 and names the blocker" {
 	q "create table t (id int);" >/dev/null
 	mig V1__alter.sql "alter table t add column name text;"
-	psql -X -q -c "begin; lock table t in access share mode; select pg_sleep(5); commit;" >/dev/null &
+	psql -X -q -c "begin; lock table t in access share mode; select pg_sleep(600); commit;" >/dev/null 2>&1 &
 	holder=$!
 	wait_for "select count(*) from pg_locks where relation = 't'::regclass and granted and pid <> pg_backend_pid()" 1
 	run hook migrate --dir "$M" --lock-timeout 100ms --ddl-retries 2
-	kill $holder 2>/dev/null; wait $holder 2>/dev/null || true
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $holder 2>/dev/null || true
 	assert_failure 1
 	assert_output --partial "canceling statement due to lock timeout (SQLSTATE 55P03)"
 	assert_output --partial "hint: gave up after 2 retries; blocked by pid"
 }
 
 @test "migrate: a second runner waits for the lock, names the holder, and times out with exit 3" {
-	mig V1__slow.sql "select pg_sleep(4); create table t (id int);"
+	# pod-a's V1 waits for a lock the test holds: pod-a keeps zdm's lock
+	# until the test lets it go on
+	psql -X -q -c "select pg_advisory_lock(4242); select pg_sleep(600)" >/dev/null 2>&1 &
+	holder=$!
+	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 4242 and granted" 1
+	mig V1__slow.sql "select pg_advisory_xact_lock(4242); create table t (id int);"
 	HOSTNAME=pod-a "$ZDM_HOOK" migrate --dir "$M" >"$T/a" 2>&1 &
 	a=$!
-	wait_backends '%pg_sleep(4)%' 1 300 active   # pod-a holds the lock
+	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 4242 and not granted" 1
 	run hook migrate --dir "$M" --lock-wait 1s
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $holder 2>/dev/null || true
 	assert_failure 3
 	assert_output --partial 'waiting for the migration lock held by pid'
 	assert_output --partial 'application "zdm-hook/pod-a"'
