@@ -96,10 +96,13 @@ summary() { awk -v k="$1" '$1 == k {print $2}' "$OUT/summary.txt"; }
 }
 
 @test "lock queue with a plain ALTER: every query waits for the holder" {
-	run scenario lockqueue plain --hold 4s
+	# held 6 s, and app queries must wait over 3 s of it (zdm's test above:
+	# under 2 s): a starved app may issue its first queued query late,
+	# so the bound is not "the whole hold"
+	run scenario lockqueue plain --hold 6s
 	assert_success
 	[ "$(summary column_added)" = 1 ]
 	max=$(summary max_latency_ms) held=$(summary holder_after_alter_ms)
-	awk -v m="$max" -v h="$held" 'BEGIN {exit !(m > h - 500 && m > 3000)}' ||
+	awk -v m="$max" 'BEGIN {exit !(m > 3000)}' ||
 		fail "max app latency $max ms with a plain ALTER (the holder stayed $held ms after it)"
 }
