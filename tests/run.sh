@@ -15,8 +15,7 @@
 # builds the libFuzzer harnesses when clang is installed (make
 # fuzz-build) and runs each target over its seed corpus, then mutating it
 # for ZDM_FUZZ_SECONDS (tests/fuzz/run.sh, a fresh working corpus): one
-# test per target. It also runs scripts/checksrc.sh (clang-format and
-# the banned functions over every C file): one test.
+# test per target. (scripts/checksrc.sh runs as tests/bats/checksrc.bats.)
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -77,18 +76,6 @@ if [ $unit_only -eq 0 ] && [ "$fuzz_secs" != 0 ] &&
 		ZDM_FUZZ_WORK="$fuzzwork" tests/fuzz/run.sh "$fuzz_secs" | tee "$log"
 		passed=$((passed + $(grep -cE '^fuzz [^:]+: ok ' "$log")))
 		failed=$((failed + $(grep -cE '^fuzz [^:]+: FAILED' "$log")))
-	fi
-fi
-
-# the source style check (scripts/checksrc.sh): one test, in the full run
-if [ $unit_only -eq 0 ] && ((${#files[@]} == 0)); then
-	echo "== checksrc"
-	if scripts/checksrc.sh >"$log" 2>&1; then
-		tail -1 "$log"
-		passed=$((passed + 1))
-	else
-		cat "$log"
-		failed=$((failed + 1))
 	fi
 fi
 
