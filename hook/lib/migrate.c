@@ -227,10 +227,12 @@ void plan_build(struct plan *p, struct src_set *src, struct history *h, const st
 			rrows[nr++] = r;
 		}
 	}
+	if (o->baseline && h->n == 0)
+		baseline = o->baseline;
 	/* Flyway's baseline migrations: on a database with no applied
 	 * version the highest B file is applied, and the versions at or below
 	 * it are not; elsewhere B files are ignored. */
-	if (!applied && src->nbaselines > 0) {
+	if (!applied && !baseline && src->nbaselines > 0) {
 		struct src_migration *b = &src->baselines[src->nbaselines - 1];
 		struct hist_row *failed = NULL;
 		for (k = 0; k < h->n; k++)
@@ -1497,6 +1499,29 @@ static void migrate_print_plan(struct migrate_ctx *c)
 	}
 }
 
+/* Flyway's baselineOnMigrate: the row Flyway writes when it baselines a
+ * populated schema (flyway-core .../internal/schemahistory/
+ * JdbcTableSchemaHistory.java: type BASELINE, script and description
+ * "<< Flyway Baseline >>", no checksum). */
+static int migrate_insert_baseline(struct migrate_ctx *c, struct zerr *e)
+{
+	char *sql = xasprintf("INSERT INTO %s (installed_rank, version, description, type, script,"
+			      " checksum, installed_by, execution_time, success)"
+			      " VALUES (1, $1, '<< Flyway Baseline >>', 'BASELINE',"
+			      " '<< Flyway Baseline >>', NULL, left(current_user, 100), 0, true)",
+			      c->h.qname);
+	const char *params[1] = { c->po.baseline };
+	PGresult *r = db_query(&c->work, sql, 1, params, e);
+
+	free(sql);
+	if (!r)
+		return -1;
+	PQclear(r);
+	log_info("baseline", "baselined the database at version %s (baselineOnMigrate)",
+		 c->po.baseline);
+	return 0;
+}
+
 /* Take the lock on the work session, then, under it: create or extend
  * the history table, look again (another runner may have applied
  * everything while we waited) and apply what is pending. */
@@ -1510,6 +1535,10 @@ static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 	c->locked = 1;
 	if (history_ensure(&c->h, &c->work, e) < 0 || migrate_load_and_plan(c, e) < 0)
 		return -1;
+	if (c->po.baseline && c->h.n == 0) {
+		if (migrate_insert_baseline(c, e) < 0 || migrate_load_and_plan(c, e) < 0)
+			return -1;
+	}
 	/* another runner applied migrations between our lint and the lock:
 	 * the database is no longer empty, judge again */
 	if (c->linted_empty && !c->reached && history_current(&c->h) &&
@@ -1661,6 +1690,19 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 		goto cleanup;
 	if (history_init(&c.h, &c.work, o->history_table, e) < 0)
 		goto cleanup;
+	if (c.src.conf.baseline_on_migrate) {
+		int empty = 1;
+		if (history_load(&c.h, &c.work, e) < 0 || migrate_db_empty(&c, &empty, e) < 0)
+			goto cleanup;
+		if (c.h.n == 0 && !empty)
+			c.po.baseline = c.src.conf.baseline_version ? c.src.conf.baseline_version
+								    : "1";
+		if (c.po.baseline && !source_version_valid(c.po.baseline)) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s: baselineVersion \"%s\" is not a version",
+				 c.src.conf.flyway_file, c.po.baseline);
+			goto cleanup;
+		}
+	}
 	if (migrate_load_and_plan(&c, e) < 0)
 		goto cleanup;
 	/* nothing to run: no lint, no lock (Argo CD re-runs hooks on every

@@ -99,6 +99,10 @@ int plan_ignore_parse(const char *spec, unsigned *out, struct zerr *e);
 struct plan_opts {
 	int out_of_order;
 	unsigned ignore; /* PLAN_IGN_* bits */
+	/* Flyway's baselineOnMigrate on a populated database whose history
+	 * is empty: the baselineVersion the run records first; versions at
+	 * or below it are below-baseline */
+	const char *baseline;
 };
 
 struct plan {

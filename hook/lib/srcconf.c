@@ -76,6 +76,14 @@ static int srcconf_flyway_key(struct srcconf *c, const char *key, const char *va
 		srcconf_str(&c->ignore_patterns, value);
 	} else if (strcmp(key, "table") == 0) {
 		srcconf_str(&c->table, value);
+	} else if (strcmp(key, "baselineVersion") == 0) {
+		srcconf_str(&c->baseline_version, value);
+	} else if (strcmp(key, "baselineOnMigrate") == 0) {
+		if (srcconf_bool(value, &c->baseline_on_migrate) < 0) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s: %s=\"%s\" is not true or false", where,
+				 key, value);
+			return -1;
+		}
 	} else if (strcmp(key, "mixed") == 0 || strcmp(key, "placeholderReplacement") == 0) {
 		int b;
 		if (srcconf_bool(value, &b) < 0) {
@@ -506,6 +514,7 @@ void srcconf_release(struct srcconf *c)
 	free(c->since);
 	free(c->ignore_patterns);
 	free(c->table);
+	free(c->baseline_version);
 	free(c->zdm_yaml);
 	free(c->flyway_file);
 	memset(c, 0, sizeof(*c));

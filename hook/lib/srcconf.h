@@ -19,7 +19,8 @@
  *
  * Keys of Flyway's that zdm reads: encoding, placeholders.*,
  * placeholderReplacement, placeholderPrefix, placeholderSuffix, mixed,
- * ignoreMigrationPatterns, table (reported, see README). Other keys are
+ * ignoreMigrationPatterns, baselineOnMigrate, baselineVersion, table
+ * (only for ${flyway:table}). Other keys are
  * ignored. A malformed file is exit 2 with file:line.
  *
  * Ownership: srcconf_load fills a struct srcconf that owns its strings;
@@ -55,6 +56,8 @@ struct srcconf {
 	char *since;
 	char *ignore_patterns;
 	char *table; /* flyway.table, for ${flyway:table} */
+	int baseline_on_migrate; /* flyway.baselineOnMigrate */
+	char *baseline_version; /* flyway.baselineVersion (NULL: "1") */
 	struct srcconf_allow *allows;
 	size_t nallows;
 	char *zdm_yaml; /* path of the zdm.yaml read, or NULL */

@@ -431,3 +431,25 @@ flyway_history() {
 	run hook lint --dir "$M"
 	assert_success
 }
+
+@test "flyway: baselineOnMigrate baselines a populated database without a history at baselineVersion" {
+	q "create table legacy (id int);"
+	mig V1__legacy.sql "create table legacy (id int);"
+	mig V2__more.sql "create table legacy2 (id int);"
+	mig V3__new.sql "create table fresh (id int);"
+	printf 'flyway.baselineOnMigrate=true\nflyway.baselineVersion=2\n' >"$M/flyway.conf"
+	q "create table legacy2 (id int);"
+	run hook migrate --dir "$M" --history-table flyway_schema_history
+	assert_success
+	assert_output --partial "baselined the database at version 2"
+	run q "select version, type, script, checksum is null from flyway_schema_history order by installed_rank"
+	assert_output $'2|BASELINE|<< Flyway Baseline >>|t\n3|SQL|V3__new.sql|f'
+	run hook status --dir "$M" --history-table flyway_schema_history
+	assert_output --regexp '1 +below-baseline'
+	# an empty database is not baselined: everything applies
+	q "drop table legacy, legacy2, fresh, flyway_schema_history;"
+	run hook migrate --dir "$M" --history-table flyway_schema_history
+	assert_success
+	run q "select string_agg(script, ',' order by installed_rank) from flyway_schema_history"
+	assert_output "V1__legacy.sql,V2__more.sql,V3__new.sql"
+}
