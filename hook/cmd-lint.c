@@ -90,6 +90,7 @@ static int cmd_lint_exec(struct cmd_ctx *ctx)
 		   *since = cmd_str(ctx, &cmd_lint_opt_since);
 	struct zerr e = { 0 };
 	struct src_set src;
+	struct src_load_opts lo = { .mixed = -1 };
 	struct lint_report rep = { 0 };
 	unsigned char *learn = NULL;
 	size_t stmts = 0, refusing, allowed = 0, warnings = 0;
@@ -104,13 +105,22 @@ static int cmd_lint_exec(struct cmd_ctx *ctx)
 		zerr_set(&e, ZDM_EXIT_USAGE, "give either --dir or files, not both");
 		goto cleanup;
 	}
-	if (since && source_version_cmp(since, since) != 0) {
+	if (since && !source_version_valid(since)) {
 		zerr_set(&e, ZDM_EXIT_USAGE, "--since \"%s\" is not a version", since);
 		goto cleanup;
 	}
+	lo.encoding = cmd_str(ctx, &cmd_opt_encoding);
 	if ((ctx->nargs > 0 ? source_load_files(ctx->args, (size_t)ctx->nargs, &src, &e)
-			    : source_load(cmd_str(ctx, &cmd_opt_dir), &src, &e)) < 0)
+			    : source_load_opts(cmd_str(ctx, &cmd_opt_dir), &lo, &src, &e)) < 0)
 		goto cleanup;
+	if (!since && src.conf.since) {
+		since = src.conf.since; /* zdm.yaml */
+		if (!source_version_valid(since)) {
+			zerr_set(&e, ZDM_EXIT_USAGE, "%s: since \"%s\" is not a version",
+				 src.conf.zdm_yaml, since);
+			goto cleanup;
+		}
+	}
 	learn = xcalloc(src.n ? src.n : 1, 1);
 	for (size_t i = 0; i < src.n; i++) {
 		stmts += src.v[i].script.n;
@@ -147,7 +157,8 @@ cleanup:
 }
 
 static const struct opt_def *const cmd_lint_opts[] = {
-	&cmd_opt_dir, &cmd_lint_opt_output, &cmd_lint_opt_since, &cmd_lint_opt_rules, NULL,
+	&cmd_opt_dir,        &cmd_opt_encoding,   &cmd_lint_opt_output,
+	&cmd_lint_opt_since, &cmd_lint_opt_rules, NULL,
 };
 
 const struct cmd_entry cmd_lint = {

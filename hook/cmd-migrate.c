@@ -41,6 +41,7 @@ static int cmd_migrate_exec(struct cmd_ctx *ctx)
 
 static const struct opt_def *const cmd_migrate_opts[] = {
 	&cmd_opt_dir,
+	&cmd_opt_encoding,
 	&cmd_opt_database_url,
 	&cmd_opt_history_table,
 	&cmd_opt_lock_wait,
@@ -52,6 +53,8 @@ static const struct opt_def *const cmd_migrate_opts[] = {
 	&cmd_opt_peer_timeout,
 	&cmd_migrate_opt_dry_run,
 	&cmd_opt_out_of_order,
+	&cmd_opt_ignore_migration_patterns,
+	&cmd_opt_since,
 	&cmd_opt_output,
 	&cmd_opt_termination_log,
 	&cmd_opt_quiet,

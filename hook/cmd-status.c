@@ -16,6 +16,8 @@ static json_t *cmd_status_item(const struct plan_item *it)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "state", json_string(plan_state_name(it->state)));
+	if (it->ignored)
+		json_object_set_new(o, "ignored", json_true());
 	if (it->m) {
 		json_object_set_new(o, "script", json_string(it->m->file));
 		json_object_set_new(o, "description", json_string(it->m->description));
@@ -50,6 +52,8 @@ static int cmd_status_exec(struct cmd_ctx *ctx)
 	struct src_set src;
 	struct history h;
 	struct plan p;
+	struct plan_opts po = { 0 };
+	struct src_load_opts lo = { .mixed = -1 };
 	struct db db = { 0 };
 	struct db_opts dbo = { 0 };
 	int rc = -1;
@@ -63,15 +67,23 @@ static int cmd_status_exec(struct cmd_ctx *ctx)
 		return cmd_fail(ctx, &e);
 	}
 	cmd_db_opts(ctx, &dbo);
+	lo.encoding = cmd_str(ctx, &cmd_opt_encoding);
+	lo.table = cmd_str(ctx, &cmd_opt_history_table);
 	if (history_check_name(cmd_str(ctx, &cmd_opt_history_table), &e) < 0 ||
-	    source_load(cmd_str(ctx, &cmd_opt_dir), &src, &e) < 0 ||
+	    source_load_opts(cmd_str(ctx, &cmd_opt_dir), &lo, &src, &e) < 0 ||
+	    plan_ignore_parse(cmd_str(ctx, &cmd_opt_ignore_migration_patterns)
+				      ? cmd_str(ctx, &cmd_opt_ignore_migration_patterns)
+				      : src.conf.ignore_patterns,
+			      &po.ignore, &e) < 0 ||
 	    db_connect(&db, &dbo, "status", &e) < 0 ||
 	    history_init(&h, &db, cmd_str(ctx, &cmd_opt_history_table), &e) < 0 ||
 	    history_load(&h, &db, &e) < 0)
 		goto cleanup;
-	plan_build(&p, &src, &h, (int)cmd_num(ctx, &cmd_opt_out_of_order));
+	po.out_of_order = (int)cmd_num(ctx, &cmd_opt_out_of_order);
+	plan_build(&p, &src, &h, &po);
 	for (size_t i = 0; i < p.n; i++)
-		counts[p.v[i].state]++;
+		if (!p.v[i].ignored)
+			counts[p.v[i].state]++;
 	if (log_format_get() == LOG_JSON) {
 		json_t *items = json_array();
 		for (size_t i = 0; i < p.n; i++)
@@ -98,7 +110,8 @@ static int cmd_status_exec(struct cmd_ctx *ctx)
 				snprintf(state, sizeof(state), "partial %d/%zu",
 					 it->row->applied_stmts, it->m->script.n);
 			else
-				snprintf(state, sizeof(state), "%s", plan_state_name(it->state));
+				snprintf(state, sizeof(state), "%s%s", plan_state_name(it->state),
+					 it->ignored ? "-ignored" : "");
 			log_result("%-10s %-14s %-19s %8s  %s%s%s", version ? version : "R", state,
 				   it->row && it->state != PLAN_PENDING ? it->row->installed_on
 									: "",
@@ -109,7 +122,8 @@ static int cmd_status_exec(struct cmd_ctx *ctx)
 										  : "");
 		}
 		log_result("%zu applied, %zu pending%s%s", counts[PLAN_APPLIED], p.npending,
-			   counts[PLAN_CHANGED] + counts[PLAN_MISSING] + counts[PLAN_OUT_OF_ORDER]
+			   counts[PLAN_CHANGED] + counts[PLAN_MISSING] + counts[PLAN_FUTURE] +
+					   counts[PLAN_OUT_OF_ORDER]
 				   ? "; problems found: migrate will refuse to run until they are fixed"
 				   : "",
 			   "");
@@ -125,11 +139,13 @@ cleanup:
 
 static const struct opt_def *const cmd_status_opts[] = {
 	&cmd_opt_dir,
+	&cmd_opt_encoding,
 	&cmd_opt_database_url,
 	&cmd_opt_history_table,
 	&cmd_opt_connect_retries,
 	&cmd_opt_peer_timeout,
 	&cmd_opt_out_of_order,
+	&cmd_opt_ignore_migration_patterns,
 	&cmd_opt_output,
 	&cmd_opt_quiet,
 	NULL,

@@ -115,6 +115,30 @@ const struct opt_def cmd_opt_out_of_order = {
 	.help = "allow applying a pending version older than the newest applied one",
 };
 
+const struct opt_def cmd_opt_ignore_migration_patterns = {
+	.name = "ignore-migration-patterns",
+	.env = "ZDM_IGNORE_MIGRATION_PATTERNS",
+	.kind = OPT_STRING,
+	.metavar = "PATTERNS",
+	.help = "Flyway's ignoreMigrationPatterns: TYPE:STATUS,... (TYPE *, versioned, repeatable; STATUS *, missing, future, ignored, pending); replaces the default *:future",
+};
+
+const struct opt_def cmd_opt_encoding = {
+	.name = "encoding",
+	.env = "ZDM_ENCODING",
+	.kind = OPT_STRING,
+	.metavar = "ENCODING",
+	.help = "encoding of the migration files (Flyway's flyway.encoding): UTF-8 (default), ISO-8859-1, UTF-16, UTF-16LE, UTF-16BE",
+};
+
+const struct opt_def cmd_opt_since = {
+	.name = "since",
+	.env = "ZDM_SINCE",
+	.kind = OPT_STRING,
+	.metavar = "VERSION",
+	.help = "pending versions at or below VERSION are applied without lint (grandfathered); later ones are judged",
+};
+
 const struct opt_def cmd_opt_output = {
 	.name = "output",
 	.env = "ZDM_OUTPUT",
@@ -346,6 +370,9 @@ void cmd_migrate_fill(struct cmd_ctx *ctx, struct migrate_opts *o)
 	o->statement_timeout_ms = cmd_num(ctx, &cmd_opt_statement_timeout);
 	o->concurrent_timeout_ms = cmd_num(ctx, &cmd_opt_concurrent_timeout);
 	o->out_of_order = (int)cmd_num(ctx, &cmd_opt_out_of_order);
+	o->ignore_patterns = cmd_str(ctx, &cmd_opt_ignore_migration_patterns);
+	o->since = cmd_str(ctx, &cmd_opt_since);
+	o->encoding = cmd_str(ctx, &cmd_opt_encoding);
 	o->max_replica_lag_ms = cmd_num(ctx, &cmd_opt_max_replica_lag);
 	o->log_table = cmd_str(ctx, &cmd_opt_log_table);
 	o->release = cmd_str(ctx, &cmd_opt_release);

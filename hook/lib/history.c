@@ -269,6 +269,12 @@ static const char *history_ms_expr(const struct hist_write *w)
 			  : "$5";
 }
 
+/* The row's type, written as a literal: one of a fixed few. */
+static const char *history_type(const struct hist_write *w)
+{
+	return w->type && strcmp(w->type, "SQL_BASELINE") == 0 ? "SQL_BASELINE" : "SQL";
+}
+
 /* The parameters shared by insert and update: $1..$12. */
 static void history_params(struct hist_cmd *hc, const struct hist_write *w)
 {
@@ -308,11 +314,11 @@ void history_insert_cmd(const struct history *h, const struct hist_write *w, str
 				  " script, checksum, installed_by, execution_time, success,"
 				  " applied_stmts, total_stmts, error, error_stmt, tool_version,"
 				  " allowed, backfill_key)"
-				  " SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, 'SQL', $3,"
+				  " SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, '%s', $3,"
 				  " $4, left(current_user, 100), %s, $6, $7, $8, $9, $10,"
 				  " 'zdm-hook " ZDM_VERSION "', $11, $12 FROM %s"
 				  " RETURNING installed_rank",
-				  h->qname, history_ms_expr(w), h->qname),
+				  h->qname, history_type(w), history_ms_expr(w), h->qname),
 			12);
 }
 

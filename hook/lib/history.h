@@ -78,6 +78,7 @@ struct hist_write {
 	const char *error_stmt;
 	const char *allowed; /* lint findings allowed, with reasons */
 	const char *backfill_key; /* a backfill's last key done (NULL: keep) */
+	const char *type; /* insert only: NULL for "SQL", or "SQL_BASELINE" */
 	int commit; /* COMMIT in the same round trip */
 	int tx_time; /* execution_ms + how long the transaction ran */
 };

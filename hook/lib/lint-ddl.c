@@ -266,6 +266,7 @@ static void lint_create_table(struct lint_run *r, struct lint_cur *c)
 	t = lint_table_get(r->ctx, name);
 	lint_table_clear(t);
 	t->created = r->file;
+	t->in_run = r->f->run_scope && !r->f->learn_only;
 	for (size_t i = r->ctx->nchecks; i-- > 0;)
 		if (strcmp(r->ctx->checks[i].table, name) == 0)
 			lint_check_remove_at(r->ctx, i);

@@ -33,11 +33,13 @@ void lint_remember(struct lint_run *r, char kind, const char *name)
 	r->made[r->nmade++] = xasprintf("%c:%s", kind, name);
 }
 
-/* Was this table created earlier in the file being linted? */
+/* Was this table created earlier in the file being linted, or (with
+ * run_scope) by an earlier file of the same run? Either way it did not
+ * exist before the run, so no application can be using it. */
 int lint_here(const struct lint_run *r, const char *table)
 {
 	const struct lint_table *t = lint_table_find(r->ctx, table);
-	return t && t->created == r->file;
+	return t && (t->created == r->file || (r->f->run_scope && t->in_run));
 }
 
 /* A normalised name written back as SQL for the examples in hints:
@@ -193,6 +195,12 @@ void lint_add_at(struct lint_run *r, enum lint_rid id, size_t stmt, int line, in
 	case LINT_EXPAND:
 	case LINT_UNKNOWN:
 		break;
+	}
+	if (f->refusing && r->f->empty_db && (f->cls == LINT_CONTRACT || f->cls == LINT_BLOCKING)) {
+		f->refusing = 0;
+		f->allowed = LINT_ALLOWED_BY_EMPTY_DB;
+		f->allow_reason = xstrdup(
+			"empty database: no application runs against it while it is built");
 	}
 }
 

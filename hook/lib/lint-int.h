@@ -81,6 +81,7 @@ struct lint_col {
 struct lint_table {
 	char *name; /* normalised */
 	long created; /* index of the file that created it, -1 if it existed */
+	int in_run; /* created by a file of this run (lint_file.run_scope) */
 	struct lint_col *cols;
 	size_t ncols, capcols;
 };

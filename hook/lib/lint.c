@@ -199,12 +199,18 @@ static void lint_apply_allows(struct lint_run *r)
 				r, R_UNUSED_ALLOW, al->stmt, al->line, al->col,
 				xstrdup("use the rule id printed with the finding you mean to allow"),
 				"allow names unknown rule \"%s\"", al->rule ? al->rule : "");
-		else
+		else {
 			lint_add_at(r, R_UNUSED_ALLOW, al->stmt, al->line, al->col,
 				    xstrdup("remove the stale allow: escape hatches that suppress "
 					    "nothing hide the next real finding"),
 				    "allow=%s matches no finding of the statement after it",
 				    al->rule);
+			/* in one run the statement may be harmless only because
+			 * its table is new (run_scope): the same file on a
+			 * populated database needs the allow, so it is kept */
+			if (f->run_scope && r->out->n > 0 && !f->learn_only)
+				r->out->v[r->out->n - 1].refusing = 0;
+		}
 	}
 }
 

@@ -34,7 +34,9 @@
  * over ALL files (applied ones too, with learn_only set, so the context
  * knows which tables migrations created and which NOT NULL checks were
  * validated). Tables no migration created are existing tables with live
- * rows. Statements on a table created earlier in the same file are safe.
+ * rows. Statements on a table created earlier in the same file are safe,
+ * and so, with run_scope, are those on a table an earlier pending file of
+ * the same run created.
  *
  * Ownership: lint_ctx_new returns a context the caller frees with
  * lint_ctx_free. lint_file only reads the lint_file it is given (the source,
@@ -64,6 +66,7 @@ enum lint_allowed {
 	LINT_NOT_ALLOWED = 0,
 	LINT_ALLOWED_BY_COMMENT, /* an allow=RULE directive before the statement */
 	LINT_ALLOWED_BY_PHASE, /* contract finding in a guarded contract file */
+	LINT_ALLOWED_BY_EMPTY_DB, /* blocking/contract, run on an empty database */
 };
 
 /* One rule: its stable id (kebab-case), its class, squawk's rule names for
@@ -106,6 +109,15 @@ struct lint_file {
 	int learn_only; /* update the context, report nothing */
 	int batched; /* a "-- zdm: backfill" file: its UPDATE
 					   * runs in key batches */
+	/* migrate's view of one run: every file not learn_only is applied
+	 * by the same run, so a table an earlier such file created did not
+	 * exist before the run and no application uses it yet: statements
+	 * on it are judged as on a table created earlier in the same file */
+	int run_scope;
+	/* the run starts from an empty database (no applied versions, no
+	 * user relations): blocking and contract findings are information
+	 * (allowed, LINT_ALLOWED_BY_EMPTY_DB), nothing can be hurt */
+	int empty_db;
 };
 
 struct lint_finding {

@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "appver.h"
 #include "backfill.h"
@@ -53,9 +54,76 @@
 #include "srclint.h"
 
 static const char *const plan_state_names[] = {
-	"applied", "pending",  "failed",         "partial",      "changed",
-	"missing", "baseline", "below-baseline", "out-of-order",
+	"applied",  "pending",        "failed", "partial", "changed",      "missing",
+	"baseline", "below-baseline", "future", "ignored", "out-of-order",
 };
+
+_Static_assert(ZDM_ARRAY_LEN(plan_state_names) == PLAN_OUT_OF_ORDER + 1, "one name per state");
+
+int plan_ignore_parse(const char *spec, unsigned *out, struct zerr *e)
+{
+	static const char *const statuses[] = { "missing", "future", "ignored", "pending" };
+	const char *p = spec;
+
+	*out = 0;
+	if (!spec) {
+		*out = PLAN_IGN_DEFAULT;
+		return 0;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char item[64];
+		char *colon, *type, *status;
+		unsigned bits = 0, shift[2] = { 0, 0 };
+		int nshift = 0;
+
+		snprintf(item, sizeof(item), "%.*s", (int)(n < sizeof(item) ? n : sizeof(item) - 1),
+			 p);
+		type = util_trim(item);
+		colon = strchr(type, ':');
+		if (!colon)
+			goto bad;
+		*colon = '\0';
+		status = util_trim(colon + 1);
+		type = util_trim(type);
+		if (strcasecmp(type, "*") == 0 || strcasecmp(type, "versioned") == 0)
+			shift[nshift++] = 0;
+		if (strcasecmp(type, "*") == 0 || strcasecmp(type, "repeatable") == 0)
+			shift[nshift++] = 4;
+		if (nshift == 0)
+			goto bad;
+		if (strcmp(status, "*") == 0)
+			bits = PLAN_IGN_MISSING | PLAN_IGN_FUTURE | PLAN_IGN_IGNORED |
+			       PLAN_IGN_PENDING;
+		for (size_t i = 0; i < ZDM_ARRAY_LEN(statuses); i++)
+			if (strcasecmp(status, statuses[i]) == 0)
+				bits = 1u << i;
+		if (!bits)
+			goto bad;
+		for (int i = 0; i < nshift; i++)
+			*out |= bits << shift[i];
+		p += n;
+		if (*p == ',')
+			p++;
+		continue;
+bad:
+		zerr_set(e, ZDM_EXIT_USAGE, "ignore migration pattern \"%.*s\" is not TYPE:STATUS",
+			 (int)n, p);
+		zerr_hint(e, "TYPE is *, versioned or repeatable; STATUS is *, missing, future, "
+			     "ignored or pending; e.g. \"*:missing,versioned:future\"");
+		return -1;
+	}
+	return 0;
+}
+
+/* History rows zdm cannot run (Flyway's Java and script migrations:
+ * JDBC, SPRING_JDBC, SCRIPT, ...): without a file they do not block,
+ * whatever the ignore patterns say (zdm's rule, not Flyway's: Flyway
+ * has the Java classes, zdm never can). */
+static int plan_row_runnable(const struct hist_row *r)
+{
+	return strcmp(r->type, "SQL") == 0 || strcmp(r->type, "SQL_BASELINE") == 0;
+}
 
 const char *plan_state_name(enum plan_state s)
 {
@@ -75,6 +143,7 @@ static void plan_push(struct plan *p, size_t *cap, struct src_migration *m, stru
 		*cap = *cap ? *cap * 2 : 32;
 		p->v = xrealloc(p->v, *cap * sizeof(*p->v));
 	}
+	memset(&p->v[p->n], 0, sizeof(p->v[p->n]));
 	p->v[p->n].m = m;
 	p->v[p->n].row = row;
 	p->v[p->n].state = st;
@@ -83,9 +152,26 @@ static void plan_push(struct plan *p, size_t *cap, struct src_migration *m, stru
 		p->npending++;
 }
 
+/* A baseline row: Flyway's "<< Flyway Baseline >>" (BASELINE) or an
+ * applied B file (SQL_BASELINE). */
+static int plan_is_baseline_row(const struct hist_row *r)
+{
+	return r->version &&
+	       (strcmp(r->type, "BASELINE") == 0 || strcmp(r->type, "SQL_BASELINE") == 0);
+}
+
 static int plan_is_versioned_row(const struct hist_row *r)
 {
-	return r->version && strcmp(r->type, "BASELINE") != 0 && strcmp(r->type, "SCHEMA") != 0;
+	return r->version && !plan_is_baseline_row(r) && strcmp(r->type, "SCHEMA") != 0;
+}
+
+/* The B file with this version, or NULL. */
+static struct src_migration *plan_find_baseline(struct src_set *src, const char *version)
+{
+	for (size_t i = 0; i < src->nbaselines; i++)
+		if (source_version_cmp(src->baselines[i].version, version) == 0)
+			return &src->baselines[i];
+	return NULL;
 }
 
 /* History rows of versioned migrations, sorted by version then rank, so
@@ -109,9 +195,11 @@ static int plan_script_cmp(const void *pa, const void *pb)
 
 /* Build the plan by walking the sorted sources and the sorted history
  * rows side by side: O(n log n) however many migrations there are. */
-void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_of_order)
+void plan_build(struct plan *p, struct src_set *src, struct history *h, const struct plan_opts *o)
 {
+	const char *newest = src->nversioned ? src->v[src->nversioned - 1].version : NULL;
 	const char *baseline = NULL;
+	int applied = 0; /* a successful versioned or baseline row */
 	struct hist_row **vrows = xcalloc(h->n ? h->n : 1, sizeof(*vrows));
 	struct hist_row **rrows = xcalloc(h->n ? h->n : 1, sizeof(*rrows));
 	size_t nv = 0, nr = 0, cap = 0, i, k;
@@ -119,14 +207,43 @@ void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_
 	memset(p, 0, sizeof(*p));
 	for (k = 0; k < h->n; k++) {
 		struct hist_row *r = &h->v[k];
-		if (r->version && strcmp(r->type, "BASELINE") == 0) {
+		if (plan_is_baseline_row(r) && r->success) {
+			/* an applied B file is checked against its file, when
+			 * there is one (Flyway validates it as a migration) */
+			struct src_migration *b = strcmp(r->type, "SQL_BASELINE") == 0
+							  ? plan_find_baseline(src, r->version)
+							  : NULL;
 			baseline = r->version;
-			plan_push(p, &cap, NULL, r, PLAN_BASELINE);
+			plan_push(p, &cap, b, r,
+				  b && r->has_checksum && r->checksum != b->checksum
+					  ? PLAN_CHANGED
+					  : PLAN_BASELINE);
+			applied = 1;
 		}
-		if (plan_is_versioned_row(r))
+		if (plan_is_versioned_row(r)) {
 			vrows[nv++] = r;
-		else if (!r->version)
+			applied |= r->success;
+		} else if (!r->version) {
 			rrows[nr++] = r;
+		}
+	}
+	if (o->baseline && h->n == 0)
+		baseline = o->baseline;
+	/* Flyway's baseline migrations: on a database with no applied
+	 * version the highest B file is applied, and the versions at or below
+	 * it are not; elsewhere B files are ignored. */
+	if (!applied && !baseline && src->nbaselines > 0) {
+		struct src_migration *b = &src->baselines[src->nbaselines - 1];
+		struct hist_row *failed = NULL;
+		for (k = 0; k < h->n; k++)
+			if (strcmp(h->v[k].type, "SQL_BASELINE") == 0 &&
+			    source_version_cmp(h->v[k].version, b->version) == 0)
+				failed = &h->v[k];
+		baseline = b->version;
+		plan_push(p, &cap, b, failed,
+			  !failed                     ? PLAN_PENDING
+			  : failed->applied_stmts > 0 ? PLAN_PARTIAL
+						      : PLAN_FAILED);
 	}
 	util_sort(vrows, nv, sizeof(*vrows), plan_row_cmp);
 	util_sort(rrows, nr, sizeof(*rrows), plan_script_cmp);
@@ -147,8 +264,14 @@ void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_
 				if (!last->success)
 					last = vrows[k];
 			}
-			if (last->success || last->applied_stmts > 0)
-				plan_push(p, &cap, NULL, last, PLAN_MISSING);
+			if (last->success || last->applied_stmts > 0) {
+				int future = !newest ||
+					     source_version_cmp(last->version, newest) > 0;
+				plan_push(p, &cap, NULL, last, future ? PLAN_FUTURE : PLAN_MISSING);
+				p->v[p->n - 1].ignored = !plan_row_runnable(last) ||
+							 (o->ignore & (future ? PLAN_IGN_FUTURE
+									      : PLAN_IGN_MISSING));
+			}
 			k++;
 			continue;
 		}
@@ -175,7 +298,9 @@ void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_
 		else if (baseline && source_version_cmp(m->version, baseline) <= 0)
 			st = PLAN_BELOW_BASELINE;
 		else if (p->current && source_version_cmp(m->version, p->current) < 0)
-			st = out_of_order ? PLAN_PENDING : PLAN_OUT_OF_ORDER;
+			st = o->out_of_order                ? PLAN_PENDING
+			     : o->ignore & PLAN_IGN_IGNORED ? PLAN_IGNORED
+							    : PLAN_OUT_OF_ORDER;
 		else
 			st = PLAN_PENDING;
 		plan_push(p, &cap, m, row, st);
@@ -219,6 +344,8 @@ int plan_validate(const struct plan *p, const struct src_set *src, int out_of_or
 		const struct plan_item *it = &p->v[i];
 		char line[1024];
 
+		if (it->ignored)
+			continue;
 		if (it->state == PLAN_CHANGED)
 			snprintf(line, sizeof(line),
 				 "%s was changed after it was applied (checksum in history %d, file now %d)",
@@ -226,6 +353,10 @@ int plan_validate(const struct plan *p, const struct src_set *src, int out_of_or
 		else if (it->state == PLAN_MISSING)
 			snprintf(line, sizeof(line),
 				 "applied migration %s (version %s) is missing from %s",
+				 it->row->script, it->row->version, src->dir);
+		else if (it->state == PLAN_FUTURE)
+			snprintf(line, sizeof(line),
+				 "applied migration %s (version %s) is newer than every file in %s",
 				 it->row->script, it->row->version, src->dir);
 		else if (it->state == PLAN_OUT_OF_ORDER)
 			snprintf(line, sizeof(line),
@@ -271,6 +402,9 @@ struct migrate_ctx {
 	char *deferred; /* the deferral message */
 	int forced;
 	struct lint_report lint; /* findings of the pending migrations */
+	int linted_empty; /* the lint took the database for empty */
+	struct plan_opts po;
+	const char *since; /* --since, or zdm.yaml's since */
 };
 
 /* Fill e for a failed statement of m, pointing at its file and line. */
@@ -333,6 +467,7 @@ static void migrate_record_failure(struct migrate_ctx *c, const struct src_migra
 	w.version = m->version;
 	w.description = m->description;
 	w.script = m->file;
+	w.type = m->kind == SRC_BASELINE ? "SQL_BASELINE" : NULL;
 	w.checksum = m->checksum;
 	w.execution_ms = (int)ms;
 	w.success = 0;
@@ -497,13 +632,14 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 		w.version = m->version;
 		w.description = m->description;
 		w.script = m->file;
+		w.type = m->kind == SRC_BASELINE ? "SQL_BASELINE" : NULL;
 		w.checksum = m->checksum;
 		w.execution_ms = (int)(util_now_ms() - start); /* earlier attempts */
 		w.tx_time = 1; /* + this one */
 		w.success = 1;
 		w.applied_stmts = w.total_stmts = (int)nstmt;
 		w.allowed = allowed;
-		if (it->row && m->kind == SRC_VERSIONED) {
+		if (it->row && m->kind != SRC_REPEATABLE) {
 			history_update_cmd(&c->h, it->row->rank, &w, &row);
 		} else {
 			/* a failed repeatable row is replaced by the new one */
@@ -789,6 +925,7 @@ static int migrate_notx_begin(struct migrate_notx *n, struct plan_item *it, cons
 	n->w.version = m->version;
 	n->w.description = m->description;
 	n->w.script = m->file;
+	n->w.type = m->kind == SRC_BASELINE ? "SQL_BASELINE" : NULL;
 	n->w.checksum = m->checksum;
 	n->w.total_stmts = (int)m->script.n;
 	n->w.allowed = allowed;
@@ -799,7 +936,7 @@ static int migrate_notx_begin(struct migrate_notx *n, struct plan_item *it, cons
 			 "%s: resuming at statement %d of %zu (%d applied by an earlier run)",
 			 m->path, n->from + 1, m->script.n, n->from);
 	}
-	if (it->row && m->kind == SRC_VERSIONED) {
+	if (it->row && m->kind != SRC_REPEATABLE) {
 		n->rank = it->row->rank;
 		n->resuming = 1;
 		return 0;
@@ -1057,6 +1194,7 @@ static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it, s
 	w.version = m->version;
 	w.description = m->description;
 	w.script = m->file;
+	w.type = m->kind == SRC_BASELINE ? "SQL_BASELINE" : NULL;
 	w.checksum = m->checksum;
 	w.total_stmts = 1;
 	if (it->row) {
@@ -1105,7 +1243,14 @@ static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it, s
 static int migrate_apply_notx(struct migrate_ctx *c, struct plan_item *it, struct zerr *e)
 {
 	char *allowed = srclint_allowed(&c->lint, it->m->path);
-	int rc = migrate_apply_notx_steps(c, it, allowed, e);
+	int rc;
+
+	if (it->m->tx_detected)
+		log_event(LOG_INFO, "no-transaction", json_pack("{s:s}", "file", it->m->file),
+			  "%s runs without a transaction, statement by statement: it has "
+			  "statements that cannot run in one (as Flyway detects them)",
+			  it->m->file);
+	rc = migrate_apply_notx_steps(c, it, allowed, e);
 
 	free(allowed);
 	return rc;
@@ -1204,27 +1349,87 @@ cleanup:
 	return rc;
 }
 
-/* Lint the pending migrations (applied ones teach the context): log the
- * warnings and allowed findings, refuse (exit 6) on anything unsafe. */
+/* Is the database empty: no successful history row and no relation of
+ * its own (tables, views, sequences, ... outside the system schemas and
+ * not members of an extension; the history table does not count)? */
+static int migrate_db_empty(struct migrate_ctx *c, int *empty, struct zerr *e)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM pg_catalog.pg_class c"
+		" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+		" WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')"
+		" AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+		" AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
+		" AND NOT (n.nspname = $1 AND c.relname = $2)"
+		" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+		" WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+		" AND d.objid = c.oid AND d.deptype = 'e')"
+		" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+		" WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+		" AND d.objid = c.oid AND d.deptype IN ('a', 'i')"
+		" AND d.refobjid = pg_catalog.to_regclass($3))";
+	const char *params[3] = { c->h.schema, c->h.table, c->h.qname };
+	PGresult *r;
+
+	*empty = 0;
+	for (size_t i = 0; i < c->h.n; i++)
+		if (c->h.v[i].success)
+			return 0;
+	r = db_query(&c->work, sql, 3, params, e);
+	if (!r)
+		return -1;
+	*empty = db_value_ll(r, 0, 0, 1) == 0;
+	PQclear(r);
+	return 0;
+}
+
+/* Lint the pending migrations (applied ones teach the context) as one
+ * run: a table an earlier pending file creates did not exist before the
+ * run; on an empty database nothing can be hurt, so blocking and
+ * contract findings are logged as information. Log the warnings and
+ * allowed findings, refuse (exit 6) on anything unsafe. */
 static int migrate_lint(struct migrate_ctx *c, struct zerr *e)
 {
 	unsigned char *learn = xcalloc(c->src.n ? c->src.n : 1, 1);
+	struct srclint_opts lo = { .run_scope = 1 };
+	size_t info = 0;
 	int rc;
 
+	if (migrate_db_empty(c, &lo.empty_db, e) < 0) {
+		free(learn);
+		return -1;
+	}
+	c->linted_empty = lo.empty_db;
 	memset(learn, 1, c->src.n);
-	for (size_t i = 0; i < c->plan.n; i++)
-		if (c->plan.v[i].m && plan_is_pending(&c->plan.v[i]))
-			learn[c->plan.v[i].m - c->src.v] = 0;
-	rc = srclint_run(&c->src, learn, &c->lint, e);
+	for (size_t i = 0; i < c->plan.n; i++) {
+		const struct plan_item *it = &c->plan.v[i];
+		if (!it->m || !plan_is_pending(it))
+			continue;
+		if (it->m->kind == SRC_BASELINE)
+			lo.baseline = it->m;
+		else if (!(c->since && it->m->version &&
+			   source_version_cmp(it->m->version, c->since) <= 0))
+			learn[it->m - c->src.v] = 0; /* --since: applied, not judged */
+	}
+	lint_report_release(&c->lint);
+	rc = srclint_run_opts(&c->src, learn, &lo, &c->lint, e);
 	free(learn);
 	if (rc < 0)
 		return -1;
+	for (size_t i = 0; i < c->lint.n; i++)
+		info += c->lint.v[i].allowed == LINT_ALLOWED_BY_EMPTY_DB;
+	if (info > 0)
+		log_event(LOG_INFO, "empty-database", json_pack("{s:i}", "findings", (int)info),
+			  "empty database: %zu blocking or contract finding%s reported as information "
+			  "(nothing runs against the database while it is built; \"zdm-hook lint\" "
+			  "lists them)",
+			  info, info == 1 ? "" : "s");
 	for (size_t i = 0; i < c->lint.n; i++) {
 		const struct lint_finding *f = &c->lint.v[i];
 		struct lintfmt_item it;
 		struct sb s;
 
-		if (f->refusing)
+		if (f->refusing || f->allowed == LINT_ALLOWED_BY_EMPTY_DB)
 			continue;
 		lintfmt_view(&it, f);
 		sb_init(&s);
@@ -1253,7 +1458,7 @@ static int migrate_load_and_plan(struct migrate_ctx *c, struct zerr *e)
 	plan_release(&c->plan);
 	if (history_load(&c->h, &c->work, e) < 0)
 		return -1;
-	plan_build(&c->plan, &c->src, &c->h, c->o->out_of_order);
+	plan_build(&c->plan, &c->src, &c->h, &c->po);
 	if (plan_validate(&c->plan, &c->src, c->o->out_of_order, e) < 0)
 		return -1;
 	return migrate_guard(c, e);
@@ -1294,6 +1499,29 @@ static void migrate_print_plan(struct migrate_ctx *c)
 	}
 }
 
+/* Flyway's baselineOnMigrate: the row Flyway writes when it baselines a
+ * populated schema (flyway-core .../internal/schemahistory/
+ * JdbcTableSchemaHistory.java: type BASELINE, script and description
+ * "<< Flyway Baseline >>", no checksum). */
+static int migrate_insert_baseline(struct migrate_ctx *c, struct zerr *e)
+{
+	char *sql = xasprintf("INSERT INTO %s (installed_rank, version, description, type, script,"
+			      " checksum, installed_by, execution_time, success)"
+			      " VALUES (1, $1, '<< Flyway Baseline >>', 'BASELINE',"
+			      " '<< Flyway Baseline >>', NULL, left(current_user, 100), 0, true)",
+			      c->h.qname);
+	const char *params[1] = { c->po.baseline };
+	PGresult *r = db_query(&c->work, sql, 1, params, e);
+
+	free(sql);
+	if (!r)
+		return -1;
+	PQclear(r);
+	log_info("baseline", "baselined the database at version %s (baselineOnMigrate)",
+		 c->po.baseline);
+	return 0;
+}
+
 /* Take the lock on the work session, then, under it: create or extend
  * the history table, look again (another runner may have applied
  * everything while we waited) and apply what is pending. */
@@ -1306,6 +1534,15 @@ static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 		return -1;
 	c->locked = 1;
 	if (history_ensure(&c->h, &c->work, e) < 0 || migrate_load_and_plan(c, e) < 0)
+		return -1;
+	if (c->po.baseline && c->h.n == 0) {
+		if (migrate_insert_baseline(c, e) < 0 || migrate_load_and_plan(c, e) < 0)
+			return -1;
+	}
+	/* another runner applied migrations between our lint and the lock:
+	 * the database is no longer empty, judge again */
+	if (c->linted_empty && !c->reached && history_current(&c->h) &&
+	    migrate_count_pending(&c->plan, 0, c->plan.n) > 0 && migrate_lint(c, e) < 0)
 		return -1;
 	for (size_t i = 0; i < c->stop; i++) {
 		struct plan_item *it = &c->plan.v[i];
@@ -1328,7 +1565,7 @@ static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 	if (history_load(&c->h, &c->work, e) < 0)
 		return -1;
 	plan_release(&c->plan);
-	plan_build(&c->plan, &c->src, &c->h, c->o->out_of_order);
+	plan_build(&c->plan, &c->src, &c->h, &c->po);
 	return 0;
 }
 
@@ -1371,8 +1608,62 @@ void migrate_result_release(struct migrate_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* The settings a flag does not give, from the directory's settings files
+ * (zdm.yaml, flyway.conf/toml; see srcconf.h): since, ignore patterns. */
+static int migrate_settings(struct migrate_ctx *c, struct zerr *e)
+{
+	const struct migrate_opts *o = c->o;
+
+	c->since = o->since ? o->since : c->src.conf.since;
+	if (plan_ignore_parse(o->ignore_patterns ? o->ignore_patterns : c->src.conf.ignore_patterns,
+			      &c->po.ignore, e) < 0)
+		return -1;
+	c->po.out_of_order = o->out_of_order;
+	if (c->since && !source_version_valid(c->since)) {
+		zerr_set(e, ZDM_EXIT_USAGE, "--since \"%s\" is not a version", c->since);
+		return -1;
+	}
+	for (size_t i = 0; i < c->src.n; i++)
+		if (migrate_check_tx_rules(&c->src.v[i], e) < 0)
+			return -1;
+	for (size_t i = 0; i < c->src.nbaselines; i++)
+		if (migrate_check_tx_rules(&c->src.baselines[i], e) < 0)
+			return -1;
+	return 0;
+}
+
+/* A file used ${flyway:user}, ${flyway:database} or
+ * ${flyway:defaultSchema}: read them from the session and load again. */
+static int migrate_reload_builtins(struct migrate_ctx *c, struct src_load_opts *lo, struct zerr *e)
+{
+	PGresult *r = db_query(&c->work,
+			       "SELECT current_user, current_database(), "
+			       "coalesce(current_schema(), '')",
+			       0, NULL, e);
+	char *user, *database, *schema;
+	int rc;
+
+	if (!r)
+		return -1;
+	user = xstrdup(PQgetvalue(r, 0, 0));
+	database = xstrdup(PQgetvalue(r, 0, 1));
+	schema = xstrdup(PQgetvalue(r, 0, 2));
+	PQclear(r);
+	lo->user = user;
+	lo->database = database;
+	lo->schema = schema;
+	source_release(&c->src);
+	rc = source_load_opts(c->o->dir, lo, &c->src, e) < 0 || migrate_settings(c, e) < 0 ? -1 : 0;
+	lo->user = lo->database = lo->schema = NULL;
+	free(user);
+	free(database);
+	free(schema);
+	return rc;
+}
+
 int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct zerr *e)
 {
+	struct src_load_opts lo = { .mixed = -1 };
 	struct migrate_ctx c;
 	long long start = util_now_ms();
 	int rc = -1;
@@ -1387,17 +1678,31 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 		goto cleanup;
 	/* the server starts a backend while we read the files */
 	db_connect_start(&c.work, &c.dbo, "migrate");
-	if (source_load(o->dir, &c.src, e) < 0)
+	lo.encoding = o->encoding;
+	lo.table = o->history_table;
+	if (source_load_opts(o->dir, &lo, &c.src, e) < 0 || migrate_settings(&c, e) < 0)
 		goto cleanup;
-	for (size_t i = 0; i < c.src.n; i++)
-		if (migrate_check_tx_rules(&c.src.v[i], e) < 0)
-			goto cleanup;
 	if (db_connect(&c.work, &c.dbo, "migrate", e) < 0)
 		goto cleanup;
 	log_info("connected", "connected to %s (PostgreSQL %d.%d)", db_describe(&c.work),
 		 c.work.server_version / 10000, c.work.server_version % 10000);
+	if (c.src.db_builtins && migrate_reload_builtins(&c, &lo, e) < 0)
+		goto cleanup;
 	if (history_init(&c.h, &c.work, o->history_table, e) < 0)
 		goto cleanup;
+	if (c.src.conf.baseline_on_migrate) {
+		int empty = 1;
+		if (history_load(&c.h, &c.work, e) < 0 || migrate_db_empty(&c, &empty, e) < 0)
+			goto cleanup;
+		if (c.h.n == 0 && !empty)
+			c.po.baseline = c.src.conf.baseline_version ? c.src.conf.baseline_version
+								    : "1";
+		if (c.po.baseline && !source_version_valid(c.po.baseline)) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s: baselineVersion \"%s\" is not a version",
+				 c.src.conf.flyway_file, c.po.baseline);
+			goto cleanup;
+		}
+	}
 	if (migrate_load_and_plan(&c, e) < 0)
 		goto cleanup;
 	/* nothing to run: no lint, no lock (Argo CD re-runs hooks on every

@@ -38,6 +38,9 @@ struct migrate_opts {
 	long long peer_timeout_ms; /* dead-peer bound (db.h) */
 	int dry_run;
 	int out_of_order;
+	const char *ignore_patterns; /* Flyway's ignoreMigrationPatterns */
+	const char *since; /* pending versions at or below it are not linted */
+	const char *encoding; /* of the files; NULL: the settings', UTF-8 */
 	long long max_replica_lag_ms; /* backfills pause above it; 0: off */
 
 	/* the contract guard */
@@ -64,8 +67,11 @@ enum plan_state {
 	PLAN_PARTIAL, /* transaction=off, some statements applied; resumes */
 	PLAN_CHANGED, /* applied, but the file changed since */
 	PLAN_MISSING, /* applied, but the file is gone */
-	PLAN_BASELINE, /* a Flyway baseline row */
+	PLAN_BASELINE, /* a Flyway baseline row, or an applied B file */
 	PLAN_BELOW_BASELINE,
+	PLAN_FUTURE, /* applied, newer than every file (Flyway's "future") */
+	PLAN_IGNORED, /* pending, older than the newest applied, and skipped
+		       * (ignore pattern "versioned:ignored") */
 	PLAN_OUT_OF_ORDER /* pending, but older than the newest applied */
 };
 
@@ -73,6 +79,30 @@ struct plan_item {
 	struct src_migration *m; /* NULL for PLAN_MISSING / PLAN_BASELINE */
 	struct hist_row *row; /* the relevant history row, or NULL */
 	enum plan_state state;
+	int ignored; /* a MISSING or FUTURE row that does not block: an
+		      * ignore pattern, or a type zdm cannot run (JDBC, ...) */
+};
+
+/* Flyway's ignoreMigrationPatterns ("type:status", comma-separated;
+ * type *, versioned or repeatable; status *, missing, future, ignored or
+ * pending) as bits: PLAN_IGN_x for versioned, << 4 for repeatable. */
+enum {
+	PLAN_IGN_MISSING = 1,
+	PLAN_IGN_FUTURE = 2,
+	PLAN_IGN_IGNORED = 4,
+	PLAN_IGN_PENDING = 8,
+};
+#define PLAN_IGN_DEFAULT (PLAN_IGN_FUTURE | PLAN_IGN_FUTURE << 4) /* "*:future" */
+/* Parse a pattern list (NULL: the default); -1 with e set (exit 2). */
+int plan_ignore_parse(const char *spec, unsigned *out, struct zerr *e);
+
+struct plan_opts {
+	int out_of_order;
+	unsigned ignore; /* PLAN_IGN_* bits */
+	/* Flyway's baselineOnMigrate on a populated database whose history
+	 * is empty: the baselineVersion the run records first; versions at
+	 * or below it are below-baseline */
+	const char *baseline;
 };
 
 struct plan {
@@ -85,10 +115,11 @@ struct plan {
 const char *plan_state_name(enum plan_state s);
 int plan_is_pending(const struct plan_item *it);
 /* Build the plan from sources and history rows (borrowed). */
-void plan_build(struct plan *p, struct src_set *src, struct history *h, int out_of_order);
+void plan_build(struct plan *p, struct src_set *src, struct history *h, const struct plan_opts *o);
 void plan_release(struct plan *p);
-/* Fail (exit 2) on a changed or missing applied migration, or an
- * out-of-order pending one; the message lists each problem. */
+/* Fail (exit 2) on a changed, missing or future applied migration
+ * (unless ignored), or an out-of-order pending one; the message lists
+ * each problem. */
 int plan_validate(const struct plan *p, const struct src_set *src, int out_of_order,
 		  struct zerr *e);
 

@@ -21,13 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SOURCE_MAX_FILE (64u * 1024 * 1024)
 
 static const char source_name_hint[] =
 	"name migrations V<version>__<description>.sql (e.g. V2__add_display_name.sql "
-	"or V2.1__fix.sql) or R__<description>.sql for repeatable ones";
+	"or V2.1__fix.sql), R__<description>.sql for repeatable ones or "
+	"B<version>__<description>.sql for a baseline";
 
 int32_t source_checksum(const char *data, size_t len)
 {
@@ -54,6 +56,21 @@ static void source_trim_zeros(const char **p, size_t *n)
 		(*p)++;
 		(*n)--;
 	}
+}
+
+int source_version_valid(const char *s)
+{
+	int digits = 0;
+
+	for (; *s; s++) {
+		if (isdigit((unsigned char)*s))
+			digits++;
+		else if ((*s == '.' || *s == '_') && digits > 0 && s[1])
+			digits = 0;
+		else
+			return 0;
+	}
+	return digits > 0;
 }
 
 int source_version_cmp(const char *a, const char *b)
@@ -99,6 +116,62 @@ static char *source_underscores_to(const char *s, size_t n, char to)
 	return r;
 }
 
+/* A Flyway SQL callback: "<event>.sql" or "<event>__<description>.sql"
+ * (flyway-core .../api/callback/Event.java). zdm does not run them; they
+ * are ignored like any non-migration file. */
+static int source_is_callback(const char *name, size_t stem)
+{
+	static const char *const events[] = {
+		"beforeMigrate",
+		"beforeRepeatables",
+		"beforeEachMigrate",
+		"beforeEachMigrateStatement",
+		"afterEachMigrateStatement",
+		"afterEachMigrateStatementError",
+		"afterEachMigrate",
+		"afterEachMigrateError",
+		"afterMigrate",
+		"afterMigrateApplied",
+		"afterVersioned",
+		"afterMigrateError",
+		"beforeUndo",
+		"beforeEachUndo",
+		"beforeEachUndoStatement",
+		"afterEachUndoStatement",
+		"afterEachUndoStatementError",
+		"afterEachUndo",
+		"afterEachUndoError",
+		"afterUndo",
+		"afterUndoError",
+		"beforeClean",
+		"afterClean",
+		"afterCleanError",
+		"beforeInfo",
+		"afterInfo",
+		"afterInfoError",
+		"beforeValidate",
+		"afterValidate",
+		"afterValidateError",
+		"beforeBaseline",
+		"afterBaseline",
+		"afterBaselineError",
+		"beforeRepair",
+		"afterRepair",
+		"afterRepairError",
+		"createSchema",
+		"beforeConnect",
+		"afterConnect",
+	};
+
+	for (size_t i = 0; i < ZDM_ARRAY_LEN(events); i++) {
+		size_t n = strlen(events[i]);
+		if (strncmp(name, events[i], n) == 0 &&
+		    (n == stem || (n + 2 < stem && name[n] == '_' && name[n + 1] == '_')))
+			return 1;
+	}
+	return 0;
+}
+
 int source_parse_name(const char *name, enum src_kind *kind, char **version, char **description,
 		      struct zerr *e)
 {
@@ -118,7 +191,9 @@ int source_parse_name(const char *name, enum src_kind *kind, char **version, cha
 		return -1;
 	}
 	stem = len - 4;
-	if (name[0] == 'v' || name[0] == 'r' || name[0] == 'u') {
+	if (source_is_callback(name, stem))
+		return 0;
+	if (name[0] == 'v' || name[0] == 'r' || name[0] == 'u' || name[0] == 'b') {
 		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\": the prefix must be upper-case \"%c\"", name,
 			 toupper((unsigned char)name[0]));
 		zerr_hint(e, "%s", source_name_hint);
@@ -130,7 +205,7 @@ int source_parse_name(const char *name, enum src_kind *kind, char **version, cha
 		zerr_hint(e, "zdm rolls forward: write a new V migration that reverses the change");
 		return -1;
 	}
-	if (name[0] != 'V' && name[0] != 'R') {
+	if (name[0] != 'V' && name[0] != 'R' && name[0] != 'B') {
 		zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" is not a migration file name", name);
 		zerr_hint(e, "%s; keep other SQL outside the migrations directory",
 			  source_name_hint);
@@ -140,7 +215,7 @@ int source_parse_name(const char *name, enum src_kind *kind, char **version, cha
 	if (!sep || (size_t)(sep - name) >= stem) {
 		zerr_set(e, ZDM_EXIT_USAGE,
 			 "\"%s\": no \"__\" (two underscores) between %s and description", name,
-			 name[0] == 'V' ? "version" : "prefix");
+			 name[0] == 'R' ? "prefix" : "version");
 		zerr_hint(e, "%s", source_name_hint);
 		return -1;
 	}
@@ -170,7 +245,8 @@ int source_parse_name(const char *name, enum src_kind *kind, char **version, cha
 		int digits = 0;
 		if (vlen == 0) {
 			zerr_set(e, ZDM_EXIT_USAGE,
-				 "\"%s\": the version between \"V\" and \"__\" is empty", name);
+				 "\"%s\": the version between \"%c\" and \"__\" is empty", name,
+				 name[0]);
 			zerr_hint(e, "%s", source_name_hint);
 			return -1;
 		}
@@ -194,7 +270,7 @@ int source_parse_name(const char *name, enum src_kind *kind, char **version, cha
 				 "\"%s\": the version is longer than 50 characters", name);
 			return -1;
 		}
-		*kind = SRC_VERSIONED;
+		*kind = name[0] == 'B' ? SRC_BASELINE : SRC_VERSIONED;
 		*version = source_underscores_to(v, vlen, '.');
 	}
 	*description = source_underscores_to(sep + 2, (size_t)(name + stem - (sep + 2)), ' ');
@@ -341,6 +417,7 @@ static int source_apply_directive(struct src_migration *m, const char *key, cons
 			m->transactional = 1;
 		else
 			return zerr_set(e, ZDM_EXIT_USAGE, "transaction=%s: use on or off", value);
+		m->tx_directive = 1;
 	} else if (strcmp(key, "lock-timeout") == 0 || strcmp(key, "statement-timeout") == 0) {
 		long long ms;
 		if (util_parse_duration(value, &ms) < 0)
@@ -484,6 +561,52 @@ static int source_check_backfill(struct src_migration *m, struct zerr *e)
 
 /* Parse every `-- zdm:` comment of m. Header directives must come before
  * the first statement; allow= ones attach to the next statement. */
+/* A file without transaction=: run it without a transaction when its
+ * statements cannot run in one, as Flyway does. Flyway's rule
+ * (flyway-core .../internal/sqlscript/ParserSqlScript.java, addStatement:
+ * "Detected both transactional and non-transactional statements within
+ * the same migration (even though mixed is false)"): every statement is
+ * transactional unless the database's parser says it cannot run in a
+ * transaction (flyway-database-postgresql .../PostgreSQLParser.java,
+ * detectCanExecuteInTransaction); one of each is an error unless mixed
+ * is on, and then the file runs without a transaction. zdm's list is
+ * sql_stmt_txkind's, which also knows REINDEX ... CONCURRENTLY and
+ * DETACH PARTITION ... CONCURRENTLY (PostgreSQL refuses both inside a
+ * transaction; Flyway's parser does not detect them). */
+static int source_detect_tx(struct src_migration *m, struct zerr *e)
+{
+	const struct sql_stmt *notx = NULL, *tx = NULL;
+
+	for (size_t i = 0; i < m->script.n; i++) {
+		const struct sql_stmt *st = &m->script.v[i];
+		enum sql_txkind k = sql_stmt_txkind(st);
+		if (k == SQL_TX_CONCURRENT || k == SQL_TX_NONTX) {
+			if (!notx)
+				notx = st;
+		} else if (k == SQL_TX_NORMAL && !tx) {
+			tx = st;
+		}
+	}
+	if (!notx)
+		return 0;
+	if (tx && !m->mixed) {
+		char a[64], b[64];
+		sql_stmt_name(notx, a, sizeof(a));
+		sql_stmt_name(tx, b, sizeof(b));
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "%s:%d: %s cannot run inside a transaction, and line %d (%s) should "
+			 "run in one: Flyway refuses this mix too (\"mixed\" is false)",
+			 m->path, notx->line, a, tx->line, b);
+		zerr_hint(e, "split the file: the statements that cannot run in a transaction in "
+			     "a file of their own, the others in another; or set mixed=true, and "
+			     "the whole file runs without a transaction, statement by statement");
+		return -1;
+	}
+	m->transactional = 0;
+	m->tx_detected = 1;
+	return 0;
+}
+
 static int source_parse_directives(struct src_migration *m, struct zerr *e)
 {
 	struct sql_lexer lx;
@@ -580,6 +703,8 @@ located:
 		zerr_hint(e, "e.g. -- zdm: phase=contract requires-app=2.0.0");
 		return -1;
 	}
+	if (!m->tx_directive && source_detect_tx(m, e) < 0)
+		return -1;
 	if (m->backfill && source_check_backfill(m, e) < 0)
 		return -1;
 	if (m->requires_app && m->phase != SRC_PHASE_CONTRACT) {
@@ -667,12 +792,209 @@ static size_t source_utf8_bad(const unsigned char *p, size_t len)
 	return len;
 }
 
+/* Transcode *data from the configured encoding to UTF-8 (Flyway reads a
+ * file with flyway.encoding, default UTF-8, and checksums its lines
+ * re-encoded as UTF-8: flyway-core .../internal/resolver/
+ * ChecksumCalculator.java). Invalid input is an error. */
+static int source_transcode(const char *enc, const struct src_migration *m, char **data,
+			    size_t *len, struct zerr *e)
+{
+	const unsigned char *p = (const unsigned char *)*data;
+	size_t n = *len, i = 0;
+	struct sb out;
+	int be = 1;
+
+	if (!enc || !strcasecmp(enc, "UTF-8") || !strcasecmp(enc, "UTF8"))
+		return 0;
+	sb_init(&out);
+	if (!strcasecmp(enc, "ISO-8859-1") || !strcasecmp(enc, "ISO8859_1") ||
+	    !strcasecmp(enc, "LATIN1")) {
+		for (i = 0; i < n; i++) {
+			if (p[i] < 0x80) {
+				sb_addc(&out, (char)p[i]);
+			} else {
+				sb_addc(&out, (char)(0xC0 | p[i] >> 6));
+				sb_addc(&out, (char)(0x80 | (p[i] & 0x3F)));
+			}
+		}
+	} else if (!strcasecmp(enc, "UTF-16") || !strcasecmp(enc, "UTF-16LE") ||
+		   !strcasecmp(enc, "UTF-16BE")) {
+		if (!strcasecmp(enc, "UTF-16LE"))
+			be = 0;
+		else if (!strcasecmp(enc, "UTF-16") && n >= 2 && p[0] == 0xFF && p[1] == 0xFE) {
+			be = 0; /* Java's UTF-16: the BOM says, and is consumed */
+			i = 2;
+		} else if (!strcasecmp(enc, "UTF-16") && n >= 2 && p[0] == 0xFE && p[1] == 0xFF) {
+			i = 2;
+		}
+		if (n % 2) {
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "%s: not valid %s: an odd number of bytes (%zu)", m->path, enc, n);
+			goto bad;
+		}
+		for (; i < n; i += 2) {
+			unsigned long cp = be ? (unsigned long)p[i] << 8 | p[i + 1]
+					      : (unsigned long)p[i + 1] << 8 | p[i];
+			if (cp >= 0xD800 && cp <= 0xDBFF && i + 3 < n) {
+				unsigned long lo = be ? (unsigned long)p[i + 2] << 8 | p[i + 3]
+						      : (unsigned long)p[i + 3] << 8 | p[i + 2];
+				if (lo < 0xDC00 || lo > 0xDFFF)
+					goto surrogate;
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				i += 2;
+			} else if (cp >= 0xD800 && cp <= 0xDFFF) {
+				goto surrogate;
+			}
+			if (cp < 0x80) {
+				sb_addc(&out, (char)cp);
+			} else if (cp < 0x800) {
+				sb_addc(&out, (char)(0xC0 | cp >> 6));
+				sb_addc(&out, (char)(0x80 | (cp & 0x3F)));
+			} else if (cp < 0x10000) {
+				sb_addc(&out, (char)(0xE0 | cp >> 12));
+				sb_addc(&out, (char)(0x80 | (cp >> 6 & 0x3F)));
+				sb_addc(&out, (char)(0x80 | (cp & 0x3F)));
+			} else {
+				sb_addc(&out, (char)(0xF0 | cp >> 18));
+				sb_addc(&out, (char)(0x80 | (cp >> 12 & 0x3F)));
+				sb_addc(&out, (char)(0x80 | (cp >> 6 & 0x3F)));
+				sb_addc(&out, (char)(0x80 | (cp & 0x3F)));
+			}
+		}
+	} else {
+		zerr_set(e, ZDM_EXIT_USAGE, "%s: encoding \"%s\" is not supported", m->path, enc);
+		zerr_hint(e, "use UTF-8, ISO-8859-1, UTF-16, UTF-16LE or UTF-16BE");
+		sb_release(&out);
+		return -1;
+	}
+	free(*data);
+	*len = out.len;
+	*data = out.len ? sb_steal(&out) : xstrdup("");
+	sb_release(&out);
+	return 0;
+surrogate:
+	zerr_set(e, ZDM_EXIT_USAGE, "%s: not valid %s: an unpaired surrogate at offset %zu",
+		 m->path, enc, i);
+bad:
+	zerr_hint(e, "check the file's encoding (--encoding, \"encoding\" in zdm.yaml or "
+		     "flyway.encoding)");
+	sb_release(&out);
+	return -1;
+}
+
+/* Flyway's placeholders: every prefix NAME suffix in the text (comments,
+ * strings and dollar-quoted bodies included) is replaced before the text
+ * is split, as flyway-core .../internal/parser/PlaceholderReplacingReader
+ * does; a name with no value is an error, as in Flyway ("No value
+ * provided for placeholder"). Built-ins: flyway:defaultSchema,
+ * flyway:user, flyway:database, flyway:timestamp, flyway:filename,
+ * flyway:table. */
+static int source_placeholders(struct src_set *set, const struct src_migration *m, char **data,
+			       size_t *len, struct zerr *e)
+{
+	const struct srcconf *c = &set->conf;
+	const struct src_load_opts *lo = set->lo;
+	const char *pre = c->prefix && *c->prefix ? c->prefix : "${";
+	const char *suf = c->suffix && *c->suffix ? c->suffix : "}";
+	size_t plen = strlen(pre), slen = strlen(suf);
+	const char *p = *data, *end = *data + *len;
+	char stamp[32];
+	struct sb out;
+	int line = 1, changed = 0;
+
+	if (!c->placeholder_replacement)
+		return 0;
+	{
+		time_t now = time(NULL);
+		struct tm tm;
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+	}
+	sb_init(&out);
+	while (p < end) {
+		const char *close, *value = NULL;
+		char *name;
+
+		if ((size_t)(end - p) < plen || memcmp(p, pre, plen) != 0) {
+			line += *p == '\n';
+			sb_addc(&out, *p++);
+			continue;
+		}
+		close = memmem(p + plen, (size_t)(end - p - plen), suf, slen);
+		if (!close) {
+			sb_add(&out, p, (size_t)(end - p));
+			break;
+		}
+		name = xstrndup(p + plen, (size_t)(close - p - plen));
+		if (!strcmp(name, "flyway:filename"))
+			value = m->file;
+		else if (!strcmp(name, "flyway:timestamp"))
+			value = stamp;
+		else if (!strcmp(name, "flyway:table"))
+			value = lo && lo->table ? lo->table
+				: c->table      ? c->table
+						: "zdm_schema_history";
+		else if (!strcmp(name, "flyway:user") || !strcmp(name, "flyway:database") ||
+			 !strcmp(name, "flyway:defaultSchema")) {
+			if (!lo || !lo->user)
+				set->db_builtins = 1; /* stand-ins until connected */
+			if (!strcmp(name, "flyway:user"))
+				value = lo && lo->user ? lo->user : "zdm";
+			else if (!strcmp(name, "flyway:database"))
+				value = lo && lo->database ? lo->database : "zdm";
+			else
+				value = lo && lo->schema ? lo->schema : "public";
+		} else
+			value = srcconf_placeholder(c, name);
+		if (!value) {
+			char upper[128];
+			size_t k;
+			for (k = 0; name[k] && k + 1 < sizeof(upper); k++)
+				upper[k] = (char)toupper((unsigned char)name[k]);
+			upper[k] = '\0';
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "%s:%d: no value provided for placeholder %s%s%s (Flyway refuses "
+				 "it too)",
+				 m->path, line, pre, name, suf);
+			zerr_hint(e,
+				  "give it a value: \"placeholders: { %s: ... }\" in zdm.yaml, "
+				  "flyway.placeholders.%s=... in flyway.conf, or the environment "
+				  "variable ZDM_PLACEHOLDER_%s",
+				  name, name, upper);
+			free(name);
+			sb_release(&out);
+			return -1;
+		}
+		sb_adds(&out, value);
+		changed = 1;
+		free(name);
+		p = close + slen;
+	}
+	if (!changed) {
+		sb_release(&out);
+		return 0;
+	}
+	free(*data);
+	*len = out.len;
+	*data = sb_steal(&out);
+	return 0;
+}
+
 /* Check the contents of m (data[0..len), NUL-terminated) and parse them:
  * text checks, checksum, BOM, statements, directives. Takes data. */
-static int source_parse_text(struct src_migration *m, char *data, size_t len, struct zerr *e)
+static int source_parse_text(struct src_set *set, struct src_migration *m, char *data, size_t len,
+			     struct zerr *e)
 {
-	const char *nul = memchr(data, '\0', len);
-	size_t bad = source_utf8_bad((const unsigned char *)data, len);
+	const char *enc = set->lo && set->lo->encoding ? set->lo->encoding : set->conf.encoding;
+	const char *nul;
+	size_t bad;
+
+	if (source_transcode(enc, m, &data, &len, e) < 0) {
+		free(data);
+		return -1;
+	}
+	nul = memchr(data, '\0', len);
+	bad = source_utf8_bad((const unsigned char *)data, len);
 
 	if (nul || bad < len) {
 		size_t off = nul ? (size_t)(nul - data) : bad, bol = 0;
@@ -696,9 +1018,11 @@ static int source_parse_text(struct src_migration *m, char *data, size_t len, st
 				 "%s:%d:%zu: not valid UTF-8: byte 0x%02X at "
 				 "offset %zu",
 				 m->path, line, off - bol + 1, (unsigned char)data[off], off);
-			zerr_detail(e, "migrations are read as UTF-8 (there is no encoding "
-				       "setting); a UTF-8 server would refuse this file only "
-				       "after the files before it were applied");
+			zerr_detail(e,
+				    "migrations are read as %s (--encoding, \"encoding\" in "
+				    "zdm.yaml or flyway.encoding); a UTF-8 server would refuse "
+				    "this file only after the files before it were applied",
+				    enc ? enc : "UTF-8");
 			zerr_hint(e,
 				  "convert the file, e.g. iconv -f LATIN1 -t UTF-8 \"%s\" > "
 				  "converted.sql, and check the text around line %d",
@@ -707,12 +1031,23 @@ static int source_parse_text(struct src_migration *m, char *data, size_t len, st
 		free(data);
 		return -1;
 	}
+	/* V and B files: the checksum of the file as read; R files: of the
+	 * text after placeholder replacement, so that a changed value
+	 * re-applies them (flyway-core .../internal/resolver/sql/
+	 * SqlMigrationResolver.java, getChecksumForLoadableResource) */
 	m->checksum = source_checksum(data, len);
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
 		memmove(data, data + 3, len - 3);
 		len -= 3;
 		data[len] = '\0';
 	}
+	if (source_placeholders(set, m, &data, &len, e) < 0) {
+		free(data);
+		return -1;
+	}
+	if (m->kind == SRC_REPEATABLE)
+		m->checksum = source_checksum(data, len);
+	m->mixed = set->lo && set->lo->mixed >= 0 ? set->lo->mixed : set->conf.mixed;
 	m->sql = data;
 	m->len = len;
 	if (sql_split(m->sql, m->len, m->path, &m->script, e) < 0)
@@ -724,9 +1059,9 @@ static int source_cmp(const void *pa, const void *pb)
 {
 	const struct src_migration *a = pa, *b = pb;
 
-	if (a->kind != b->kind)
-		return a->kind == SRC_VERSIONED ? -1 : 1;
-	if (a->kind == SRC_VERSIONED)
+	if (a->kind != b->kind) /* versioned, repeatable, baseline */
+		return a->kind < b->kind ? -1 : 1;
+	if (a->kind != SRC_REPEATABLE)
 		return source_version_cmp(a->version, b->version);
 	return strcmp(a->description, b->description);
 }
@@ -827,10 +1162,11 @@ static int source_read_last(struct src_set *out, struct zerr *e)
 			     "the migrations directory");
 		return -1;
 	}
-	return source_parse_text(m, data, len, e);
+	return source_parse_text(out, m, data, len, e);
 }
 
-/* Sort, count and check for duplicate versions. */
+/* Sort, count, check for duplicate versions and move the B files (sorted
+ * last) to out->baselines. */
 static int source_finish(struct src_set *out, struct zerr *e)
 {
 	util_sort(out->v, out->n, sizeof(*out->v), source_cmp);
@@ -840,15 +1176,30 @@ static int source_finish(struct src_set *out, struct zerr *e)
 		if (i > 0 && source_cmp(&out->v[i - 1], &out->v[i]) == 0) {
 			zerr_set(e, ZDM_EXIT_USAGE, "\"%s\" and \"%s\" have the same %s",
 				 out->v[i - 1].path, out->v[i].path,
-				 out->v[i].kind == SRC_VERSIONED ? "version" : "description");
-			zerr_hint(e, "every versioned migration needs its own version; rename one");
+				 out->v[i].kind == SRC_REPEATABLE ? "description" : "version");
+			zerr_hint(e, "every %s migration needs its own version; rename one",
+				  out->v[i].kind == SRC_BASELINE ? "baseline" : "versioned");
 			return -1;
 		}
+	}
+	while (out->n > 0 && out->v[out->n - 1].kind == SRC_BASELINE) {
+		out->n--;
+		out->nbaselines++;
+	}
+	if (out->nbaselines) {
+		out->baselines = xcalloc(out->nbaselines, sizeof(*out->baselines));
+		memcpy(out->baselines, out->v + out->n, out->nbaselines * sizeof(*out->baselines));
 	}
 	return 0;
 }
 
 int source_load(const char *dir, struct src_set *out, struct zerr *e)
+{
+	return source_load_opts(dir, NULL, out, e);
+}
+
+int source_load_opts(const char *dir, const struct src_load_opts *lo, struct src_set *out,
+		     struct zerr *e)
 {
 	DIR *d;
 	struct dirent *de;
@@ -857,6 +1208,7 @@ int source_load(const char *dir, struct src_set *out, struct zerr *e)
 
 	memset(out, 0, sizeof(*out));
 	out->dir = xstrdup(dir);
+	out->lo = lo;
 	d = opendir(dir);
 	if (!d) {
 		zerr_set(e, ZDM_EXIT_USAGE, "cannot read the migrations directory \"%s\": %s", dir,
@@ -865,6 +1217,8 @@ int source_load(const char *dir, struct src_set *out, struct zerr *e)
 		source_release(out);
 		return -1;
 	}
+	if (srcconf_load(dir, &out->conf, e) < 0)
+		goto cleanup;
 	for (;;) {
 		int got;
 
@@ -885,6 +1239,7 @@ int source_load(const char *dir, struct src_set *out, struct zerr *e)
 	}
 	rc = source_finish(out, e);
 cleanup:
+	out->lo = NULL;
 	closedir(d);
 	if (rc < 0)
 		source_release(out);
@@ -906,6 +1261,12 @@ int source_load_files(const char *const *paths, size_t n, struct src_set *out, s
 		if (slash && slash == paths[i]) {
 			free(dir);
 			dir = xstrdup("/");
+		}
+		/* the settings of the first file's directory */
+		if (i == 0 && srcconf_load(dir, &out->conf, e) < 0) {
+			free(dir);
+			source_release(out);
+			return -1;
 		}
 		rc = source_push(out, &cap, dir, name,
 				 slash ? xasprintf("%s/%s", dir, name) : xstrdup(name), e);
@@ -937,7 +1298,7 @@ int source_load_texts(const struct src_text *files, size_t n, struct src_set *ou
 		int rc = source_push(out, &cap, out->dir, files[i].name, xstrdup(files[i].name), e);
 
 		if (rc > 0)
-			rc = source_parse_text(&out->v[out->n - 1],
+			rc = source_parse_text(out, &out->v[out->n - 1],
 					       xstrndup(files[i].data, files[i].len), files[i].len,
 					       e);
 		if (rc < 0) {
@@ -956,7 +1317,11 @@ void source_release(struct src_set *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		source_migration_release(&s->v[i]);
+	for (size_t i = 0; i < s->nbaselines; i++)
+		source_migration_release(&s->baselines[i]);
 	free(s->v);
+	free(s->baselines);
+	srcconf_release(&s->conf);
 	free(s->dir);
 	memset(s, 0, sizeof(*s));
 }

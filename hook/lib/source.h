@@ -2,11 +2,21 @@
  * source — a directory of migration files, parsed and validated.
  *
  * Names are Flyway's: V<version>__<description>.sql (versioned, applied
- * once in version order) and R__<description>.sql (repeatable, re-applied
- * whenever its checksum changes). Versions compare numerically part by
+ * once in version order), R__<description>.sql (repeatable, re-applied
+ * whenever its checksum changes) and B<version>__<description>.sql
+ * (baseline: on a database with no applied versions the highest one is
+ * applied instead of the versions at or below it; kept apart, in
+ * src_set.baselines). Versions compare numerically part by
  * part ("1.1" == "1_1" == "1.01"; "1.0" == "1"). Non-.sql files and hidden
  * entries (a ConfigMap mount's "..data") are ignored; a .sql file that is
  * not a valid migration name is an error, so nothing is silently skipped.
+ *
+ * A file without a transaction= directive whose statements cannot run in
+ * a transaction (CREATE/DROP INDEX CONCURRENTLY, VACUUM, CREATE DATABASE,
+ * ALTER SYSTEM, ...: sql_stmt_txkind) runs without one, as Flyway does;
+ * such a statement together with one that should run in a transaction
+ * (SET counts, as in Flyway) is an error unless the set's mixed setting
+ * is on (Flyway's "mixed"), which runs the whole file without one.
  *
  * Directives live in `-- zdm:` comments. File-level ones (transaction=,
  * lock-timeout=, statement-timeout=, phase=, requires-app=) must be in the
@@ -22,9 +32,10 @@
 #include <stdint.h>
 
 #include "sql.h"
+#include "srcconf.h"
 #include "util.h"
 
-enum src_kind { SRC_VERSIONED, SRC_REPEATABLE };
+enum src_kind { SRC_VERSIONED, SRC_REPEATABLE, SRC_BASELINE };
 enum src_phase { SRC_PHASE_EXPAND = 0, SRC_PHASE_CONTRACT };
 
 struct src_allow {
@@ -46,7 +57,11 @@ struct src_migration {
 	struct sql_script script;
 
 	/* directives */
-	int transactional; /* 0 with transaction=off */
+	int transactional; /* 0 with transaction=off, or as detected */
+	int tx_directive; /* transaction= was written in the file */
+	int tx_detected; /* no directive; runs without a transaction because
+			    * its statements cannot run in one (as Flyway) */
+	int mixed; /* Flyway's "mixed" setting for this file */
 	long long lock_timeout_ms; /* -1: the run's default */
 	long long statement_timeout_ms;
 	enum src_phase phase;
@@ -73,6 +88,23 @@ struct src_set {
 				    * repeatables by description */
 	size_t n;
 	size_t nversioned;
+	struct src_migration *baselines; /* B files in version order */
+	size_t nbaselines;
+	struct srcconf conf; /* the directory's settings files (srcconf.h) */
+	const struct src_load_opts *lo; /* during loading only */
+	int db_builtins; /* a file used ${flyway:user}, ${flyway:database} or
+			  * ${flyway:defaultSchema} without their values */
+};
+
+/* What the caller knows better than the settings files: flags (NULL /
+ * -1 when not given) and the values of Flyway's built-in placeholders
+ * that need the database (NULL without one: ${flyway:user} and
+ * ${flyway:database} then read "zdm", ${flyway:defaultSchema} "public"). */
+struct src_load_opts {
+	const char *encoding; /* --encoding */
+	int mixed; /* --mixed, -1 */
+	const char *table; /* the history table, for ${flyway:table} */
+	const char *user, *database, *schema;
 };
 
 /* Load every migration in dir. An entry named like a migration that is
@@ -80,6 +112,9 @@ struct src_set {
  * loop, a FIFO, an unreadable file) or whose contents are not UTF-8 text
  * is an error (exit 2) naming it; nothing is skipped. */
 int source_load(const char *dir, struct src_set *out, struct zerr *e);
+/* The same with the caller's flags and built-in values (lo may be NULL). */
+int source_load_opts(const char *dir, const struct src_load_opts *lo, struct src_set *out,
+		     struct zerr *e);
 /* The same for an explicit list of files (each must be a migration). */
 int source_load_files(const char *const *paths, size_t n, struct src_set *out, struct zerr *e);
 
@@ -102,11 +137,16 @@ void source_release(struct src_set *s);
 int source_parse_name(const char *name, enum src_kind *kind, char **version, char **description,
 		      struct zerr *e);
 
+/* Is s a version as in a file name: numbers separated by "." or "_"? */
+int source_version_valid(const char *s);
+
 /* Compare two version strings numerically part by part. */
 int source_version_cmp(const char *a, const char *b);
 
 /* Flyway's checksum: CRC-32 of the bytes with line terminators and a
- * leading UTF-8 BOM removed, as a signed 32-bit integer. */
+ * leading UTF-8 BOM removed, as a signed 32-bit integer. The loader
+ * first transcodes a file to UTF-8 (the encoding setting), as Flyway
+ * checksums the lines it read, re-encoded as UTF-8. */
 int32_t source_checksum(const char *data, size_t len);
 
 /* Find a versioned migration by version; NULL when absent. */

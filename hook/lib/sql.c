@@ -427,7 +427,7 @@ enum sql_txkind sql_stmt_txkind(const struct sql_stmt *st)
 		{ "vacuum", NULL },           { "create", "database" },   { "drop", "database" },
 		{ "create", "tablespace" },   { "drop", "tablespace" },   { "alter", "system" },
 		{ "create", "subscription" }, { "drop", "subscription" }, { "reindex", "database" },
-		{ "reindex", "system" },      { "discard", "all" },
+		{ "reindex", "system" },      { "reindex", "schema" },    { "discard", "all" },
 	};
 	const struct sql_token *t = st->toks;
 	size_t n = st->ntoks, i;

@@ -9,42 +9,131 @@
 int srclint_run(const struct src_set *src, const unsigned char *learn_only, struct lint_report *out,
 		struct zerr *e)
 {
+	return srclint_run_opts(src, learn_only, NULL, out, e);
+}
+
+/* The allowances of zdm.yaml (lint.allow: file, rule, reason) for m: its
+ * findings of that rule are allowed, with the reason, as an allow=
+ * comment would allow them, without touching the file's bytes. */
+static void srclint_conf_allows(const struct srcconf *conf, const struct src_migration *m,
+				struct lint_report *out, size_t from)
+{
+	for (size_t a = 0; a < conf->nallows; a++) {
+		const struct srcconf_allow *al = &conf->allows[a];
+		if (strcmp(al->file, m->file) != 0)
+			continue;
+		for (size_t k = from; k < out->n; k++) {
+			struct lint_finding *fd = &out->v[k];
+			if (strcmp(fd->rule, al->rule) != 0 || fd->cls == LINT_DIRECTIVE ||
+			    fd->allowed == LINT_ALLOWED_BY_COMMENT)
+				continue;
+			fd->refusing = 0;
+			fd->allowed = LINT_ALLOWED_BY_COMMENT;
+			free(fd->allow_reason);
+			fd->allow_reason = xasprintf("%s (zdm.yaml)", al->reason);
+		}
+	}
+}
+
+/* Every zdm.yaml allowance names a known rule and a migration of src. */
+static int srclint_check_conf(const struct src_set *src, struct zerr *e)
+{
+	const struct srcconf *conf = &src->conf;
+
+	for (size_t a = 0; a < conf->nallows; a++) {
+		const struct srcconf_allow *al = &conf->allows[a];
+		int found = 0;
+		if (!lint_rule_find(al->rule)) {
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "%s:%d: lint.allow: there is no lint rule \"%s\"", conf->zdm_yaml,
+				 al->line, al->rule);
+			zerr_hint(e, "\"zdm-hook lint --rules\" lists the rule ids");
+			return -1;
+		}
+		for (size_t i = 0; i < src->n && !found; i++)
+			found = strcmp(src->v[i].file, al->file) == 0;
+		for (size_t i = 0; i < src->nbaselines && !found; i++)
+			found = strcmp(src->baselines[i].file, al->file) == 0;
+		if (!found) {
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "%s:%d: lint.allow: \"%s\" is not a migration in %s",
+				 conf->zdm_yaml, al->line, al->file, src->dir);
+			zerr_hint(e, "name the file as it is in the directory, without a path");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Lint one file into ctx. */
+static int srclint_one(struct lint_ctx *ctx, const struct srcconf *conf,
+		       const struct src_migration *m, int learn_only, const struct srclint_opts *o,
+		       struct lint_report *out, struct zerr *e)
+{
+	struct lint_allow *allows = xcalloc(m->nallows ? m->nallows : 1, sizeof(*allows));
+	struct lint_file f = { 0 };
+
+	for (size_t k = 0; k < m->nallows; k++) {
+		if (!lint_rule_find(m->allows[k].rule)) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: allow=%s: there is no such lint rule",
+				 m->path, m->allows[k].line, m->allows[k].rule);
+			zerr_hint(e, "\"zdm-hook lint --rules\" lists the rule ids");
+			free(allows);
+			return -1;
+		}
+		allows[k].stmt = m->allows[k].stmt;
+		allows[k].line = m->allows[k].line;
+		allows[k].col = 1;
+		allows[k].rule = m->allows[k].rule;
+		allows[k].reason = m->allows[k].reason;
+	}
+	f.path = m->path;
+	f.src = m->sql;
+	f.len = m->len;
+	f.script = &m->script;
+	f.transactional = m->transactional;
+	f.guarded_contract = m->phase == SRC_PHASE_CONTRACT && m->requires_app;
+	f.allows = allows;
+	f.nallows = m->nallows;
+	f.learn_only = learn_only;
+	f.batched = m->backfill;
+	f.run_scope = o ? o->run_scope : 0;
+	f.empty_db = o ? o->empty_db : 0;
+	{
+		size_t from = out->n;
+		lint_file(ctx, &f, out);
+		srclint_conf_allows(conf, m, out, from);
+	}
+	free(allows);
+	return 0;
+}
+
+int srclint_run_opts(const struct src_set *src, const unsigned char *learn_only,
+		     const struct srclint_opts *o, struct lint_report *out, struct zerr *e)
+{
 	struct lint_ctx *ctx = lint_ctx_new();
+	const struct src_migration *b = o ? o->baseline : NULL;
 	int rc = -1;
 
+	if (srclint_check_conf(src, e) < 0)
+		goto cleanup;
 	for (size_t i = 0; i < src->n; i++) {
 		const struct src_migration *m = &src->v[i];
-		struct lint_allow *allows = xcalloc(m->nallows, sizeof(*allows));
-		struct lint_file f = { 0 };
-
-		for (size_t k = 0; k < m->nallows; k++) {
-			if (!lint_rule_find(m->allows[k].rule)) {
-				zerr_set(e, ZDM_EXIT_USAGE,
-					 "%s:%d: allow=%s: there is no such lint rule", m->path,
-					 m->allows[k].line, m->allows[k].rule);
-				zerr_hint(e, "\"zdm-hook lint --rules\" lists the rule ids");
-				free(allows);
+		/* a B file stands for the versions at or below its own */
+		int below = b && m->kind == SRC_VERSIONED &&
+			    source_version_cmp(m->version, b->version) <= 0;
+		if (b && !below) {
+			if (srclint_one(ctx, &src->conf, b, 0, o, out, e) < 0)
 				goto cleanup;
-			}
-			allows[k].stmt = m->allows[k].stmt;
-			allows[k].line = m->allows[k].line;
-			allows[k].col = 1;
-			allows[k].rule = m->allows[k].rule;
-			allows[k].reason = m->allows[k].reason;
+			b = NULL;
 		}
-		f.path = m->path;
-		f.src = m->sql;
-		f.len = m->len;
-		f.script = &m->script;
-		f.transactional = m->transactional;
-		f.guarded_contract = m->phase == SRC_PHASE_CONTRACT && m->requires_app;
-		f.allows = allows;
-		f.nallows = m->nallows;
-		f.learn_only = learn_only ? learn_only[i] : 0;
-		f.batched = m->backfill;
-		lint_file(ctx, &f, out);
-		free(allows);
+		if (below)
+			continue;
+		if (srclint_one(ctx, &src->conf, m, learn_only ? learn_only[i] : 0, o, out, e) < 0)
+			goto cleanup;
 	}
+	if (b && srclint_one(ctx, &src->conf, b, 0, o, out, e) < 0)
+		goto cleanup;
 	rc = 0;
 cleanup:
 	lint_ctx_free(ctx);

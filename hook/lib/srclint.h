@@ -20,6 +20,18 @@
 int srclint_run(const struct src_set *src, const unsigned char *learn_only, struct lint_report *out,
 		struct zerr *e);
 
+/* How migrate lints one run (see lint_file.run_scope and .empty_db). */
+struct srclint_opts {
+	int run_scope; /* the files not learn_only are applied by one run */
+	int empty_db; /* ... to a database with no versions and no relations */
+	/* a B file this run applies: linted in place of the versions at or
+	 * below its own, which are neither linted nor learned */
+	const struct src_migration *baseline;
+};
+/* srclint_run with those options (srclint_run is this with none). */
+int srclint_run_opts(const struct src_set *src, const unsigned char *learn_only,
+		     const struct srclint_opts *o, struct lint_report *out, struct zerr *e);
+
 /* Fill e (exit 6) summarising the refusing findings of r; returns -1
  * when there are any, 0 otherwise. */
 int srclint_refuse(const struct lint_report *r, struct zerr *e);

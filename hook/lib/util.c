@@ -413,3 +413,15 @@ uint32_t util_crc32(uint32_t crc, const void *data, size_t len)
 		crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
 	return ~crc;
 }
+
+char *util_trim(char *s)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}

@@ -74,6 +74,9 @@ char *sb_steal(struct sb *s);
  * Returns -1 with e set on error, naming the path. */
 int util_read_file(const char *path, size_t max_bytes, char **out, size_t *len, struct zerr *e);
 
+/* Cut leading and trailing white space in place; returns the start. */
+char *util_trim(char *s);
+
 /* Parse "500ms", "2s", "10m", "1h", "0" into milliseconds. Returns -1 on
  * a malformed value (nothing else is set). */
 int util_parse_duration(const char *s, long long *ms);

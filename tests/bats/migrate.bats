@@ -304,12 +304,12 @@ assert_untouched() {
 	assert_untouched
 }
 
-@test "migrate: CREATE INDEX CONCURRENTLY or BEGIN/COMMIT in a transactional file is refused" {
+@test "migrate: CREATE INDEX CONCURRENTLY mixed with transactional statements, or BEGIN/COMMIT, is refused" {
 	mig V1__t.sql $'create table t (id int);\ncreate index concurrently i on t (id);'
 	run hook migrate --dir "$M"
 	assert_failure 2
-	assert_output --partial "V1__t.sql:2: CREATE INDEX CONCURRENTLY cannot run inside a transaction"
-	assert_output --partial 'hint: put it in a file of its own that starts with "-- zdm: transaction=off"'
+	assert_output --partial "V1__t.sql:2: CREATE INDEX CONCURRENTLY cannot run inside a transaction, and line 1 (CREATE TABLE) should run in one"
+	assert_output --partial 'hint: split the file'
 	mig V1__t.sql $'begin;\ncreate table t (id int);\ncommit;'
 	run hook migrate --dir "$M"
 	assert_failure 2

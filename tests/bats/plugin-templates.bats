@@ -144,6 +144,24 @@ envval() { jq -r --arg n "$2" '.spec.template.spec.containers[0].env[] | select(
 	done
 }
 
+@test "templates: the migrations ConfigMap carries zdm.yaml, flyway.conf, flyway.toml and *.sql.conf, nothing else" {
+	printf 'since: 1\n' >"$A/migrations/zdm.yaml"
+	printf 'flyway.placeholders.schema=app\n' >"$A/migrations/flyway.conf"
+	printf '[flyway]\nmixed = true\n' >"$A/migrations/flyway.toml"
+	printf 'executeInTransaction=false\n' >"$A/migrations/V2__add_price.sql.conf"
+	printf 'notes\n' >"$A/migrations/notes.txt"
+	for v in 3 4; do
+		zdm_render "$v" "$A" "${SET[@]}"
+		CM=$(zdm_obj ConfigMap rel-zdm-migrations)
+		run jq -r '.data | keys | join(" ")' <<<"$CM"
+		assert_output "V1__create_items.sql V2__add_price.sql V2__add_price.sql.conf V3__odd_bytes.sql flyway.conf flyway.toml zdm.yaml"
+		for f in zdm.yaml flyway.conf flyway.toml V2__add_price.sql.conf; do
+			cmp <(jq -j --arg k "$f" '.data[$k]' <<<"$CM") "$A/migrations/$f"
+		done
+	done
+	rm "$A"/migrations/{zdm.yaml,flyway.conf,flyway.toml,V2__add_price.sql.conf,notes.txt}
+}
+
 @test "templates: zdm.enabled=false renders none of the zdm objects" {
 	for v in 3 4; do
 		# no secret needed either

@@ -1,3 +1,4 @@
+-- zdm: transaction=on
 CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
 DROP INDEX CONCURRENTLY users_old_idx;
 REINDEX INDEX CONCURRENTLY users_email_idx;

@@ -1,2 +1,3 @@
+-- zdm: transaction=on
 CREATE DATABASE analytics;
 ALTER SYSTEM SET work_mem = '64MB';

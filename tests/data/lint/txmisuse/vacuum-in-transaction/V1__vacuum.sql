@@ -1,2 +1,3 @@
+-- zdm: transaction=on
 VACUUM ANALYZE users;
 REINDEX SCHEMA app;

@@ -1,0 +1,75 @@
+/*
+ * srcconf — the settings a migrations directory carries with it, so that
+ * a Flyway project is adopted without editing a migration:
+ *
+ *   flyway.toml   Flyway's TOML configuration ([flyway] and
+ *                 [flyway.placeholders]); when present, flyway.conf is
+ *                 not read (Flyway ignores .conf files then)
+ *   flyway.conf   Flyway's Java-properties configuration (flyway.KEY=...,
+ *                 ${VAR} expanded from the environment)
+ *   zdm.yaml      zdm's own settings: since, encoding, mixed,
+ *                 placeholders, ignore-migration-patterns and lint
+ *                 allowances per file and rule, each with a reason
+ *
+ * Precedence (highest first): a command-line flag, the environment
+ * (ZDM_* variables; ZDM_PLACEHOLDER_<NAME> and Flyway's
+ * FLYWAY_PLACEHOLDERS_<NAME>, name lower-cased), zdm.yaml, flyway.toml or
+ * flyway.conf, the default. The loader (source_load) reads them itself, so
+ * every command that loads a directory gets them.
+ *
+ * Keys of Flyway's that zdm reads: encoding, placeholders.*,
+ * placeholderReplacement, placeholderPrefix, placeholderSuffix, mixed,
+ * ignoreMigrationPatterns, baselineOnMigrate, baselineVersion, table
+ * (only for ${flyway:table}). Other keys are
+ * ignored. A malformed file is exit 2 with file:line.
+ *
+ * Ownership: srcconf_load fills a struct srcconf that owns its strings;
+ * srcconf_release frees them.
+ */
+#ifndef ZDM_SRCCONF_H
+#define ZDM_SRCCONF_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+struct srcconf_placeholder {
+	char *name;
+	char *value;
+	char *from; /* "zdm.yaml:12", "flyway.conf:3", "environment ..." */
+};
+
+struct srcconf_allow {
+	char *file; /* a migration's file name */
+	char *rule;
+	char *reason;
+	int line; /* in zdm.yaml */
+};
+
+struct srcconf {
+	char *encoding; /* NULL: UTF-8 */
+	int mixed;
+	int placeholder_replacement; /* Flyway's default: on */
+	char *prefix, *suffix; /* "${", "}" */
+	struct srcconf_placeholder *ph;
+	size_t nph;
+	char *since;
+	char *ignore_patterns;
+	char *table; /* flyway.table, for ${flyway:table} */
+	int baseline_on_migrate; /* flyway.baselineOnMigrate */
+	char *baseline_version; /* flyway.baselineVersion (NULL: "1") */
+	struct srcconf_allow *allows;
+	size_t nallows;
+	char *zdm_yaml; /* path of the zdm.yaml read, or NULL */
+	char *flyway_file; /* path of the flyway.toml/.conf read, or NULL */
+};
+
+/* Read the settings files of dir and the environment; the flag values
+ * (NULL when not given) are not read here: callers apply them over. */
+int srcconf_load(const char *dir, struct srcconf *c, struct zerr *e);
+void srcconf_release(struct srcconf *c);
+
+/* The value of placeholder name, or NULL. */
+const char *srcconf_placeholder(const struct srcconf *c, const char *name);
+
+#endif

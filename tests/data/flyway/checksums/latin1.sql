@@ -1,0 +1,2 @@
+create table café (nom text);
+comment on table café is 'déjà vu ½';

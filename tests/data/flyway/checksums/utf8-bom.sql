@@ -1,0 +1,2 @@
+﻿create table t1 (id int);
+comment on table t1 is 'été €';

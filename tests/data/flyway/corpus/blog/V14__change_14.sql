@@ -1,0 +1,1 @@
+comment on table post_7 is 'section 14';

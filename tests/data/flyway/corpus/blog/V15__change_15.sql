@@ -1,0 +1,1 @@
+alter table post_8 add column if not exists body_15 text;

@@ -1,0 +1,1 @@
+comment on table post_10 is 'section 17';

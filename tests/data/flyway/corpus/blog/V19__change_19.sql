@@ -1,0 +1,1 @@
+create index if not exists post_3_title_idx on post_3 (title);

@@ -1,0 +1,1 @@
+comment on table post_4 is 'section 20';

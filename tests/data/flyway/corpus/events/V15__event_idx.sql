@@ -1,0 +1,1 @@
+create index event_at_idx on event (at);

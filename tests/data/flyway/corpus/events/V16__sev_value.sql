@@ -1,0 +1,1 @@
+alter type severity add value if not exists 'fatal';

@@ -1,0 +1,1 @@
+alter table event rename column msg to message;

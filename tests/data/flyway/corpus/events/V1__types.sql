@@ -1,0 +1,1 @@
+create type severity as enum ('debug', 'info', 'warn', 'error');

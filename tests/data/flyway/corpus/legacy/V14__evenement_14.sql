@@ -1,0 +1,1 @@
+alter table région add column c14 text default 'été 14';

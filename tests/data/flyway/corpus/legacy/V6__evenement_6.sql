@@ -1,0 +1,1 @@
+alter table région add column c6 text default 'été 6';

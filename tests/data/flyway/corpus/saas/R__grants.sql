@@ -1,0 +1,1 @@
+grant select on ${tenantTable} to ${appUser};

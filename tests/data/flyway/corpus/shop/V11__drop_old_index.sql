@@ -1,0 +1,1 @@
+drop index ${schema}.orders_customer_idx;

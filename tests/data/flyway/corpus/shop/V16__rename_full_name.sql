@@ -1,0 +1,1 @@
+alter table ${schema}.customer rename column full_name to display_name;

@@ -1,0 +1,1 @@
+alter table ${schema}.product alter column currency drop default;

@@ -1,0 +1,1 @@
+alter table ${schema}.payment alter column paid_at set not null;

@@ -1,0 +1,1 @@
+alter table ${schema}.customer add column full_name text;

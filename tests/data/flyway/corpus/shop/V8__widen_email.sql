@@ -1,0 +1,1 @@
+alter table ${schema}.customer alter column email type varchar(255);

@@ -1,0 +1,3 @@
+CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+DROP INDEX CONCURRENTLY users_old_idx;
+REINDEX INDEX CONCURRENTLY users_email_idx;

@@ -1,0 +1,2 @@
+VACUUM ANALYZE users;
+REINDEX SCHEMA app;
