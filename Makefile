@@ -73,7 +73,7 @@ BINS := $(BUILD)/zdm-hook $(if $(PLUGIN_SRC),$(BUILD)/helm-zdm)
 # the rollout simulator's load generator (tests/rollout/), not installed
 TOOLS := $(if $(LOADGEN_SRC),$(BUILD)/zdm-loadgen)
 
-.PHONY: all help deps demo test e2e unit asan valgrind bench bench-lint install uninstall clean checksrc \
+.PHONY: all help deps demo test e2e unit asan valgrind bench bench-lint bench-pgroll install uninstall clean checksrc \
 	fuzz fuzz-build image dist
 
 all: $(BINS) $(UNIT_BIN) $(TOOLS)
@@ -86,8 +86,10 @@ help:
 	@echo "make valgrind   the unit tests and a migrate run under valgrind"
 	@echo "make fuzz       build the libFuzzer harnesses (clang) and run each FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "make checksrc   clang-format and banned functions over every C file (part of make test)"
-	@echo "make bench      benchmarks against peers (dbmate, squawk), printed as ratios"
+	@echo "make bench      benchmarks against peers (dbmate, golang-migrate, goose, atlas, squawk,"
+	@echo "                pgroll), printed as ratios; the Go peers need Go, built once"
 	@echo "make bench-lint only the lint benchmark against squawk"
+	@echo "make bench-pgroll only the rename + SET NOT NULL under load against pgroll"
 	@echo "make install    install binaries into PREFIX=$(PREFIX)"
 	@echo "make image      build the zdm-hook and Argo CD sidecar images (buildah, no Docker engine)"
 	@echo "                into build/image/*-$(VERSION).oci.tar"
@@ -178,6 +180,10 @@ bench: deps
 bench-lint: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh lint
+
+bench-pgroll: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh pgroll
 
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/zdm/templates

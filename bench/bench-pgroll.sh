@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# bench-pgroll.sh — zdm against pgroll doing the same change on the same
+# table under the same load, one tool after the other on one throwaway
+# PostgreSQL (scripts/pg-sandbox.sh), each on a fresh database:
+#
+#   the users table of tests/rollout (ROWS pre-existing rows, seeded by
+#   tests/rollout/seed.sql) with a nullable nickname; release 2.0.0 renames
+#   full_name to display_name and makes nickname NOT NULL (missing ones
+#   become 'none'). zdm does it with hand-written expand/contract
+#   migrations the way chart-example does (bench/pgroll/zdm/, run with the
+#   hook Jobs' commands: `zdm-hook run --phase pre|post`); pgroll with one
+#   migration of two operations (bench/pgroll/pgroll/, `pgroll start`,
+#   `pgroll complete`).
+#
+#   The load is build/zdm-loadgen (tests/rollout/): CLIENTS clients of app
+#   1.x (tests/rollout/v1.sql: full_name) and, once the expand is ready,
+#   CLIENTS of app 2.x (bench/pgroll/v2.sql: display_name, and a nickname
+#   on every write), each a process of its own; under pgroll each sets
+#   search_path to its version's schema (public_01_create_users,
+#   public_02_rename_set_not_null), as pgroll requires.
+#
+#   phases: 1 baseline (v1), 2 expand (zdm: run pre 2.0.0, the contract
+#   deferred; pgroll: start), 3 both shapes live (v1 + v2), 4 v1 gone (zdm:
+#   run post 2.0.0), 5 contract (zdm: run pre 2.0.1; pgroll: complete),
+#   6 after (v2).
+#
+# Prints zdm/pgroll ratios: client errors (whole run), app p99 during the
+# migration (requests started during phases 2 and 5), expand-to-ready time
+# (phase 2, backfill included), write overhead while both shapes are live
+# (p50 of updates and inserts in phase 3 over phase 1), contract time
+# (phase 5), and whether each ended with the same final table. Targets,
+# printed, never asserted: 0 errors for zdm; every ratio <= 1, the expand
+# (backfill) <= 0.5. Writes $ZDM_BUILD/bench/pgroll.csv and the raw results
+# (request logs, phases, every command's output) under
+# $ZDM_BUILD/bench/pgroll/. Exit 0 whenever the benchmark ran, non-zero
+# only when it could not (no Go to build pgroll: 2; no PostgreSQL; a
+# migration step that failed on its own).
+#
+# pgroll is built by tests/tools/build.sh from the Go module proxy at the
+# version bench/peers/pgroll/go.mod pins, into ~/.cache/zdm/tools/.
+#
+# Environment (defaults in brackets):
+#   ZDM_BUILD [build]              ZDM_BENCH_ROWS [1000000]
+#   BENCH_PGROLL_CLIENTS [8] (per app version)
+#   BENCH_PGROLL_RATE [50] (requests/s per client)
+#   BENCH_PGROLL_BASELINE [5] BENCH_PGROLL_BOTH [10] BENCH_PGROLL_SETTLE [3]
+#     (seconds: v1 alone before the expand; both versions; v2 alone after)
+#   BENCH_PGDIR [$TMPDIR]          where the cluster's data goes
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build=${ZDM_BUILD:-build}
+case "$build" in /*) ;; *) build=$root/$build ;; esac
+out=$build/bench
+res=$out/pgroll
+csv=$out/pgroll.csv
+hook=$build/zdm-hook
+loadgen=$build/zdm-loadgen
+here=$root/bench/pgroll
+
+ROWS=${ZDM_BENCH_ROWS:-1000000}
+CLIENTS=${BENCH_PGROLL_CLIENTS:-8}
+RATE=${BENCH_PGROLL_RATE:-50}
+BASELINE=${BENCH_PGROLL_BASELINE:-5}
+BOTH=${BENCH_PGROLL_BOTH:-10}
+SETTLE=${BENCH_PGROLL_SETTLE:-3}
+
+# targets: zdm/pgroll at most this (errors: zdm's count)
+T_RATIO=1 T_EXPAND=0.5 T_ERRORS=0
+
+die() {
+	echo "bench-pgroll: error: $*" >&2
+	exit 2
+}
+note() { echo "bench-pgroll: $*" >&2; }
+
+for v in ZDM_BENCH_ROWS:$ROWS BENCH_PGROLL_CLIENTS:$CLIENTS BENCH_PGROLL_RATE:$RATE \
+	BENCH_PGROLL_BASELINE:$BASELINE BENCH_PGROLL_BOTH:$BOTH BENCH_PGROLL_SETTLE:$SETTLE; do
+	[[ ${v#*:} =~ ^[1-9][0-9]*$ ]] || die "${v%%:*} must be a positive integer (got \"${v#*:}\")"
+done
+((CLIENTS <= 64)) || die "BENCH_PGROLL_CLIENTS must be at most 64"
+for t in "$hook" "$loadgen"; do
+	[ -x "$t" ] || die "$t not found; run make first"
+done
+for t in psql awk sort; do
+	command -v "$t" >/dev/null || die "$t is missing (run scripts/deps.sh)"
+done
+# Nothing from the caller's environment may steer either tool.
+while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(ZDM_|PGROLL_|PGDATABASE$|PGOPTIONS$|DATABASE_URL$)' || true)
+
+# --- pgroll, built pinned --------------------------------------------------
+rc=0
+pgroll=$("$root/tests/tools/build.sh" pgroll) || rc=$?
+((rc == 0)) || { echo "bench-pgroll: error: could not build pgroll (tests/tools/build.sh pgroll, exit $rc)" >&2; exit "$rc"; }
+pgroll_ver=$(awk '$1 == "require" && $3 ~ /^v/ {print $3; exit}' "$root/bench/peers/pgroll/go.mod")
+
+sandbox='' lg_pids=()
+cleanup() {
+	local p
+	for p in "${lg_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${lg_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	if [ -n "$sandbox" ]; then
+		"$root/scripts/pg-sandbox.sh" stop "$sandbox" || true
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+pgparent=${BENCH_PGDIR:-${TMPDIR:-/tmp}}
+[ -d "$pgparent" ] || die "BENCH_PGDIR=$pgparent is not a directory"
+sandbox=$(mktemp -d "$pgparent/zdm-bench-pg.XXXXXX")
+pgenv=$(scripts/pg-sandbox.sh start "$sandbox") || die "could not start a throwaway PostgreSQL"
+eval "$pgenv"
+unset ZDM_SANDBOX
+sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+pg_version=$(sql -d postgres -c 'SHOW server_version' | awk '{print $1}')
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t / 1000)); }
+started=$(now_ms)
+rm -rf "$res"
+mkdir -p "$res"
+
+# --- one tool's run ----------------------------------------------------------
+# step DIR NAME CMD...: run a migration step, its output in DIR/NAME.log,
+# its wall time in DIR/summary.txt; a failing step stops the benchmark
+step() {
+	local d=$1 name=$2 t0 t1 rc=0
+	shift 2
+	t0=$(now_ms)
+	"$@" >"$d/$name.log" 2>&1 || rc=$?
+	t1=$(now_ms)
+	echo "${name}_ms $((t1 - t0))" >>"$d/summary.txt"
+	if ((rc != 0)); then
+		tail -n 20 "$d/$name.log" >&2
+		die "$(basename "$d"): step $name failed (exit $rc, see $d/$name.log)"
+	fi
+}
+# job DIR PHASE APP REVISION MIGRATIONS: the hook Job of one release, as
+# tests/rollout/run-scenario.sh runs it
+job() {
+	"$hook" run --phase "$2" --dir "$5" --release shop --namespace bench \
+		--app-version "$3" --revision "$4" --chart-version 0.1.0 \
+		--deployed-by bench-pgroll --database-url "$url"
+}
+phase_name='' phase_start=''
+# phase DIR NAME: close the current phase and start NAME ("" closes only)
+phase() {
+	local t
+	t=$(now_ms)
+	[ -z "$phase_name" ] || printf '%s\t%s\t%s\n' "$phase_name" "$phase_start" "$t" >>"$1/phases.tsv"
+	phase_name=$2 phase_start=$t
+}
+# lg_start DIR VERSION MIX CONNINFO: CLIENTS clients of one app version
+lg_start() {
+	printf '%s=%s\n' "$2" "$CLIENTS" >"$1/control.$2"
+	"$loadgen" --conninfo "$4" --mix "$2=$3" --clients "$2=$CLIENTS" --max-clients "$CLIENTS" \
+		--rate "$RATE" --ids "$ROWS" --duration 3600s --control "$1/control.$2" \
+		--out "$1/requests.$2.csv" 2>>"$1/loadgen.$2.log" &
+	lg_pids+=($!)
+	eval "lg_$2=$!"
+}
+# lg_stop DIR VERSION: stop one app version's clients
+lg_stop() {
+	local pid rc=0
+	eval "pid=\$lg_$2"
+	echo stop >"$1/control.$2.tmp" && mv -f "$1/control.$2.tmp" "$1/control.$2"
+	wait "$pid" || rc=$?
+	((rc == 0)) || { tail -n 5 "$1/loadgen.$2.log" >&2; die "$(basename "$1"): zdm-loadgen $2 failed (exit $rc)"; }
+}
+
+# run TOOL: the whole scenario with TOOL on a fresh database
+run() {
+	local tool=$1 d=$res/$1 db=bench_$1 c1 c2 s2
+	mkdir -p "$d"
+	: >"$d/phases.tsv" && : >"$d/summary.txt"
+	sql -d postgres -c "CREATE DATABASE $db" >/dev/null
+	url="postgres://postgres@127.0.0.1:$PGPORT/$db?sslmode=disable"
+	note "$tool: setup, $ROWS rows"
+	case $tool in
+	zdm)
+		mkdir -p "$d/release-1.0.0" "$d/release-2.0.x"
+		cp "$here"/zdm/V1__*.sql "$d/release-1.0.0/"
+		cp "$here"/zdm/*.sql "$d/release-2.0.x/"
+		step "$d" setup-pre job "$d" pre 1.0.0 1 "$d/release-1.0.0"
+		PGDATABASE=$db sql -v rows="$ROWS" -f tests/rollout/seed.sql >/dev/null
+		step "$d" setup-post job "$d" post 1.0.0 1 "$d/release-1.0.0"
+		c1="dbname=$db" c2="dbname=$db"
+		;;
+	pgroll)
+		step "$d" setup-init "$pgroll" init --postgres-url "$url"
+		step "$d" setup-create "$pgroll" start --postgres-url "$url" --complete "$here/pgroll/01_create_users.yaml"
+		PGDATABASE=$db sql -v rows="$ROWS" -f tests/rollout/seed.sql >/dev/null
+		s2=public_$(basename "$here/pgroll/02_"*.yaml .yaml)
+		c1="dbname=$db options='-c search_path=public_01_create_users'"
+		c2="dbname=$db options='-c search_path=$s2'"
+		;;
+	esac
+	phase_name=''
+	lg_start "$d" v1 "$root/tests/rollout/v1.sql" "$c1"
+	sleep 0.5
+	phase "$d" "1 baseline (v1)"
+	sleep "$BASELINE"
+	note "$tool: expand"
+	phase "$d" "2 expand"
+	case $tool in
+	zdm) step "$d" expand job "$d" pre 2.0.0 2 "$d/release-2.0.x" ;;
+	pgroll) step "$d" expand "$pgroll" start --postgres-url "$url" "$here/pgroll/02_rename_set_not_null.yaml" ;;
+	esac
+	phase "$d" "3 both shapes live"
+	lg_start "$d" v2 "$here/v2.sql" "$c2"
+	sleep "$BOTH"
+	phase "$d" "4 v1 gone"
+	lg_stop "$d" v1
+	[ "$tool" != zdm ] || step "$d" post-2.0.0 job "$d" post 2.0.0 2 "$d/release-2.0.x"
+	sleep 1
+	note "$tool: contract"
+	phase "$d" "5 contract"
+	case $tool in
+	zdm) step "$d" contract job "$d" pre 2.0.1 3 "$d/release-2.0.x" ;;
+	pgroll) step "$d" contract "$pgroll" complete --postgres-url "$url" ;;
+	esac
+	phase "$d" "6 after (v2)"
+	sleep "$SETTLE"
+	phase "$d" ""
+	lg_stop "$d" v2
+	lg_pids=()
+	# the final table: what both tools must end with
+	sql -d "$db" -c "SELECT string_agg(attname || CASE WHEN attnotnull THEN ' not null' ELSE '' END, ', ' ORDER BY attnum)
+		FROM pg_attribute WHERE attrelid = 'public.users'::regclass AND attnum > 0 AND NOT attisdropped" >"$d/final-columns.txt"
+	sql -d "$db" -c "SELECT count(*) FROM public.users WHERE display_name IS NULL OR nickname IS NULL" >"$d/final-nulls.txt"
+	sql -d "$db" -c "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.users'::regclass AND NOT tgisinternal" >"$d/final-triggers.txt"
+	"$loadgen" report --csv <(cat "$d/requests.v1.csv"; tail -n +2 "$d/requests.v2.csv") --phases "$d/phases.tsv" \
+		--label "$tool" >"$d/report.txt" 2>&1 || true
+	sql -d postgres -c "DROP DATABASE $db" >/dev/null
+}
+
+note "zdm-hook $("$hook" --version | awk '{print $NF}') vs pgroll $pgroll_ver, PostgreSQL $pg_version," \
+	"$ROWS rows, $CLIENTS clients per app version at $RATE req/s"
+run zdm
+run pgroll
+
+# --- figures -------------------------------------------------------------------
+# reqs TOOL PHASE_PREFIX...: the request rows (t_start_ms,app_version,op,
+# latency_us,ok,...) that started in those phases, both versions
+reqs() {
+	local tool=$1 d=$res/$1
+	shift
+	awk -F'\t' -v ps="$*" 'BEGIN {n = split(ps, p, " ")}
+		{for (i = 1; i <= n; i++) if (index($1, p[i] " ") == 1) print $2, $3}' "$d/phases.tsv" >"$d/.windows"
+	awk -F, 'FNR == NR {s[++w] = $1; e[w] = $2; next}
+		FNR > 1 {for (i = 1; i <= w; i++) if ($1 >= s[i] && $1 < e[i]) {print; next}}' \
+		FS=' ' "$d/.windows" FS=, "$d/requests.v1.csv" "$d/requests.v2.csv"
+}
+# nearest-rank percentile P of the numbers on stdin ("" when none)
+pct() { sort -n | awk -v p="$1" '{a[NR] = $1} END {if (NR) {k = int(p * NR + 0.999999); if (k < 1) k = 1; print a[k]}}'; }
+errors() { cat "$res/$1/requests.v1.csv" "$res/$1/requests.v2.csv" | awk -F, '$5 == "0" {n++} END {print n + 0}'; }
+requests() { cat "$res/$1/requests.v1.csv" "$res/$1/requests.v2.csv" | awk -F, '$5 == "0" || $5 == "1" {n++} END {print n + 0}'; }
+p99_mig() { reqs "$1" 2 5 | awk -F, '{print $4}' | pct 0.99; }
+wp50() { reqs "$1" "$2" | awk -F, '$3 == "update" || $3 == "insert" {print $4}' | pct 0.5; }
+summ() { awk -v k="$2" '$1 == k {print $2; exit}' "$res/$1/summary.txt"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b <= 0) print "-"; else printf "%.2f", a / b}'; }
+le() { awk -v r="$1" -v t="$2" 'BEGIN {if (r == "-") print "-"; else print (r <= t ? "meets target" : "MISSES target")}'; }
+ms() { awk -v us="$1" 'BEGIN {if (us == "") print "-"; else printf "%.2f ms", us / 1000}'; }
+
+declare -A err req p99 exp con wover w1 w3 cols shape
+want_cols="id not null, email not null, created_at not null, nickname not null, display_name not null"
+for t in zdm pgroll; do
+	err[$t]=$(errors "$t") req[$t]=$(requests "$t")
+	p99[$t]=$(p99_mig "$t")
+	exp[$t]=$(summ "$t" expand_ms) con[$t]=$(summ "$t" contract_ms)
+	w1[$t]=$(wp50 "$t" 1) w3[$t]=$(wp50 "$t" 3)
+	wover[$t]=$(ratio "${w3[$t]}" "${w1[$t]}")
+	cols[$t]=$(cat "$res/$t/final-columns.txt")
+	# the same columns in any order, no NULL left, no trigger left
+	got=$(tr ',' '\n' <"$res/$t/final-columns.txt" | sed 's/^ *//' | sort | paste -sd, -)
+	want=$(tr ',' '\n' <<<"$want_cols" | sed 's/^ *//' | sort | paste -sd, -)
+	if [ "$got" = "$want" ] && [ "$(cat "$res/$t/final-nulls.txt")" = 0 ] && [ "$(cat "$res/$t/final-triggers.txt")" = 0 ]; then
+		shape[$t]=yes
+	else
+		shape[$t]="NO"
+	fi
+done
+r_p99=$(ratio "${p99[zdm]}" "${p99[pgroll]}")
+r_exp=$(ratio "${exp[zdm]}" "${exp[pgroll]}")
+r_wo=$(ratio "${wover[zdm]}" "${wover[pgroll]}")
+r_con=$(ratio "${con[zdm]}" "${con[pgroll]}")
+if [ "${err[pgroll]}" = 0 ]; then
+	if [ "${err[zdm]}" = 0 ]; then r_err="0/0"; else r_err="inf"; fi
+else
+	r_err=$(ratio "${err[zdm]}" "${err[pgroll]}")
+fi
+if [ "${err[zdm]}" = "$T_ERRORS" ]; then v_err="meets target"; else v_err="MISSES target"; fi
+total_s=$((($(now_ms) - started) / 1000))
+
+echo "pgroll: zdm-hook $("$hook" --version | awk '{print $NF}') vs pgroll $pgroll_ver on PostgreSQL $pg_version," \
+	"$ROWS rows, $CLIENTS clients per app version at $RATE req/s, $(nproc) CPUs (${total_s}s)"
+echo "change: rename full_name -> display_name, nickname SET NOT NULL ('none' for missing ones)"
+fmt='%-40s %12s %12s %10s %8s  %s\n'
+# shellcheck disable=SC2059
+{
+	printf "$fmt" figure zdm pgroll zdm/pgroll target verdict
+	printf "$fmt" "client errors (of ${req[zdm]} / ${req[pgroll]} requests)" "${err[zdm]}" "${err[pgroll]}" "$r_err" "zdm 0" "$v_err"
+	printf "$fmt" "app p99 during the migration" "$(ms "${p99[zdm]}")" "$(ms "${p99[pgroll]}")" "$r_p99" "<= $T_RATIO" "$(le "$r_p99" $T_RATIO)"
+	printf "$fmt" "expand-to-ready (backfill included)" "${exp[zdm]} ms" "${exp[pgroll]} ms" "$r_exp" "<= $T_EXPAND" "$(le "$r_exp" $T_EXPAND)"
+	printf "$fmt" "write overhead, both shapes live" "${wover[zdm]}x" "${wover[pgroll]}x" "$r_wo" "<= $T_RATIO" "$(le "$r_wo" $T_RATIO)"
+	printf "$fmt" "contract" "${con[zdm]} ms" "${con[pgroll]} ms" "$r_con" "<= $T_RATIO" "$(le "$r_con" $T_RATIO)"
+	printf "$fmt" "same final table, no trigger left" "${shape[zdm]}" "${shape[pgroll]}" "" "" ""
+}
+echo "write overhead: p50 of updates and inserts while both shapes are live over v1 alone:" \
+	"zdm $(ms "${w3[zdm]}") / $(ms "${w1[zdm]}"), pgroll $(ms "${w3[pgroll]}") / $(ms "${w1[pgroll]}")"
+for t in zdm pgroll; do
+	[ "${shape[$t]}" = yes ] || echo "final table ($t): ${cols[$t]}; rows with a NULL: $(cat "$res/$t/final-nulls.txt"); triggers: $(cat "$res/$t/final-triggers.txt")"
+	if [ "${err[$t]}" != 0 ]; then
+		echo "$t errors by kind:"
+		cat "$res/$t/requests.v1.csv" "$res/$t/requests.v2.csv" | awk -F, '$5 == "0" {m = $8; gsub(/^"|"$/, "", m); gsub(/""/, "\"", m); n[$2 " " $6 " " $3 ": " m]++}
+			END {for (k in n) printf "  %7d x %s\n", n[k], k}' | sort -rn | head -n 5
+	fi
+done
+echo "per phase (requests, errors, p99), both app versions:"
+for t in zdm pgroll; do
+	while IFS=$'\t' read -r name s e; do
+		awk -F, -v s="$s" -v e="$e" 'FNR > 1 && $1 >= s && $1 < e {print $4, $5}' "$res/$t/requests.v1.csv" "$res/$t/requests.v2.csv" |
+			sort -n | awk -v t="$t" -v name="$name" -v ms="$((e - s))" '{a[NR] = $1; if ($2 == "0") err++}
+				END {k = int(0.99 * NR + 0.999999); if (k < 1) k = 1
+				printf "  %-7s %-22s %7d ms %8d req %6d err  p99 %s\n", t, name, ms, NR, err, (NR ? sprintf("%.2f ms", a[k] / 1000) : "-")}'
+	done <"$res/$t/phases.tsv"
+done
+
+mkdir -p "$out"
+{
+	echo "figure,unit,zdm,pgroll,ratio,target,verdict"
+	echo "client_errors,count,${err[zdm]},${err[pgroll]},$r_err,$T_ERRORS,$v_err"
+	echo "requests,count,${req[zdm]},${req[pgroll]},,,"
+	echo "p99_during_migration,us,${p99[zdm]},${p99[pgroll]},$r_p99,$T_RATIO,$(le "$r_p99" $T_RATIO)"
+	echo "expand_to_ready,ms,${exp[zdm]},${exp[pgroll]},$r_exp,$T_EXPAND,$(le "$r_exp" $T_EXPAND)"
+	echo "write_overhead_both_live,ratio,${wover[zdm]},${wover[pgroll]},$r_wo,$T_RATIO,$(le "$r_wo" $T_RATIO)"
+	echo "contract,ms,${con[zdm]},${con[pgroll]},$r_con,$T_RATIO,$(le "$r_con" $T_RATIO)"
+	echo "final_table_same,bool,$([ "${shape[zdm]}" = yes ] && echo 1 || echo 0),$([ "${shape[pgroll]}" = yes ] && echo 1 || echo 0),,,"
+} >"$csv"
+echo "figures written to ${csv#"$root"/}, raw results under ${res#"$root"/}/"
