@@ -10,6 +10,8 @@
 #   tests/tools/build.sh atlas       Atlas's community CLI, bench/peers/atlas
 #   tests/tools/build.sh pgroll      pgroll, bench/peers/pgroll
 #   tests/tools/build.sh --list      the tools, one a line
+#   tests/tools/build.sh --cached TOOL  its path when it is built already,
+#                                     else exit 3 (builds nothing)
 #
 # The tool's version is the one its go.mod requires; the directory's
 # tools.go names the package. ZDM_TOOLS_CACHE moves the cache. Needs Go
@@ -19,7 +21,12 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tools="actionlint migrate goose atlas pgroll"
-tool=${1:?usage: tests/tools/build.sh TOOL (one of: $tools)}
+cached_only=0
+if [ "${1:-}" = --cached ]; then
+	cached_only=1
+	shift
+fi
+tool=${1:?usage: tests/tools/build.sh [--cached] TOOL (one of: $tools)}
 tags=
 case "$tool" in
 	--list) printf '%s\n' $tools; exit 0 ;;
@@ -38,6 +45,7 @@ cache=${ZDM_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zdm/tools}
 # actionlint's key stays what it was (go.mod + go.sum), so caches carry over
 sum=$({ cat "$root/$dir/go.mod" "$root/$dir/go.sum"; [ -z "$tags" ] || echo "tags=$tags"; } | sha256sum | cut -c1-12)
 bin=$cache/$tool-$sum
+[ "$cached_only" = 0 ] || [ -x "$bin" ] || exit 3
 if [ ! -x "$bin" ]; then
 	mkdir -p "$cache"
 	start=$SECONDS
