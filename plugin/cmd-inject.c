@@ -79,6 +79,8 @@ static int cmd_inject_exec(struct plugin_ctx *ctx)
 		rc = plugin_fail(&e);
 		goto cleanup;
 	}
+	for (size_t i = 0; i < p.nwarnings; i++)
+		fprintf(stderr, "warning: %s\n", p.warnings[i]);
 	if (dry) {
 		cmd_inject_diff(&p);
 		for (size_t i = 0; i < p.nnotes; i++)
