@@ -44,7 +44,7 @@ int chart_load(const char *dir, struct chart_info *c, struct zerr *e)
 		free(path);
 		return -1;
 	}
-	if (ydoc_load_file(path, &ys, e) < 0) {
+	if (ydoc_load_file_mode(path, YDOC_HELM, &ys, e) < 0) {
 		e->code = ZDM_EXIT_USAGE;
 		free(path);
 		return -1;

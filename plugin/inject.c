@@ -113,7 +113,7 @@ static int inject_check_chart(struct inject_plan *p, struct zerr *e)
 		free(path);
 		return -1;
 	}
-	if (ydoc_load_file(path, &ys, e) < 0) {
+	if (ydoc_load_file_mode(path, YDOC_HELM, &ys, e) < 0) {
 		e->code = ZDM_EXIT_USAGE;
 		zerr_hint(e, "fix Chart.yaml first (helm lint shows the same problem)");
 		free(path);
