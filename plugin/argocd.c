@@ -238,7 +238,8 @@ int argocd_params_load(struct argocd_params *p, struct zerr *e)
 	int rc = -1;
 
 	memset(p, 0, sizeof(*p));
-	if (raw && *raw) {
+	/* Argo CD sends the JSON null for an Application with no parameters */
+	if (raw && *raw && strcmp(raw, "null") != 0) {
 		root = json_loads(raw, JSON_REJECT_DUPLICATES, &jerr);
 		if (!root) {
 			zerr_set(e, ZDM_EXIT_USAGE,

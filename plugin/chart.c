@@ -1,6 +1,7 @@
 /*
  * chart — Chart.yaml identity, injected or not, values lookups (see
- * chart.h). Every YAML file is read through ydoc.
+ * chart.h). Every YAML file is read through ydoc; values files as Helm
+ * reads them (YDOC_HELM: the last duplicate key wins, aliases expanded).
  */
 #include "chart.h"
 
@@ -43,7 +44,7 @@ int chart_load(const char *dir, struct chart_info *c, struct zerr *e)
 		free(path);
 		return -1;
 	}
-	if (ydoc_load_file(path, &ys, e) < 0) {
+	if (ydoc_load_file_mode(path, YDOC_HELM, &ys, e) < 0) {
 		e->code = ZDM_EXIT_USAGE;
 		free(path);
 		return -1;
@@ -115,7 +116,7 @@ int chart_values_get(const struct strv *files, const char *path, char **out, str
 		struct ystream ys;
 		const struct ynode *n;
 
-		if (ydoc_load_file(files->v[i], &ys, e) < 0) {
+		if (ydoc_load_file_mode(files->v[i], YDOC_HELM, &ys, e) < 0) {
 			e->code = ZDM_EXIT_USAGE;
 			free(*out);
 			*out = NULL;

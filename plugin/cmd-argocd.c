@@ -76,7 +76,7 @@ static int cmd_argocd_init(const char *helm, struct zerr *e)
 	struct strv argv = { 0 };
 	int missing = 0, repos = 0, rc = -1;
 
-	if (ydoc_load_file("Chart.yaml", &ys, e) < 0) {
+	if (ydoc_load_file_mode("Chart.yaml", YDOC_HELM, &ys, e) < 0) {
 		e->code = ZDM_EXIT_USAGE;
 		return -1;
 	}

@@ -79,6 +79,8 @@ static int cmd_inject_exec(struct plugin_ctx *ctx)
 		rc = plugin_fail(&e);
 		goto cleanup;
 	}
+	for (size_t i = 0; i < p.nwarnings; i++)
+		fprintf(stderr, "warning: %s\n", p.warnings[i]);
 	if (dry) {
 		cmd_inject_diff(&p);
 		for (size_t i = 0; i < p.nnotes; i++)
@@ -124,7 +126,11 @@ const struct plugin_cmd plugin_cmd_inject = {
 		"Copy zdm's templates into CHART_DIR/templates/ (zdm-*.yaml and _zdm.tpl), append\n"
 		"the documented zdm: block to values.yaml (as text: every byte of the file is kept;\n"
 		"nothing is added when it already has a top-level zdm: key) and create\n"
-		"migrations/ with a README when the chart has none. Prints what it changed.\n"
+		"migrations/ with a README when the chart has none. Prints what it changed,\n"
+		"which of the chart's pod settings (pull secrets, scheduling, service account)\n"
+		"the Jobs inherit, and the chart's own pre-install/pre-upgrade or PreSync hook\n"
+		"Jobs with the order they and zdm's Job run in. values.yaml is read as Helm\n"
+		"reads it: a duplicate key is a warning (the last one wins), not an error.\n"
 		"\n"
 		"Running it again changes nothing; a newer zdm updates only its own templates.\n"
 		"A zdm template edited in the chart is refused (exit 2) unless --force.\n"

@@ -4,7 +4,8 @@
  *
  *   1. the migrations (srclint, every file: the classifier zdm-hook
  *      migrate enforces at run time)
- *   2. the values files: no literal password or credentials (wiring.c)
+ *   2. the values files: no literal password or credentials under zdm:
+ *      (--check-values all: anywhere) (wiring.c)
  *   3. the wiring: the chart rendered with `helm template` and its
  *      values, passed through the render filter exactly as the Helm
  *      post-renderer or the Argo CD plugin would (so a chart that relies
@@ -12,9 +13,11 @@
  *      ttlSecondsAfterFinished and deadline against --timeout (wiring.c)
  *
  * Findings: "file:line:col: rule: message" and a "hint:" line (text), one
- * JSON object (json), or GitHub workflow annotations (github). Exit 6 on
- * an unsafe migration, else 1 on any wiring or values problem, 2 on bad
- * input, 0 when clean.
+ * JSON object (json), or GitHub workflow annotations (github); the summary
+ * counts the chart's problems by rule. A finding accepted in the chart's
+ * .zdm.yaml (zdm.lint.accept) is printed as allowed, with its reason, and
+ * does not fail the lint. Exit 6 on an unsafe migration, else 1 on any
+ * wiring or values problem, 2 on bad input, 0 when clean.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +52,15 @@ static const struct opt_def cmd_lint_opt_timeout = {
 	.metavar = "DURATION",
 	.def = "5m",
 	.help = "the helm --timeout the chart is deployed with",
+};
+
+static const struct opt_def cmd_lint_opt_check_values = {
+	.name = "check-values",
+	.kind = OPT_CHOICE,
+	.metavar = "SCOPE",
+	.def = "zdm",
+	.choices = "zdm|all",
+	.help = "scan the zdm: values for credentials, or all the values",
 };
 
 static const char *const cmd_lint_kinds[] = {
@@ -190,7 +202,8 @@ cleanup:
 }
 
 /* The printer's view of a chart finding (the allow reason of a migration
- * finding is in its message already). */
+ * finding, and the reason of an accepted one, are in its message
+ * already). */
 static void cmd_lint_view(struct lintfmt_item *it, const struct wfinding *f)
 {
 	memset(it, 0, sizeof(*it));
@@ -203,10 +216,36 @@ static void cmd_lint_view(struct lintfmt_item *it, const struct wfinding *f)
 	it->level = f->sev == WF_ERROR ? "error" : f->sev == WF_WARNING ? "warning" : "notice";
 }
 
+static int cmd_lint_cmp_rule(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The chart's problems counted by rule, "2 job-backoff-limit, 1
+ * values-password" (sorted), into s; into counts as a JSON object. */
+static void cmd_lint_problems(const struct wreport *r, struct sb *s, json_t *counts)
+{
+	struct strv rules = { 0 };
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].sev == WF_ERROR && r->v[i].kind != WF_MIGRATION)
+			strv_push(&rules, r->v[i].rule);
+	util_sort(rules.v, rules.n, sizeof(*rules.v), cmd_lint_cmp_rule);
+	for (size_t i = 0, k; i < rules.n; i = k) {
+		for (k = i; k < rules.n && !strcmp(rules.v[k], rules.v[i]); k++)
+			;
+		sb_addf(s, "%s%zu %s", s->len ? ", " : "", k - i, rules.v[i]);
+		if (counts)
+			json_object_set_new(counts, rules.v[i], json_integer((json_int_t)(k - i)));
+	}
+	strv_release(&rules);
+}
+
 static void cmd_lint_print(const char *format, const char *chart, const struct wreport *r,
 			   size_t nfiles, int code)
 {
-	size_t nerr = 0, nwarn = 0, nwire = 0, nunsafe = 0;
+	size_t nerr = 0, nwarn = 0, nwire = 0, nunsafe = 0, naccepted = 0;
+	struct sb probs;
 
 	for (size_t i = 0; i < r->n; i++) {
 		const struct wfinding *f = &r->v[i];
@@ -214,9 +253,12 @@ static void cmd_lint_print(const char *format, const char *chart, const struct w
 		nwarn += f->sev == WF_WARNING;
 		nwire += f->sev == WF_ERROR && f->kind != WF_MIGRATION;
 		nunsafe += f->sev == WF_ERROR && f->kind == WF_MIGRATION;
+		naccepted += f->accepted != NULL;
 	}
+	sb_init(&probs);
 	if (!strcmp(format, "json")) {
-		json_t *a = json_array();
+		json_t *a = json_array(), *counts = json_object();
+		cmd_lint_problems(r, &probs, counts);
 		for (size_t i = 0; a && i < r->n; i++) {
 			struct lintfmt_item it;
 			json_t *o;
@@ -227,16 +269,21 @@ static void cmd_lint_print(const char *format, const char *chart, const struct w
 			    (json_object_set_new(o, "kind",
 						 json_string(cmd_lint_kinds[r->v[i].kind])) < 0 ||
 			     json_object_set_new(o, "severity",
-						 json_string(cmd_lint_sevs[r->v[i].sev])) < 0)) {
+						 json_string(cmd_lint_sevs[r->v[i].sev])) < 0 ||
+			     json_object_set_new(o, "accepted",
+						 r->v[i].accepted ? json_string(r->v[i].accepted)
+								  : json_null()) < 0)) {
 				json_decref(o);
 				o = NULL;
 			}
 			json_array_append_new(a, o);
 		}
-		log_result_json(json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:o}", "chart", chart,
-					  "migration_files", (int)nfiles, "unsafe", (int)nunsafe,
-					  "wiring", (int)nwire, "warnings", (int)nwarn, "exit",
-					  code, "findings", a));
+		log_result_json(json_pack("{s:s, s:i, s:i, s:i, s:i, s:o, s:i, s:i, s:o}", "chart",
+					  chart, "migration_files", (int)nfiles, "unsafe",
+					  (int)nunsafe, "wiring", (int)nwire, "warnings",
+					  (int)nwarn, "problems", counts, "accepted",
+					  (int)naccepted, "exit", code, "findings", a));
+		sb_release(&probs);
 		return;
 	}
 	for (size_t i = 0; i < r->n; i++) {
@@ -252,10 +299,15 @@ static void cmd_lint_print(const char *format, const char *chart, const struct w
 		log_result("%s", s.buf);
 		sb_release(&s);
 	}
-	log_result("%s%s: %zu migration file%s, %zu unsafe, %zu warning%s; %zu wiring problem%s",
+	cmd_lint_problems(r, &probs, NULL);
+	if (!probs.len)
+		sb_adds(&probs, "no chart problems");
+	if (naccepted)
+		sb_addf(&probs, "; %zu accepted", naccepted);
+	log_result("%s%s: %zu migration file%s, %zu unsafe, %zu warning%s; %s",
 		   !strcmp(format, "github") ? "zdm lint " : "", chart, nfiles,
-		   nfiles == 1 ? "" : "s", nunsafe, nwarn, nwarn == 1 ? "" : "s", nwire,
-		   nwire == 1 ? "" : "s");
+		   nfiles == 1 ? "" : "s", nunsafe, nwarn, nwarn == 1 ? "" : "s", probs.buf);
+	sb_release(&probs);
 }
 
 static int cmd_lint_exec(struct plugin_ctx *ctx)
@@ -263,8 +315,9 @@ static int cmd_lint_exec(struct plugin_ctx *ctx)
 	struct chart_info c = { 0 };
 	struct strv values = { 0 }, sets = { 0 };
 	struct wreport rep = { 0 };
+	struct waccepts accepts = { 0 };
 	struct zerr e = { 0 };
-	char *migrations = NULL;
+	char *migrations = NULL, *accept_file = NULL;
 	long long timeout_ms;
 	size_t nfiles = 0;
 	int rc = ZDM_EXIT_OK;
@@ -295,11 +348,26 @@ static int cmd_lint_exec(struct plugin_ctx *ctx)
 		migrations = xstrdup(plugin_opt(ctx, &plugin_opt_migrations)->str);
 	else if (chart_migrations_dir(&c, &values, &migrations, &e) < 0)
 		goto fail;
+	accept_file = xasprintf("%s/%s", c.dir, CHART_ZDM_FILE);
+	if (wiring_accept_load(accept_file, &accepts, &e) < 0)
+		goto fail;
 	if (cmd_lint_migrations(migrations, plugin_opt(ctx, &plugin_opt_migrations)->str != NULL,
 				&rep, &nfiles, &e) < 0 ||
-	    wiring_check_values(&values, &rep, &e) < 0 ||
+	    wiring_check_values(&values,
+				strcmp(plugin_opt(ctx, &cmd_lint_opt_check_values)->str, "all")
+					? WSCOPE_ZDM
+					: WSCOPE_ALL,
+				&rep, &e) < 0 ||
 	    cmd_lint_wiring(ctx, &c, &values, &sets, timeout_ms, &rep, &e) < 0)
 		goto fail;
+	wiring_accept_apply(&accepts, c.dir, &rep);
+	for (size_t i = 0; i < accepts.n; i++)
+		if (!accepts.v[i].used)
+			fprintf(stderr,
+				"note: %s:%d: zdm.lint.accept entry (kind %s, key %s) matches no "
+				"finding\n",
+				accepts.v[i].file, accepts.v[i].line, accepts.v[i].kind,
+				accepts.v[i].key);
 	for (size_t i = 0; i < rep.n; i++) {
 		if (rep.v[i].sev != WF_ERROR)
 			continue;
@@ -314,6 +382,8 @@ fail:
 	rc = plugin_fail(&e);
 cleanup:
 	wreport_release(&rep);
+	waccepts_release(&accepts);
+	free(accept_file);
 	chart_release(&c);
 	strv_release(&values);
 	strv_release(&sets);
@@ -328,24 +398,33 @@ static const struct opt_def *const cmd_lint_opts[] = {
 	&plugin_opt_helm,
 	&cmd_lint_opt_output,
 	&cmd_lint_opt_timeout,
+	&cmd_lint_opt_check_values,
 	NULL,
 };
 
 const struct plugin_cmd plugin_cmd_lint = {
 	.name = "lint",
-	.usage = "CHART_DIR [--output text|json|github] [--timeout DURATION] [OPTIONS]",
+	.usage = "CHART_DIR [--output text|json|github] [--timeout DURATION] [--check-values "
+		 "zdm|all] [OPTIONS]",
 	.summary = "lint a chart's migrations and its zdm wiring, for CI (no cluster, no database)",
 	.description =
 		"Lint every migration of the chart (the classifier zdm-hook migrate\n"
-		"enforces), scan its values files for literal passwords and credentials, and\n"
-		"render the chart (helm template with its values, then the render filter, as\n"
-		"it is deployed) to check the wiring: the migration Job is there and is a\n"
-		"pre-install,pre-upgrade hook after its ConfigMap, and every zdm Job has\n"
-		"backoffLimit 0, ttlSecondsAfterFinished and an activeDeadlineSeconds below\n"
-		"helm's --timeout (pass the --timeout you deploy with; default 5m).\n"
+		"enforces), scan the zdm: block of its values files (values.yaml, .zdm.yaml,\n"
+		"--values) for literal passwords and credentials (--check-values all: every\n"
+		"key; placeholders such as changeme, None, <password> or ${VAR} are not\n"
+		"passwords), and render the chart (helm template with its values and --set,\n"
+		"then the render filter, as it is deployed) to check the wiring: the\n"
+		"migration Job is there and is a pre-install,pre-upgrade hook after its\n"
+		"ConfigMap, and every zdm Job has backoffLimit 0, ttlSecondsAfterFinished and\n"
+		"an activeDeadlineSeconds below helm's --timeout (pass the --timeout you\n"
+		"deploy with; default 5m).\n"
 		"\n"
-		"Findings: \"file:line:col: rule: message\" and a hint line; --output json\n"
-		"gives one JSON object, --output github workflow annotations.\n"
+		"Findings: \"file:line:col: rule: message\" and a hint line; the last line\n"
+		"counts the chart's problems by rule. --output json gives one JSON object,\n"
+		"--output github workflow annotations. A chart finding is accepted by an\n"
+		"entry {kind: RULE, key: VALUES.PATH or FILE:LINE, reason: WHY} in the list\n"
+		"zdm.lint.accept of CHART_DIR/.zdm.yaml: it is still printed, with the\n"
+		"reason, and no longer fails the lint (an entry without a reason is exit 2).\n"
 		"Exit codes: 0 clean, 1 a wiring or values problem, 2 usage or input error,\n"
 		"6 an unsafe migration.",
 	.opts = cmd_lint_opts,

@@ -5,14 +5,20 @@
  *   inject_check_chart   Chart.yaml present, parsed, not a library chart
  *   inject_plan_tmpl     each zdm template: create, update, keep, refuse
  *   inject_plan_obsolete zdm templates the current version dropped
- *   inject_plan_values   append the zdm: block unless a zdm: key exists
+ *   inject_plan_values   append the zdm: block unless a zdm: key exists;
+ *                        warn about duplicate keys; report the pod
+ *                        settings the Jobs inherit (inject_plan_inherit)
+ *   inject_plan_hooks    the chart's own pre-install/pre-upgrade or
+ *                        PreSync Jobs, and the order they and zdm's run in
  *   inject_plan_readme   migrations/README.md when migrations/ is absent
  *   inject_plan_apply    writability check, temporaries, then renames
  *
- * Every YAML read goes through ydoc (positions, aliases refused); the
- * appended values.yaml is parsed again before anything is written, so a
- * file the block cannot be appended to safely (an indented or flow root
- * mapping, a document end marker) is refused instead of broken.
+ * Every YAML read goes through ydoc; values.yaml is read the way Helm
+ * reads it (YDOC_HELM: the last duplicate key wins, aliases and merge
+ * keys expanded). The appended values.yaml is parsed again before
+ * anything is written, so a file the block cannot be appended to safely
+ * (an indented or flow root mapping, a document end marker) is refused
+ * instead of broken.
  */
 #include "inject.h"
 
@@ -26,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "helmrun.h"
 #include "ydoc.h"
 
 #define INJECT_MAX_FILE (16u * 1024 * 1024)
@@ -62,6 +69,17 @@ static void inject_note(struct inject_plan *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void inject_warn(struct inject_plan *p, const char *fmt, ...) ZDM_PRINTF(2, 3);
+static void inject_warn(struct inject_plan *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->warnings = xrealloc(p->warnings, (p->nwarnings + 1) * sizeof(*p->warnings));
+	va_start(ap, fmt);
+	p->warnings[p->nwarnings++] = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
 /* Check that chart is an application chart directory; sets p->name. */
 static int inject_check_chart(struct inject_plan *p, struct zerr *e)
 {
@@ -95,7 +113,7 @@ static int inject_check_chart(struct inject_plan *p, struct zerr *e)
 		free(path);
 		return -1;
 	}
-	if (ydoc_load_file(path, &ys, e) < 0) {
+	if (ydoc_load_file_mode(path, YDOC_HELM, &ys, e) < 0) {
 		e->code = ZDM_EXIT_USAGE;
 		zerr_hint(e, "fix Chart.yaml first (helm lint shows the same problem)");
 		free(path);
@@ -317,6 +335,343 @@ static void inject_add_block(struct sb *s, const char *block, size_t len, int cr
 	}
 }
 
+/* A values node that sets something: a non-empty mapping, list or
+ * scalar (not null). */
+static int inject_set(const struct ynode *n)
+{
+	return n && !ynode_is_null(n) && (n->type == Y_SCALAR ? n->len > 0 : n->n > 0);
+}
+
+/* The node at a dotted path below m, or NULL. */
+static const struct ynode *inject_dig(const struct ynode *m, const char *path)
+{
+	char *copy = xstrdup(path), *save = NULL;
+	const struct ynode *n = m;
+
+	for (char *k = strtok_r(copy, ".", &save); k && n; k = strtok_r(NULL, ".", &save))
+		n = ynode_get(n, k);
+	free(copy);
+	return n;
+}
+
+/* The line of the key at a dotted path below m (0 when absent). */
+static int inject_key_line(const struct ynode *m, const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	const struct ynode *k;
+
+	if (dot) {
+		char *parent = xstrndup(path, (size_t)(dot - path));
+		m = inject_dig(m, parent);
+		free(parent);
+	}
+	k = inject_map_key(m, dot ? dot + 1 : path);
+	return k ? k->line : 0;
+}
+
+/* Report the chart's pod settings the zdm Jobs take (zdm.inherit, the
+ * rules of templates/_zdm.tpl "zdm.inherit"): which keys were found,
+ * which a zdm.* key overrides, and a service account left out. */
+static void inject_plan_inherit(struct inject_plan *p, const struct ynode *root, const char *path)
+{
+	static const struct {
+		const char *key, *zdm;
+	} keys[] = {
+		{ "imagePullSecrets", "imagePullSecrets" },
+		{ "global.imagePullSecrets", "imagePullSecrets" },
+		{ "image.pullSecrets", "imagePullSecrets" },
+		{ "nodeSelector", "nodeSelector" },
+		{ "global.nodeSelector", "nodeSelector" },
+		{ "tolerations", "tolerations" },
+		{ "global.tolerations", "tolerations" },
+		{ "affinity.nodeAffinity", "affinity" },
+		{ "global.affinity.nodeAffinity", "affinity" },
+		{ "priorityClassName", "priorityClassName" },
+		{ "global.priorityClassName", "priorityClassName" },
+		{ "serviceAccountName", "serviceAccountName" },
+	};
+	const struct ynode *zdm = ynode_get(root, "zdm"), *sa, *create, *name;
+	const char *taken[ZDM_ARRAY_LEN(keys)] = { 0 };
+	struct sb wired, over;
+
+	if (zdm && ynode_bool(ynode_get(zdm, "inherit")) == 0) {
+		inject_note(p, "zdm.inherit is false: the zdm Jobs take only the zdm.* pod "
+			       "settings");
+		return;
+	}
+	sb_init(&wired);
+	sb_init(&over);
+	for (size_t i = 0; i < ZDM_ARRAY_LEN(keys); i++) {
+		const struct ynode *n = inject_dig(root, keys[i].key);
+		size_t k;
+		if (!inject_set(n))
+			continue;
+		if (inject_set(ynode_get(zdm, keys[i].zdm))) {
+			sb_addf(&over, "%s%s (zdm.%s is set)", over.len ? ", " : "", keys[i].key,
+				keys[i].zdm);
+			continue;
+		}
+		/* a global.* fallback is not used when the chart's own key is set,
+		 * except for pull secrets, which add up */
+		for (k = 0; k < i && strcmp(keys[i].zdm, "imagePullSecrets"); k++)
+			if (taken[k] && !strcmp(taken[k], keys[i].zdm))
+				break;
+		if (k < i && strcmp(keys[i].zdm, "imagePullSecrets"))
+			continue;
+		taken[i] = keys[i].zdm;
+		sb_addf(&wired, "%s%s (line %d)", wired.len ? ", " : "", keys[i].key,
+			inject_key_line(root, keys[i].key));
+	}
+	sa = ynode_get(root, "serviceAccount");
+	create = ynode_get(sa, "create");
+	name = ynode_get(sa, "name");
+	if (inject_set(name) && name->type == Y_SCALAR) {
+		if (ynode_bool(create) != 0)
+			inject_note(p,
+				    "the chart creates serviceAccount.name (%s:%d) itself, so it does "
+				    "not exist yet when the pre-install Job starts: the zdm Jobs "
+				    "keep the namespace's default account (zdm.serviceAccountName "
+				    "names one that exists)",
+				    path, inject_key_line(root, "serviceAccount.name"));
+		else if (inject_set(ynode_get(zdm, "serviceAccountName")))
+			sb_addf(&over, "%sserviceAccount.name (zdm.serviceAccountName is set)",
+				over.len ? ", " : "");
+		else
+			sb_addf(&wired, "%sserviceAccount.name (line %d)", wired.len ? ", " : "",
+				inject_key_line(root, "serviceAccount.name"));
+	}
+	if (wired.len)
+		inject_note(p, "the zdm Jobs follow the chart's %s of %s (zdm.inherit)", wired.buf,
+			    path);
+	if (over.len)
+		inject_note(p, "not inherited, zdm's own key wins: %s", over.buf);
+	sb_release(&wired);
+	sb_release(&over);
+}
+
+/* One hook Job of the chart found in its templates. */
+struct inject_hook {
+	char *rel;
+	int line;
+	char *name; /* metadata.name as written (may be a template) */
+	char *weight; /* helm.sh/hook-weight as written, or NULL */
+	char *wave; /* argocd.argoproj.io/sync-wave as written, or NULL */
+	int helm, argo; /* a pre-install/pre-upgrade hook; an Argo CD PreSync hook */
+};
+
+/* The value of "key:" on line (after spaces), without quotes; NULL when
+ * the line is not that key. */
+static char *inject_line_value(const char *line, size_t len, const char *key)
+{
+	size_t k = strlen(key), i = 0, end;
+
+	while (i < len && line[i] == ' ')
+		i++;
+	if (i < len && (line[i] == '"' || line[i] == '\'')) {
+		if (len - i < k + 2 || memcmp(line + i + 1, key, k) || line[i + 1 + k] != line[i])
+			return NULL;
+		i += k + 2;
+	} else {
+		if (len - i < k || memcmp(line + i, key, k))
+			return NULL;
+		i += k;
+	}
+	if (i >= len || line[i] != ':')
+		return NULL;
+	i++;
+	while (i < len && line[i] == ' ')
+		i++;
+	end = len;
+	while (end > i && (line[end - 1] == ' ' || line[end - 1] == '\r'))
+		end--;
+	if (end - i >= 2 && (line[i] == '"' || line[i] == '\'') && line[end - 1] == line[i]) {
+		i++;
+		end--;
+	}
+	return xstrndup(line + i, end - i);
+}
+
+/* Scan one template file for hook Jobs (by text: the documents are
+ * templates, not YAML). */
+static void inject_scan_hooks(const char *chart, const char *rel, struct inject_hook **v, size_t *n)
+{
+	char *path = xasprintf("%s/%s", chart, rel), *buf = NULL;
+	struct zerr e = { 0 };
+	size_t len, pos = 0;
+	int lineno = 0;
+	struct inject_hook h;
+
+	memset(&h, 0, sizeof(h));
+	if (util_read_file(path, INJECT_MAX_FILE, &buf, &len, &e) < 0)
+		goto cleanup;
+	for (;;) {
+		const char *line = buf + pos;
+		const char *nl = pos < len ? memchr(line, '\n', len - pos) : NULL;
+		size_t ll = pos < len ? (nl ? (size_t)(nl - line) : len - pos) : 0;
+		int end = pos >= len || (ll >= 3 && !memcmp(line, "---", 3));
+		char *val;
+
+		lineno++;
+		if (end) {
+			if (h.name && (h.helm || h.argo) && h.line) {
+				*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+				h.rel = xstrdup(rel);
+				(*v)[(*n)++] = h;
+			} else {
+				free(h.name);
+				free(h.weight);
+				free(h.wave);
+			}
+			memset(&h, 0, sizeof(h));
+			if (pos >= len)
+				break;
+		} else if ((val = inject_line_value(line, ll, "kind"))) {
+			if (!strcmp(val, "Job") && line[0] == 'k')
+				h.line = lineno;
+			free(val);
+		} else if ((val = inject_line_value(line, ll, "helm.sh/hook"))) {
+			h.helm = strstr(val, "pre-install") || strstr(val, "pre-upgrade");
+			free(val);
+		} else if ((val = inject_line_value(line, ll, "argocd.argoproj.io/hook"))) {
+			h.argo = strstr(val, "PreSync") != NULL;
+			free(val);
+		} else if ((val = inject_line_value(line, ll, "helm.sh/hook-weight"))) {
+			free(h.weight);
+			h.weight = val;
+		} else if ((val = inject_line_value(line, ll, "argocd.argoproj.io/sync-wave"))) {
+			free(h.wave);
+			h.wave = val;
+		} else if (!h.name && ll > 2 && line[0] == ' ' &&
+			   (val = inject_line_value(line, ll, "name"))) {
+			h.name = val;
+		}
+		pos += ll + 1;
+	}
+cleanup:
+	free(buf);
+	free(path);
+}
+
+static int inject_is_template(const char *name)
+{
+	return name[0] != '.' && !tmpl_is_zdm_name(name) &&
+	       (util_str_has_suffix(name, ".yaml") || util_str_has_suffix(name, ".yml"));
+}
+
+/* The template files of dir/templates (rel is the chart-relative prefix),
+ * sorted. */
+static void inject_templates(const char *chart, const char *rel, struct strv *out)
+{
+	char *dir = xasprintf("%s/%s", chart, rel);
+	struct strv names = { 0 };
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)))
+		if (inject_is_template(de->d_name))
+			strv_push(&names, de->d_name);
+	if (d)
+		closedir(d);
+	util_sort(names.v, names.n, sizeof(*names.v), inject_cmp_str);
+	for (size_t i = 0; i < names.n; i++) {
+		char *r = xasprintf("%s/%s", rel, names.v[i]);
+		strv_push(out, r);
+		free(r);
+	}
+	strv_release(&names);
+	free(dir);
+}
+
+/* The chart's own hook Jobs that run before the release (Helm
+ * pre-install/pre-upgrade, Argo CD PreSync), in its templates and in
+ * unpacked subcharts, and the order zdm's migration Job runs in among
+ * them: Helm sorts by helm.sh/hook-weight, then kind, then name
+ * (pkg/action/hooks.go); Argo CD by sync wave (else the hook weight),
+ * then kind, then name (gitops-engine pkg/sync/sync_tasks.go). */
+static void inject_plan_hooks(struct inject_plan *p, const struct ynode *root)
+{
+	struct strv files = { 0 };
+	struct inject_hook *v = NULL;
+	size_t n = 0;
+	char *sub = xasprintf("%s/charts", p->chart);
+	DIR *d = opendir(sub);
+	struct dirent *de;
+	const struct ynode *jw = inject_dig(root, "zdm.hooks.jobWeight");
+	long long zw = -5;
+
+	if (jw && jw->type == Y_SCALAR && util_parse_ll(jw->value, &zw) < 0)
+		zw = -5;
+	inject_templates(p->chart, "templates", &files);
+	while (d && (de = readdir(d))) {
+		char *rel = xasprintf("charts/%s/templates", de->d_name);
+		if (de->d_name[0] != '.')
+			inject_templates(p->chart, rel, &files);
+		free(rel);
+	}
+	if (d)
+		closedir(d);
+	for (size_t i = 0; i < files.n; i++)
+		inject_scan_hooks(p->chart, files.v[i], &v, &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *w = v[i].weight ? v[i].weight : "0";
+		const char *wave = v[i].wave ? v[i].wave : w;
+		long long hw, aw;
+		int known = util_parse_ll(w, &hw) == 0, aknown = util_parse_ll(wave, &aw) == 0;
+		struct sb s;
+
+		sb_init(&s);
+		sb_addf(&s, "%s:%d: Job %s is %s%s hook of the chart, run before the release",
+			v[i].rel, v[i].line, v[i].name,
+			v[i].helm ? "a pre-install/pre-upgrade" : "an Argo CD PreSync",
+			v[i].helm && v[i].argo ? " and Argo CD PreSync" : "");
+		if (v[i].helm) {
+			if (!known)
+				sb_addf(&s,
+					"\n  Helm: its helm.sh/hook-weight is \"%s\", zdm's migration "
+					"Job's is %lld; the lower weight runs first",
+					w, zw);
+			else
+				sb_addf(&s,
+					"\n  Helm runs hooks by ascending helm.sh/hook-weight, then "
+					"kind, then name: zdm's migration Job (weight %lld) runs "
+					"%s it (weight %lld)",
+					zw,
+					zw < hw   ? "before"
+					: zw > hw ? "after"
+						  : "before or after, by name,",
+					hw);
+		}
+		if (v[i].argo || v[i].helm) {
+			if (!aknown)
+				sb_addf(&s,
+					"\n  Argo CD: its sync wave is \"%s\", zdm's is %lld; the "
+					"lower wave runs first",
+					wave, zw);
+			else
+				sb_addf(&s,
+					"\n  Argo CD runs PreSync hooks by sync wave (else hook "
+					"weight), then kind, then name: zdm's (wave %lld) runs "
+					"%s it (wave %lld)",
+					zw,
+					zw < aw   ? "before"
+					: zw > aw ? "after"
+						  : "before or after, by name,",
+					aw);
+		}
+		sb_addf(&s, "\n  to change the order, set zdm.hooks.jobWeight (with "
+			    "zdm.hooks.configWeight below it) or that Job's weight and wave");
+		inject_note(p, "%s", s.buf);
+		sb_release(&s);
+		free(v[i].rel);
+		free(v[i].name);
+		free(v[i].weight);
+		free(v[i].wave);
+	}
+	free(v);
+	strv_release(&files);
+	free(sub);
+}
+
 /* Append the zdm: block to values.yaml, unless it has a zdm: key. */
 static int inject_plan_values(struct inject_plan *p, const struct tmpl_set *t, struct zerr *e)
 {
@@ -334,17 +689,16 @@ static int inject_plan_values(struct inject_plan *p, const struct tmpl_set *t, s
 	r = inject_read_existing(path, &cur, &cur_len, e);
 	if (r < 0)
 		goto cleanup;
-	if (ydoc_load_buf(cur ? cur : "", cur_len, path, &ys, e) < 0) {
+	if (ydoc_load_buf_mode(cur ? cur : "", cur_len, path, YDOC_HELM, &ys, e) < 0) {
 		e->code = ZDM_EXIT_USAGE;
-		if (strstr(e->msg, "aliases"))
-			zerr_hint(e,
-				  "zdm reads values.yaml without anchors and aliases; add the zdm: "
-				  "block by hand from the plugin's templates/%s",
-				  TMPL_VALUES_FILE);
-		else
-			zerr_hint(e, "fix values.yaml first (helm lint shows the same problem)");
+		zerr_hint(e, "fix values.yaml first; zdm reads it as Helm does");
 		goto cleanup;
 	}
+	for (size_t i = 0; i < ys.ndups; i++)
+		inject_warn(p,
+			    "%s:%d: key \"%s\" is set again (first at line %d): Helm uses the "
+			    "last one, and so does zdm",
+			    path, ys.dups[i].line, ys.dups[i].path, ys.dups[i].first_line);
 	if (ys.n > 1) {
 		zerr_set(e, ZDM_EXIT_USAGE, "%s holds %zu YAML documents; helm reads one", path,
 			 ys.n);
@@ -358,6 +712,8 @@ static int inject_plan_values(struct inject_plan *p, const struct tmpl_set *t, s
 		zerr_hint(e, "helm values are a mapping of keys at the top level");
 		goto cleanup;
 	}
+	inject_plan_inherit(p, root, path);
+	inject_plan_hooks(p, root);
 	key = inject_map_key(root, "zdm");
 	if (key) {
 		inject_note(p, "values.yaml already has a top-level zdm: key (line %d): left alone",
@@ -376,7 +732,7 @@ static int inject_plan_values(struct inject_plan *p, const struct tmpl_set *t, s
 		sb_adds(&s, crlf ? "\r\n" : "\n");
 	}
 	inject_add_block(&s, t->values_block, t->values_len, crlf);
-	if (ydoc_load_buf(s.buf, s.len, path, &check, e) < 0 || check.n != 1 ||
+	if (ydoc_load_buf_mode(s.buf, s.len, path, YDOC_HELM, &check, e) < 0 || check.n != 1 ||
 	    !check.docs[0].root || check.docs[0].root->type != Y_MAP ||
 	    !ynode_get(check.docs[0].root, "zdm") ||
 	    ynode_get(check.docs[0].root, "zdm")->type != Y_MAP) {
@@ -480,6 +836,9 @@ void inject_plan_release(struct inject_plan *p)
 	for (size_t i = 0; i < p->nnotes; i++)
 		free(p->notes[i]);
 	free(p->notes);
+	for (size_t i = 0; i < p->nwarnings; i++)
+		free(p->warnings[i]);
+	free(p->warnings);
 	free(p->v);
 	free(p->chart);
 	free(p->name);

@@ -15,7 +15,10 @@
  *
  * values.yaml is only ever appended to, as text, and only when its one
  * document has no top-level `zdm:` key: the user's bytes come first,
- * unchanged. Templates that zdm wrote and nobody edited are brought up
+ * unchanged. It is read as Helm reads it: a duplicate key is a warning
+ * (the last one wins), not a refusal. The notes say which of the chart's
+ * pod settings the zdm Jobs inherit and where the chart's own
+ * pre-install/pre-upgrade (Argo CD PreSync) Jobs run relative to zdm's. Templates that zdm wrote and nobody edited are brought up
  * to date; user files are never touched.
  *
  * Ownership: struct inject_plan owns all its strings and buffers;
@@ -52,8 +55,10 @@ struct inject_plan {
 	char *name; /* the chart's name from Chart.yaml */
 	struct inject_change *v;
 	size_t n;
-	char **notes; /* things left alone on purpose, for the report */
+	char **notes; /* things left alone on purpose, settings found, for the report */
 	size_t nnotes;
+	char **warnings; /* things the user should fix (duplicate values keys) */
+	size_t nwarnings;
 };
 
 int inject_plan_build(const char *chart, const struct tmpl_set *t, int force,

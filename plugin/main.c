@@ -27,7 +27,7 @@ const struct opt_def plugin_opt_values = {
 	.env = "ZDM_VALUES",
 	.kind = OPT_STRING,
 	.metavar = "FILES",
-	.help = "comma-separated values files (zdm: keys) after the chart's values.yaml",
+	.help = "comma-separated values files, applied after the chart's values.yaml and .zdm.yaml",
 };
 
 const struct opt_def plugin_opt_set = {
@@ -35,7 +35,7 @@ const struct opt_def plugin_opt_set = {
 	.env = "ZDM_SET",
 	.kind = OPT_STRING,
 	.metavar = "PAIRS",
-	.help = "helm --set pairs for the zdm values, e.g. zdm.database.existingSecret=db",
+	.help = "helm --set pairs, e.g. zdm.database.existingSecret=db",
 };
 
 const struct opt_def plugin_opt_helm = {

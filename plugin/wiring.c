@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tmpl.h"
 #include "ydoc.h"
@@ -50,6 +51,8 @@ void wreport_release(struct wreport *r)
 		free(r->v[i].rule);
 		free(r->v[i].message);
 		free(r->v[i].hint);
+		free(r->v[i].key);
+		free(r->v[i].accepted);
 	}
 	free(r->v);
 	memset(r, 0, sizeof(*r));
@@ -93,10 +96,36 @@ static int wiring_password_key(const char *key)
 	return 1;
 }
 
-/* A value standing in for a secret rather than being one. */
+/* A value standing in for a secret rather than being one: empty, a
+ * reference (${VAR}, $VAR, {{ ... }}), <something>, a run of one masking
+ * character (xxx, ***, ...) or a word people write instead of a password. */
 static int wiring_placeholder(const char *s, size_t len)
 {
-	return len == 0 || s[0] == '$' || !strncmp(s, "{{", 2) || !strncmp(s, "****", 4);
+	static const char *const words[] = {
+		"none",        "null",     "nil",          "changeme",   "changeit",
+		"replaceme",   "tochange", "todo",         "tbd",        "fixme",
+		"placeholder", "password", "yourpassword", "mypassword", "secret",
+		"redacted",    "example",  "dummy",        "notused",    "unset",
+	};
+	char k[64];
+	size_t i, n = 0;
+
+	if (len == 0 || s[0] == '$' || !strncmp(s, "{{", 2) || (s[0] == '<' && s[len - 1] == '>'))
+		return 1;
+	for (i = 1; i < len && s[i] == s[0]; i++)
+		;
+	if (i == len && len >= 3 && strchr("xX*#.-_", s[0]))
+		return 1;
+	if (len >= sizeof(k))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] != '-' && s[i] != '_' && s[i] != ' ')
+			k[n++] = (char)tolower((unsigned char)s[i]);
+	k[n] = '\0';
+	for (i = 0; i < ZDM_ARRAY_LEN(words); i++)
+		if (!strcmp(k, words[i]))
+			return 1;
+	return 0;
 }
 
 /* A URL with user:password@ or a conninfo with password=...; *col is
@@ -131,13 +160,15 @@ static void wiring_walk(const char *file, const struct ynode *n, struct sb *path
 
 	if (n->type == Y_SCALAR) {
 		size_t off;
-		if (!ynode_is_null(n) && wiring_credentials(n->value, &off))
+		if (!ynode_is_null(n) && wiring_credentials(n->value, &off)) {
 			wreport_add(out, WF_VALUES, WF_ERROR, file, n->line, n->col,
 				    "values-credentials",
 				    "keep connection strings in a Secret and name it in "
 				    "zdm.database.existingSecret (kubectl create secret generic "
 				    "NAME --from-literal=DATABASE_URL=...)",
 				    "\"%s\" holds a connection string with a password", path->buf);
+			out->v[out->n - 1].key = xstrdup(path->buf);
+		}
 		return;
 	}
 	for (size_t i = 0; i < n->n; i += n->type == Y_MAP ? 2 : 1) {
@@ -157,6 +188,7 @@ static void wiring_walk(const char *file, const struct ynode *n, struct sb *path
 				    "zdm.database.existingSecret); values end up in the release "
 				    "history, readable by anyone who can read the release",
 				    "\"%s\" holds a literal password", path->buf);
+			out->v[out->n - 1].key = xstrdup(path->buf);
 		} else {
 			wiring_walk(file, val, path, out);
 		}
@@ -165,25 +197,146 @@ static void wiring_walk(const char *file, const struct ynode *n, struct sb *path
 	}
 }
 
-int wiring_check_values(const struct strv *files, struct wreport *out, struct zerr *e)
+int wiring_check_values(const struct strv *files, enum wscope scope, struct wreport *out,
+			struct zerr *e)
 {
 	for (size_t i = 0; i < files->n; i++) {
 		struct ystream ys;
 		struct sb path;
 
-		if (ydoc_load_file(files->v[i], &ys, e) < 0) {
+		if (ydoc_load_file_mode(files->v[i], YDOC_HELM, &ys, e) < 0) {
 			e->code = ZDM_EXIT_USAGE;
 			return -1;
 		}
 		sb_init(&path);
 		sb_adds(&path, "");
-		for (size_t d = 0; d < ys.n; d++)
-			if (ys.docs[d].root)
-				wiring_walk(files->v[i], ys.docs[d].root, &path, out);
+		for (size_t d = 0; d < ys.n; d++) {
+			const struct ynode *root = ys.docs[d].root, *zdm;
+			if (!root)
+				continue;
+			if (scope == WSCOPE_ALL) {
+				wiring_walk(files->v[i], root, &path, out);
+			} else if ((zdm = ynode_get(root, "zdm")) && zdm->type != Y_SCALAR) {
+				sb_adds(&path, "zdm");
+				wiring_walk(files->v[i], zdm, &path, out);
+				sb_reset(&path);
+				sb_adds(&path, "");
+			}
+		}
 		sb_release(&path);
 		ystream_release(&ys);
 	}
 	return 0;
+}
+
+/* ---- accepted findings ----------------------------------------------- */
+
+/* A string field of an acceptance; NULL when missing, empty or not one. */
+static const char *wiring_accept_field(const struct ynode *m, const char *key)
+{
+	const struct ynode *n = ynode_get(m, key);
+
+	return n && n->type == Y_SCALAR && !ynode_is_null(n) && n->len ? n->value : NULL;
+}
+
+int wiring_accept_load(const char *file, struct waccepts *out, struct zerr *e)
+{
+	static const char *const fields[] = { "kind", "key", "reason" };
+	struct ystream ys;
+	const struct ynode *list;
+	struct stat st;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (stat(file, &st) != 0)
+		return 0;
+	if (ydoc_load_file_mode(file, YDOC_HELM, &ys, e) < 0) {
+		e->code = ZDM_EXIT_USAGE;
+		return -1;
+	}
+	list = ys.n ? ynode_get(ynode_get(ynode_get(ys.docs[0].root, "zdm"), "lint"), "accept")
+		    : NULL;
+	if (list && !ynode_is_null(list) && list->type != Y_SEQ) {
+		zerr_set(e, ZDM_EXIT_USAGE, "%s:%d:%d: zdm.lint.accept is %s, not a list", file,
+			 list->line, list->col, ynode_type_name(list));
+		zerr_hint(e, "write a list of {kind: RULE, key: VALUES.PATH or FILE:LINE, reason: "
+			     "WHY}");
+		goto cleanup;
+	}
+	for (size_t i = 0; list && list->type == Y_SEQ && i < list->n; i++) {
+		const struct ynode *it = list->items[i];
+		struct waccept *a;
+
+		for (size_t f = 0; f < ZDM_ARRAY_LEN(fields); f++) {
+			if (it->type == Y_MAP && wiring_accept_field(it, fields[f]))
+				continue;
+			zerr_set(e, ZDM_EXIT_USAGE, "%s:%d:%d: zdm.lint.accept[%zu] has no %s",
+				 file, it->line, it->col, i, fields[f]);
+			zerr_hint(e, "%s",
+				  f == 2 ? "an accepted finding needs a reason: say why it is "
+					   "not a problem (reason: ...)"
+					 : "each entry is {kind: RULE, key: VALUES.PATH or "
+					   "FILE:LINE, reason: WHY}");
+			goto cleanup;
+		}
+		out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+		a = &out->v[out->n++];
+		memset(a, 0, sizeof(*a));
+		a->kind = xstrdup(wiring_accept_field(it, "kind"));
+		a->key = xstrdup(wiring_accept_field(it, "key"));
+		a->reason = xstrdup(wiring_accept_field(it, "reason"));
+		a->file = xstrdup(file);
+		a->line = it->line;
+	}
+	rc = 0;
+cleanup:
+	if (rc < 0)
+		waccepts_release(out);
+	ystream_release(&ys);
+	return rc;
+}
+
+void wiring_accept_apply(struct waccepts *a, const char *chart_dir, struct wreport *r)
+{
+	size_t dl = strlen(chart_dir);
+
+	for (size_t i = 0; i < r->n; i++) {
+		struct wfinding *f = &r->v[i];
+		const char *rel = f->file;
+		char *at, *old;
+
+		if (f->kind == WF_MIGRATION || f->sev != WF_ERROR)
+			continue;
+		if (!strncmp(rel, chart_dir, dl) && rel[dl] == '/')
+			rel += dl + 1;
+		at = xasprintf("%s:%d", rel, f->line);
+		for (size_t k = 0; k < a->n; k++) {
+			if (strcmp(a->v[k].kind, f->rule) ||
+			    ((!f->key || strcmp(a->v[k].key, f->key)) && strcmp(a->v[k].key, at)))
+				continue;
+			a->v[k].used = 1;
+			f->sev = WF_ALLOWED;
+			f->accepted = xstrdup(a->v[k].reason);
+			old = f->message;
+			f->message = xasprintf("%s (accepted in %s:%d: %s)", old, a->v[k].file,
+					       a->v[k].line, a->v[k].reason);
+			free(old);
+			break;
+		}
+		free(at);
+	}
+}
+
+void waccepts_release(struct waccepts *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->v[i].kind);
+		free(a->v[i].key);
+		free(a->v[i].reason);
+		free(a->v[i].file);
+	}
+	free(a->v);
+	memset(a, 0, sizeof(*a));
 }
 
 /* ---- locating a finding ---------------------------------------------- */
@@ -202,7 +355,7 @@ static int wiring_locate_value(const struct strv *values, const char *dotted, st
 		const struct ynode *n;
 		char *copy, *save = NULL;
 
-		if (ydoc_load_file(values->v[i], &ys, &e) < 0)
+		if (ydoc_load_file_mode(values->v[i], YDOC_HELM, &ys, &e) < 0)
 			continue;
 		n = ys.n ? ys.docs[0].root : NULL;
 		copy = xstrdup(dotted);

@@ -65,6 +65,15 @@ Numbers come back as floats: pass them through int.
 {{- $_ = set $c "nodeSelector" (dig "nodeSelector" (dict) $v) -}}
 {{- $_ = set $c "tolerations" (dig "tolerations" (list) $v) -}}
 {{- $_ = set $c "affinity" (dig "affinity" (dict) $v) -}}
+{{- $_ = set $c "priorityClassName" (dig "priorityClassName" "" $v | toString) -}}
+{{- $_ = set $c "inherit" (eq (dig "inherit" true $v | toString) "true") -}}
+{{- if $c.inherit -}}
+{{- range $k, $in := include "zdm.inherit" . | fromYaml -}}
+{{- if not (get $c $k) -}}
+{{- $_ = set $c $k $in -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- $_ = set $c "runAsUser" (dig "runAsUser" 65532 $v) -}}
 {{- $_ = set $c "runAsGroup" (dig "runAsGroup" 65532 $v) -}}
 {{- $_ = set $c "extraEnv" (dig "extraEnv" (list) $v) -}}
@@ -86,6 +95,71 @@ Numbers come back as floats: pass them through int.
 {{- end -}}
 
 {{/*
+zdm.inherit: the pod settings the chart itself sets for its pods, read
+from the keys "helm create" charts and the common chart libraries
+(Bitnami's common) use, as YAML; "zdm.config" takes each one whose zdm.*
+key is empty while zdm.inherit is true (docs/helm.md lists the rules):
+  imagePullSecrets    imagePullSecrets, global.imagePullSecrets and
+                      image.pullSecrets together, each name once (a name
+                      or {name: ...}; a name with {{ }} goes through tpl)
+  nodeSelector        nodeSelector, else global.nodeSelector
+  tolerations         tolerations, else global.tolerations
+  affinity            the nodeAffinity of affinity, else of global.affinity
+                      (pod affinities select the chart's own pods, which
+                      do not exist before the first install)
+  priorityClassName   priorityClassName, else global.priorityClassName
+  serviceAccountName  serviceAccount.name when serviceAccount.create is
+                      false (an account the chart creates does not exist
+                      yet when the pre-install Job starts), else
+                      serviceAccountName
+A key holding something of another type is ignored.
+*/}}
+{{- define "zdm.inherit" -}}
+{{- $V := .Values -}}
+{{- $g := get $V "global" -}}
+{{- if not (kindIs "map" $g) }}{{ $g = dict }}{{ end -}}
+{{- $img := get $V "image" -}}
+{{- if not (kindIs "map" $img) }}{{ $img = dict }}{{ end -}}
+{{- $sa := get $V "serviceAccount" -}}
+{{- if not (kindIs "map" $sa) }}{{ $sa = dict }}{{ end -}}
+{{- $out := dict -}}
+{{- $secrets := list -}}
+{{- $seen := dict -}}
+{{- range $src := list (get $V "imagePullSecrets") (get $g "imagePullSecrets") (get $img "pullSecrets") -}}
+{{- if kindIs "slice" $src -}}
+{{- range $s := $src -}}
+{{- $n := "" -}}
+{{- if kindIs "map" $s }}{{ $n = get $s "name" | default "" | toString }}{{ else if kindIs "string" $s }}{{ $n = $s }}{{ end -}}
+{{- if contains "{{" $n }}{{ $n = tpl $n $ }}{{ end -}}
+{{- if and $n (not (hasKey $seen $n)) -}}
+{{- $_ := set $seen $n true -}}
+{{- $secrets = append $secrets (dict "name" $n) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- with $secrets }}{{ $_ := set $out "imagePullSecrets" . }}{{ end -}}
+{{- range $key := list "nodeSelector" "tolerations" "affinity" "priorityClassName" -}}
+{{- range $from := list $V $g -}}
+{{- $x := get $from $key -}}
+{{- if and (eq $key "affinity") (kindIs "map" $x) -}}
+{{- $x = pick $x "nodeAffinity" -}}
+{{- end -}}
+{{- if and $x (not (hasKey $out $key)) (or (and (eq $key "nodeSelector") (kindIs "map" $x)) (and (eq $key "affinity") (kindIs "map" $x)) (and (eq $key "tolerations") (kindIs "slice" $x)) (and (eq $key "priorityClassName") (kindIs "string" $x))) -}}
+{{- $_ := set $out $key $x -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $san := get $sa "name" | default "" | toString -}}
+{{- if and $san (eq (get $sa "create" | toString) "false") -}}
+{{- $_ := set $out "serviceAccountName" $san -}}
+{{- else if kindIs "string" (get $V "serviceAccountName") -}}
+{{- with get $V "serviceAccountName" }}{{ $_ := set $out "serviceAccountName" . }}{{ end -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+
+{{/*
 zdm.validate: render-time checks; fails the render with what to do.
 Context: dict "root" $ "z" $z.
 */}}
@@ -102,13 +176,23 @@ Context: dict "root" $ "z" $z.
 {{- end -}}
 {{- end -}}
 
-{{/* zdm.fullname: "<release>-zdm", at most 52 characters, so that the
-longest suffix ("-assertions") keeps every name within 63. */}}
+{{/* zdm.fullname: "<release>-zdm" (or zdm.fullnameOverride), at most 52
+characters, so that the longest suffix ("-assertions") keeps every name
+within 63. A longer name is shortened and carries the first 8 hex digits
+of the SHA-256 of the whole release name (or override), so two releases
+that share a prefix still get different names:
+"<release, first 39>-<hash>-zdm", "<override, first 43>-<hash>". */}}
 {{- define "zdm.fullname" -}}
-{{- if .z.fullnameOverride -}}
-{{- .z.fullnameOverride | trunc 52 | trimSuffix "-" -}}
+{{- $o := .z.fullnameOverride -}}
+{{- $r := .root.Release.Name -}}
+{{- if and $o (le (len $o) 52) -}}
+{{- $o -}}
+{{- else if $o -}}
+{{- printf "%s-%s" ($o | trunc 43 | trimSuffix "-") ($o | sha256sum | trunc 8) -}}
+{{- else if le (len $r) 48 -}}
+{{- printf "%s-zdm" $r -}}
 {{- else -}}
-{{- printf "%s-zdm" (.root.Release.Name | trunc 48 | trimSuffix "-") -}}
+{{- printf "%s-%s-zdm" ($r | trunc 39 | trimSuffix "-") ($r | sha256sum | trunc 8) -}}
 {{- end -}}
 {{- end -}}
 
@@ -179,6 +263,9 @@ spec:
       serviceAccountName: {{ . }}
       {{- end }}
       terminationGracePeriodSeconds: {{ $z.job.terminationGracePeriodSeconds | int }}
+      {{- with $z.priorityClassName }}
+      priorityClassName: {{ . | quote }}
+      {{- end }}
       {{- with $z.imagePullSecrets }}
       imagePullSecrets:
         {{- toYaml . | nindent 8 }}

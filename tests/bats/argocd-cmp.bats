@@ -237,6 +237,14 @@ hint: run "helm zdm argocd --help" for its options' ]
 	assert_output --regexp '^shop\|\.\|'
 }
 
+@test "argocd: helm-args takes ARGOCD_APP_PARAMETERS=null (Argo CD's JSON null) as no parameters" {
+	# the helper itself, not plugin.yaml's shell (which unsets null too)
+	PARAMS=null
+	run step_args
+	assert_success
+	assert_output "shop|.|--namespace|prod|--include-crds|--kube-version|1.30.2|--api-versions|apps/v1,apps/v1/Deployment,batch/v1,batch/v1/CronJob,batch/v1/Job,v1,v1/ConfigMap,v1/Service|"
+}
+
 # helm-zdm argocd helm-args in the app dir, NUL shown as "|".
 step_args() {
 	printf 'helm-zdm\0argocd\0helm-args\0' >"$D/args.argv"

@@ -294,10 +294,11 @@ hint: move your changes into the zdm: values (or rename your file), then run inj
 	run inject "$C"
 	assert_failure 2
 	assert_output --partial "holds 2 YAML documents"
-	printf 'base: &b {x: 1}\nother: *b\n' >"$C/values.yaml"
+	printf 'base: &b {x: 1}\nother: *nope\n' >"$C/values.yaml"
 	run inject "$C"
 	assert_failure 2
-	assert_output --partial "YAML aliases (*name) are not allowed"
+	assert_output --partial "values.yaml:2:8: alias *nope names no anchor (&nope) before it"
+	assert_output --partial "hint: fix values.yaml first; zdm reads it as Helm does"
 	printf -- '- a\n- b\n' >"$C/values.yaml"
 	run inject "$C"
 	assert_failure 2
@@ -381,9 +382,119 @@ hint: move your changes into the zdm: values (or rename your file), then run inj
 	tree_sum "$BATS_TEST_TMPDIR/ce" | diff "$BATS_TEST_TMPDIR/before" -
 }
 
+# --- real charts: Helm's YAML rules, inherited settings, hook Jobs -------
+
+@test "inject: duplicate keys, anchors and merge keys: Helm's rules, a warning naming both lines, bytes kept" {
+	cat >>"$C/values.yaml" <<'EOF'
+defaults: &defaults
+  pullPolicy: Always
+  tag: "1.0"
+worker:
+  <<: *defaults
+  tag: "2.0"
+replicaCount: 3
+EOF
+	cp "$C/values.yaml" "$BATS_TEST_TMPDIR/values.orig"
+	first=$(grep -n -m1 '^replicaCount:' "$C/values.yaml" | cut -d: -f1)
+	last=$(grep -n '^replicaCount:' "$C/values.yaml" | tail -n1 | cut -d: -f1)
+	run --separate-stderr inject "$C"
+	assert_success
+	[ "$stderr" = "warning: $C/values.yaml:$last: key \"replicaCount\" is set again (first at line $first): Helm uses the last one, and so does zdm" ]
+	refute_output --partial "helm lint shows the same problem"
+	size=$(stat -c %s "$BATS_TEST_TMPDIR/values.orig")
+	cmp <(head -c "$size" "$C/values.yaml") "$BATS_TEST_TMPDIR/values.orig"
+	# Helm agrees: last wins, merge keys merged, lint --strict clean
+	for v in 3 4; do
+		run zdm_helm "$v" lint --strict "$C" --set zdm.database.existingSecret=db
+		assert_success
+		zdm_render "$v" "$C" --set zdm.database.existingSecret=db
+		run jqr -r '[.[] | select(.kind == "Deployment") | .spec.replicas] | .[0]'
+		assert_output 3
+	done
+	# a second run: the same warning, nothing to change
+	run --separate-stderr inject "$C"
+	assert_success
+	assert_output --partial "nothing to change"
+}
+
+@test "inject: names the chart's pod settings the zdm Jobs inherit" {
+	cat >>"$C/values.yaml" <<'EOF'
+global:
+  imagePullSecrets: [regcred]
+tolerations:
+  - {key: pool, operator: Equal, value: db, effect: NoSchedule}
+EOF
+	sed -i 's/^  create: true/  create: false/; s/^  name: ""/  name: app-sa/' "$C/values.yaml"
+	g=$(grep -n '^  imagePullSecrets: \[regcred\]' "$C/values.yaml" | cut -d: -f1)
+	t=$(grep -n '^tolerations:' "$C/values.yaml" | tail -n1 | cut -d: -f1)
+	s=$(grep -n '^  name: app-sa' "$C/values.yaml" | cut -d: -f1)
+	run --separate-stderr inject "$C"
+	assert_success
+	assert_line "note: the zdm Jobs follow the chart's global.imagePullSecrets (line $g), tolerations (line $t), serviceAccount.name (line $s) of $C/values.yaml (zdm.inherit)"
+	zdm_render 4 "$C" --set zdm.database.existingSecret=db
+	run jqr -c '.[] | select(.kind == "Job" and .metadata.name == "rel-zdm-migrate") | .spec.template.spec | [.imagePullSecrets, .tolerations, .serviceAccountName]'
+	assert_output '[[{"name":"regcred"}],[{"effect":"NoSchedule","key":"pool","operator":"Equal","value":"db"}],"app-sa"]'
+	# a chart that creates its account: not taken, and inject says why
+	sed -i 's/^  create: false/  create: true/' "$C/values.yaml"
+	sed -i '/^zdm:/,$d' "$C/values.yaml"
+	rm "$C"/templates/zdm-* "$C/templates/_zdm.tpl"
+	run --separate-stderr inject "$C"
+	assert_success
+	assert_line "note: the chart creates serviceAccount.name ($C/values.yaml:$s) itself, so it does not exist yet when the pre-install Job starts: the zdm Jobs keep the namespace's default account (zdm.serviceAccountName names one that exists)"
+	zdm_render 4 "$C" --set zdm.database.existingSecret=db
+	run jqr -c '.[] | select(.kind == "Job" and .metadata.name == "rel-zdm-migrate") | .spec.template.spec.serviceAccountName'
+	assert_output null
+}
+
+@test "inject: names the chart's own pre-install/PreSync hook Jobs and the order they run in" {
+	cat >"$C/templates/db-migrate.yaml" <<'EOF'
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ include "app.fullname" . }}-db-migrate
+  annotations:
+    "helm.sh/hook": pre-install,pre-upgrade
+    "helm.sh/hook-weight": "-20"
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: m, image: busybox}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: seed
+  annotations:
+    argocd.argoproj.io/hook: PreSync
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: s, image: busybox}]
+EOF
+	run --separate-stderr inject "$C"
+	assert_success
+	assert_output --partial 'note: templates/db-migrate.yaml:2: Job {{ include "app.fullname" . }}-db-migrate is a pre-install/pre-upgrade hook of the chart, run before the release
+  Helm runs hooks by ascending helm.sh/hook-weight, then kind, then name: zdm'"'"'s migration Job (weight -5) runs after it (weight -20)
+  Argo CD runs PreSync hooks by sync wave (else hook weight), then kind, then name: zdm'"'"'s (wave -5) runs after it (wave -20)
+  to change the order, set zdm.hooks.jobWeight (with zdm.hooks.configWeight below it) or that Job'"'"'s weight and wave'
+	assert_output --partial 'note: templates/db-migrate.yaml:15: Job seed is an Argo CD PreSync hook of the chart, run before the release
+  Argo CD runs PreSync hooks by sync wave (else hook weight), then kind, then name: zdm'"'"'s (wave -5) runs before it (wave 0)'
+	# what Helm really renders agrees with the note: weights as stated
+	zdm_render 4 "$C" --set zdm.database.existingSecret=db
+	run jqr -r '[.[] | select(.kind == "Job" and (.metadata.annotations["helm.sh/hook"] // "" | test("pre-install"))) | "\(.metadata.annotations["helm.sh/hook-weight"]) \(.metadata.name)"] | sort_by(split(" ")[0] | tonumber) | .[]'
+	assert_output $'-20 rel-app-db-migrate\n-5 rel-zdm-migrate'
+}
+
 @test "inject: no leak or memory error under valgrind" {
 	command -v valgrind >/dev/null || skip "valgrind is not installed"
 	zdm_skip_under_asan
+	printf 'a: 1\nb: &b {x: [1, 2]}\nc: {<<: *b, y: 2}\na: 2\nglobal: {imagePullSecrets: [r]}\nserviceAccount: {create: true, name: s}\n' >"$C/values.yaml"
+	printf 'kind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: pre-install\n    helm.sh/hook-weight: "{{ .Values.w }}"\n---\nkind: Job\nmetadata:\n  name: k\n  annotations:\n    argocd.argoproj.io/hook: PreSync\n' >"$C/templates/hooks.yaml"
+	run valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99 \
+		"$ZDM_PLUGIN" inject --dry-run "$C"
+	assert_success
 	printf 'a: 1' >"$C/values.yaml"
 	run valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99 \
 		"$ZDM_PLUGIN" inject --dry-run "$C"

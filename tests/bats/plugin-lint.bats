@@ -30,7 +30,12 @@ line_of() {
 @test "plugin lint: --help, bad options and arguments are exit 2" {
 	run --separate-stderr lint --help
 	assert_success
-	assert_line --index 0 "usage: helm zdm lint CHART_DIR [--output text|json|github] [--timeout DURATION] [OPTIONS]"
+	assert_line --index 0 "usage: helm zdm lint CHART_DIR [--output text|json|github] [--timeout DURATION] [--check-values zdm|all] [OPTIONS]"
+	assert_line "  --values FILES               comma-separated values files, applied after the chart's values.yaml and .zdm.yaml [env ZDM_VALUES]"
+	assert_line "  --check-values SCOPE         scan the zdm: values for credentials, or all the values [default zdm]"
+	run --separate-stderr lint "$C" --check-values some
+	assert_failure 2
+	[[ "$stderr" == *'"some" is not one of zdm|all'* ]]
 	run --separate-stderr lint "$C" --frobnicate
 	assert_failure 2
 	[ "$stderr" = 'helm-zdm: error: unknown option "--frobnicate"
@@ -60,7 +65,7 @@ hint: run "helm zdm lint --help" for its options' ]
 @test "plugin lint: chart-example is clean (exit 0, no error, no warning)" {
 	run --separate-stderr lint "$ZDM_ROOT/chart-example"
 	assert_success
-	assert_line --regexp "^$ZDM_ROOT/chart-example: [0-9]+ migration files, 0 unsafe, 0 warnings; 0 wiring problems\$"
+	assert_line --regexp "^$ZDM_ROOT/chart-example: [0-9]+ migration files, 0 unsafe, 0 warnings; no chart problems\$"
 	refute_output --partial "hint:"
 	[ -z "$stderr" ]
 	# the same through helm on both majors
@@ -76,7 +81,7 @@ hint: run "helm zdm lint --help" for its options' ]
 	rm "$C"/templates/zdm-*.yaml "$C/templates/_zdm.tpl"
 	run --separate-stderr lint "$C"
 	assert_success
-	assert_line --partial "0 wiring problems"
+	assert_line --partial "; no chart problems"
 	# with zdm switched off nothing would run the migrations
 	run --separate-stderr lint "$C" --set zdm.enabled=false
 	assert_failure 1
@@ -93,7 +98,7 @@ hint: run "helm zdm lint --help" for its options' ]
 	assert_line --regexp "^$C/migrations/V9__index.sql:2:1: index-not-concurrent: .*users.*\$"
 	assert_line --regexp "^  hint: .*CONCURRENTLY"
 	[ -z "$stderr" ]
-	assert_line --regexp ": [0-9]+ migration files, 1 unsafe, 0 warnings; 0 wiring problems\$"
+	assert_line --regexp ": [0-9]+ migration files, 1 unsafe, 0 warnings; no chart problems\$"
 }
 
 @test "plugin lint: a Job template whose backoffLimit was changed is a wiring problem, exit 1" {
@@ -104,10 +109,10 @@ hint: run "helm zdm lint --help" for its options' ]
 	assert_line "$C/templates/_zdm.tpl:$line:3: job-backoff-limit: Job \"chart-example-zdm-migrate\" has backoffLimit 3: Kubernetes would re-run a failed migration, and the release waits through every retry"
 	assert_line "$C/templates/_zdm.tpl:$line:3: job-backoff-limit: Job \"chart-example-zdm-complete\" has backoffLimit 3: Kubernetes would re-run a failed migration, and the release waits through every retry"
 	assert_line "  hint: keep backoffLimit: 0 as zdm's template has it: zdm-hook retries lock timeouts itself, and a failed migration must fail the release at once (helm zdm inject --force restores the template)"
-	assert_line --regexp ": [0-9]+ migration files, 0 unsafe, 0 warnings; 2 wiring problems\$"
+	assert_line --regexp ": [0-9]+ migration files, 0 unsafe, 0 warnings; 2 job-backoff-limit\$"
 }
 
-@test "plugin lint: a password in values is named at its key, references are not" {
+@test "plugin lint: --check-values all: a password in values is named at its key, references are not" {
 	cat >>"$C/values.yaml" <<'EOF'
 postgresql:
   auth:
@@ -124,8 +129,12 @@ postgresql:
       - name: REPLICA_URL
         value: postgres://app@db-ro:5432/app
 EOF
+	# not zdm's values: not zdm's business by default
 	run --separate-stderr lint "$C"
+	assert_success
+	run --separate-stderr lint "$C" --check-values all
 	assert_failure 1
+	assert_line --regexp ": [0-9]+ migration files, 0 unsafe, 0 warnings; 1 values-credentials, 1 values-password\$"
 	assert_line "$C/values.yaml:$(line_of "$C/values.yaml" "password: hunter2"):15: values-password: \"postgresql.auth.password\" holds a literal password"
 	assert_line "$C/values.yaml:$(line_of "$C/values.yaml" "s3cret"):16: values-credentials: \"postgresql.primary.extraEnv[0].value\" holds a connection string with a password"
 	assert_line --partial "  hint: put the password in a Secret and reference it (for zdm: zdm.database.existingSecret)"
@@ -153,17 +162,17 @@ EOF
 	printf 'CREATE INDEX users_created_idx ON users (created_at);\n' >"$C/migrations/V9__index.sql"
 	sed -i 's/backoffLimit: 0/backoffLimit: 3/' "$C/templates/_zdm.tpl"
 	printf 'db:\n  password: "hunter2"\n' >>"$C/values.yaml"
-	run --separate-stderr lint "$C" --output github
+	run --separate-stderr lint "$C" --output github --check-values all
 	assert_failure 6
 	assert_line --regexp "^::error file=$C/migrations/V9__index.sql,line=1,col=1,title=zdm index-not-concurrent::index-not-concurrent: .*%0Ahint: .*CONCURRENTLY"
 	assert_line --regexp "^::notice file=$C/migrations/V3__drop_full_name.sql,line=[0-9]+,col=[0-9]+,title=zdm drop-column::"
-	assert_line --regexp "^zdm lint $C: [0-9]+ migration files, 1 unsafe, 0 warnings; 3 wiring problems\$"
+	assert_line --regexp "^zdm lint $C: [0-9]+ migration files, 1 unsafe, 0 warnings; 2 job-backoff-limit, 1 values-password\$"
 	assert_line --regexp "^::error file=$C/values.yaml,line=[0-9]+,col=13,title=zdm values-password::values-password: \"db.password\" holds a literal password%0Ahint: "
 	assert_line --regexp "^::error file=$C/templates/_zdm.tpl,line=[0-9]+,col=3,title=zdm job-backoff-limit::"
-	run --separate-stderr lint "$C" --output json
+	run --separate-stderr lint "$C" --output json --check-values all
 	assert_failure 6
-	run jq -c '[.exit, .unsafe, .wiring, ([.findings[] | select(.severity == "error") | "\(.kind):\(.rule)"] | sort)]' <<<"$output"
-	assert_output '[6,1,3,["migration:index-not-concurrent","values:values-password","wiring:job-backoff-limit","wiring:job-backoff-limit"]]'
+	run jq -c '[.exit, .unsafe, .wiring, .problems, .accepted, ([.findings[] | select(.severity == "error") | "\(.kind):\(.rule)"] | sort)]' <<<"$output"
+	assert_output '[6,1,3,{"job-backoff-limit":2,"values-password":1},0,["migration:index-not-concurrent","values:values-password","wiring:job-backoff-limit","wiring:job-backoff-limit"]]'
 }
 
 @test "plugin lint: a chart that does not render is a wiring problem with helm's reason" {
@@ -171,4 +180,62 @@ EOF
 	assert_failure 1
 	assert_line --partial "$C/Chart.yaml:1:1: chart-render: helm template fails: Error: execution error at (chart-example/templates/zdm-"
 	assert_output --partial "zdm.database.existingSecret is empty"
+}
+
+@test "plugin lint: the zdm: block is always scanned; placeholders are not passwords" {
+	cat >>"$C/values.yaml" <<'EOF'
+admin:
+  password: None
+  passwords: [changeme]
+  rootPassword: "<password>"
+  userPassword: ""
+  replicaPassword: ${REPLICA_PASSWORD}
+  backupPassword: xxxxxx
+  apiPassword: CHANGE_ME
+  url: postgres://app:changeme@db/app
+EOF
+	run --separate-stderr lint "$C" --check-values all
+	assert_success
+	assert_line --regexp "; no chart problems\$"
+	# zdm's own block is zdm's business whatever the scope
+	printf 'zdm:\n  extraEnv:\n    - name: PGPASSWORD\n      value: hunter2\n    - name: X\n      value: postgres://u:s3cret@h/d\n' >"$C/extra.yaml"
+	run --separate-stderr lint "$C" --values "$C/extra.yaml"
+	assert_failure 1
+	assert_line "$C/extra.yaml:6:14: values-credentials: \"zdm.extraEnv[1].value\" holds a connection string with a password"
+	assert_line --regexp "; 1 values-credentials\$"
+}
+
+@test "plugin lint: a finding accepted with a reason in .zdm.yaml is printed as accepted and passes" {
+	sed -i 's/backoffLimit: 0/backoffLimit: 3/' "$C/templates/_zdm.tpl"
+	line=$(line_of "$C/templates/_zdm.tpl" "backoffLimit: 3")
+	printf 'zdm:\n  extraEnv:\n    - name: X\n      value: postgres://u:s3cret@h/d\n' >"$C/.zdm.yaml"
+	cat >>"$C/.zdm.yaml" <<EOF
+  lint:
+    accept:
+      - kind: values-credentials
+        key: zdm.extraEnv[0].value
+        reason: a throwaway test database
+      - kind: job-backoff-limit
+        key: templates/_zdm.tpl:$line
+        reason: retries wanted on this cluster
+      - kind: values-password
+        key: nothing.here
+        reason: stale
+EOF
+	run --separate-stderr lint "$C"
+	assert_success
+	assert_line "$C/.zdm.yaml:4:14: values-credentials: \"zdm.extraEnv[0].value\" holds a connection string with a password (accepted in $C/.zdm.yaml:7: a throwaway test database)"
+	assert_line "$C/templates/_zdm.tpl:$line:3: job-backoff-limit: Job \"chart-example-zdm-migrate\" has backoffLimit 3: Kubernetes would re-run a failed migration, and the release waits through every retry (accepted in $C/.zdm.yaml:10: retries wanted on this cluster)"
+	assert_line --regexp ": [0-9]+ migration files, 0 unsafe, 0 warnings; no chart problems; 3 accepted\$"
+	[ "$stderr" = "note: $C/.zdm.yaml:13: zdm.lint.accept entry (kind values-password, key nothing.here) matches no finding" ]
+	run --separate-stderr lint "$C" --output json
+	assert_success
+	run jq -c '[.exit, .wiring, .accepted, ([.findings[] | select(.accepted) | .severity] | unique)]' <<<"$output"
+	assert_output '[0,0,3,["allowed"]]'
+	# no reason: exit 2 at the entry
+	sed -i '/reason: stale/d' "$C/.zdm.yaml"
+	run --separate-stderr lint "$C"
+	assert_failure 2
+	[ "$stderr" = "helm-zdm: error: $C/.zdm.yaml:13:9: zdm.lint.accept[2] has no reason
+hint: an accepted finding needs a reason: say why it is not a problem (reason: ...)" ]
 }

@@ -89,8 +89,82 @@ static void test_utf8_offsets(void)
 	ystream_release(&s);
 }
 
+/* Helm mode: what Helm's YAML reader makes of values files. */
+static void test_helm(void)
+{
+	const char *src = "base: &b\n  image: {tag: \"1\", pullPolicy: Always}\n  n: 1\n"
+			  "a: 1\nx:\n  y: 1\n  y: 2\na: 3\n"
+			  "copy: *b\n"
+			  "m:\n  <<: *b\n  n: 2\n"
+			  "l:\n  - {p: 1}\n  - <<: [{q: 1, r: 1}, {q: 2, s: 2}]\n    r: 9\n";
+	struct ystream s;
+	struct zerr e = { 0 };
+	const struct ynode *r, *m, *l1;
+
+	CHECK(ydoc_load_buf_mode(src, strlen(src), "v.yaml", YDOC_HELM, &s, &e) == 0, "load: %s",
+	      e.msg);
+	if (!s.n)
+		return;
+	r = s.docs[0].root;
+	CHECK(!strcmp(ynode_get(r, "a")->value, "3"), "last duplicate wins");
+	CHECK(!strcmp(ynode_get(ynode_get(r, "x"), "y")->value, "2"), "nested duplicate");
+	CHECK(s.ndups == 2, "%zu duplicates recorded, want 2", s.ndups);
+	if (s.ndups == 2) {
+		CHECK(!strcmp(s.dups[0].path, "x.y") && s.dups[0].line == 7 &&
+			      s.dups[0].first_line == 6,
+		      "dup 0: %s at %d (first %d)", s.dups[0].path, s.dups[0].line,
+		      s.dups[0].first_line);
+		CHECK(!strcmp(s.dups[1].path, "a") && s.dups[1].line == 8 &&
+			      s.dups[1].first_line == 4,
+		      "dup 1: %s at %d (first %d)", s.dups[1].path, s.dups[1].line,
+		      s.dups[1].first_line);
+	}
+	CHECK(!strcmp(ynode_get(ynode_get(ynode_get(r, "copy"), "image"), "tag")->value, "1"),
+	      "alias expanded");
+	CHECK(ynode_get(r, "copy")->line == 9, "alias copy at the alias's line");
+	m = ynode_get(r, "m");
+	CHECK(m && m->n == 4 && !ynode_get(m, "<<"), "merge key resolved (%zu items)",
+	      m ? m->n : 0);
+	CHECK(!strcmp(ynode_get(m, "n")->value, "2"), "the mapping's own key beats the merge");
+	CHECK(!strcmp(ynode_get(ynode_get(m, "image"), "pullPolicy")->value, "Always"),
+	      "merged nested mapping");
+	l1 = ynode_get(r, "l")->items[1];
+	CHECK(!strcmp(ynode_get(l1, "q")->value, "1") && !strcmp(ynode_get(l1, "r")->value, "9") &&
+		      !strcmp(ynode_get(l1, "s")->value, "2"),
+	      "merge of a list: earlier mapping first, own keys win");
+	ystream_release(&s);
+}
+
+static const struct ydoc_bad helm_bad[] = {
+	{ "a: *nope\n", "t.yaml:1:4: alias *nope names no anchor (&nope) before it" },
+	{ "a: &x 1\nb:\n  <<: *x\n", "t.yaml:3:7: a merge key (<<) takes a mapping" },
+	{ "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+	  "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, "
+	  "*c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+	  "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+	  "t.yaml:5:36: YAML aliases expand to more than 100000 nodes" },
+};
+
+static void test_helm_bad(void)
+{
+	for (size_t i = 0; i < ZDM_ARRAY_LEN(helm_bad); i++) {
+		struct ystream s;
+		struct zerr e = { 0 };
+		int rc = ydoc_load_buf_mode(helm_bad[i].src, strlen(helm_bad[i].src), "t.yaml",
+					    YDOC_HELM, &s, &e);
+		CHECK(rc < 0, "helm case %zu: expected an error", i);
+		CHECK(strncmp(e.msg, helm_bad[i].error, strlen(helm_bad[i].error)) == 0,
+		      "helm case %zu: error \"%s\", want prefix \"%s\"", i, e.msg,
+		      helm_bad[i].error);
+		if (rc == 0)
+			ystream_release(&s);
+	}
+}
+
 int main(void)
 {
+	test_helm();
+	test_helm_bad();
 	test_utf8_offsets();
 	test_bad();
 	test_tree();

@@ -1,0 +1,1 @@
+CREATE TABLE outbox (id bigint PRIMARY KEY, payload jsonb NOT NULL);

@@ -1,0 +1,1 @@
+CREATE TABLE entries (id bigint PRIMARY KEY, amount numeric NOT NULL);
