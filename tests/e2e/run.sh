@@ -50,12 +50,14 @@ for i in "${!jobs[@]}"; do
 		running=$((running - 1))
 	fi
 	# shellcheck disable=SC2086 # a job is a space-separated list of files
-	(bats --tap "${opts[@]}" ${jobs[$i]} >"$out/$i.tap" 2>&1
-		echo "# ${jobs[$i]}"
+	(t0=$SECONDS
+		bats --tap "${opts[@]}" ${jobs[$i]} >"$out/$i.tap" 2>&1
+		echo "# ${jobs[$i]} ($((SECONDS - t0)) s)"
 		cat "$out/$i.tap") &
 	running=$((running + 1))
 done
 wait
+echo "# e2e run: $SECONDS s"
 passed=$(cat "$out"/*.tap | grep -c '^ok ')
 failed=$(cat "$out"/*.tap | grep -c '^not ok ')
 rm -rf "$out"
