@@ -19,7 +19,7 @@ teardown() {
 backfill_started() {
 	local n
 	n=$(q "select count(*) from items where b is not null" 2>/dev/null) || return 1
-	[ "${n:-0}" -gt 0 ] && [ "$n" -lt 300 ]
+	[ "${n:-0}" -gt 0 ] && [ "$n" -lt 400 ]
 }
 # running_pod: the migrate Job's pod that is running now.
 running_pod() {
@@ -36,11 +36,12 @@ evict_case() {
 	run helmv "$v" install demo "$C" -n "$NS" --wait --timeout 120s
 	assert_success
 
-	# 300 rows, each costing the UPDATE 10 ms, 100 ms batches with 100 ms
-	# between them: a backfill of several seconds to evict in.
-	printf 'CREATE TABLE items (id bigint PRIMARY KEY, a int NOT NULL, b int);\nINSERT INTO items SELECT g, g, NULL FROM generate_series(1, 300) g;\n' \
+	# 400 rows, each costing the UPDATE 25 ms, 100 ms batches with 100 ms
+	# between them: a backfill of about 20 s, time enough to see it start
+	# and evict its pod on a busy machine.
+	printf 'CREATE TABLE items (id bigint PRIMARY KEY, a int NOT NULL, b int);\nINSERT INTO items SELECT g, g, NULL FROM generate_series(1, 400) g;\n' \
 		>"$C/migrations/V4__items.sql"
-	printf -- '-- zdm: backfill table=items batch-size=5 batch-time=100ms delay=100ms\nUPDATE items SET b = a WHERE b IS NULL AND pg_sleep(0.01)::text = %s;\n' "''" \
+	printf -- '-- zdm: backfill table=items batch-size=5 batch-time=100ms delay=100ms\nUPDATE items SET b = a WHERE b IS NULL AND pg_sleep(0.025)::text = %s;\n' "''" \
 		>"$C/migrations/V4.1__backfill_items.sql"
 	local wp="$BATS_TEST_TMPDIR/watch-pods" out="$BATS_TEST_TMPDIR/helm.out"
 	watch_start "$wp" pods

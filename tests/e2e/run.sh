@@ -17,12 +17,13 @@ export ZDM_KUBECTL="$(scripts/k8s-testbed.sh bin)/kubectl"
 # The third Helm: the newest Helm 4 built from source, when it is built.
 helm_src=$(scripts/k8s-testbed.sh helm)
 [ -x "$helm_src" ] && export ZDM_HELM_SRC=$helm_src
-# The files run side by side, ZDM_E2E_JOBS (default 3) at a time: most of
-# a test's time is spent waiting on controllers, the kubelet and Helm's
-# polling, not on the CPU. Every test has its own namespaces and database.
-# The Argo CD files share one Argo CD namespace: they run as one job, in
-# turn. Arguments: bats options (--filter REGEX) and files or directories
-# (default tests/e2e); each job's TAP output is printed when it ends.
+# The files run side by side, ZDM_E2E_JOBS (default 5: every job of the
+# suite at once) at a time: most of a test's time is spent waiting on
+# controllers, the kubelet and Helm's polling, not on the CPU. Every test
+# has its own namespaces and database. The Argo CD files share one Argo CD
+# namespace: they run as one job, in turn. Arguments: bats options
+# (--filter REGEX) and files or directories (default tests/e2e); each
+# job's TAP output is printed when it ends.
 opts=() files=()
 while (($#)); do
 	case $1 in
@@ -45,7 +46,7 @@ done
 out=$(mktemp -d)
 running=0
 for i in "${!jobs[@]}"; do
-	if [ "$running" -ge "${ZDM_E2E_JOBS:-3}" ]; then
+	if [ "$running" -ge "${ZDM_E2E_JOBS:-5}" ]; then
 		wait -n
 		running=$((running - 1))
 	fi
