@@ -10,6 +10,12 @@
 #   k8s-testbed.sh stop  [DIR]    stop it (the state directory is removed)
 #   k8s-testbed.sh env   [DIR]    print the export lines for a running cluster
 #   k8s-testbed.sh status [DIR]   exit 0 when the API server is ready
+#   k8s-testbed.sh bin            the directory of the cached binaries
+#   k8s-testbed.sh helm           the path of the Helm 4 built from source
+#
+# build also builds the newest Helm 4 from source (helm.sh/helm/v4, pinned in
+# tests/k8s/helm/go.mod) into ${ZDM_CACHE}/helm-<version>/helm, the e2e
+# suite's third Helm beside tools/helm3 and tools/helm4.
 #
 # DIR defaults to $ZDM_K8S_DIR, else /tmp/zdm-k8s. Binaries live in
 # ${ZDM_CACHE:-$HOME/.cache/zdm}/k8s-<version>/bin, outside git; the Go
@@ -31,6 +37,9 @@ K8S_VERSION=$(awk '$1 == "k8s.io/kubernetes" {print $2; exit}' "$CP_MOD/go.mod")
 ETCD_VERSION=$(awk '$1 == "go.etcd.io/etcd/server/v3" {print $2; exit}' "$CP_MOD/go.mod")
 CACHE=${ZDM_CACHE:-$HOME/.cache/zdm}
 BIN="$CACHE/k8s-$K8S_VERSION/bin"
+HELM_MOD="$ROOT/tests/k8s/helm"
+HELM_VERSION=$(awk '{for (i = 1; i < NF; i++) if ($i == "helm.sh/helm/v4") {print $(i + 1); exit}}' "$HELM_MOD/go.mod")
+HELM_BIN="$CACHE/helm-$HELM_VERSION/helm"
 NICE=${ZDM_NICE:-10}
 
 testbed_log() { printf 'k8s-testbed: %s\n' "$*" >&2; }
@@ -77,6 +86,23 @@ testbed_build() {
 				-o "$BIN/zdm-kubelet.tmp" .)
 			mv "$BIN/zdm-kubelet.tmp" "$BIN/zdm-kubelet"
 		fi
+	fi
+}
+
+# The newest Helm 4 from source (tests/k8s/helm/go.mod) into $HELM_BIN, once;
+# part of `build`, not of `start` (the e2e suite skips its tests without it).
+testbed_build_helm() {
+	local t0 t1
+	if [ ! -x "$HELM_BIN" ]; then
+		testbed_log "building helm $HELM_VERSION (helm.sh/helm/v4/cmd/helm) into $HELM_BIN"
+		t0=$(date +%s)
+		mkdir -p "${HELM_BIN%/*}"
+		(cd "$HELM_MOD" && CGO_ENABLED=0 nice -n "$NICE" go build -trimpath \
+			-ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" \
+			-o "$HELM_BIN.tmp.$$" helm.sh/helm/v4/cmd/helm)
+		mv "$HELM_BIN.tmp.$$" "$HELM_BIN"
+		t1=$(date +%s)
+		testbed_log "built helm in $((t1 - t0)) s"
 	fi
 }
 
@@ -270,11 +296,12 @@ cmd=${1:-}
 DIR=${1:-${ZDM_K8S_DIR:-/tmp/zdm-k8s}}
 case "$DIR" in /*) ;; *) DIR=$PWD/$DIR ;; esac
 case "$cmd" in
-build) testbed_build ;;
+build) testbed_build && testbed_build_helm ;;
 start) testbed_start ;;
 stop) testbed_stop ;;
 env) ready || testbed_die "no cluster running in $DIR"; testbed_env ;;
 status) ready ;;
 bin) echo "$BIN" ;;
-*) testbed_die "usage: k8s-testbed.sh build|start|stop|env|status|bin [DIR]" ;;
+helm) echo "$HELM_BIN" ;;
+*) testbed_die "usage: k8s-testbed.sh build|start|stop|env|status|bin|helm [DIR]" ;;
 esac

@@ -113,6 +113,24 @@ envval() { jq -r --arg n "$2" '.spec.template.spec.containers[0].env[] | select(
 	done
 }
 
+@test "templates: both Jobs survive an eviction (podFailurePolicy) and ask autoscalers not to evict them" {
+	for v in 3 4; do
+		zdm_render "$v" "$A" "${SET[@]}" --set zdm.podAnnotations.team=db \
+			--set-string 'zdm.podAnnotations.karpenter\.sh/do-not-disrupt=30m'
+		for J in "$(job)" "$(post)"; do
+			# an eviction's DisruptionTarget is ignored, anything else fails the Job at once
+			run jq -c '[.spec.backoffLimit, .spec.podFailurePolicy, .spec.template.spec.restartPolicy]' <<<"$J"
+			assert_output '[0,{"rules":[{"action":"Ignore","onPodConditions":[{"type":"DisruptionTarget"}]}]},"Never"]'
+			# values' podAnnotations are kept and win over zdm's
+			run jq -c '.spec.template.metadata.annotations' <<<"$J"
+			assert_output '{"cluster-autoscaler.kubernetes.io/safe-to-evict":"false","karpenter.sh/do-not-disrupt":"30m","team":"db"}'
+		done
+		zdm_render "$v" "$A" "${SET[@]}"
+		run jq -c '.spec.template.metadata.annotations' <<<"$(job)"
+		assert_output '{"cluster-autoscaler.kubernetes.io/safe-to-evict":"false","karpenter.sh/do-not-disrupt":"true"}'
+	done
+}
+
 @test "templates: the post Job runs --phase post as a post-install,post-upgrade,post-rollback / PostSync hook" {
 	for v in 3 4; do
 		zdm_render "$v" "$A" "${SET[@]}"

@@ -7,22 +7,20 @@
 load e2e_helpers
 
 setup() { [ -n "${ZDM_KUBECTL:-}" ] || skip "run through tests/e2e/run.sh"; }
-teardown() { e2e_teardown; }
+teardown() {
+	watch_stop
+	e2e_teardown
+}
 
 install_case() {
 	local v=$1
+	need_helm "$v"
 	e2e_setup "h$v"
 	local wj="$BATS_TEST_TMPDIR/watch-jobs" wd="$BATS_TEST_TMPDIR/watch-deployments"
-	# Two watches started before helm. resourceVersions here are the one
-	# etcd's revisions, increasing across every object, so they order the
-	# Job's completion against the Deployment's creation.
-	local fmt='jsonpath={.type} {.object.metadata.name} {.object.metadata.resourceVersion} {.object.status.succeeded}{"\n"}'
-	"$ZDM_KUBECTL" -n "$NS" get jobs --watch-only --output-watch-events -o "$fmt" >"$wj" 2>&1 &
-	local wj_pid=$!
-	"$ZDM_KUBECTL" -n "$NS" get deployments --watch-only --output-watch-events -o "$fmt" >"$wd" 2>&1 &
-	local wd_pid=$!
+	watch_start "$wj" jobs
+	watch_start "$wd" deployments
 	run helmv "$v" install demo "$ZDM_ROOT/chart-example" -n "$NS" --wait --timeout 120s
-	kill "$wj_pid" "$wd_pid" 2>/dev/null || true
+	watch_stop
 	assert_success
 	# Migrations applied, deployment log written.
 	run q "select string_agg(version, ',' order by installed_rank) from zdm_schema_history where success and version is not null"
@@ -32,8 +30,8 @@ install_case() {
 	# The Job completed (succeeded=1) before the Deployment was created.
 	local job_done dep_first
 	echo "jobs:"; cat "$wj"; echo "deployments:"; cat "$wd"
-	job_done=$(awk '$2 == "demo-zdm-migrate" && $4 == "1" {print $3; exit}' "$wj")
-	dep_first=$(awk '$1 == "ADDED" {print $3; exit}' "$wd")
+	job_done=$(awk '$2 == "demo-zdm-migrate" && $6 == "1" {print $4; exit}' "$wj")
+	dep_first=$(awk '$1 == "ADDED" {print $4; exit}' "$wd")
 	[ -n "$job_done" ] && [ -n "$dep_first" ] && [ "$job_done" -lt "$dep_first" ]
 }
 
@@ -43,4 +41,8 @@ install_case() {
 
 @test "install: helm 4 runs the migrate Job to completion before the Deployment exists (restricted namespace)" {
 	install_case 4
+}
+
+@test "install: helm 4 from source runs the migrate Job to completion before the Deployment exists (restricted namespace)" {
+	install_case src
 }
