@@ -1,4 +1,4 @@
-{{- /* zdm 0.1.0 template _zdm.tpl crc32:5700b02e: written by "helm zdm inject"; configure it under zdm: in values.yaml instead of editing this file (inject refuses to overwrite an edited copy without --force) */ -}}
+{{- /* zdm 0.1.0 template _zdm.tpl crc32:113de34f: written by "helm zdm inject"; configure it under zdm: in values.yaml instead of editing this file (inject refuses to overwrite an edited copy without --force) */ -}}
 {{/*
 zdm helpers, shared by the zdm-*.yaml templates of this chart.
 
@@ -227,6 +227,11 @@ Context: dict "root" $ "z" $z "phase" "pre"|"post" "component" name
 {{- $root := .root -}}
 {{- $z := .z -}}
 {{- $name := printf "%s-%s" (include "zdm.fullname" .) .component -}}
+{{- /* Not evicted by cluster-autoscaler or Karpenter mid-migration (values'
+podAnnotations win); an eviction that happens anyway (the Eviction API,
+preemption, a drain: the DisruptionTarget condition) does not count against
+backoffLimit 0: the Job starts a new pod, which resumes the backfill. */ -}}
+{{- $podAnnotations := merge (dict) $z.podAnnotations (dict "cluster-autoscaler.kubernetes.io/safe-to-evict" "false" "karpenter.sh/do-not-disrupt" "true") -}}
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -239,6 +244,11 @@ metadata:
     helm.sh/hook-output-log-policy: hook-failed
 spec:
   backoffLimit: 0
+  podFailurePolicy:
+    rules:
+      - action: Ignore
+        onPodConditions:
+          - type: DisruptionTarget
   {{- if gt ($z.job.activeDeadlineSeconds | int) 0 }}
   activeDeadlineSeconds: {{ $z.job.activeDeadlineSeconds | int }}
   {{- end }}
@@ -253,10 +263,8 @@ spec:
         {{- with $z.podLabels }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
-      {{- with $z.podAnnotations }}
       annotations:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
+        {{- toYaml $podAnnotations | nindent 8 }}
     spec:
       restartPolicy: Never
       automountServiceAccountToken: false
