@@ -97,18 +97,6 @@ void chart_values_files(const struct chart_info *c, struct strv *files)
 	}
 }
 
-/* The node at a dotted path below m, or NULL. */
-static const struct ynode *chart_dig(const struct ynode *m, const char *path)
-{
-	char *copy = xstrdup(path), *save = NULL;
-	const struct ynode *n = m;
-
-	for (char *k = strtok_r(copy, ".", &save); k && n; k = strtok_r(NULL, ".", &save))
-		n = ynode_get(n, k);
-	free(copy);
-	return n;
-}
-
 int chart_values_get(const struct strv *files, const char *path, char **out, struct zerr *e)
 {
 	*out = NULL;
@@ -122,7 +110,7 @@ int chart_values_get(const struct strv *files, const char *path, char **out, str
 			*out = NULL;
 			return -1;
 		}
-		n = ys.n ? chart_dig(ys.docs[0].root, path) : NULL;
+		n = ys.n ? ynode_dig(ys.docs[0].root, path) : NULL;
 		if (n && n->type == Y_SCALAR && !ynode_is_null(n)) {
 			free(*out);
 			*out = xstrdup(n->value);

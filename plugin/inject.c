@@ -342,18 +342,6 @@ static int inject_set(const struct ynode *n)
 	return n && !ynode_is_null(n) && (n->type == Y_SCALAR ? n->len > 0 : n->n > 0);
 }
 
-/* The node at a dotted path below m, or NULL. */
-static const struct ynode *inject_dig(const struct ynode *m, const char *path)
-{
-	char *copy = xstrdup(path), *save = NULL;
-	const struct ynode *n = m;
-
-	for (char *k = strtok_r(copy, ".", &save); k && n; k = strtok_r(NULL, ".", &save))
-		n = ynode_get(n, k);
-	free(copy);
-	return n;
-}
-
 /* The line of the key at a dotted path below m (0 when absent). */
 static int inject_key_line(const struct ynode *m, const char *path)
 {
@@ -362,7 +350,7 @@ static int inject_key_line(const struct ynode *m, const char *path)
 
 	if (dot) {
 		char *parent = xstrndup(path, (size_t)(dot - path));
-		m = inject_dig(m, parent);
+		m = ynode_dig(m, parent);
 		free(parent);
 	}
 	k = inject_map_key(m, dot ? dot + 1 : path);
@@ -402,7 +390,7 @@ static void inject_plan_inherit(struct inject_plan *p, const struct ynode *root,
 	sb_init(&wired);
 	sb_init(&over);
 	for (size_t i = 0; i < ZDM_ARRAY_LEN(keys); i++) {
-		const struct ynode *n = inject_dig(root, keys[i].key);
+		const struct ynode *n = ynode_dig(root, keys[i].key);
 		size_t k;
 		if (!inject_set(n))
 			continue;
@@ -596,7 +584,7 @@ static void inject_plan_hooks(struct inject_plan *p, const struct ynode *root)
 	char *sub = xasprintf("%s/charts", p->chart);
 	DIR *d = opendir(sub);
 	struct dirent *de;
-	const struct ynode *jw = inject_dig(root, "zdm.hooks.jobWeight");
+	const struct ynode *jw = ynode_dig(root, "zdm.hooks.jobWeight");
 	long long zw = -5;
 
 	if (jw && jw->type == Y_SCALAR && util_parse_ll(jw->value, &zw) < 0)

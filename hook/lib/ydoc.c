@@ -496,6 +496,17 @@ void ystream_release(struct ystream *s)
 	memset(s, 0, sizeof(*s));
 }
 
+const struct ynode *ynode_dig(const struct ynode *m, const char *path)
+{
+	char *copy = xstrdup(path), *save = NULL;
+	const struct ynode *n = m;
+
+	for (char *k = strtok_r(copy, ".", &save); k && n; k = strtok_r(NULL, ".", &save))
+		n = ynode_get(n, k);
+	free(copy);
+	return n;
+}
+
 struct ynode *ynode_get(const struct ynode *m, const char *key)
 {
 	if (!m || m->type != Y_MAP)

@@ -86,6 +86,8 @@ void ynode_push(struct ynode *parent, struct ynode *child);
 
 /* Value of key in a mapping; NULL when absent or when m is not a map. */
 struct ynode *ynode_get(const struct ynode *m, const char *key);
+/* The node at a dotted path below m ("zdm.hooks.jobWeight"), or NULL. */
+const struct ynode *ynode_dig(const struct ynode *m, const char *path);
 /* A plain << key (a merge key in YDOC_HELM mode). */
 int ynode_is_merge_key(const struct ynode *n);
 /* A plain null / ~ / empty scalar. */
