@@ -105,28 +105,17 @@ static int cmd_lint_exec(struct cmd_ctx *ctx)
 		zerr_set(&e, ZDM_EXIT_USAGE, "give either --dir or files, not both");
 		goto cleanup;
 	}
-	if (since && !source_version_valid(since)) {
-		zerr_set(&e, ZDM_EXIT_USAGE, "--since \"%s\" is not a version", since);
-		goto cleanup;
-	}
 	lo.encoding = cmd_str(ctx, &cmd_opt_encoding);
 	if ((ctx->nargs > 0 ? source_load_files(ctx->args, (size_t)ctx->nargs, &src, &e)
 			    : source_load_opts(cmd_str(ctx, &cmd_opt_dir), &lo, &src, &e)) < 0)
 		goto cleanup;
-	if (!since && src.conf.since) {
-		since = src.conf.since; /* zdm.yaml */
-		if (!source_version_valid(since)) {
-			zerr_set(&e, ZDM_EXIT_USAGE, "%s: since \"%s\" is not a version",
-				 src.conf.zdm_yaml, since);
-			goto cleanup;
-		}
-	}
-	learn = xcalloc(src.n ? src.n : 1, 1);
-	for (size_t i = 0; i < src.n; i++) {
+	/* --since, else zdm.yaml's since: */
+	if (srclint_since(&src, since, &learn, &e) < 0)
+		goto cleanup;
+	if (!learn)
+		learn = xcalloc(src.n ? src.n : 1, 1);
+	for (size_t i = 0; i < src.n; i++)
 		stmts += src.v[i].script.n;
-		if (since && src.v[i].version && source_version_cmp(src.v[i].version, since) <= 0)
-			learn[i] = 1;
-	}
 	if (srclint_run(&src, learn, &rep, &e) < 0)
 		goto cleanup;
 	refusing = lint_report_refusing(&rep, 0);

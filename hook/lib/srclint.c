@@ -108,15 +108,46 @@ static int srclint_one(struct lint_ctx *ctx, const struct srcconf *conf,
 	return 0;
 }
 
+int srclint_since(const struct src_set *src, const char *since, unsigned char **learn,
+		  struct zerr *e)
+{
+	const char *from = since ? NULL : src->conf.zdm_yaml;
+
+	*learn = NULL;
+	if (!since)
+		since = src->conf.since;
+	if (!since)
+		return 0;
+	if (!source_version_valid(since)) {
+		if (from)
+			zerr_set(e, ZDM_EXIT_USAGE, "%s: since \"%s\" is not a version", from,
+				 since);
+		else
+			zerr_set(e, ZDM_EXIT_USAGE, "--since \"%s\" is not a version", since);
+		return -1;
+	}
+	*learn = xcalloc(src->n ? src->n : 1, 1);
+	for (size_t i = 0; i < src->n; i++)
+		if (src->v[i].version && source_version_cmp(src->v[i].version, since) <= 0)
+			(*learn)[i] = 1;
+	return 0;
+}
+
 int srclint_run_opts(const struct src_set *src, const unsigned char *learn_only,
 		     const struct srclint_opts *o, struct lint_report *out, struct zerr *e)
 {
 	struct lint_ctx *ctx = lint_ctx_new();
 	const struct src_migration *b = o ? o->baseline : NULL;
+	unsigned char *since_learn = NULL;
 	int rc = -1;
 
 	if (srclint_check_conf(src, e) < 0)
 		goto cleanup;
+	if (!learn_only) {
+		if (srclint_since(src, NULL, &since_learn, e) < 0)
+			goto cleanup;
+		learn_only = since_learn;
+	}
 	for (size_t i = 0; i < src->n; i++) {
 		const struct src_migration *m = &src->v[i];
 		/* a B file stands for the versions at or below its own */
@@ -136,6 +167,7 @@ int srclint_run_opts(const struct src_set *src, const unsigned char *learn_only,
 		goto cleanup;
 	rc = 0;
 cleanup:
+	free(since_learn);
 	lint_ctx_free(ctx);
 	return rc;
 }

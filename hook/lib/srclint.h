@@ -20,6 +20,15 @@
 int srclint_run(const struct src_set *src, const unsigned char *learn_only, struct lint_report *out,
 		struct zerr *e);
 
+/* The learn_only flags for a lint that grandfathers every version at or
+ * below since (--since; NULL: zdm.yaml's since:, else nothing): *learn
+ * gets one flag per src->v entry (caller frees; NULL when nothing is
+ * grandfathered). -1 with e set (exit 2, naming zdm.yaml when it came
+ * from there) when since is not a version. srclint_run with learn_only
+ * NULL applies zdm.yaml's since: this way. */
+int srclint_since(const struct src_set *src, const char *since, unsigned char **learn,
+		  struct zerr *e);
+
 /* How migrate lints one run (see lint_file.run_scope and .empty_db). */
 struct srclint_opts {
 	int run_scope; /* the files not learn_only are applied by one run */

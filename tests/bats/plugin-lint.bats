@@ -101,6 +101,24 @@ hint: run "helm zdm lint --help" for its options' ]
 	assert_line --regexp ": [0-9]+ migration files, 1 unsafe, 0 warnings; no chart problems\$"
 }
 
+@test "plugin lint: since: in the migrations' zdm.yaml grandfathers older files, as zdm-hook lint does" {
+	printf -- '-- an index on a live table\nCREATE INDEX users_created_idx ON users (created_at);\n' >"$C/migrations/V9__index.sql"
+	printf 'since: "9"\n' >"$C/migrations/zdm.yaml"
+	run --separate-stderr lint "$C"
+	assert_success
+	refute_output --partial "index-not-concurrent"
+	run "$ZDM_HOOK" lint --dir "$C/migrations"
+	assert_success
+	# a later file is judged; a since: that is not a version names the file
+	printf 'since: "8"\n' >"$C/migrations/zdm.yaml"
+	run --separate-stderr lint "$C"
+	assert_failure 6
+	printf 'since: "8.x"\n' >"$C/migrations/zdm.yaml"
+	run --separate-stderr lint "$C"
+	assert_failure 2
+	[[ "$stderr" == *'migrations/zdm.yaml: since "8.x" is not a version'* ]]
+}
+
 @test "plugin lint: a Job template whose backoffLimit was changed is a wiring problem, exit 1" {
 	sed -i 's/backoffLimit: 0/backoffLimit: 3/' "$C/templates/_zdm.tpl"
 	line=$(line_of "$C/templates/_zdm.tpl" "backoffLimit: 3")
