@@ -569,6 +569,30 @@ assert_untouched() {
 	assert_output "t"
 }
 
+# zdm_waits_for_other_build SLEEP BLOCKER: with another session's CREATE
+# INDEX CONCURRENTLY of t_email_idx (pid in $other, output in $T/other)
+# held up by a session running pg_sleep(SLEEP) (pid BLOCKER), zdm's own
+# CREATE INDEX CONCURRENTLY IF NOT EXISTS of it waits for that build; the
+# blocker is cancelled once zdm says it waits, and then the other build,
+# zdm and the history all end well, the index valid.
+zdm_waits_for_other_build() {
+	local sleep=$1 blocker=$2 p orc rc
+	mig V1__idx.sql $'-- zdm: transaction=off\ncreate index concurrently if not exists t_email_idx on t (email);'
+	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
+	p=$!
+	wait_for_line "$T/out" 'index t_email_idx is being built by another session \(pid [0-9]+\); waiting for that build to end'
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep($sleep)%' and pid <> pg_backend_pid()" >/dev/null
+	wait "$blocker" || true
+	wait "$other" && orc=0 || orc=$?
+	wait "$p" && rc=0 || rc=$?
+	cat "$T/out" "$T/other"
+	[ "$orc" -eq 0 ]
+	[ "$rc" -eq 0 ]
+	grep -q 'relation "t_email_idx" already exists, skipping' "$T/out"
+	run q "select h.success, h.applied_stmts, i.indisvalid from zdm_schema_history h, pg_index i where i.indexrelid = 't_email_idx'::regclass"
+	assert_output "t|1|t"
+}
+
 @test "migrate: another session building the same index CONCURRENTLY: zdm waits, then records a valid index" {
 	q "create table t (id int, email text)" >/dev/null
 	# another session's CREATE INDEX CONCURRENTLY of the same name waits
@@ -584,21 +608,8 @@ assert_untouched() {
 	wait_for "select count(*) from pg_stat_progress_create_index where phase = 'waiting for old snapshots'" 1 600
 	run q "select indisvalid from pg_index where indexrelid = 't_email_idx'::regclass"
 	assert_output "f"
-	mig V1__idx.sql $'-- zdm: transaction=off\ncreate index concurrently if not exists t_email_idx on t (email);'
-	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
-	p=$!
-	wait_for_line "$T/out" 'index t_email_idx is being built by another session \(pid [0-9]+\); waiting for that build to end'
-	# the snapshot ends: the other build goes on and finishes, then zdm
-	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
-	wait $snap || true
-	wait $other && orc=0 || orc=$?
-	wait $p && rc=0 || rc=$?
-	cat "$T/out" "$T/other"
-	[ "$orc" -eq 0 ]
-	[ "$rc" -eq 0 ]
-	grep -q 'relation "t_email_idx" already exists, skipping' "$T/out"
-	run q "select h.success, h.applied_stmts, i.indisvalid from zdm_schema_history h, pg_index i where i.indexrelid = 't_email_idx'::regclass"
-	assert_output "t|1|t"
+	# the snapshot ends once zdm waits: the other build finishes, then zdm
+	zdm_waits_for_other_build 600 "$snap"
 }
 
 @test "migrate: another session's CONCURRENTLY build of the same index, before its snapshot wait: zdm waits for it, no deadlock" {
@@ -613,21 +624,8 @@ assert_untouched() {
 	psql -X -q -c "create index concurrently t_email_idx on t (email)" >"$T/other" 2>&1 &
 	other=$!
 	wait_for "select count(*) from pg_stat_progress_create_index where phase = 'waiting for writers before build'" 1
-	mig V1__idx.sql $'-- zdm: transaction=off\ncreate index concurrently if not exists t_email_idx on t (email);'
-	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
-	p=$!
-	wait_for_line "$T/out" 'index t_email_idx is being built by another session \(pid [0-9]+\); waiting for that build to end'
-	# the writer ends: the other build goes on and finishes
-	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()" >/dev/null
-	wait $writer || true
-	wait $other && orc=0 || orc=$?
-	wait $p && rc=0 || rc=$?
-	cat "$T/out" "$T/other"
-	[ "$orc" -eq 0 ]
-	[ "$rc" -eq 0 ]
-	grep -q 'relation "t_email_idx" already exists, skipping' "$T/out"
-	run q "select h.success, h.applied_stmts, i.indisvalid from zdm_schema_history h, pg_index i where i.indexrelid = 't_email_idx'::regclass"
-	assert_output "t|1|t"
+	# the writer ends once zdm waits: the other build goes on and finishes
+	zdm_waits_for_other_build 60 "$writer"
 }
 
 # --- the lock and lock_timeout ---------------------------------------------
