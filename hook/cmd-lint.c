@@ -109,11 +109,9 @@ static int cmd_lint_exec(struct cmd_ctx *ctx)
 	if ((ctx->nargs > 0 ? source_load_files(ctx->args, (size_t)ctx->nargs, &src, &e)
 			    : source_load_opts(cmd_str(ctx, &cmd_opt_dir), &lo, &src, &e)) < 0)
 		goto cleanup;
-	/* --since, else zdm.yaml's since: */
+	/* --since, else zdm.yaml's since: (NULL: nothing grandfathered) */
 	if (srclint_since(&src, since, &learn, &e) < 0)
 		goto cleanup;
-	if (!learn)
-		learn = xcalloc(src.n ? src.n : 1, 1);
 	for (size_t i = 0; i < src.n; i++)
 		stmts += src.v[i].script.n;
 	if (srclint_run(&src, learn, &rep, &e) < 0)
