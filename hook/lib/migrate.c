@@ -48,6 +48,7 @@
 #include "appver.h"
 #include "backfill.h"
 #include "deplog.h"
+#include "guard.h"
 #include "lintfmt.h"
 #include "lock.h"
 #include "log.h"
@@ -1265,87 +1266,57 @@ static size_t migrate_count_pending(const struct plan *p, size_t from, size_t to
 	return n;
 }
 
-/* The contract guard: find the first pending phase=contract migration
- * whose requires-app is not yet covered by a completed rollout. Sets
- * c->stop (plan.n when nothing is deferred) and c->deferred. */
+/* The contract guard (guard.h): find the first pending phase=contract
+ * migration that may not run yet. Sets c->stop (plan.n when nothing is
+ * deferred) and c->deferred. */
 static int migrate_guard(struct migrate_ctx *c, struct zerr *e)
 {
 	const struct migrate_opts *o = c->o;
-	struct deplog_rollout latest = { 0 };
-	struct db_table log = { 0 };
-	const char *have = NULL;
-	size_t i;
-	int rc = -1, looked = 0;
+	struct guard g;
+	int rc = 0;
 
 	free(c->deferred);
 	c->deferred = NULL;
 	c->stop = c->plan.n;
 	c->forced = 0;
-	for (i = 0; i < c->plan.n; i++) {
+	guard_init(&g, o, &c->work);
+	for (size_t i = 0; i < c->plan.n; i++) {
 		struct plan_item *it = &c->plan.v[i];
-		int as_strings = 0, ok;
-		char when[256];
+		char *what, *why = NULL;
+		int ok;
 
 		if (!plan_is_pending(it) || it->m->phase != SRC_PHASE_CONTRACT)
 			continue;
-		if (!looked) {
-			looked = 1;
-			if (o->completed_app_version) {
-				have = o->completed_app_version;
-			} else {
-				if (deplog_init(&log, &c->work, o->log_table, e) < 0 ||
-				    deplog_latest_rollout(&log, &c->work, o->release, o->namespace_,
-							  &latest, e) < 0)
-					goto cleanup;
-				have = latest.app_version;
-			}
+		what = xasprintf("%s (phase=contract requires-app=%s)", it->m->file,
+				 it->m->requires_app);
+		ok = guard_allows(&g, what, it->m->requires_app, &why, e);
+		free(what);
+		if (ok < 0) {
+			rc = -1;
+			break;
 		}
-		ok = have && appver_cmp(have, it->m->requires_app, &as_strings) >= 0;
-		if (have && as_strings)
-			log_warn("contract-guard",
-				 "app versions \"%s\" and \"%s\" are not both semantic versions; "
-				 "compared them as strings",
-				 have, it->m->requires_app);
 		if (ok)
 			continue;
 		if (o->force_contract) {
 			log_event(LOG_WARN, "contract-forced",
 				  json_pack("{s:s, s:s}", "file", it->m->file, "requires_app",
 					    it->m->requires_app),
-				  "FORCED: applying contract migration %s although no completed rollout of app "
-				  "%s or later is recorded (--force-contract); pods of older versions may break",
-				  it->m->file, it->m->requires_app);
+				  "FORCED: applying contract migration %s (--force-contract), which the "
+				  "guard defers: %s; pods of older versions may break",
+				  it->m->file, why);
+			free(why);
 			c->forced++;
 			continue;
 		}
-		if (o->completed_app_version)
-			snprintf(when, sizeof(when), "this rollout is of app %s", have);
-		else if (have)
-			snprintf(when, sizeof(when),
-				 "the latest completed rollout is of app %s%s%s%s%s", have,
-				 latest.release && *latest.release ? " (release " : "",
-				 latest.release && *latest.release ? latest.release : "",
-				 latest.release && *latest.release ? ", finished " : " (finished ",
-				 latest.finished_at ? latest.finished_at : "?");
-		else
-			snprintf(when, sizeof(when), "no completed rollout is recorded in %s%s%s",
-				 log.display ? log.display : o->log_table,
-				 o->release ? " for release " : "", o->release ? o->release : "");
 		c->stop = i;
-		c->deferred =
-			xasprintf("%s (phase=contract requires-app=%s) is deferred until a rollout of "
-				  "app %s or later has completed; %s%s%s",
-				  it->m->file, it->m->requires_app, it->m->requires_app, when,
-				  have && !o->completed_app_version ? ")" : "",
-				  migrate_count_pending(&c->plan, i + 1, c->plan.n)
-					  ? "; the migrations after it stay pending too"
-					  : "");
+		c->deferred = xasprintf("%s%s", why,
+					migrate_count_pending(&c->plan, i + 1, c->plan.n)
+						? "; the migrations after it stay pending too"
+						: "");
+		free(why);
 		break;
 	}
-	rc = 0;
-cleanup:
-	deplog_rollout_release(&latest);
-	db_table_release(&log);
+	guard_release(&g);
 	return rc;
 }
 
