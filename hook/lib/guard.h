@@ -40,7 +40,6 @@ void guard_release(struct guard *g);
  * version `need` may run; 0: deferred, *why (malloc'd, caller frees) says
  * why in one sentence that names what it waits for; -1: error, e set.
  * --force-contract is the caller's business: it is not looked at here. */
-int guard_allows(struct guard *g, const char *what, const char *need, char **why,
-		 struct zerr *e);
+int guard_allows(struct guard *g, const char *what, const char *need, char **why, struct zerr *e);
 
 #endif
