@@ -674,19 +674,45 @@ int db_set(struct db *db, const char *name, const char *value, int local, struct
 	return 0;
 }
 
-char *db_quote_ident(const char *name)
+/* s between q's, each q in it doubled */
+static char *db_quote(const char *str, char q)
 {
 	struct sb s;
 
 	sb_init(&s);
-	sb_addc(&s, '"');
-	for (const char *p = name; *p; p++) {
-		if (*p == '"')
-			sb_addc(&s, '"');
+	sb_addc(&s, q);
+	for (const char *p = str; *p; p++) {
+		if (*p == q)
+			sb_addc(&s, q);
 		sb_addc(&s, *p);
 	}
-	sb_addc(&s, '"');
+	sb_addc(&s, q);
 	return sb_steal(&s);
+}
+
+char *db_quote_ident(const char *name)
+{
+	return db_quote(name, '"');
+}
+
+char *db_quote_literal(const char *s)
+{
+	struct sb b;
+
+	if (!s)
+		return xstrdup("NULL");
+	if (!strchr(s, '\\'))
+		return db_quote(s, '\'');
+	/* E'' reads the same whatever standard_conforming_strings is */
+	sb_init(&b);
+	sb_adds(&b, "E'");
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'' || *p == '\\')
+			sb_addc(&b, *p);
+		sb_addc(&b, *p);
+	}
+	sb_addc(&b, '\'');
+	return sb_steal(&b);
 }
 
 /* Describe the sessions that block pid, using the observer connection. */

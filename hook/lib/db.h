@@ -187,6 +187,9 @@ int db_set(struct db *db, const char *name, const char *value, int local, struct
 
 /* Quote an identifier, e.g. for a user-given table name (caller frees). */
 char *db_quote_ident(const char *name);
+/* A string literal for SQL text zdm writes (E'...' when s has a
+ * backslash), or NULL for s NULL (caller frees). */
+char *db_quote_literal(const char *s);
 
 /* A user-named table (--history-table, --log-table): an unquoted
  * identifier, optionally schema-qualified, case-folded as PostgreSQL

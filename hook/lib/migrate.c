@@ -51,6 +51,7 @@
 #include "guard.h"
 #include "lintfmt.h"
 #include "lock.h"
+#include "recipe.h"
 #include "log.h"
 #include "srclint.h"
 
@@ -406,6 +407,7 @@ struct migrate_ctx {
 	int linted_empty; /* the lint took the database for empty */
 	struct plan_opts po;
 	const char *since; /* --since, or zdm.yaml's since */
+	char *recipes; /* <history>_recipes, when a file is a recipe */
 };
 
 /* Fill e for a failed statement of m, pointing at its file and line. */
@@ -1257,6 +1259,458 @@ static int migrate_apply_notx(struct migrate_ctx *c, struct plan_item *it, struc
 	return rc;
 }
 
+/* ---- recipes (recipe.h) ---- */
+
+static int migrate_recipe_table(struct migrate_ctx *c, int *yes, struct zerr *e);
+
+/* A recipe's generated migration text, loaded like a file and given the
+ * recipe file's identity (name, version, checksum) for the history row. */
+static int migrate_recipe_load(const struct src_migration *m, const char *text, struct src_set *set,
+			       struct zerr *e)
+{
+	char *name = xasprintf("V%s__recipe.sql", m->version);
+	struct src_text t = { name, text, strlen(text) };
+	struct src_migration *g;
+	int rc = source_load_texts(&t, 1, set, e);
+
+	free(name);
+	if (rc < 0 || set->n != 1) {
+		zerr_prefix(e, "%s: the SQL zdm generated for recipe=%s", m->path, m->recipe->name);
+		return -1;
+	}
+	g = &set->v[0];
+	free(g->file);
+	free(g->path);
+	free(g->description);
+	g->file = xstrdup(m->file);
+	g->path = xstrdup(m->path);
+	g->description = xstrdup(m->description);
+	g->checksum = m->checksum;
+	return 0;
+}
+
+/* The recipe's row in <history>_recipes: state ("" when there is none)
+ * and whether its backfill is done. */
+static int migrate_recipe_state(struct migrate_ctx *c, const char *version, char *state,
+				size_t size, int *backfilled, struct zerr *e)
+{
+	char *sql = xasprintf("SELECT state, backfilled FROM %s WHERE version = $1", c->recipes);
+	const char *p[1] = { version };
+	PGresult *r = db_query(&c->work, sql, 1, p, e);
+
+	free(sql);
+	if (!r)
+		return -1;
+	state[0] = '\0';
+	*backfilled = 0;
+	if (PQntuples(r) == 1) {
+		snprintf(state, size, "%s", PQgetvalue(r, 0, 0));
+		*backfilled = PQgetvalue(r, 0, 1)[0] == 't';
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* The recipe's backfill, resumable: its progress is the history row's
+ * backfill key; the table's sync trigger is off for this session while
+ * it runs (zdm.sync_off), so that a backfilled value is not taken for an
+ * app's write. */
+static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *m, struct zerr *e)
+{
+	char *text = recipe_backfill_sql(m->recipe);
+	struct src_set set = { 0 };
+	struct plan_item bit = { 0 };
+	char *sql;
+	const char *p[1] = { m->version };
+	PGresult *r;
+	int rc = -1;
+
+	if (!text)
+		return 0;
+	if (migrate_recipe_load(m, text, &set, e) < 0 || history_load(&c->h, &c->work, e) < 0)
+		goto out;
+	for (size_t i = 0; i < c->h.n; i++)
+		if (c->h.v[i].version && source_version_cmp(c->h.v[i].version, m->version) == 0)
+			bit.row = &c->h.v[i];
+	bit.m = &set.v[0];
+	bit.state = PLAN_PENDING;
+	if (db_set(&c->work, "zdm.sync_off", "on", 0, e) < 0)
+		goto out;
+	if (migrate_apply_backfill(c, &bit, e) < 0)
+		goto out;
+	/* the version was reported applied by its expand already */
+	json_array_remove(c->applied, json_array_size(c->applied) - 1);
+	if (db_exec(&c->work, "RESET zdm.sync_off", e) < 0)
+		goto out;
+	sql = xasprintf("UPDATE %s SET backfilled = true WHERE version = $1", c->recipes);
+	r = db_query(&c->work, sql, 1, p, e);
+	free(sql);
+	if (!r)
+		goto out;
+	PQclear(r);
+	rc = 0;
+out:
+	source_release(&set);
+	free(text);
+	return rc;
+}
+
+/* Apply a recipe version: its expand (one transaction, or statement by
+ * statement for CONCURRENTLY), which records the version and the
+ * recipe's row together, then its backfill. A version whose row exists
+ * (a killed or failed backfill) goes on with the backfill. */
+static int migrate_apply_recipe(struct migrate_ctx *c, struct plan_item *it, struct zerr *e)
+{
+	struct src_migration *m = it->m;
+	struct recipe_sql out = { 0 };
+	struct src_set set = { 0 };
+	char state[32];
+	int backfilled = 0, rc = -1;
+
+	int exists;
+
+	state[0] = '\0';
+	if (migrate_recipe_table(c, &exists, e) < 0 ||
+	    (exists &&
+	     migrate_recipe_state(c, m->version, state, sizeof(state), &backfilled, e) < 0))
+		return -1;
+	if (!state[0]) {
+		struct plan_item git = *it;
+		if (recipe_compile_expand(m->recipe, &c->work, c->recipes, &out, e) < 0) {
+			zerr_prefix(e, "%s:%d", m->path, m->recipe->line);
+			goto out;
+		}
+		if (!exists && recipe_state_ensure(&c->work, c->recipes, e) < 0)
+			goto out;
+		for (size_t i = 0; i < out.nnotes; i++)
+			log_warn("recipe", "%s: %s", m->file, out.notes[i]);
+		if (migrate_recipe_load(m, out.expand.buf, &set, e) < 0)
+			goto out;
+		git.m = &set.v[0];
+		if ((git.m->transactional ? migrate_apply_tx(c, &git, e)
+					  : migrate_apply_notx(c, &git, e)) < 0)
+			goto out;
+		backfilled = 0;
+	}
+	if (!backfilled && migrate_recipe_backfill(c, m, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	source_release(&set);
+	recipe_sql_release(&out);
+	return rc;
+}
+
+static struct src_migration *migrate_recipe_file(struct migrate_ctx *c, const char *version)
+{
+	for (size_t i = 0; i < c->src.n; i++)
+		if (c->src.v[i].recipe && source_version_cmp(c->src.v[i].version, version) == 0)
+			return &c->src.v[i];
+	return NULL;
+}
+
+/* Recipes whose backfill a killed run left unfinished: finish them before
+ * anything else runs (later versions may rely on the backfilled data). */
+static int migrate_recipe_resume(struct migrate_ctx *c, struct zerr *e)
+{
+	char *sql = xasprintf("SELECT version FROM %s WHERE NOT backfilled AND state = 'expanded'",
+			      c->recipes);
+	PGresult *r = db_query(&c->work, sql, 0, NULL, e);
+	int rc = 0;
+
+	free(sql);
+	if (!r)
+		return -1;
+	for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+		struct src_migration *m = migrate_recipe_file(c, PQgetvalue(r, i, 0));
+		if (!m) {
+			log_warn("recipe",
+				 "the backfill of recipe version %s is unfinished and its file "
+				 "is gone; restore the file to finish it",
+				 PQgetvalue(r, i, 0));
+			continue;
+		}
+		log_info("resume", "%s: finishing its backfill (an earlier run stopped in it)",
+			 m->file);
+		rc = migrate_recipe_backfill(c, m, e);
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* Run contract step i of n of recipe version v: the step and its
+ * progress in one transaction, a lost lock race retried. */
+static int migrate_recipe_step(struct migrate_ctx *c, const struct src_migration *m,
+			       const char *step, int i, int n, struct zerr *e)
+{
+	char next[16], total[16];
+	const char *params[3] = { next, total, m->version };
+	char *prog = xasprintf("UPDATE %s SET contract_step = $1::int,"
+			       " state = CASE WHEN $1::int = $2::int THEN 'contracted'"
+			       " ELSE 'contracting' END,"
+			       " contracted_at = CASE WHEN $1::int = $2::int THEN now() END,"
+			       " error = NULL WHERE version = $3",
+			       c->recipes);
+	struct db_retry retry;
+	long long lt = migrate_lock_timeout(c->o, m), delay;
+	int rc = -1;
+
+	snprintf(next, sizeof(next), "%d", i + 1);
+	snprintf(total, sizeof(total), "%d", n);
+	db_retry_init(&retry, c->o->ddl_retries);
+	for (;;) {
+		struct migrate_timeouts t;
+		struct db_run run;
+		struct db_cmd cmds[5];
+
+		migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(c->o, m), 1);
+		cmds[0] = (struct db_cmd){ "BEGIN", 0, NULL, 0 };
+		cmds[1] = t.cmd;
+		cmds[2] = (struct db_cmd){ step, 0, NULL, 0 };
+		cmds[3] = (struct db_cmd){ prog, 3, params, 0 };
+		cmds[4] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
+		if (db_pipeline(&c->work, &c->obs, cmds, 5, -1, lt > 0 ? lt / 2 : 500, &run) == 0) {
+			rc = 0;
+			break;
+		}
+		db_rollback(&c->work);
+		delay = db_retry_next(&retry, &run);
+		if (delay < 0) {
+			db_run_error(&c->work, &run, "contract step failed", e);
+			PQclear(run.res);
+			zerr_prefix(e, "%s: contract step %d of %d (%.200s)", m->path, i + 1, n,
+				    step);
+			break;
+		}
+		log_warn("retry",
+			 "%s: contract step %d of %d lost a lock race (%s); retrying in %lld ms",
+			 m->file, i + 1, n, run.res ? PQresultErrorMessage(run.res) : "", delay);
+		PQclear(run.res);
+		util_sleep_ms(delay);
+	}
+	free(prog);
+	return rc;
+}
+
+/* Contract one recipe: its steps are compiled once, stored in its row
+ * (so a resumed run runs the same ones), then run from the first not
+ * done. */
+static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *m, struct zerr *e)
+{
+	const char *p[2] = { m->version, NULL };
+	char *sql =
+		xasprintf("SELECT contract_sql IS NULL, contract_step FROM %s WHERE version = $1",
+			  c->recipes);
+	PGresult *r = db_query(&c->work, sql, 1, p, e);
+	long long start = util_now_ms();
+	int from, rc = -1, n;
+
+	free(sql);
+	if (!r)
+		return -1;
+	if (PQgetvalue(r, 0, 0)[0] == 't') {
+		struct recipe_sql out = { 0 };
+		struct sb arr;
+		PQclear(r);
+		if (recipe_compile_contract(m->recipe, &c->work, c->recipes, &out, e) < 0) {
+			zerr_prefix(e, "%s:%d: contract", m->path, m->recipe->line);
+			return -1;
+		}
+		/* a text[] literal */
+		sb_init(&arr);
+		sb_addc(&arr, '{');
+		for (size_t i = 0; i < out.ncontract; i++) {
+			sb_adds(&arr, i ? ",\"" : "\"");
+			for (const char *q = out.contract[i]; *q; q++) {
+				if (*q == '"' || *q == '\\')
+					sb_addc(&arr, '\\');
+				sb_addc(&arr, *q);
+			}
+			sb_addc(&arr, '"');
+		}
+		sb_addc(&arr, '}');
+		recipe_sql_release(&out);
+		p[1] = arr.buf;
+		sql = xasprintf("UPDATE %s SET contract_sql = $2::text[], state = 'contracting'"
+				" WHERE version = $1",
+				c->recipes);
+		r = db_query(&c->work, sql, 2, p, e);
+		free(sql);
+		sb_release(&arr);
+		if (!r)
+			return -1;
+		PQclear(r);
+		from = 0;
+	} else {
+		from = (int)db_value_ll(r, 0, 1, 0);
+		PQclear(r);
+	}
+	sql = xasprintf("SELECT s FROM %s, unnest(contract_sql) WITH ORDINALITY AS u(s, i)"
+			" WHERE version = $1 ORDER BY i",
+			c->recipes);
+	r = db_query(&c->work, sql, 1, p, e);
+	free(sql);
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	if (from > 0)
+		log_info("resume", "%s: resuming its contract at step %d of %d", m->file, from + 1,
+			 n);
+	for (int i = from; i < n; i++)
+		if (migrate_recipe_step(c, m, PQgetvalue(r, i, 0), i, n, e) < 0)
+			goto out;
+	if (n == 0) {
+		/* nothing to run: mark it contracted */
+		if (migrate_recipe_step(c, m, "SELECT 1", 0, 1, e) < 0)
+			goto out;
+	}
+	log_event(LOG_INFO, "contracted",
+		  json_pack("{s:s, s:s, s:i}", "file", m->file, "recipe", m->recipe->name, "steps",
+			    n),
+		  "contracted %s (recipe=%s on %s: %d step%s, %lld ms)", m->file, m->recipe->name,
+		  m->recipe->table, n, n == 1 ? "" : "s", util_now_ms() - start);
+	rc = 0;
+out:
+	PQclear(r);
+	return rc;
+}
+
+static int migrate_row_version_cmp(const void *pa, const void *pb)
+{
+	return source_version_cmp(*(char *const *)pa, *(char *const *)pb);
+}
+
+/* Run the contracts the guard allows, in version order; a recipe waits
+ * for the earlier recipes on its table. Each deferral is logged; none
+ * holds back a later version's expand. */
+static int migrate_recipe_contracts(struct migrate_ctx *c, struct zerr *e)
+{
+	char *sql = xasprintf("SELECT version, table_name FROM %s WHERE state <> 'contracted'"
+			      " AND backfilled",
+			      c->recipes);
+	PGresult *r = db_query(&c->work, sql, 0, NULL, e);
+	char **vs = NULL, **blocked = NULL;
+	size_t n = 0, nblocked = 0;
+	struct guard g;
+	int rc = 0;
+
+	free(sql);
+	if (!r)
+		return -1;
+	n = (size_t)PQntuples(r);
+	vs = xcalloc(n + 1, sizeof(*vs));
+	for (size_t i = 0; i < n; i++)
+		vs[i] = xasprintf("%s%c%s", PQgetvalue(r, (int)i, 0), '\0',
+				  PQgetvalue(r, (int)i, 1));
+	PQclear(r);
+	/* version order (the table name follows the version's NUL) */
+	util_sort(vs, n, sizeof(*vs), migrate_row_version_cmp);
+	guard_init(&g, c->o, &c->work);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *version = vs[i], *table = vs[i] + strlen(vs[i]) + 1;
+		struct src_migration *m = migrate_recipe_file(c, version);
+		int wait = 0, ok = 1;
+		char *why = NULL;
+
+		for (size_t k = 0; k < nblocked; k++)
+			wait |= strcmp(blocked[k], table) == 0;
+		if (!m) {
+			log_warn("recipe",
+				 "recipe version %s is expanded but its file is gone; its "
+				 "contract cannot run until the file is back",
+				 version);
+			wait = 1;
+		} else if (wait) {
+			log_info("contract-waits",
+				 "%s: its contract waits for the earlier recipe on %s to contract",
+				 m->file, table);
+		} else if (m->recipe->contract_after) {
+			char *what = xasprintf("the contract of %s (recipe=%s contract-after=%s)",
+					       m->file, m->recipe->name, m->recipe->contract_after);
+			ok = guard_allows(&g, what, m->recipe->contract_after, &why, e);
+			free(what);
+			if (ok < 0) {
+				rc = -1;
+				break;
+			}
+			if (!ok && c->o->force_contract) {
+				log_event(LOG_WARN, "contract-forced",
+					  json_pack("{s:s}", "file", m->file),
+					  "FORCED: running the contract of %s (--force-contract), which "
+					  "the guard defers: %s; pods of older versions may break",
+					  m->file, why);
+				c->forced++;
+				ok = 1;
+			} else if (!ok) {
+				log_event(LOG_WARN, "contract-deferred",
+					  json_pack("{s:s}", "file", m->file), "DEFERRED: %s", why);
+				if (!c->deferred)
+					c->deferred = xstrdup(why);
+			}
+			free(why);
+		}
+		if (m && !wait && ok) {
+			if (db_interrupted) {
+				rc = zerr_set(e, ZDM_EXIT_FAILED,
+					      "interrupted by %s before the contract of %s",
+					      db_interrupt_name(), m->file);
+				break;
+			}
+			rc = migrate_recipe_contract(c, m, e);
+			continue;
+		}
+		blocked = xrealloc(blocked, (nblocked + 1) * sizeof(*blocked));
+		blocked[nblocked++] = (char *)table;
+	}
+	guard_release(&g);
+	for (size_t i = 0; i < n; i++)
+		free(vs[i]);
+	free(vs);
+	free(blocked);
+	return rc;
+}
+
+/* Does <history>_recipes exist? (It is made by the first recipe's
+ * expand, so that a recipe refused at apply time leaves nothing.) */
+static int migrate_recipe_table(struct migrate_ctx *c, int *yes, struct zerr *e)
+{
+	const char *p[1] = { c->recipes };
+	PGresult *r;
+
+	*yes = 0;
+	if (!c->recipes)
+		return 0;
+	r = db_query(&c->work, "SELECT to_regclass($1) IS NOT NULL", 1, p, e);
+	if (!r)
+		return -1;
+	*yes = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return 0;
+}
+
+/* Is there recipe work left in the database: an unfinished backfill or a
+ * contract not run? (Without the lock: the fast path asks it.) */
+static int migrate_recipe_work(struct migrate_ctx *c, int *any, struct zerr *e)
+{
+	PGresult *r;
+	char *sql;
+	int exists;
+
+	*any = 0;
+	if (migrate_recipe_table(c, &exists, e) < 0)
+		return -1;
+	if (!exists)
+		return 0;
+	sql = xasprintf("SELECT count(*) FROM %s WHERE state <> 'contracted'", c->recipes);
+	r = db_query(&c->work, sql, 0, NULL, e);
+	free(sql);
+	if (!r)
+		return -1;
+	*any = db_value_ll(r, 0, 0, 0) > 0;
+	PQclear(r);
+	return 0;
+}
+
 static size_t migrate_count_pending(const struct plan *p, size_t from, size_t to)
 {
 	size_t n = 0;
@@ -1435,6 +1889,68 @@ static int migrate_load_and_plan(struct migrate_ctx *c, struct zerr *e)
 	return migrate_guard(c, e);
 }
 
+/* Expanded recipes whose contract has not run (--dry-run). */
+static void migrate_print_contracts(struct migrate_ctx *c)
+{
+	struct zerr e = { 0 };
+	char *sql;
+	PGresult *r;
+	int any;
+
+	if (migrate_recipe_work(c, &any, &e) < 0 || !any)
+		return;
+	sql = xasprintf("SELECT version, recipe, table_name, state, contract_after, backfilled"
+			" FROM %s WHERE state <> 'contracted'",
+			c->recipes);
+	r = db_query(&c->work, sql, 0, NULL, &e);
+	free(sql);
+	if (!r)
+		return;
+	for (int i = 0; i < PQntuples(r); i++)
+		log_result("recipe version %s (%s on %s): %s%s, contract %s%s", PQgetvalue(r, i, 0),
+			   PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+			   PQgetvalue(r, i, 5)[0] == 't' ? "" : ", backfill unfinished",
+			   PQgetisnull(r, i, 4) ? "right away" : "after app ",
+			   PQgetisnull(r, i, 4) ? "" : PQgetvalue(r, i, 4));
+	PQclear(r);
+}
+
+/* What a pending recipe will run, phase by phase (--dry-run). */
+static void migrate_print_recipe(struct migrate_ctx *c, const struct src_migration *m)
+{
+	const struct recipe *r = m->recipe;
+	struct recipe_sql x = { 0 }, k = { 0 };
+	struct zerr e = { 0 };
+	char *bf = recipe_backfill_sql(r);
+
+	log_result("%s: recipe=%s on %s", m->file, r->name, r->table);
+	if (recipe_compile_expand(r, &c->work, c->recipes, &x, &e) < 0) {
+		log_result("  cannot compile it against this database: %s", e.msg);
+		free(bf);
+		return;
+	}
+	log_result("  expand (pre phase, with the version's history row):\n%s", x.expand.buf);
+	for (size_t i = 0; i < x.nnotes; i++)
+		log_result("  note: %s", x.notes[i]);
+	if (bf)
+		log_result("  backfill (in batches, resumable):\n%s", bf);
+	if (recipe_compile_contract(r, &c->work, c->recipes, &k, &e) == 0) {
+		if (r->contract_after)
+			log_result("  contract (once a rollout of app %s or later has completed and no "
+				   "older app session is connected), one step per transaction, as the "
+				   "database is now:",
+				   r->contract_after);
+		else
+			log_result(
+				"  contract (right after the expand), one step per transaction:");
+		for (size_t i = 0; i < k.ncontract; i++)
+			log_result("    %zu. %s;", i + 1, k.contract[i]);
+	}
+	recipe_sql_release(&k);
+	recipe_sql_release(&x);
+	free(bf);
+}
+
 static void migrate_print_plan(struct migrate_ctx *c)
 {
 	json_t *items = json_array();
@@ -1461,6 +1977,10 @@ static void migrate_print_plan(struct migrate_ctx *c)
 	}
 	if (c->deferred && log_format_get() == LOG_TEXT)
 		log_result("deferred: %s", c->deferred);
+	for (size_t i = 0; i < c->plan.n && log_format_get() == LOG_TEXT; i++)
+		if (plan_is_pending(&c->plan.v[i]) && c->plan.v[i].m->recipe)
+			migrate_print_recipe(c, c->plan.v[i].m);
+	migrate_print_contracts(c);
 	if (log_format_get() == LOG_JSON)
 		log_result_json(json_pack("{s:b, s:o}", "dry_run", 1, "pending", items));
 	else {
@@ -1498,6 +2018,8 @@ static int migrate_insert_baseline(struct migrate_ctx *c, struct zerr *e)
  * everything while we waited) and apply what is pending. */
 static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 {
+	int recipes;
+
 	if (db_connect(&c->obs, &c->dbo, "observer", e) < 0 ||
 	    db_prepare_session(&c->work, e) < 0 || db_require_session(&c->work, &c->obs, e) < 0)
 		return -1;
@@ -1515,6 +2037,9 @@ static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 	if (c->linted_empty && !c->reached && history_current(&c->h) &&
 	    migrate_count_pending(&c->plan, 0, c->plan.n) > 0 && migrate_lint(c, e) < 0)
 		return -1;
+	if (migrate_recipe_table(c, &recipes, e) < 0 ||
+	    (recipes && migrate_recipe_resume(c, e) < 0))
+		return -1;
 	for (size_t i = 0; i < c->stop; i++) {
 		struct plan_item *it = &c->plan.v[i];
 		if (!plan_is_pending(it))
@@ -1524,7 +2049,8 @@ static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 					db_interrupt_name(), it->m->file);
 		log_info("applying", "applying %s%s", it->m->file,
 			 it->state == PLAN_FAILED ? " (retrying a failed attempt)" : "");
-		if ((it->m->backfill        ? migrate_apply_backfill(c, it, e)
+		if ((it->m->recipe          ? migrate_apply_recipe(c, it, e)
+		     : it->m->backfill      ? migrate_apply_backfill(c, it, e)
 		     : it->m->transactional ? migrate_apply_tx(c, it, e)
 					    : migrate_apply_notx(c, it, e)) < 0)
 			return -1;
@@ -1533,6 +2059,9 @@ static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 			c->reached = it->m->version;
 	}
 	migrate_report_deferral(c);
+	if (migrate_recipe_table(c, &recipes, e) < 0 ||
+	    (recipes && migrate_recipe_contracts(c, e) < 0))
+		return -1;
 	if (history_load(&c->h, &c->work, e) < 0)
 		return -1;
 	plan_release(&c->plan);
@@ -1637,7 +2166,7 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 	struct src_load_opts lo = { .mixed = -1 };
 	struct migrate_ctx c;
 	long long start = util_now_ms();
-	int rc = -1;
+	int rc = -1, recipe_work = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.o = o;
@@ -1661,6 +2190,9 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 		goto cleanup;
 	if (history_init(&c.h, &c.work, o->history_table, e) < 0)
 		goto cleanup;
+	for (size_t i = 0; i < c.src.n && !c.recipes; i++)
+		if (c.src.v[i].recipe)
+			c.recipes = recipe_state_table(c.h.schema, c.h.table);
 	if (c.src.conf.baseline_on_migrate) {
 		int empty = 1;
 		if (history_load(&c.h, &c.work, e) < 0 || migrate_db_empty(&c, &empty, e) < 0)
@@ -1688,7 +2220,10 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 		rc = 0;
 		goto cleanup;
 	}
-	if (migrate_count_pending(&c.plan, 0, c.stop) == 0 && c.h.exists) {
+	if (migrate_count_pending(&c.plan, 0, c.stop) == 0 && c.h.exists &&
+	    migrate_recipe_work(&c, &recipe_work, e) < 0)
+		goto cleanup;
+	if (migrate_count_pending(&c.plan, 0, c.stop) == 0 && c.h.exists && !recipe_work) {
 		log_info("up-to-date", "nothing to apply: %zu migration%s, database at version %s",
 			 c.src.n, c.src.n == 1 ? "" : "s",
 			 c.plan.current ? c.plan.current : "(none)");
@@ -1747,6 +2282,7 @@ cleanup:
 			json_object_set_new(res->json, "error", json_string(e->msg));
 	}
 	free(c.deferred);
+	free(c.recipes);
 	lint_report_release(&c.lint);
 	if (c.locked)
 		lock_release(&c.work, c.h.lock_key);

@@ -15,6 +15,8 @@
  */
 #include "source.h"
 
+#include "recipe.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -277,16 +279,7 @@ int source_parse_name(const char *name, enum src_kind *kind, char **version, cha
 	return 1;
 }
 
-/* One key=value pair of a directive line; value may be "quoted". */
-struct source_kv {
-	char key[64];
-	char *value;
-};
-
-/* Parse "key=value key2="v a l"" into kvs (values allocated). Returns the
- * count, or -1 with e set. */
-static int source_parse_kvs(const char *text, size_t len, struct source_kv *kvs, int max,
-			    struct zerr *e)
+int source_parse_kvs(const char *text, size_t len, struct source_kv *kvs, int max, struct zerr *e)
 {
 	const char *p = text, *end = text + len;
 	int n = 0;
@@ -737,6 +730,7 @@ static void source_migration_release(struct src_migration *m)
 	free(m->description);
 	free(m->sql);
 	free(m->requires_app);
+	recipe_free(m->recipe);
 	free(m->bf_table);
 	free(m->bf_key);
 	free(m->bf_target);
@@ -1050,6 +1044,15 @@ static int source_parse_text(struct src_set *set, struct src_migration *m, char 
 	m->mixed = set->lo && set->lo->mixed >= 0 ? set->lo->mixed : set->conf.mixed;
 	m->sql = data;
 	m->len = len;
+	if (recipe_detect(m->sql, m->len)) {
+		if (m->kind != SRC_VERSIONED)
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"%s: a recipe is a versioned migration: name the file "
+					"V<version>__<description>.sql",
+					m->path);
+		m->recipe = recipe_parse(m->path, m->version, m->sql, m->len, e);
+		return m->recipe ? 0 : -1;
+	}
 	if (sql_split(m->sql, m->len, m->path, &m->script, e) < 0)
 		return -1;
 	return source_parse_directives(m, e);

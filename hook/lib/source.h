@@ -45,6 +45,8 @@ struct src_allow {
 	char *reason;
 };
 
+struct recipe;
+
 struct src_migration {
 	enum src_kind kind;
 	char *file; /* base name, e.g. "V2__add_name.sql" */
@@ -80,6 +82,10 @@ struct src_migration {
 	long long bf_delay_ms; /* pause between batches */
 	size_t bf_where; /* offset of WHERE in the statement text */
 	char *bf_target; /* how the statement names the table (alias) */
+
+	/* -- zdm: recipe=... (recipe.h): the body is not SQL to run, script
+	 * is empty; the statements are compiled at apply time */
+	struct recipe *recipe;
 };
 
 struct src_set {
@@ -136,6 +142,16 @@ void source_release(struct src_set *s);
  * set for a malformed migration name. */
 int source_parse_name(const char *name, enum src_kind *kind, char **version, char **description,
 		      struct zerr *e);
+
+/* One key=value pair of a `-- zdm:` directive line; value may be
+ * "quoted" (NULL for a bare word). */
+struct source_kv {
+	char key[64];
+	char *value;
+};
+/* Parse "key=value key2="v a l"" into kvs (values allocated). Returns the
+ * count, or -1 with e set. */
+int source_parse_kvs(const char *text, size_t len, struct source_kv *kvs, int max, struct zerr *e);
 
 /* Is s a version as in a file name: numbers separated by "." or "_"? */
 int source_version_valid(const char *s);

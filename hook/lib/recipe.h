@@ -1,0 +1,100 @@
+/*
+ * recipe — declarative expand/contract migrations (docs/recipes.md).
+ *
+ * A recipe is a versioned migration file whose first directive names a
+ * schema change by what it means:
+ *
+ *   -- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0
+ *
+ * with, for some recipes, SQL expressions in labelled blocks
+ * ("-- zdm: up", "-- zdm: down", "-- zdm: fill"). The file keeps its
+ * version and its Flyway checksum; its body is not SQL to run. zdm
+ * compiles it, against the catalog at apply time, into
+ *   - expand statements (the version's run, in the pre phase; the last
+ *     one records the recipe in <history>_recipes),
+ *   - a batched backfill (backfill.h) for recipes that add a column,
+ *   - contract statements, run one by one (each with its progress in
+ *     <history>_recipes) when the contract guard (guard.h) allows: a
+ *     pending contract does not hold back later versions.
+ * Plain tables and triggers only: one BEFORE trigger per table
+ * ("zdm_sync", function zdm_sync_<table>) keeps every column pair of the
+ * recipes in flight on that table in step, rebuilt at each expand and
+ * contract from <history>_recipes.
+ */
+#ifndef ZDM_RECIPE_H
+#define ZDM_RECIPE_H
+
+#include <libpq-fe.h>
+
+#include "db.h"
+#include "util.h"
+
+enum recipe_kind {
+	RECIPE_RENAME_COLUMN,
+	RECIPE_CHANGE_TYPE,
+	RECIPE_SET_NOT_NULL,
+	RECIPE_ADD_UNIQUE,
+	RECIPE_ADD_FOREIGN_KEY,
+	RECIPE_ADD_COLUMN,
+	RECIPE_DROP_COLUMN,
+	RECIPE_RENAME_TABLE,
+};
+
+struct recipe {
+	enum recipe_kind kind;
+	const char *name; /* "rename-column", ... */
+	int line; /* of the recipe= directive */
+	char *version; /* the file's version (borrowed copy) */
+	char *table; /* as written: "users" or "app.users" */
+	char *column, *to, *type, *cname, *columns, *references, *on_delete, *dflt;
+	int not_null; /* add-column not-null=true */
+	char *up, *down, *fill; /* blocks (trimmed), or NULL */
+	char *contract_after; /* NULL: the contract runs right after the expand */
+	char *bf_keys; /* key= batch-size= batch-time= delay=, as written */
+};
+
+/* Does the file's first `-- zdm:` directive (in the leading comment
+ * block) name a recipe? */
+int recipe_detect(const char *sql, size_t len);
+/* Parse and check a recipe file (path for messages). NULL with e set
+ * (exit 2, path:line) when it is malformed. */
+struct recipe *recipe_parse(const char *path, const char *version, const char *sql, size_t len,
+			    struct zerr *e);
+void recipe_free(struct recipe *r);
+/* Does the recipe have contract steps that wait for the guard? */
+int recipe_guarded(const struct recipe *r);
+
+/* What a recipe compiles to. Every string is one SQL statement. */
+struct recipe_sql {
+	struct sb expand; /* a migration file's text: directive header and
+			   * statements, loaded with source_load_texts */
+	char *backfill; /* a backfill migration's text, or NULL */
+	char **contract;
+	size_t ncontract;
+	char *table; /* the resolved "schema"."table" */
+	char **notes; /* warnings for the log (indexes that the contract drops) */
+	size_t nnotes;
+};
+void recipe_sql_release(struct recipe_sql *s);
+
+/* The table zdm keeps recipe state in, for a history table "s"."t":
+ * "s"."t_recipes" (caller frees). */
+char *recipe_state_table(const char *history_schema, const char *history_table);
+/* Create it when missing (under the migration lock). */
+int recipe_state_ensure(struct db *db, const char *state_table, struct zerr *e);
+
+/* Compile r against the catalog on db (the expand and backfill; state_table
+ * names <history>_recipes). -1 with e set when the catalog does not fit
+ * (no such table or column, a generated column, ...; exit 2). With db
+ * NULL, the SQL shows <...> where it needs the catalog (zdm-hook plan
+ * without a database). */
+int recipe_compile_expand(const struct recipe *r, struct db *db, const char *state_table,
+			  struct recipe_sql *out, struct zerr *e);
+/* The backfill migration's text (a "-- zdm: backfill" file, loaded with
+ * source_load_texts), or NULL when r has none; needs no catalog. */
+char *recipe_backfill_sql(const struct recipe *r);
+/* Compile r's contract steps (the last one marks it contracted). */
+int recipe_compile_contract(const struct recipe *r, struct db *db, const char *state_table,
+			    struct recipe_sql *out, struct zerr *e);
+
+#endif

@@ -1,0 +1,382 @@
+#!/usr/bin/env bats
+# Recipes: declarative expand/contract migrations (docs/recipes.md).
+# Every recipe against a real PostgreSQL: what its expand, backfill and
+# contract do to the catalog and the data, writes of old and new code in
+# between, several recipes in flight, kills at the worst instants, and
+# the messages for malformed recipe files.
+
+load helpers
+
+setup() { zdm_setup_db; }
+teardown() { zdm_teardown_db; }
+
+users() {
+	mig V1__users.sql "CREATE TABLE users (id bigserial PRIMARY KEY, full_name text NOT NULL DEFAULT 'anon', amount integer);
+INSERT INTO users (full_name, amount) SELECT 'u' || g, g FROM generate_series(1, 3000) g;"
+}
+migrate() { "$ZDM_HOOK" migrate --dir "$M" --release shop "$@"; }
+# a completed rollout of app $1 in the deployment log (the post phase)
+rolled_out() {
+	"$ZDM_HOOK" run --phase post --dir "$M" --release shop --app-version "$1" >/dev/null 2>&1
+}
+state() { q "select state || ' ' || case when backfilled then 't' else 'f' end || ' ' || contract_step from zdm_schema_history_recipes where version = '$1'"; }
+cols() { q "select string_agg(column_name || ':' || is_nullable || ':' || coalesce(column_default, '-'), ' ' order by ordinal_position) from information_schema.columns where table_name = '$1'"; }
+
+@test "recipe rename-column: expand, backfill, both apps' writes in step, contract after the rollout" {
+	users
+	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0 batch-size=500"
+	run migrate
+	assert_success
+	assert_output --partial "applied V2__rename.sql"
+	assert_output --partial "backfill of users: 3000 rows"
+	assert_output --partial "DEFERRED: the contract of V2__rename.sql (recipe=rename-column contract-after=2.0.0)"
+	[ "$(state 2)" = "expanded t 0" ]
+	[ "$(q "select count(*) from users where display_name is distinct from full_name")" = 0 ]
+	# the version is applied once, with the recipe file's checksum
+	[ "$(q "select count(*) from zdm_schema_history where version = '2' and success")" = 1 ]
+	# old app (full_name) and new app (display_name), inserts and updates
+	q "insert into users (full_name) values ('old-insert')"
+	q "insert into users (display_name) values ('new-insert')"
+	q "update users set full_name = 'old-update' where id = 1"
+	q "update users set display_name = 'new-update' where id = 2"
+	run q "select id, full_name, display_name from users where id in (1, 2) or full_name like '%insert' order by id"
+	assert_output "1|old-update|old-update
+2|new-update|new-update
+3001|old-insert|old-insert
+3002|new-insert|new-insert"
+	# NOT NULL is carried by a NOT VALID check until the contract
+	run q "insert into users (display_name, full_name) values (null, null)"
+	assert_failure
+	# nothing pending, contract deferred: still a fast no-op for Argo CD
+	run migrate
+	assert_success
+	assert_output --partial "DEFERRED"
+	[ "$(cols users)" != "" ]
+	rolled_out 1.0.0
+	run migrate
+	assert_output --partial "DEFERRED"
+	assert_output --partial "the latest completed rollout is of app 1.0.0"
+	rolled_out 2.0.0
+	run migrate
+	assert_success
+	assert_output --partial "contracted V2__rename.sql (recipe=rename-column on users: 7 steps"
+	[ "$(state 2)" = "contracted t 7" ]
+	run cols users
+	assert_output "id:NO:nextval('users_id_seq'::regclass) amount:YES:- display_name:NO:'anon'::text"
+	[ "$(q "select count(*) from pg_trigger where tgname = 'zdm_sync'")" = 0 ]
+	[ "$(q "select count(*) from pg_proc where proname like 'zdm_sync%'")" = 0 ]
+	[ "$(q "select count(*) from pg_constraint where conname like 'zdm\\_%\\_nn'")" = 0 ]
+}
+
+@test "recipe rename-column: the final catalog equals the hand-written expand/contract's" {
+	users
+	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0"
+	run migrate --force-contract
+	assert_success
+	pg_dump -s --no-owner -T 'zdm_schema_history*' "$PGDATABASE" | grep -v '^--' | grep -v restrict >"$T/recipe.sql"
+	q "create database \"${PGDATABASE}_h\""
+	PGDATABASE="${PGDATABASE}_h" psql -X -q -v ON_ERROR_STOP=1 -c "CREATE TABLE users (id bigserial PRIMARY KEY, amount integer, display_name text NOT NULL DEFAULT 'anon')"
+	pg_dump -s --no-owner "${PGDATABASE}_h" | grep -v '^--' | grep -v restrict >"$T/hand.sql"
+	q "drop database \"${PGDATABASE}_h\""
+	run diff "$T/hand.sql" "$T/recipe.sql"
+	assert_success
+}
+
+@test "recipe change-type: up and down keep both columns in step; the contract drops the old one" {
+	users
+	mig V2__exact.sql "-- zdm: recipe=change-type table=users column=amount to=amount_exact type=numeric(12,2) contract-after=2.0.0
+-- zdm: up
+amount::numeric(12,2) / 100
+-- zdm: down
+round(amount_exact * 100)::integer"
+	run migrate
+	assert_success
+	[ "$(q "select amount_exact from users where id = 250")" = "2.50" ]
+	q "update users set amount = 1234 where id = 1"
+	q "update users set amount_exact = 7.5 where id = 2"
+	q "insert into users (full_name, amount) values ('old', 99)"
+	q "insert into users (full_name, amount_exact) values ('new', 0.42)"
+	run q "select amount, amount_exact from users where id in (1, 2) or full_name in ('old', 'new') order by id"
+	assert_output "1234|12.34
+750|7.50
+99|0.99
+42|0.42"
+	run migrate --force-contract
+	assert_success
+	[ "$(q "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'users'::regclass and attname = 'amount_exact'")" = "numeric(12,2)" ]
+	[ "$(q "select count(*) from information_schema.columns where table_name = 'users' and column_name = 'amount'")" = 0 ]
+}
+
+@test "recipe set-not-null: old code's NULLs are filled, the contract sets NOT NULL without a scan lock" {
+	mig V1__t.sql "CREATE TABLE t (id int PRIMARY KEY, note text); INSERT INTO t SELECT g, CASE WHEN g % 3 = 0 THEN NULL ELSE 'n' || g END FROM generate_series(1, 300) g;"
+	mig V2__nn.sql "-- zdm: recipe=set-not-null table=t column=note contract-after=2.0.0
+-- zdm: up
+coalesce(note, 'none')"
+	run migrate
+	assert_success
+	[ "$(q "select count(*) from t where note is null")" = 0 ]
+	[ "$(q "select note from t where id = 3")" = none ]
+	q "insert into t values (1000, null)"
+	[ "$(q "select note from t where id = 1000")" = none ]
+	[ "$(q "select attnotnull from pg_attribute where attrelid = 't'::regclass and attname = 'note'")" = f ]
+	run migrate --force-contract
+	assert_success
+	[ "$(q "select attnotnull from pg_attribute where attrelid = 't'::regclass and attname = 'note'")" = t ]
+	[ "$(q "select count(*) from pg_constraint where conrelid = 't'::regclass and contype = 'c'")" = 0 ]
+	[ "$(q "select count(*) from pg_trigger where tgrelid = 't'::regclass")" = 0 ]
+}
+
+@test "recipe add-unique: CONCURRENTLY, then the constraint USING INDEX in the same run" {
+	users
+	mig V2__uniq.sql "-- zdm: recipe=add-unique table=users columns=full_name name=users_full_name_key"
+	run migrate
+	assert_success
+	assert_output --partial "contracted V2__uniq.sql"
+	run q "select contype, pg_get_constraintdef(oid) from pg_constraint where conname = 'users_full_name_key'"
+	assert_output "u|UNIQUE (full_name)"
+	[ "$(state 2)" = "contracted t 1" ]
+}
+
+@test "recipe add-foreign-key: NOT VALID, then VALIDATE" {
+	users
+	mig V2__orders.sql "CREATE TABLE orders (id int PRIMARY KEY, user_id bigint); INSERT INTO orders SELECT g, g FROM generate_series(1, 100) g;"
+	mig V3__fk.sql "-- zdm: recipe=add-foreign-key table=orders columns=user_id references=users(id) name=orders_user_fk on-delete=cascade"
+	run migrate
+	assert_success
+	run q "select convalidated, pg_get_constraintdef(oid) from pg_constraint where conname = 'orders_user_fk'"
+	assert_output "t|FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE"
+}
+
+@test "recipe add-column: a computed fill for old code's rows, NOT NULL at the contract" {
+	users
+	mig V2__slug.sql "-- zdm: recipe=add-column table=users column=slug type=text not-null=true contract-after=2.0.0
+-- zdm: fill
+lower(full_name) || '-' || id"
+	run migrate
+	assert_success
+	[ "$(q "select slug from users where id = 7")" = "u7-7" ]
+	q "insert into users (full_name) values ('Old')"
+	[ "$(q "select slug from users where full_name = 'Old'")" = "old-3001" ]
+	q "insert into users (full_name, slug) values ('New', 'chosen')"
+	[ "$(q "select slug from users where full_name = 'New'")" = chosen ]
+	run migrate --force-contract
+	assert_success
+	[ "$(q "select attnotnull from pg_attribute where attrelid = 'users'::regclass and attname = 'slug'")" = t ]
+	[ "$(q "select count(*) from pg_trigger where tgrelid = 'users'::regclass")" = 0 ]
+}
+
+@test "recipe drop-column: nothing at expand, the drop waits for the guard" {
+	users
+	mig V2__drop.sql "-- zdm: recipe=drop-column table=users column=amount contract-after=3.0.0"
+	run migrate
+	assert_success
+	assert_output --partial "DEFERRED"
+	[ "$(q "select count(*) from information_schema.columns where table_name = 'users' and column_name = 'amount'")" = 1 ]
+	rolled_out 3.0.0
+	run migrate
+	assert_success
+	[ "$(q "select count(*) from information_schema.columns where table_name = 'users' and column_name = 'amount'")" = 0 ]
+}
+
+@test "recipe rename-table: old code reads and writes through a view; the contract drops it" {
+	users
+	migrate >/dev/null 2>&1
+	q "create role zdm_app_reader"
+	q "grant select on users to zdm_app_reader"
+	mig V2__members.sql "-- zdm: recipe=rename-table table=users to=members contract-after=2.0.0"
+	run migrate
+	assert_success
+	[ "$(q "select relkind from pg_class where relname = 'users'")" = v ]
+	q "insert into users (full_name) values ('via-view')"
+	[ "$(q "select id from members where full_name = 'via-view'")" = 3001 ]
+	q "update users set amount = 5 where full_name = 'via-view'"
+	[ "$(q "select amount from members where id = 3001")" = 5 ]
+	[ "$(q "select has_table_privilege('zdm_app_reader', 'users', 'select')")" = t ]
+	run migrate --force-contract
+	assert_success
+	[ "$(q "select to_regclass('users') is null")" = t ]
+	q "drop owned by zdm_app_reader; drop role zdm_app_reader"
+}
+
+@test "recipe rename-table: refused on a table with row-level security (the view would bypass it)" {
+	users
+	migrate >/dev/null 2>&1
+	q "alter table users enable row level security"
+	mig V2__members.sql "-- zdm: recipe=rename-table table=users to=members contract-after=2.0.0"
+	run migrate
+	assert_failure 2
+	assert_output --partial "V2__members.sql:1: recipe=rename-table: \"public\".\"users\" has row-level security"
+	[ "$(q "select to_regclass('members') is null")" = t ]
+	[ "$(q "select count(*) from zdm_schema_history where version = '2'")" = 0 ]
+}
+
+@test "recipe: a rename in N and a type change of the renamed column in N+1, both in flight" {
+	users
+	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0"
+	run migrate
+	assert_success
+	mig V3__bytes.sql "-- zdm: recipe=change-type table=users column=display_name to=display_bytes type=bytea contract-after=3.0.0
+-- zdm: up
+convert_to(display_name, 'UTF8')
+-- zdm: down
+convert_from(display_bytes, 'UTF8')"
+	# N's contract has not run (no 2.0.0 rollout): N+1 expands anyway
+	run migrate
+	assert_success
+	assert_output --partial "applied V3__bytes.sql"
+	[ "$(q "select count(*) from users where display_bytes is distinct from convert_to(full_name, 'UTF8')")" = 0 ]
+	# app 1 writes full_name, app 2 display_name, app 3 display_bytes
+	q "update users set full_name = 'one' where id = 1"
+	q "update users set display_name = 'two' where id = 2"
+	q "update users set display_bytes = convert_to('three', 'UTF8') where id = 3"
+	q "insert into users (full_name) values ('ins1')"
+	q "insert into users (display_bytes) values (convert_to('ins3', 'UTF8'))"
+	run q "select full_name, display_name, convert_from(display_bytes, 'UTF8') from users where id in (1, 2, 3) or id > 3000 order by id"
+	assert_output "one|one|one
+two|two|two
+three|three|three
+ins1|ins1|ins1
+ins3|ins3|ins3"
+	# 3.0.0 rolled out: both guards pass; contracts run in version order
+	rolled_out 3.0.0
+	run migrate
+	assert_success
+	assert_output --partial "contracted V2__rename.sql"
+	assert_output --partial "contracted V3__bytes.sql"
+	run cols users
+	assert_output "id:NO:nextval('users_id_seq'::regclass) amount:YES:- display_bytes:NO:-"
+	[ "$(q "select count(*) from pg_trigger where tgrelid = 'users'::regclass")" = 0 ]
+}
+
+@test "recipe: N+1's contract waits for N's on the same table" {
+	users
+	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=5.0.0"
+	mig V3__drop.sql "-- zdm: recipe=drop-column table=users column=amount contract-after=2.0.0"
+	rolled_out 2.0.0
+	run migrate
+	assert_success
+	assert_output --partial "DEFERRED: the contract of V2__rename.sql"
+	assert_output --partial "V3__drop.sql: its contract waits for the earlier recipe on \"public\".\"users\" to contract"
+	[ "$(state 3)" = "expanded t 0" ]
+}
+
+@test "recipe: kill -9 in the backfill; the next run finishes it before anything else" {
+	users
+	# the up expression waits on advisory lock 4242 for keys above 1500:
+	# the backfill commits its first batches, then stays inside one
+	mig V2__big.sql "-- zdm: recipe=change-type table=users column=amount to=amount_big type=bigint contract-after=2.0.0 batch-size=100
+-- zdm: up
+amount::bigint + coalesce(length(CASE WHEN id > 1500 THEN pg_advisory_xact_lock_shared(4242)::text END), 0)
+-- zdm: down
+amount_big::integer"
+	mig V3__after.sql "CREATE TABLE after_big (id int);"
+	psql -X -q -c "select pg_advisory_lock(4242); select pg_sleep(600)" >/dev/null 2>&1 &
+	holder=$!
+	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 4242 and granted" 1
+	"$ZDM_HOOK" migrate --dir "$M" --lock-timeout 60s >"$T/log" 2>&1 &
+	p=$!
+	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 4242 and not granted" 1
+	kill -9 $p
+	wait $p 2>/dev/null || true
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $holder 2>/dev/null || true
+	wait_gone
+	[ "$(state 2)" = "expanded f 0" ]
+	[ "$(q "select count(*) from users where amount_big is null")" -gt 0 ]
+	[ "$(q "select count(*) from users where amount_big is not null")" -ge 1000 ]
+	[ "$(q "select to_regclass('after_big') is null")" = t ]
+	run migrate
+	assert_success
+	assert_output --partial "V2__big.sql: finishing its backfill"
+	assert_output --partial "resuming after key"
+	[ "$(state 2)" = "expanded t 0" ]
+	[ "$(q "select count(*) from users where amount_big is distinct from amount")" = 0 ]
+	[ "$(q "select count(*) from zdm_schema_history where version = '2'")" = 1 ]
+	[ "$(q "select to_regclass('after_big') is not null")" = t ]
+}
+
+@test "recipe: kill -9 in a contract step; the next run resumes at that step" {
+	users
+	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0"
+	run migrate
+	assert_success
+	# a reader holds the table: the contract's ALTERs queue behind it
+	psql -X -q -c "begin; select count(*) from users; select pg_sleep(600)" >/dev/null 2>&1 &
+	holder=$!
+	wait_for "select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'users' and l.mode = 'AccessShareLock' and l.granted and l.pid <> pg_backend_pid()" 1
+	"$ZDM_HOOK" migrate --dir "$M" --force-contract --lock-timeout 60s >"$T/log" 2>&1 &
+	p=$!
+	wait_for "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like 'ALTER TABLE%'" 1
+	kill -9 $p
+	wait $p 2>/dev/null || true
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $holder 2>/dev/null || true
+	wait_gone
+	run state 2
+	assert_output --regexp "^contracting t [0-6]$"
+	run migrate --force-contract
+	assert_success
+	assert_output --partial "resuming its contract at step"
+	[ "$(state 2)" = "contracted t 7" ]
+	run cols users
+	assert_output "id:NO:nextval('users_id_seq'::regclass) amount:YES:- display_name:NO:'anon'::text"
+}
+
+@test "recipe: --dry-run prints the SQL of every phase and changes nothing" {
+	users
+	run migrate
+	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0"
+	run migrate --dry-run
+	assert_success
+	assert_output --partial "would apply V2__rename.sql"
+	assert_output --partial 'ALTER TABLE "public"."users" ADD COLUMN "display_name" text;'
+	assert_output --partial 'CREATE TRIGGER zdm_sync BEFORE INSERT OR UPDATE ON "public"."users"'
+	assert_output --partial 'UPDATE users SET "display_name" = "full_name" WHERE "display_name" IS NULL'
+	assert_output --partial "contract (once a rollout of app 2.0.0 or later has completed"
+	assert_output --partial 'DROP COLUMN "full_name";'
+	[ "$(q "select count(*) from information_schema.columns where column_name = 'display_name'")" = 0 ]
+}
+
+@test "recipe: an index on the renamed column is named, before the contract drops it" {
+	users
+	migrate >/dev/null 2>&1
+	q "create index users_full_name_idx on users (full_name)"
+	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0"
+	run migrate
+	assert_success
+	assert_output --partial "index users_full_name_idx is on users.full_name, which the contract of 2 drops"
+}
+
+@test "recipe: malformed files are exit 2 with file:line, and nothing is touched" {
+	users
+	run migrate
+	bad() {
+		rm -f "$M"/V2__*.sql
+		printf '%s\n' "$2" >"$M/V2__bad.sql"
+		run migrate
+		assert_failure 2
+		assert_output --partial "$1"
+	}
+	bad "V2__bad.sql:1: unknown recipe \"rename-colum\"" "-- zdm: recipe=rename-colum table=users"
+	bad "V2__bad.sql:1: recipe=rename-column needs to=" "-- zdm: recipe=rename-column table=users column=full_name contract-after=2"
+	bad "V2__bad.sql:1: recipe=rename-column needs contract-after=" "-- zdm: recipe=rename-column table=users column=full_name to=x"
+	bad "V2__bad.sql:1: recipe=drop-column takes no \"to\"" "-- zdm: recipe=drop-column table=users column=x to=y contract-after=2"
+	bad "V2__bad.sql:2: a recipe file holds its directive" "-- zdm: recipe=drop-column table=users column=amount contract-after=2
+ALTER TABLE users DROP COLUMN amount;"
+	bad "recipe=change-type needs two blocks" "-- zdm: recipe=change-type table=users column=amount to=a2 type=bigint contract-after=2
+-- zdm: up
+amount::bigint"
+	bad "V2__bad.sql:2: the \"up\" block must be one SQL expression, not 2 statements" "-- zdm: recipe=set-not-null table=users column=amount contract-after=2
+-- zdm: up
+1; DROP TABLE users"
+	bad "recipe=rename-column: table users2 does not exist" "-- zdm: recipe=rename-column table=users2 column=a to=b contract-after=2"
+	bad "recipe=rename-column: table \"public\".\"users\" has no column nope" "-- zdm: recipe=rename-column table=users column=nope to=b contract-after=2"
+	bad "recipe=rename-column: \"public\".\"users\" already has a column amount" "-- zdm: recipe=rename-column table=users column=full_name to=amount contract-after=2"
+	bad "table=users;drop is not a plain name" "-- zdm: recipe=drop-column table=users;drop column=amount contract-after=2"
+	mv "$M/V2__bad.sql" "$M/R__bad.sql"
+	run migrate
+	assert_failure 2
+	assert_output --partial "R__bad.sql: a recipe is a versioned migration"
+	[ "$(q "select count(*) from zdm_schema_history")" = 1 ]
+	[ "$(q "select to_regclass('zdm_schema_history_recipes') is null")" = t ]
+}
