@@ -3,10 +3,10 @@
 # the expand -> migrate -> contract way over three releases, with exactly
 # the commands the chart's hook Jobs run (zdm-hook run --phase pre|post):
 #   release 1, app 1.0.0: the chart ships V1 (users with full_name)
-#   release 2, app 2.0.0: ships V2 (expand: display_name + sync trigger),
-#     V2.1 (batched backfill of the existing rows) and V3 (contract: drop
-#     full_name), which waits until no 1.x pod is left
-#   release 3, app 2.0.1: the 2.0.0 rollout completed, so V3 runs
+#   release 2, app 2.0.0: ships V2, one rename-column recipe: zdm expands
+#     (display_name + sync trigger), backfills the existing rows in batches,
+#     and defers the contract (drop full_name) until no 1.x pod is left
+#   release 3, app 2.0.1: the 2.0.0 rollout completed, so the contract runs
 # ZDM_DEMO_KEEP=1 leaves the database running and prints how to reach it.
 set -euo pipefail
 
@@ -55,11 +55,14 @@ side_by_side() {
 		-c "select id, email, full_name, display_name from users where email in
 		    ('user1@example.com', 'ada@example.com', 'bob@example.com') order by id"
 }
-DURING=side_by_side release 2.0.0 2 V1__create_users.sql V2__add_display_name.sql \
-	V2.1__backfill_display_name.sql V3__drop_full_name.sql
+say "what V2's recipe will run (zdm-hook migrate --dry-run)"
+rm -rf "$ZDM_MIGRATIONS_DIR" && mkdir -p "$ZDM_MIGRATIONS_DIR"
+cp "$root"/chart-example/migrations/V*.sql "$ZDM_MIGRATIONS_DIR/"
+"$hook" migrate --dry-run
 
-release 2.0.1 3 V1__create_users.sql V2__add_display_name.sql \
-	V2.1__backfill_display_name.sql V3__drop_full_name.sql
+DURING=side_by_side release 2.0.0 2 V1__create_users.sql V2__rename_full_name.sql
+
+release 2.0.1 3 V1__create_users.sql V2__rename_full_name.sql
 
 say "zdm-hook status"
 "$hook" status
@@ -68,6 +71,10 @@ say "the deployment log"
 psql -X -q -c "select id, release, revision as rev, app_version as app, phase, status,
 	migration_version as db, left(coalesce(contract_deferred, ''), 40) as deferred
 	from schema_deployment_log order by id"
+
+say "the recipe's state"
+psql -X -q -c "select version, recipe, table_name, state, contract_after, contract_step
+	from zdm_schema_history_recipes"
 
 say "the schema after the contract"
 psql -X -q -c '\d users'

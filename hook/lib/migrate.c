@@ -1512,7 +1512,7 @@ static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *
 		struct recipe_sql out = { 0 };
 		struct sb arr;
 		PQclear(r);
-		if (recipe_compile_contract(m->recipe, &c->work, c->recipes, &out, e) < 0) {
+		if (recipe_compile_contract(m->recipe, &c->work, c->recipes, 0, &out, e) < 0) {
 			zerr_prefix(e, "%s:%d: contract", m->path, m->recipe->line);
 			return -1;
 		}
@@ -1934,11 +1934,10 @@ static void migrate_print_recipe(struct migrate_ctx *c, const struct src_migrati
 		log_result("  note: %s", x.notes[i]);
 	if (bf)
 		log_result("  backfill (in batches, resumable):\n%s", bf);
-	if (recipe_compile_contract(r, &c->work, c->recipes, &k, &e) == 0) {
+	if (recipe_compile_contract(r, &c->work, c->recipes, 1, &k, &e) == 0) {
 		if (r->contract_after)
 			log_result("  contract (once a rollout of app %s or later has completed and no "
-				   "older app session is connected), one step per transaction, as the "
-				   "database is now:",
+				   "older app session is connected), one step per transaction:",
 				   r->contract_after);
 		else
 			log_result(
@@ -1966,7 +1965,10 @@ static void migrate_print_plan(struct migrate_ctx *c)
 						it->m->transactional, "version",
 						it->m->version ? it->m->version : "", "deferred",
 						i >= c->stop));
-		if (log_format_get() == LOG_TEXT)
+		if (log_format_get() == LOG_TEXT && it->m->recipe)
+			log_result("would apply %s (recipe=%s, below)", it->m->file,
+				   it->m->recipe->name);
+		else if (log_format_get() == LOG_TEXT)
 			log_result("would %s %s (%zu statement%s%s)%s",
 				   i >= c->stop ? "defer" : "apply", it->m->file, it->m->script.n,
 				   it->m->script.n == 1 ? "" : "s",

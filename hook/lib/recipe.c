@@ -1341,7 +1341,7 @@ static void recipe_not_null_steps(struct recipe_sql *out, const struct recipe *r
 }
 
 int recipe_compile_contract(const struct recipe *r, struct db *db, const char *state_table,
-			    struct recipe_sql *out, struct zerr *e)
+			    int planned, struct recipe_sql *out, struct zerr *e)
 {
 	struct recipe_cat c;
 	struct recipe_pair *pairs = NULL;
@@ -1386,6 +1386,10 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 			goto out;
 		}
 		free(ck);
+		if (planned) {
+			has_check = c.col_notnull;
+			c.has_trigger = 1;
+		}
 		if (has_check)
 			recipe_not_null_steps(out, r, &c, r->to, 0);
 		if (r->kind == RECIPE_RENAME_COLUMN && c.col_default)
@@ -1406,6 +1410,7 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 	}
 	case RECIPE_SET_NOT_NULL:
 		recipe_not_null_steps(out, r, &c, r->column, 0);
+		c.has_trigger |= planned;
 		if (r->up) {
 			if (recipe_pairs_load(db, state_table, &c, r->version, NULL, &pairs,
 					      &npairs, e) < 0)
@@ -1431,6 +1436,7 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 	case RECIPE_ADD_COLUMN:
 		if (r->not_null)
 			recipe_not_null_steps(out, r, &c, r->column, 1);
+		c.has_trigger |= planned;
 		if (r->fill) {
 			if (recipe_pairs_load(db, state_table, &c, r->version, NULL, &pairs,
 					      &npairs, e) < 0)

@@ -93,8 +93,9 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 /* The backfill migration's text (a "-- zdm: backfill" file, loaded with
  * source_load_texts), or NULL when r has none; needs no catalog. */
 char *recipe_backfill_sql(const struct recipe *r);
-/* Compile r's contract steps (the last one marks it contracted). */
+/* Compile r's contract steps. planned: r is not expanded yet (--dry-run),
+ * compile them as they will be once it is. */
 int recipe_compile_contract(const struct recipe *r, struct db *db, const char *state_table,
-			    struct recipe_sql *out, struct zerr *e);
+			    int planned, struct recipe_sql *out, struct zerr *e);
 
 #endif

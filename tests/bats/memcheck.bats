@@ -12,7 +12,7 @@ setup() {
 	command -v valgrind >/dev/null || skip "valgrind is not installed (scripts/deps.sh installs it)"
 	zdm_skip_under_asan
 	zdm_setup_db
-	cp "$ZDM_ROOT"/chart-example/migrations/*.sql "$M/"
+	cp "$ZDM_ROOT"/tests/data/rename-by-hand/migrations/*.sql "$M/"
 }
 teardown() { zdm_teardown_db; }
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bats
 # zdm-hook run --phase pre|post: the Job entrypoint, the deployment log
-# and the contract guard, played on chart-example's rename story.
+# and the contract guard of phase=contract files, played on chart-example's
+# rename as it was written by hand (tests/data/rename-by-hand).
 
 load helpers
 
 setup() {
 	zdm_setup_db
-	cp "$ZDM_ROOT"/chart-example/migrations/*.sql "$M/"
+	cp "$ZDM_ROOT"/tests/data/rename-by-hand/migrations/*.sql "$M/"
 	A="$ZDM_ROOT/chart-example/zdm/assertions.yaml"
 }
 teardown() { zdm_teardown_db; }

@@ -86,7 +86,7 @@ app() {
 	assert_output shop-db
 	# the migrations packed are the chart's
 	run jqr -r '.[] | select(.metadata.name == "shop-zdm-migrations") | .data | keys | join(" ")'
-	assert_output "V1__create_users.sql V2.1__backfill_display_name.sql V2__add_display_name.sql V3__drop_full_name.sql"
+	assert_output "V1__create_users.sql V2__rename_full_name.sql"
 }
 
 @test "argocd repo-server: an injected chart gives the same objects, none added twice" {

@@ -144,10 +144,8 @@ job_env() {
 	gen=$(jq -r .metadata.generation <<<"$dep_before")
 	# a new commit: a migration that fails when it runs (lint passes it)
 	# and a change to the workload that must not roll
-	# (V3, the guarded contract step, is deferred until app 2.0.0 has rolled
-	# out, and keeps every later migration pending: it goes, unapplied)
+	# (V2's recipe contract waits for app 2.0.0 without holding V4 back)
 	printf 'CREATE TABLE audit (id bigint PRIMARY KEY);\nINSERT INTO audit VALUES (1), (1);\n' >"$G/apps/shop/migrations/V4__audit.sql"
-	rm "$G/apps/shop/migrations/V3__drop_full_name.sql"
 	printf 'replicaCount: 3\n' >"$G/apps/shop/values-prod.yaml"
 	git_commit "$G" "V4 fails"
 	rev=$(git_head "$G")

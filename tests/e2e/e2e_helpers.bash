@@ -75,12 +75,10 @@ until_ok() {
 	done
 }
 
-# chart_copy DIR [--no-contract]: chart-example to change migrations in;
-# --no-contract drops V3 (the contract that waits for app 2.0.0 and keeps
-# every later file pending until then).
+# chart_copy DIR: chart-example to change migrations in (its V2 recipe's
+# contract waits for app 2.0.0 without holding back later files).
 chart_copy() {
 	cp -r "$ZDM_ROOT/chart-example" "$1"
-	[ "${2:-}" != --no-contract ] || rm "$1"/migrations/V3__*.sql
 }
 
 # job_uid NAME: the UID of that Job now ("" when there is none).

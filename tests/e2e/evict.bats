@@ -32,7 +32,7 @@ evict_case() {
 	local v=$1 C="$BATS_TEST_TMPDIR/chart"
 	need_helm "$v"
 	e2e_setup "e$v"
-	chart_copy "$C" --no-contract
+	chart_copy "$C"
 	run helmv "$v" install demo "$C" -n "$NS" --wait --timeout 120s
 	assert_success
 

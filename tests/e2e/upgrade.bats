@@ -35,7 +35,7 @@ lifecycle() {
 	[ "$v" = 3 ] && FAILFLAG=--atomic
 	need_helm "$v"
 	e2e_setup "u$v"
-	chart_copy "$C" --no-contract
+	chart_copy "$C"
 	local H=(-n "$NS" --wait --timeout 120s)
 
 	echo "# rev 1: install"

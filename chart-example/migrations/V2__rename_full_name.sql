@@ -1,0 +1,11 @@
+-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0
+-- Release 2.0.0: app 2.x reads and writes display_name instead of
+-- full_name. zdm compiles this recipe (docs/recipes.md; see it with
+-- `zdm-hook migrate --dry-run`):
+--   expand (pre-upgrade of 2.0.0): add display_name, a trigger that keeps
+--     both columns equal for 1.x and 2.x pods writing side by side, and
+--     NOT NULL as a NOT VALID check;
+--   backfill: the existing rows, in short resumable batches;
+--   contract, once a rollout of app 2.0.0 has completed and no older app
+--     session is connected: validate and set NOT NULL, drop the trigger
+--     and full_name.
