@@ -61,6 +61,8 @@ int recipe_detect(const char *sql, size_t len);
 struct recipe *recipe_parse(const char *path, const char *version, const char *sql, size_t len,
 			    struct zerr *e);
 void recipe_free(struct recipe *r);
+/* Does the recipe have a backfill (a column to fill)? */
+int recipe_backfills(const struct recipe *r);
 /* Does the recipe have contract steps that wait for the guard? */
 int recipe_guarded(const struct recipe *r);
 

@@ -1,0 +1,947 @@
+/*
+ * recipe-sql — compiling recipes against the catalog into SQL (recipe.h).
+ * Kept apart from recipe.c so that reading migration files (helm-zdm's
+ * lint and render) needs no libpq.
+ */
+#include "recipe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "source.h"
+
+void recipe_sql_release(struct recipe_sql *s)
+{
+	sb_release(&s->expand);
+	free(s->backfill);
+	for (size_t i = 0; i < s->ncontract; i++)
+		free(s->contract[i]);
+	free(s->contract);
+	free(s->table);
+	for (size_t i = 0; i < s->nnotes; i++)
+		free(s->notes[i]);
+	free(s->notes);
+	memset(s, 0, sizeof(*s));
+}
+
+char *recipe_state_table(const char *history_schema, const char *history_table)
+{
+	char *t = xasprintf("%s_recipes", history_table);
+	char *qs = db_quote_ident(history_schema), *qt = db_quote_ident(t);
+	char *q = xasprintf("%s.%s", qs, qt);
+
+	free(t);
+	free(qs);
+	free(qt);
+	return q;
+}
+
+int recipe_state_ensure(struct db *db, const char *state_table, struct zerr *e)
+{
+	char *sql = xasprintf("CREATE TABLE IF NOT EXISTS %s ("
+			      " version text PRIMARY KEY,"
+			      " recipe text NOT NULL,"
+			      " table_name text NOT NULL,"
+			      " state text NOT NULL CHECK (state IN ('expanded', 'contracting',"
+			      " 'contracted')),"
+			      " contract_after text,"
+			      " col_old text, col_new text, up_expr text, down_expr text,"
+			      " fill_col text, fill_expr text,"
+			      " backfilled boolean NOT NULL DEFAULT false,"
+			      " contract_sql text[],"
+			      " contract_step integer NOT NULL DEFAULT 0,"
+			      " expanded_at timestamptz NOT NULL DEFAULT now(),"
+			      " contracted_at timestamptz,"
+			      " error text)",
+			      state_table);
+	const char *p[1] = { state_table };
+	PGresult *r = db_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, p, e);
+	int rc = -1;
+
+	if (r) {
+		rc = PQgetvalue(r, 0, 0)[0] == 't' ? 0 : db_exec(db, sql, e);
+		PQclear(r);
+	}
+	free(sql);
+	return rc;
+}
+
+/* ---- compiling ---- */
+
+/* What the catalog says about the recipe's table and column. */
+struct recipe_cat {
+	char *schema, *table; /* resolved, unquoted */
+	char *qtable; /* "schema"."table" */
+	char *oid;
+	int rules, rls;
+	/* the column */
+	int has_col;
+	char *col_type, *col_collate, *col_default;
+	int col_notnull, col_attnum;
+	char col_identity, col_generated;
+	int has_trigger; /* zdm_sync exists */
+};
+
+static void recipe_cat_release(struct recipe_cat *c)
+{
+	free(c->schema);
+	free(c->table);
+	free(c->qtable);
+	free(c->oid);
+	free(c->col_type);
+	free(c->col_collate);
+	free(c->col_default);
+	memset(c, 0, sizeof(*c));
+}
+
+static char *recipe_get(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
+}
+
+/* "schema"."name" of an identifier in the table's schema */
+static char *recipe_qual(const struct recipe_cat *c, const char *name)
+{
+	char *qs = db_quote_ident(c->schema), *qn = db_quote_ident(name);
+	char *q = xasprintf("%s.%s", qs, qn);
+
+	free(qs);
+	free(qn);
+	return q;
+}
+
+static int recipe_read_cat(const struct recipe *r, struct db *db, const char *column,
+			   struct recipe_cat *c, struct zerr *e)
+{
+	const char *p1[1] = { r->table };
+	PGresult *res;
+
+	memset(c, 0, sizeof(*c));
+	if (!db) {
+		const char *dot = strchr(r->table, '.');
+		c->schema = dot ? xstrndup(r->table, (size_t)(dot - r->table)) : xstrdup("public");
+		c->table = xstrdup(dot ? dot + 1 : r->table);
+		c->qtable = recipe_qual(c, c->table);
+		c->has_col = column != NULL;
+		c->col_type = xstrdup("<the type of the column>");
+		return 0;
+	}
+	res = db_query(db,
+		       "SELECT n.nspname, c.relname, c.oid::text, c.relhasrules, c.relrowsecurity"
+		       " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+		       " ON n.oid = c.relnamespace"
+		       " WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')",
+		       1, p1, e);
+	if (!res)
+		return -1;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return zerr_set(e, ZDM_EXIT_USAGE, "recipe=%s: table %s does not exist", r->name,
+				r->table);
+	}
+	c->schema = recipe_get(res, 0, 0);
+	c->table = recipe_get(res, 0, 1);
+	c->oid = recipe_get(res, 0, 2);
+	c->rules = PQgetvalue(res, 0, 3)[0] == 't';
+	c->rls = PQgetvalue(res, 0, 4)[0] == 't';
+	PQclear(res);
+	c->qtable = recipe_qual(c, c->table);
+	{
+		const char *p[1] = { c->oid };
+		res = db_query(db,
+			       "SELECT 1 FROM pg_catalog.pg_trigger"
+			       " WHERE tgrelid = $1::oid AND tgname = 'zdm_sync'",
+			       1, p, e);
+		if (!res)
+			return -1;
+		c->has_trigger = PQntuples(res) > 0;
+		PQclear(res);
+	}
+	if (!column)
+		return 0;
+	{
+		const char *p[2] = { c->oid, column };
+		res = db_query(
+			db,
+			"SELECT format_type(a.atttypid, a.atttypmod), a.attnotnull OR EXISTS ("
+			" SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = a.attrelid"
+			" AND k.contype = 'c' AND k.conkey = ARRAY[a.attnum]"
+			" AND pg_catalog.pg_get_constraintdef(k.oid) LIKE 'CHECK ((% IS NOT NULL))%'),"
+			" pg_get_expr(d.adbin, d.adrelid),"
+			" CASE WHEN a.attcollation <> t.typcollation"
+			" THEN (SELECT quote_ident(nc.nspname) || '.' || quote_ident(co.collname)"
+			" FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace nc"
+			" ON nc.oid = co.collnamespace WHERE co.oid = a.attcollation) END,"
+			" a.attidentity, a.attgenerated, a.attnum"
+			" FROM pg_catalog.pg_attribute a"
+			" JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
+			" LEFT JOIN pg_catalog.pg_attrdef d"
+			" ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+			" WHERE a.attrelid = $1::oid AND a.attname = $2"
+			" AND a.attnum > 0 AND NOT a.attisdropped",
+			2, p, e);
+	}
+	if (!res)
+		return -1;
+	c->has_col = PQntuples(res) == 1;
+	if (c->has_col) {
+		c->col_type = recipe_get(res, 0, 0);
+		c->col_notnull = PQgetvalue(res, 0, 1)[0] == 't';
+		c->col_default = recipe_get(res, 0, 2);
+		c->col_collate = recipe_get(res, 0, 3);
+		c->col_identity = PQgetvalue(res, 0, 4)[0];
+		c->col_generated = PQgetvalue(res, 0, 5)[0];
+		c->col_attnum = (int)db_value_ll(res, 0, 6, 0);
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int recipe_col_exists(struct db *db, const struct recipe_cat *c, const char *col, int *yes,
+			     struct zerr *e)
+{
+	const char *p[2] = { c->oid, col };
+	PGresult *res;
+
+	*yes = 0;
+	if (!db)
+		return 0;
+	res = db_query(db,
+		       "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = $1::oid"
+		       " AND attname = $2 AND attnum > 0 AND NOT attisdropped",
+		       2, p, e);
+	if (!res)
+		return -1;
+	*yes = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
+}
+
+/* One column pair (old -> new) or one fill (col, expr) kept in step by
+ * the table's sync trigger. */
+struct recipe_pair {
+	char *version;
+	char *old, *new_, *up, *down; /* pair; up/down NULL: the same value */
+	char *fill_col, *fill;
+};
+
+static void recipe_pair_clear(struct recipe_pair *p)
+{
+	free(p->version);
+	free(p->old);
+	free(p->new_);
+	free(p->up);
+	free(p->down);
+	free(p->fill_col);
+	free(p->fill);
+	memset(p, 0, sizeof(*p));
+}
+
+static void recipe_pairs_release(struct recipe_pair *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		recipe_pair_clear(&v[i]);
+	free(v);
+}
+
+static int recipe_pair_cmp(const void *pa, const void *pb)
+{
+	const struct recipe_pair *a = pa, *b = pb;
+	return source_version_cmp(a->version, b->version);
+}
+
+/* This recipe's pair or fill, if it has one. */
+static int recipe_own_pair(const struct recipe *r, struct recipe_pair *p)
+{
+	memset(p, 0, sizeof(*p));
+	switch (r->kind) {
+	case RECIPE_RENAME_COLUMN:
+	case RECIPE_CHANGE_TYPE:
+		p->old = xstrdup(r->column);
+		p->new_ = xstrdup(r->to);
+		p->up = r->up ? xstrdup(r->up) : NULL;
+		p->down = r->down ? xstrdup(r->down) : NULL;
+		break;
+	case RECIPE_SET_NOT_NULL:
+		if (!r->up)
+			return 0;
+		p->fill_col = xstrdup(r->column);
+		p->fill = xstrdup(r->up);
+		break;
+	case RECIPE_ADD_COLUMN:
+		if (!r->fill)
+			return 0;
+		p->fill_col = xstrdup(r->column);
+		p->fill = xstrdup(r->fill);
+		break;
+	default:
+		return 0;
+	}
+	p->version = xstrdup(r->version);
+	return 1;
+}
+
+/* The pairs and fills of the recipes in flight on the table (state
+ * table rows not contracted, except version skip), plus add (may be
+ * NULL), in version order. */
+static int recipe_pairs_load(struct db *db, const char *state_table, const struct recipe_cat *c,
+			     const char *skip, const struct recipe_pair *add,
+			     struct recipe_pair **out, size_t *nout, struct zerr *e)
+{
+	struct recipe_pair *v = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (db) {
+		const char *p1[1] = { state_table };
+		PGresult *res = db_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, p1, e);
+		int exists;
+
+		if (!res)
+			return -1;
+		exists = PQgetvalue(res, 0, 0)[0] == 't';
+		PQclear(res);
+		if (exists) {
+			char *sql = xasprintf("SELECT version, col_old, col_new, up_expr, down_expr,"
+					      " fill_col, fill_expr FROM %s WHERE table_name = $1"
+					      " AND state <> 'contracted' AND version <> $2"
+					      " AND (col_old IS NOT NULL OR fill_col IS NOT NULL)",
+					      state_table);
+			const char *p[2] = { c->qtable, skip ? skip : "" };
+			res = db_query(db, sql, 2, p, e);
+			free(sql);
+			if (!res)
+				return -1;
+			n = (size_t)PQntuples(res);
+			v = xcalloc(n + 1, sizeof(*v));
+			for (size_t i = 0; i < n; i++) {
+				v[i].version = recipe_get(res, (int)i, 0);
+				v[i].old = recipe_get(res, (int)i, 1);
+				v[i].new_ = recipe_get(res, (int)i, 2);
+				v[i].up = recipe_get(res, (int)i, 3);
+				v[i].down = recipe_get(res, (int)i, 4);
+				v[i].fill_col = recipe_get(res, (int)i, 5);
+				v[i].fill = recipe_get(res, (int)i, 6);
+			}
+			PQclear(res);
+		}
+	}
+	if (add) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n].version = xstrdup(add->version);
+		v[n].old = add->old ? xstrdup(add->old) : NULL;
+		v[n].new_ = add->new_ ? xstrdup(add->new_) : NULL;
+		v[n].up = add->up ? xstrdup(add->up) : NULL;
+		v[n].down = add->down ? xstrdup(add->down) : NULL;
+		v[n].fill_col = add->fill_col ? xstrdup(add->fill_col) : NULL;
+		v[n].fill = add->fill ? xstrdup(add->fill) : NULL;
+		n++;
+	}
+	util_sort(v, n, sizeof(*v), recipe_pair_cmp);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+/* NEW.<col> := <expr over the row>, where expr names columns as they are
+ * (the row is NEW, as a relation, so that NEW values set just before are
+ * seen); expr NULL: the value of col `from`. */
+static void recipe_assign(struct sb *s, const char *indent, const char *col, const char *expr,
+			  const char *from)
+{
+	char *qc = db_quote_ident(col);
+
+	if (!expr) {
+		char *qf = db_quote_ident(from);
+		sb_addf(s, "%sNEW.%s := NEW.%s;\n", indent, qc, qf);
+		free(qf);
+	} else {
+		sb_addf(s, "%sNEW.%s := (SELECT (%s\n) FROM (SELECT NEW.*) AS zdm_row);\n", indent,
+			qc, expr);
+	}
+	free(qc);
+}
+
+static char *recipe_sync_fn(const struct recipe_cat *c)
+{
+	char name[64];
+
+	if (strlen(c->table) <= 50) {
+		snprintf(name, sizeof(name), "zdm_sync_%s", c->table);
+	} else {
+		uint32_t h = util_crc32(0, c->table, strlen(c->table));
+		snprintf(name, sizeof(name), "zdm_sync_%.40s_%08x", c->table, h);
+	}
+	return recipe_qual(c, name);
+}
+
+/* Append the statements that make the table's sync trigger do what the
+ * pairs say (or drop it when there are none): each chain of pairs
+ * (a -> b -> c, linked by new = old) is kept in step from the newest
+ * column the writer set (INSERT: not NULL; UPDATE: changed), outwards,
+ * with up towards newer columns and down towards older ones; a writer
+ * that set none of them gets empty newer columns filled from older ones.
+ * Fills set their column when it is NULL. A session with
+ * zdm.sync_off = on (zdm's backfills) passes through untouched. */
+static void recipe_sync_sql(const struct recipe_cat *c, const struct recipe_pair *v, size_t n,
+			    char ***steps, size_t *nsteps, struct sb *text)
+{
+	char *fn = recipe_sync_fn(c);
+	struct sb s;
+	size_t nchains = 0;
+	int *used = xcalloc(n + 1, sizeof(int));
+
+#define RECIPE_STEP(expr)                                                                          \
+	do {                                                                                       \
+		char *step_ = (expr);                                                              \
+		if (text) {                                                                        \
+			sb_adds(text, step_);                                                      \
+			sb_adds(text, ";\n");                                                      \
+			free(step_);                                                               \
+		} else {                                                                           \
+			*steps = xrealloc(*steps, (*nsteps + 1) * sizeof(**steps));                \
+			(*steps)[(*nsteps)++] = step_;                                             \
+		}                                                                                  \
+	} while (0)
+
+	if (n == 0) {
+		if (c->has_trigger) {
+			RECIPE_STEP(xasprintf("DROP TRIGGER IF EXISTS zdm_sync ON %s", c->qtable));
+			RECIPE_STEP(xasprintf("DROP FUNCTION IF EXISTS %s()", fn));
+		}
+		free(fn);
+		free(used);
+		return;
+	}
+	sb_init(&s);
+	sb_addf(&s,
+		"CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $zdm$\n"
+		"-- written by zdm for the recipes in flight on %s; do not edit\n"
+		"DECLARE\n  w boolean[];\nBEGIN\n"
+		"  IF current_setting('zdm.sync_off', true) = 'on' THEN\n    RETURN NEW;\n  END IF;\n",
+		fn, c->qtable);
+	for (size_t i = 0; i < n; i++) {
+		size_t chain[64], len = 0, k = i;
+		if (used[i] || !v[i].old)
+			continue;
+		/* start at a pair whose old column is no other pair's new one */
+		{
+			int is_tail = 0;
+			for (size_t j = 0; j < n; j++)
+				if (j != i && v[j].new_ && strcmp(v[j].new_, v[i].old) == 0)
+					is_tail = 1;
+			if (is_tail)
+				continue;
+		}
+		for (;;) {
+			used[k] = 1;
+			chain[len++] = k;
+			size_t next = n;
+			for (size_t j = 0; j < n && len < 64; j++)
+				if (!used[j] && v[j].old && strcmp(v[j].old, v[k].new_) == 0) {
+					next = j;
+					break;
+				}
+			if (next == n)
+				break;
+			k = next;
+		}
+		nchains++;
+		/* columns: col[0] = old of the first pair, col[i+1] = new of pair i */
+		sb_addf(&s, "  -- chain %zu\n  IF TG_OP = 'INSERT' THEN\n    w := ARRAY[", nchains);
+		for (size_t p = 0; p <= len; p++) {
+			char *q = db_quote_ident(p == 0 ? v[chain[0]].old : v[chain[p - 1]].new_);
+			sb_addf(&s, "%sNEW.%s IS NOT NULL", p ? ", " : "", q);
+			free(q);
+		}
+		sb_adds(&s, "];\n  ELSE\n    w := ARRAY[");
+		for (size_t p = 0; p <= len; p++) {
+			char *q = db_quote_ident(p == 0 ? v[chain[0]].old : v[chain[p - 1]].new_);
+			sb_addf(&s, "%sNEW.%s IS DISTINCT FROM OLD.%s", p ? ", " : "", q, q);
+			free(q);
+		}
+		sb_adds(&s, "];\n  END IF;\n");
+		/* the newest written column wins */
+		for (size_t src = len + 1; src-- > 0;) {
+			sb_addf(&s, "  %s w[%zu] THEN\n", src == len ? "IF" : "ELSIF", src + 1);
+			for (size_t p = src; p < len; p++) /* newer: up */
+				recipe_assign(&s, "    ", v[chain[p]].new_, v[chain[p]].up,
+					      p == 0 ? v[chain[0]].old : v[chain[p - 1]].new_);
+			for (size_t p = src; p-- > 0;) /* older: down */
+				recipe_assign(&s, "    ",
+					      p == 0 ? v[chain[0]].old : v[chain[p - 1]].new_,
+					      v[chain[p]].down, v[chain[p]].new_);
+		}
+		sb_adds(&s, "  ELSE\n");
+		for (size_t p = 0; p < len; p++) {
+			char *qn = db_quote_ident(v[chain[p]].new_);
+			char *qo = db_quote_ident(p == 0 ? v[chain[0]].old : v[chain[p - 1]].new_);
+			sb_addf(&s, "    IF NEW.%s IS NULL AND NEW.%s IS NOT NULL THEN\n", qn, qo);
+			recipe_assign(&s, "      ", v[chain[p]].new_, v[chain[p]].up,
+				      p == 0 ? v[chain[0]].old : v[chain[p - 1]].new_);
+			sb_adds(&s, "    END IF;\n");
+			free(qn);
+			free(qo);
+		}
+		sb_adds(&s, "  END IF;\n");
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *q;
+		if (!v[i].fill_col)
+			continue;
+		q = db_quote_ident(v[i].fill_col);
+		sb_addf(&s, "  IF NEW.%s IS NULL THEN\n", q);
+		recipe_assign(&s, "    ", v[i].fill_col, v[i].fill, NULL);
+		sb_adds(&s, "  END IF;\n");
+		free(q);
+	}
+	sb_adds(&s, "  RETURN NEW;\nEND\n$zdm$");
+	RECIPE_STEP(sb_steal(&s));
+	if (!c->has_trigger)
+		RECIPE_STEP(xasprintf("CREATE TRIGGER zdm_sync BEFORE INSERT OR UPDATE ON %s"
+				      " FOR EACH ROW EXECUTE FUNCTION %s()",
+				      c->qtable, fn));
+#undef RECIPE_STEP
+	free(fn);
+	free(used);
+}
+
+/* "zdm_<version>_nn" */
+static char *recipe_check_name(const struct recipe *r)
+{
+	char *v = xstrdup(r->version);
+
+	for (char *p = v; *p; p++)
+		if (*p == '.')
+			*p = '_';
+	char *q = xasprintf("\"zdm_%s_nn\"", v);
+	free(v);
+	return q;
+}
+
+/* The INSERT that records the recipe as expanded. */
+static void recipe_state_insert(struct sb *s, const struct recipe *r, const char *state_table,
+				const struct recipe_cat *c, const struct recipe_pair *own,
+				int has_own)
+{
+	char *lit[10];
+	const char *vals[10] = { r->version,
+				 r->name,
+				 c->qtable,
+				 r->contract_after,
+				 has_own ? own->old : NULL,
+				 has_own ? own->new_ : NULL,
+				 has_own ? own->up : NULL,
+				 has_own ? own->down : NULL,
+				 has_own ? own->fill_col : NULL,
+				 has_own ? own->fill : NULL };
+
+	for (int i = 0; i < 10; i++)
+		lit[i] = db_quote_literal(vals[i]);
+	sb_addf(s,
+		"INSERT INTO %s (version, recipe, table_name, state, contract_after, col_old,"
+		" col_new, up_expr, down_expr, fill_col, fill_expr, backfilled)"
+		" VALUES (%s, %s, %s, 'expanded', %s, %s, %s, %s, %s, %s, %s, %s)"
+		" ON CONFLICT (version) DO NOTHING;\n",
+		state_table, lit[0], lit[1], lit[2], lit[3], lit[4], lit[5], lit[6], lit[7], lit[8],
+		lit[9], recipe_backfills(r) ? "false" : "true");
+	for (int i = 0; i < 10; i++)
+		free(lit[i]);
+}
+
+static void recipe_note(struct recipe_sql *out, char *note)
+{
+	out->notes = xrealloc(out->notes, (out->nnotes + 1) * sizeof(*out->notes));
+	out->notes[out->nnotes++] = note;
+}
+
+/* Indexes and constraints on the old column, which its drop will take. */
+static int recipe_note_dependents(const struct recipe *r, struct db *db, const struct recipe_cat *c,
+				  struct recipe_sql *out, struct zerr *e)
+{
+	char num[16];
+	const char *p[2] = { c->oid, num };
+	PGresult *res;
+
+	if (!db || !c->col_attnum)
+		return 0;
+	snprintf(num, sizeof(num), "%d", c->col_attnum);
+	res = db_query(db,
+		       "SELECT i.indexrelid::regclass::text FROM pg_catalog.pg_index i"
+		       " WHERE i.indrelid = $1::oid AND $2::int2 = ANY (i.indkey::int2[])",
+		       2, p, e);
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++)
+		recipe_note(out, xasprintf("index %s is on %s.%s, which the contract of %s drops "
+					   "(and the index with it): build the same index on %s "
+					   "(CREATE INDEX CONCURRENTLY, in a migration of its own) "
+					   "before the contract runs",
+					   PQgetvalue(res, i, 0), c->table, r->column, r->version,
+					   r->to ? r->to : "the new column"));
+	PQclear(res);
+	return 0;
+}
+
+char *recipe_backfill_sql(const struct recipe *r)
+{
+	struct recipe_pair own;
+	char *qt, *value = NULL, *sql = NULL;
+
+	if (!recipe_backfills(r) || !recipe_own_pair(r, &own))
+		return NULL;
+	qt = db_quote_ident(own.new_ ? own.new_ : own.fill_col);
+	if (own.new_) {
+		char *qo = db_quote_ident(own.old);
+		value = own.up ? xasprintf("(%s\n)", own.up) : xstrdup(qo);
+		free(qo);
+	} else {
+		value = xasprintf("(%s\n)", own.fill);
+	}
+	/* rows that neither app has written on the new side yet; never a row
+	 * the trigger already keeps in step (a lossy down would be undone) */
+	sql = xasprintf("-- zdm: backfill table=%s%s\n"
+			"UPDATE %s SET %s = %s WHERE %s IS NULL AND %s IS NOT NULL;\n",
+			r->table, r->bf_keys ? r->bf_keys : "", r->table, qt, value, qt, value);
+	free(value);
+	free(qt);
+	recipe_pair_clear(&own);
+	return sql;
+}
+
+int recipe_compile_expand(const struct recipe *r, struct db *db, const char *state_table,
+			  struct recipe_sql *out, struct zerr *e)
+{
+	struct recipe_cat c;
+	struct recipe_pair own, *pairs = NULL;
+	size_t npairs = 0;
+	int has_own = 0, rc = -1;
+	const char *col = r->kind == RECIPE_RENAME_TABLE || r->kind == RECIPE_ADD_UNIQUE ||
+					  r->kind == RECIPE_ADD_FOREIGN_KEY
+				  ? NULL
+				  : r->column;
+	struct sb *s = &out->expand;
+
+	memset(out, 0, sizeof(*out));
+	sb_init(s);
+	memset(&own, 0, sizeof(own));
+	if (recipe_read_cat(r, db, col, &c, e) < 0)
+		goto out;
+	out->table = xstrdup(c.qtable);
+	if (col && r->kind != RECIPE_ADD_COLUMN && !c.has_col) {
+		zerr_set(e, ZDM_EXIT_USAGE, "recipe=%s: table %s has no column %s", r->name,
+			 c.qtable, col);
+		goto out;
+	}
+	if (col && r->kind == RECIPE_ADD_COLUMN && c.has_col && db) {
+		zerr_set(e, ZDM_EXIT_USAGE, "recipe=add-column: %s already has a column %s",
+			 c.qtable, col);
+		goto out;
+	}
+	if ((r->kind == RECIPE_RENAME_COLUMN || r->kind == RECIPE_CHANGE_TYPE) &&
+	    (c.col_identity || c.col_generated)) {
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "recipe=%s: %s.%s is %s column; zdm cannot keep a copy of it in step",
+			 r->name, c.qtable, col, c.col_identity ? "an identity" : "a generated");
+		goto out;
+	}
+	if (r->to && r->kind != RECIPE_RENAME_TABLE) {
+		int yes;
+		if (recipe_col_exists(db, &c, r->to, &yes, e) < 0)
+			goto out;
+		if (yes) {
+			zerr_set(e, ZDM_EXIT_USAGE, "recipe=%s: %s already has a column %s",
+				 r->name, c.qtable, r->to);
+			goto out;
+		}
+	}
+	if (r->kind == RECIPE_RENAME_TABLE && (c.rules || c.rls)) {
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "recipe=rename-table: %s has %s; the view that old code uses would bypass "
+			 "them",
+			 c.qtable, c.rules ? "rules" : "row-level security");
+		goto out;
+	}
+	sb_addf(s, "-- zdm: transaction=%s\n", r->kind == RECIPE_ADD_UNIQUE ? "off" : "on");
+	switch (r->kind) {
+	case RECIPE_RENAME_COLUMN:
+	case RECIPE_CHANGE_TYPE: {
+		char *qn = db_quote_ident(r->to);
+		sb_addf(s, "ALTER TABLE %s ADD COLUMN %s %s%s%s;\n", c.qtable, qn,
+			r->kind == RECIPE_CHANGE_TYPE ? r->type : c.col_type,
+			r->kind == RECIPE_RENAME_COLUMN && c.col_collate ? " COLLATE " : "",
+			r->kind == RECIPE_RENAME_COLUMN && c.col_collate ? c.col_collate : "");
+		if (c.col_notnull) {
+			char *ck = recipe_check_name(r);
+			sb_addf(s,
+				"ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n",
+				c.qtable, ck, qn);
+			free(ck);
+		}
+		if (recipe_note_dependents(r, db, &c, out, e) < 0) {
+			free(qn);
+			goto out;
+		}
+		free(qn);
+		break;
+	}
+	case RECIPE_SET_NOT_NULL: {
+		char *ck = recipe_check_name(r), *qc = db_quote_ident(r->column);
+		sb_addf(s, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n",
+			c.qtable, ck, qc);
+		free(ck);
+		free(qc);
+		break;
+	}
+	case RECIPE_ADD_UNIQUE: {
+		char *qi = db_quote_ident(r->cname);
+		sb_addf(s, "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s);\n", qi, c.qtable,
+			r->columns);
+		free(qi);
+		break;
+	}
+	case RECIPE_ADD_FOREIGN_KEY: {
+		char *qi = db_quote_ident(r->cname);
+		sb_addf(s,
+			"ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s%s%s NOT VALID;\n",
+			c.qtable, qi, r->columns, r->references, r->on_delete ? " ON DELETE " : "",
+			r->on_delete ? r->on_delete : "");
+		free(qi);
+		break;
+	}
+	case RECIPE_ADD_COLUMN: {
+		char *qc = db_quote_ident(r->column);
+		sb_addf(s, "ALTER TABLE %s ADD COLUMN %s %s%s%s;\n", c.qtable, qc, r->type,
+			r->dflt ? " DEFAULT " : "", r->dflt ? r->dflt : "");
+		free(qc);
+		break;
+	}
+	case RECIPE_DROP_COLUMN:
+		break;
+	case RECIPE_RENAME_TABLE: {
+		char *qto = db_quote_ident(r->to), *qnew = recipe_qual(&c, r->to);
+		sb_addf(s, "ALTER TABLE %s RENAME TO %s;\n", c.qtable, qto);
+		sb_addf(s, "CREATE VIEW %s AS SELECT * FROM %s;\n", c.qtable, qnew);
+		if (db) {
+			const char *p[1] = { c.oid };
+			PGresult *res =
+				db_query(db,
+					 "SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
+					 " ELSE quote_ident(g.rolname) END"
+					 " FROM pg_catalog.pg_class c, aclexplode(c.relacl) a"
+					 " LEFT JOIN pg_catalog.pg_roles g ON g.oid = a.grantee"
+					 " WHERE c.oid = $1::oid AND a.grantee <> c.relowner"
+					 " ORDER BY 2, 1",
+					 1, p, e);
+			if (!res) {
+				free(qto);
+				free(qnew);
+				goto out;
+			}
+			for (int i = 0; i < PQntuples(res); i++)
+				sb_addf(s, "GRANT %s ON %s TO %s;\n", PQgetvalue(res, i, 0),
+					c.qtable, PQgetvalue(res, i, 1));
+			PQclear(res);
+		}
+		free(qto);
+		free(qnew);
+		break;
+	}
+	}
+	has_own = recipe_own_pair(r, &own);
+	recipe_state_insert(s, r, state_table, &c, &own, has_own);
+	if (has_own) {
+		if (recipe_pairs_load(db, state_table, &c, r->version, &own, &pairs, &npairs, e) <
+		    0)
+			goto out;
+		recipe_sync_sql(&c, pairs, npairs, NULL, NULL, s);
+	}
+	out->backfill = recipe_backfill_sql(r);
+	rc = 0;
+out:
+	recipe_pair_clear(&own);
+	recipe_pairs_release(pairs, npairs);
+	recipe_cat_release(&c);
+	if (rc < 0)
+		recipe_sql_release(out);
+	return rc;
+}
+
+static void recipe_add_step(struct recipe_sql *out, char *sql)
+{
+	out->contract = xrealloc(out->contract, (out->ncontract + 1) * sizeof(*out->contract));
+	out->contract[out->ncontract++] = sql;
+}
+
+/* Does the table have the constraint named q (quoted)? */
+static int recipe_has_constraint(struct db *db, const struct recipe_cat *c, const char *q, int *yes,
+				 struct zerr *e)
+{
+	char *name = xstrndup(q + 1, strlen(q) - 2);
+	const char *p[2] = { c->oid, name };
+	PGresult *res;
+
+	*yes = 1;
+	if (!db) {
+		free(name);
+		return 0;
+	}
+	res = db_query(db,
+		       "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid"
+		       " AND conname = $2",
+		       2, p, e);
+	free(name);
+	if (!res)
+		return -1;
+	*yes = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
+}
+
+/* CHECK NOT VALID (unless added at expand) -> VALIDATE -> SET NOT NULL
+ * (PostgreSQL 12+ skips the scan for a validated check) -> drop the check */
+static void recipe_not_null_steps(struct recipe_sql *out, const struct recipe *r,
+				  const struct recipe_cat *c, const char *col, int add_check)
+{
+	char *ck = recipe_check_name(r), *qc = db_quote_ident(col);
+
+	if (add_check)
+		recipe_add_step(out, xasprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT "
+					       "NULL) NOT VALID",
+					       c->qtable, ck, qc));
+	recipe_add_step(out, xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", c->qtable, ck));
+	recipe_add_step(out,
+			xasprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", c->qtable, qc));
+	recipe_add_step(out, xasprintf("ALTER TABLE %s DROP CONSTRAINT %s", c->qtable, ck));
+	free(ck);
+	free(qc);
+}
+
+int recipe_compile_contract(const struct recipe *r, struct db *db, const char *state_table,
+			    int planned, struct recipe_sql *out, struct zerr *e)
+{
+	struct recipe_cat c;
+	struct recipe_pair *pairs = NULL;
+	size_t npairs = 0;
+	int rc = -1;
+	const char *col = r->kind == RECIPE_RENAME_COLUMN || r->kind == RECIPE_CHANGE_TYPE ||
+					  r->kind == RECIPE_DROP_COLUMN
+				  ? r->column
+				  : NULL;
+	const char *table = r->kind == RECIPE_RENAME_TABLE ? NULL : r->table;
+
+	memset(out, 0, sizeof(*out));
+	sb_init(&out->expand);
+	if (table) {
+		if (recipe_read_cat(r, db, col, &c, e) < 0)
+			goto out;
+	} else {
+		/* the table has its new name now; the old one is the view */
+		struct recipe tmp = *r;
+		const char *dot = strchr(r->table, '.');
+		char *t = dot ? xasprintf("%.*s.%s", (int)(dot - r->table), r->table, r->to)
+			      : xstrdup(r->to);
+		tmp.table = t;
+		rc = recipe_read_cat(&tmp, db, NULL, &c, e);
+		free(t);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	out->table = xstrdup(c.qtable);
+	switch (r->kind) {
+	case RECIPE_RENAME_COLUMN:
+	case RECIPE_CHANGE_TYPE: {
+		char *qo = db_quote_ident(r->column), *qn = db_quote_ident(r->to);
+		char *ck = recipe_check_name(r);
+		int has_check;
+		/* the expand added the check when the old column was NOT NULL */
+		if (recipe_has_constraint(db, &c, ck, &has_check, e) < 0) {
+			free(ck);
+			free(qo);
+			free(qn);
+			goto out;
+		}
+		free(ck);
+		if (planned) {
+			has_check = c.col_notnull;
+			c.has_trigger = 1;
+		}
+		if (has_check)
+			recipe_not_null_steps(out, r, &c, r->to, 0);
+		if (r->kind == RECIPE_RENAME_COLUMN && c.col_default)
+			recipe_add_step(out,
+					xasprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+						  c.qtable, qn, c.col_default));
+		if (recipe_pairs_load(db, state_table, &c, r->version, NULL, &pairs, &npairs, e) <
+		    0) {
+			free(qo);
+			free(qn);
+			goto out;
+		}
+		recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL);
+		recipe_add_step(out, xasprintf("ALTER TABLE %s DROP COLUMN %s", c.qtable, qo));
+		free(qo);
+		free(qn);
+		break;
+	}
+	case RECIPE_SET_NOT_NULL:
+		recipe_not_null_steps(out, r, &c, r->column, 0);
+		c.has_trigger |= planned;
+		if (r->up) {
+			if (recipe_pairs_load(db, state_table, &c, r->version, NULL, &pairs,
+					      &npairs, e) < 0)
+				goto out;
+			recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL);
+		}
+		break;
+	case RECIPE_ADD_UNIQUE: {
+		char *qi = db_quote_ident(r->cname);
+		recipe_add_step(out,
+				xasprintf("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s",
+					  c.qtable, qi, qi));
+		free(qi);
+		break;
+	}
+	case RECIPE_ADD_FOREIGN_KEY: {
+		char *qi = db_quote_ident(r->cname);
+		recipe_add_step(out,
+				xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", c.qtable, qi));
+		free(qi);
+		break;
+	}
+	case RECIPE_ADD_COLUMN:
+		if (r->not_null)
+			recipe_not_null_steps(out, r, &c, r->column, 1);
+		c.has_trigger |= planned;
+		if (r->fill) {
+			if (recipe_pairs_load(db, state_table, &c, r->version, NULL, &pairs,
+					      &npairs, e) < 0)
+				goto out;
+			recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL);
+		}
+		break;
+	case RECIPE_DROP_COLUMN: {
+		char *qc = db_quote_ident(r->column);
+		recipe_add_step(out, xasprintf("ALTER TABLE %s DROP COLUMN %s", c.qtable, qc));
+		free(qc);
+		break;
+	}
+	case RECIPE_RENAME_TABLE: {
+		const char *dot = strchr(r->table, '.');
+		char *qv = recipe_qual(&c, dot ? dot + 1 : r->table);
+		recipe_add_step(out, xasprintf("DROP VIEW %s", qv));
+		free(qv);
+		break;
+	}
+	}
+	rc = 0;
+out:
+	recipe_pairs_release(pairs, npairs);
+	recipe_cat_release(&c);
+	if (rc < 0)
+		recipe_sql_release(out);
+	return rc;
+}
