@@ -106,6 +106,8 @@ static int cmd_lint_exec(struct cmd_ctx *ctx)
 		goto cleanup;
 	}
 	lo.encoding = cmd_str(ctx, &cmd_opt_encoding);
+	lo.placeholders = cmd_opt(ctx, &cmd_opt_placeholder)->all;
+	lo.nplaceholders = cmd_opt(ctx, &cmd_opt_placeholder)->nall;
 	if ((ctx->nargs > 0 ? source_load_files(ctx->args, (size_t)ctx->nargs, &src, &e)
 			    : source_load_opts(cmd_str(ctx, &cmd_opt_dir), &lo, &src, &e)) < 0)
 		goto cleanup;
@@ -144,8 +146,13 @@ cleanup:
 }
 
 static const struct opt_def *const cmd_lint_opts[] = {
-	&cmd_opt_dir,        &cmd_opt_encoding,   &cmd_lint_opt_output,
-	&cmd_lint_opt_since, &cmd_lint_opt_rules, NULL,
+	&cmd_opt_dir,
+	&cmd_opt_encoding,
+	&cmd_opt_placeholder,
+	&cmd_lint_opt_output,
+	&cmd_lint_opt_since,
+	&cmd_lint_opt_rules,
+	NULL,
 };
 
 const struct cmd_entry cmd_lint = {

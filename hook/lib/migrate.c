@@ -1650,6 +1650,8 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 	/* the server starts a backend while we read the files */
 	db_connect_start(&c.work, &c.dbo, "migrate");
 	lo.encoding = o->encoding;
+	lo.placeholders = o->placeholders;
+	lo.nplaceholders = o->nplaceholders;
 	lo.table = o->history_table;
 	if (source_load_opts(o->dir, &lo, &c.src, e) < 0 || migrate_settings(&c, e) < 0)
 		goto cleanup;

@@ -41,6 +41,8 @@ struct migrate_opts {
 	const char *ignore_patterns; /* Flyway's ignoreMigrationPatterns */
 	const char *since; /* pending versions at or below it are not linted */
 	const char *encoding; /* of the files; NULL: the settings', UTF-8 */
+	const char *const *placeholders; /* --placeholder NAME=VALUE, in order */
+	size_t nplaceholders;
 	long long max_replica_lag_ms; /* backfills pause above it; 0: off */
 
 	/* the contract guard */

@@ -957,10 +957,10 @@ static int source_placeholders(struct src_set *set, const struct src_migration *
 				 "it too)",
 				 m->path, line, pre, name, suf);
 			zerr_hint(e,
-				  "give it a value: \"placeholders: { %s: ... }\" in zdm.yaml, "
-				  "flyway.placeholders.%s=... in flyway.conf, or the environment "
-				  "variable ZDM_PLACEHOLDER_%s",
-				  name, name, upper);
+				  "give it a value: --placeholder %s=..., the environment "
+				  "variable ZDM_PLACEHOLDER_%s, \"placeholders: { %s: ... }\" in "
+				  "zdm.yaml, or flyway.placeholders.%s=... in flyway.conf",
+				  name, upper, name, name);
 			free(name);
 			sb_release(&out);
 			return -1;
@@ -1219,6 +1219,8 @@ int source_load_opts(const char *dir, const struct src_load_opts *lo, struct src
 	}
 	if (srcconf_load(dir, &out->conf, e) < 0)
 		goto cleanup;
+	if (lo)
+		srcconf_placeholder_flags(&out->conf, lo->placeholders, lo->nplaceholders);
 	for (;;) {
 		int got;
 

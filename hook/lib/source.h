@@ -102,6 +102,10 @@ struct src_set {
  * ${flyway:database} then read "zdm", ${flyway:defaultSchema} "public"). */
 struct src_load_opts {
 	const char *encoding; /* --encoding */
+	const char *const *placeholders; /* --placeholder NAME=VALUE (checked
+					  * by opts: OPT_ASSIGN), beating the
+					  * settings files and environment */
+	size_t nplaceholders;
 	int mixed; /* --mixed, -1 */
 	const char *table; /* the history table, for ${flyway:table} */
 	const char *user, *database, *schema;

@@ -39,6 +39,20 @@ static void srcconf_ph_set(struct srcconf *c, const char *name, const char *valu
 	c->nph++;
 }
 
+void srcconf_placeholder_flags(struct srcconf *c, const char *const *assign, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(assign[i], '=');
+		char *name;
+
+		if (!eq || eq == assign[i])
+			continue; /* opts refused it (OPT_ASSIGN) */
+		name = xstrndup(assign[i], (size_t)(eq - assign[i]));
+		srcconf_ph_set(c, name, eq + 1, "--placeholder");
+		free(name);
+	}
+}
+
 const char *srcconf_placeholder(const struct srcconf *c, const char *name)
 {
 	for (size_t i = 0; i < c->nph; i++)

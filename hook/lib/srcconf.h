@@ -11,7 +11,8 @@
  *                 placeholders, ignore-migration-patterns and lint
  *                 allowances per file and rule, each with a reason
  *
- * Precedence (highest first): a command-line flag, the environment
+ * Precedence (highest first): a command-line flag (--placeholder
+ * NAME=VALUE, --encoding, ...), the environment
  * (ZDM_* variables; ZDM_PLACEHOLDER_<NAME> and Flyway's
  * FLYWAY_PLACEHOLDERS_<NAME>, name lower-cased), zdm.yaml, flyway.toml or
  * flyway.conf, the default. The loader (source_load) reads them itself, so
@@ -68,6 +69,10 @@ struct srcconf {
  * (NULL when not given) are not read here: callers apply them over. */
 int srcconf_load(const char *dir, struct srcconf *c, struct zerr *e);
 void srcconf_release(struct srcconf *c);
+
+/* Apply --placeholder NAME=VALUE flags (n of them, later ones win) over
+ * what the files and the environment gave. */
+void srcconf_placeholder_flags(struct srcconf *c, const char *const *assign, size_t n);
 
 /* The value of placeholder name, or NULL. */
 const char *srcconf_placeholder(const struct srcconf *c, const char *name);
