@@ -703,6 +703,20 @@ located:
 		zerr_hint(e, "e.g. -- zdm: phase=contract requires-app=2.0.0");
 		return -1;
 	}
+	if (m->sc.execute_in_transaction >= 0) {
+		if (m->tx_directive && m->transactional != m->sc.execute_in_transaction) {
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "%s: executeInTransaction=%s disagrees with the file's "
+				 "transaction=%s directive (line %d)",
+				 m->sc_path, m->sc.execute_in_transaction ? "true" : "false",
+				 m->transactional ? "on" : "off", m->directive_line);
+			zerr_hint(e, "keep one of them: the script configuration (Flyway reads it) "
+				     "or the directive");
+			return -1;
+		}
+		m->transactional = m->sc.execute_in_transaction;
+		m->tx_directive = 1;
+	}
 	if (!m->tx_directive && source_detect_tx(m, e) < 0)
 		return -1;
 	if (m->backfill && source_check_backfill(m, e) < 0)
@@ -746,6 +760,8 @@ static void source_migration_release(struct src_migration *m)
 		free(m->allows[i].reason);
 	}
 	free(m->allows);
+	srcconf_script_release(&m->sc);
+	free(m->sc_path);
 }
 
 /* Offset of the first byte of data that does not begin a well-formed
@@ -902,7 +918,8 @@ static int source_placeholders(struct src_set *set, const struct src_migration *
 	struct sb out;
 	int line = 1, changed = 0;
 
-	if (!c->placeholder_replacement)
+	if (m->sc.placeholder_replacement >= 0 ? !m->sc.placeholder_replacement
+					       : !c->placeholder_replacement)
 		return 0;
 	{
 		time_t now = time(NULL);
@@ -985,7 +1002,9 @@ static int source_placeholders(struct src_set *set, const struct src_migration *
 static int source_parse_text(struct src_set *set, struct src_migration *m, char *data, size_t len,
 			     struct zerr *e)
 {
-	const char *enc = set->lo && set->lo->encoding ? set->lo->encoding : set->conf.encoding;
+	const char *enc = m->sc.encoding                 ? m->sc.encoding
+			  : set->lo && set->lo->encoding ? set->lo->encoding
+							 : set->conf.encoding;
 	const char *nul;
 	size_t bad;
 
@@ -1097,6 +1116,7 @@ static int source_push(struct src_set *out, size_t *cap, const char *where, cons
 	m->path = path;
 	m->transactional = 1;
 	m->lock_timeout_ms = m->statement_timeout_ms = -1;
+	m->sc.execute_in_transaction = m->sc.placeholder_replacement = -1;
 	return 1;
 }
 
@@ -1148,13 +1168,40 @@ static int source_check_entry(const char *path, struct zerr *e)
 	return -1;
 }
 
-/* Read and parse the file of the last entry of out. */
+/* Parse m's script configuration (text, NUL-terminated, taken). */
+static int source_script_conf(struct src_migration *m, char *path, char *text, struct zerr *e)
+{
+	int rc;
+
+	m->sc_path = path;
+	rc = srcconf_script_parse(path, text, &m->sc, e);
+	free(text);
+	if (rc < 0) {
+		m->sc.execute_in_transaction = m->sc.placeholder_replacement = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Read and parse the file of the last entry of out, and its V1__x.sql.conf
+ * when there is one. */
 static int source_read_last(struct src_set *out, struct zerr *e)
 {
 	struct src_migration *m = &out->v[out->n - 1];
-	char *data;
+	char *data, *sc = xasprintf("%s.conf", m->path);
 	size_t len;
+	struct stat st;
 
+	if (stat(sc, &st) == 0) {
+		if (util_read_file(sc, SOURCE_MAX_FILE, &data, &len, e) < 0) {
+			free(sc);
+			return -1;
+		}
+		if (source_script_conf(m, sc, data, e) < 0)
+			return -1;
+	} else {
+		free(sc);
+	}
 	if (source_check_entry(m->path, e) < 0)
 		return -1;
 	if (util_read_file(m->path, SOURCE_MAX_FILE, &data, &len, e) < 0) {
@@ -1299,6 +1346,16 @@ int source_load_texts(const struct src_text *files, size_t n, struct src_set *ou
 	for (size_t i = 0; i < n; i++) {
 		int rc = source_push(out, &cap, out->dir, files[i].name, xstrdup(files[i].name), e);
 
+		for (size_t k = 0; rc > 0 && k < n; k++) {
+			size_t nl = strlen(files[i].name);
+			if (strncmp(files[k].name, files[i].name, nl) == 0 &&
+			    strcmp(files[k].name + nl, ".conf") == 0)
+				rc = source_script_conf(&out->v[out->n - 1], xstrdup(files[k].name),
+							xstrndup(files[k].data, files[k].len),
+							e) < 0
+					     ? -1
+					     : 1;
+		}
 		if (rc > 0)
 			rc = source_parse_text(out, &out->v[out->n - 1],
 					       xstrndup(files[i].data, files[i].len), files[i].len,

@@ -18,6 +18,11 @@
  * (SET counts, as in Flyway) is an error unless the set's mixed setting
  * is on (Flyway's "mixed"), which runs the whole file without one.
  *
+ * Flyway's script configuration V1__x.sql.conf beside a migration
+ * (srcconf_script) is read with it: executeInTransaction acts as a
+ * transaction= directive (both, disagreeing, is an error), encoding and
+ * placeholderReplacement beat the set's. It is not a migration.
+ *
  * Directives live in `-- zdm:` comments. File-level ones (transaction=,
  * lock-timeout=, statement-timeout=, phase=, requires-app=) must be in the
  * leading comment block; `allow=<rule> reason="..."` may stand before any
@@ -62,6 +67,8 @@ struct src_migration {
 	int tx_detected; /* no directive; runs without a transaction because
 			    * its statements cannot run in one (as Flyway) */
 	int mixed; /* Flyway's "mixed" setting for this file */
+	struct srcconf_script sc; /* its V1__x.sql.conf (-1 / NULL: none) */
+	char *sc_path; /* that file's path, or NULL */
 	long long lock_timeout_ms; /* -1: the run's default */
 	long long statement_timeout_ms;
 	enum src_phase phase;

@@ -139,9 +139,29 @@ static char *srcconf_expand_env(const char *v)
 	return sb_steal(&s);
 }
 
-/* flyway.conf: Java properties, "key=value" or "key: value", # and !
- * comments, a trailing backslash continues the line. */
-static int srcconf_properties(struct srcconf *c, const char *path, char *text, struct zerr *e)
+/* One key of a properties file: key and value trimmed, where "path:line". */
+typedef int (*srcconf_kv_fn)(void *arg, const char *key, const char *value, const char *where,
+			     struct zerr *e);
+
+/* flyway.conf's keys: flyway.KEY, ${VAR} expanded; others ignored. */
+static int srcconf_conf_key(void *arg, const char *key, const char *value, const char *where,
+			    struct zerr *e)
+{
+	char *x;
+	int rc;
+
+	if (strncmp(key, "flyway.", 7) != 0)
+		return 0;
+	x = srcconf_expand_env(value);
+	rc = srcconf_flyway_key(arg, key + 7, x, where, e);
+	free(x);
+	return rc;
+}
+
+/* Java properties (flyway.conf, V1__x.sql.conf): "key=value" or "key:
+ * value", # and ! comments, a trailing backslash continues the line. */
+static int srcconf_properties(const char *path, char *text, srcconf_kv_fn fn, void *arg,
+			      struct zerr *e)
 {
 	char *p = text;
 	int line = 0;
@@ -185,12 +205,7 @@ static int srcconf_properties(struct srcconf *c, const char *path, char *text, s
 		}
 		k = util_trim(k);
 		snprintf(where, sizeof(where), "%s:%d", path, first);
-		rc = 0;
-		if (strncmp(k, "flyway.", 7) == 0) {
-			char *x = srcconf_expand_env(val);
-			rc = srcconf_flyway_key(c, k + 7, x, where, e);
-			free(x);
-		}
+		rc = fn(arg, k, val, where, e);
 		sb_release(&logical);
 		if (rc < 0)
 			return -1;
@@ -487,7 +502,7 @@ int srcconf_load(const char *dir, struct srcconf *c, struct zerr *e)
 			goto cleanup;
 		if (found) {
 			c->flyway_file = xstrdup(conf);
-			if (srcconf_properties(c, conf, text, e) < 0)
+			if (srcconf_properties(conf, text, srcconf_conf_key, c, e) < 0)
 				goto cleanup;
 		}
 	}
@@ -506,6 +521,66 @@ cleanup:
 	if (rc < 0)
 		srcconf_release(c);
 	return rc;
+}
+
+/* A script configuration's keys, as Flyway reads them (flyway-core
+ * .../internal/sqlscript/SqlScriptMetadata.java): executeInTransaction
+ * (ConfigUtils.removeBoolean: true or false, any case), encoding,
+ * placeholderReplacement, and shouldExecute (Flyway Teams only); any
+ * other key is an error (ConfigUtils.checkConfigurationForUnrecognised-
+ * Properties). */
+static int srcconf_script_key(void *arg, const char *key, const char *value, const char *where,
+			      struct zerr *e)
+{
+	struct srcconf_script *s = arg;
+	int *b = NULL;
+
+	if (strcmp(key, "encoding") == 0) {
+		srcconf_str(&s->encoding, value);
+		return 0;
+	}
+	if (strcmp(key, "executeInTransaction") == 0)
+		b = &s->execute_in_transaction;
+	else if (strcmp(key, "placeholderReplacement") == 0)
+		b = &s->placeholder_replacement;
+	if (b) {
+		if (srcconf_bool(value, b) < 0) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s: %s=\"%s\" is not true or false", where,
+				 key, value);
+			zerr_hint(e, "write %s=true or %s=false", key, key);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "shouldExecute") == 0) {
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "%s: shouldExecute (a Flyway Teams setting) is not supported by zdm",
+			 where);
+		zerr_hint(e, "remove the key; a migration that must not run everywhere belongs "
+			     "in a directory of its own (--dir)");
+		return -1;
+	}
+	zerr_set(e, ZDM_EXIT_USAGE, "%s: unknown key \"%s\" in a script configuration", where, key);
+	zerr_hint(e, "the keys of a V1__x.sql.conf file are executeInTransaction, encoding "
+		     "and placeholderReplacement");
+	return -1;
+}
+
+int srcconf_script_parse(const char *path, char *text, struct srcconf_script *s, struct zerr *e)
+{
+	memset(s, 0, sizeof(*s));
+	s->execute_in_transaction = s->placeholder_replacement = -1;
+	if (srcconf_properties(path, text, srcconf_script_key, s, e) < 0) {
+		srcconf_script_release(s);
+		return -1;
+	}
+	return 0;
+}
+
+void srcconf_script_release(struct srcconf_script *s)
+{
+	free(s->encoding);
+	s->encoding = NULL;
 }
 
 void srcconf_release(struct srcconf *c)

@@ -65,6 +65,19 @@ struct srcconf {
 	char *flyway_file; /* path of the flyway.toml/.conf read, or NULL */
 };
 
+/* A script configuration, V1__x.sql.conf beside V1__x.sql (Flyway's
+ * per-script settings; see srcconf.c for the keys and their source). */
+struct srcconf_script {
+	int execute_in_transaction; /* -1: not set; as transaction=on/off */
+	int placeholder_replacement; /* -1: not set; beats the set's */
+	char *encoding; /* NULL: not set; beats --encoding and the set's */
+};
+/* Parse text (the file at path, NUL-terminated, modified) into s. A
+ * malformed line, a bad boolean or an unknown key is exit 2 with
+ * path:line. */
+int srcconf_script_parse(const char *path, char *text, struct srcconf_script *s, struct zerr *e);
+void srcconf_script_release(struct srcconf_script *s);
+
 /* Read the settings files of dir and the environment; the flag values
  * (NULL when not given) are not read here: callers apply them over. */
 int srcconf_load(const char *dir, struct srcconf *c, struct zerr *e);

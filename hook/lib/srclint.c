@@ -99,6 +99,10 @@ static int srclint_one(struct lint_ctx *ctx, const struct srcconf *conf,
 	f.batched = m->backfill;
 	f.run_scope = o ? o->run_scope : 0;
 	f.empty_db = o ? o->empty_db : 0;
+	if (!m->transactional && m->sc.execute_in_transaction == 0)
+		f.mixed_setting = "executeInTransaction=false in its script configuration";
+	else if (!m->transactional && !m->tx_directive && m->mixed)
+		f.mixed_setting = "Flyway's mixed=true";
 	{
 		size_t from = out->n;
 		lint_file(ctx, &f, out);

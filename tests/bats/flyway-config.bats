@@ -62,3 +62,85 @@ teardown() { zdm_teardown_db; }
 	assert_output --partial "--placeholder NAME=VALUE"
 	assert_output --partial "(repeatable)"
 }
+
+# --- V1__x.sql.conf: Flyway's per-script configuration --------------------
+
+# flyway_crc FILE: Flyway's checksum of a UTF-8 file (CRC-32 of its lines).
+flyway_crc() {
+	local u
+	u=$(tr -d '\r\n' <"$1" | gzip -c | tail -c8 | head -c4 | od -An -tu4 | tr -d ' ')
+	if [ "$u" -ge 2147483648 ]; then echo $((u - 4294967296)); else echo "$u"; fi
+}
+
+@test "flyway config: a script configuration sets executeInTransaction, encoding and placeholderReplacement for its file only" {
+	# a mixed file Flyway runs without a transaction because the sidecar says so
+	mig V1__mixed.sql $'create table t (id int, label text);\ncreate index concurrently t_id_idx on t (id);'
+	printf '# as Flyway reads it\nexecuteInTransaction=false\n' >"$M/V1__mixed.sql.conf"
+	# a Latin-1 file among UTF-8 ones
+	printf "insert into t values (1, 'caf\xe9');\n" >"$M/V2__latin.sql"
+	printf 'encoding = ISO-8859-1\n' >"$M/V2__latin.sql.conf"
+	mig V3__keep.sql $'insert into t values (2, \'${kept}\');'
+	printf 'placeholderReplacement=FALSE\n' >"$M/V3__keep.sql.conf"
+	# the same text without a sidecar needs its placeholder
+	mig V4__ph.sql $'insert into t values (3, \'${kept}\');'
+	run hook lint --dir "$M"
+	assert_failure 2
+	assert_output --partial 'V4__ph.sql:1: no value provided for placeholder ${kept}'
+	run hook migrate --dir "$M" --placeholder kept=replaced
+	assert_success
+	assert_output --partial "V1__mixed.sql"
+	refute_output --partial "Flyway refuses this mix"
+	run q "select string_agg(label, ',' order by id) from t"
+	assert_output 'café,${kept},replaced'
+	run q "select indisvalid from pg_index where indexrelid = 't_id_idx'::regclass"
+	assert_output "t"
+	# Flyway's checksum of the Latin-1 file: its text re-encoded as UTF-8
+	iconv -f ISO-8859-1 -t UTF-8 "$M/V2__latin.sql" >"$BATS_TEST_TMPDIR/utf8.sql"
+	run q "select checksum from zdm_schema_history where version = '2'"
+	assert_output "$(flyway_crc "$BATS_TEST_TMPDIR/utf8.sql")"
+	# the sidecars are not migrations; nothing changed on a second run
+	run hook migrate --dir "$M" --placeholder kept=replaced
+	assert_success
+	assert_output --partial "nothing to apply: 4 migrations"
+	# the static lint reports the mix as information, naming the setting
+	run hook lint --dir "$M" --placeholder kept=x
+	assert_success
+	assert_output --partial "V1__mixed.sql:1:1: mixed-transaction-off"
+	assert_output --partial "allowed (txmisuse): executeInTransaction=false in its script configuration"
+}
+
+@test "flyway config: a malformed script configuration is exit 2 with file:line, before anything runs" {
+	mig V1__t.sql 'create table t (id int);'
+	mig V2__u.sql 'create table u (id int);'
+	printf '\nexecuteInTransaction=maybe\n' >"$M/V2__u.sql.conf"
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "V2__u.sql.conf:2: executeInTransaction=\"maybe\" is not true or false"
+	printf 'encoding=UTF-8\ntransactional=false\n' >"$M/V2__u.sql.conf"
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "V2__u.sql.conf:2: unknown key \"transactional\" in a script configuration"
+	assert_output --partial "executeInTransaction, encoding and placeholderReplacement"
+	printf 'shouldExecute=${env}==prod\n' >"$M/V2__u.sql.conf"
+	run hook lint --dir "$M"
+	assert_failure 2
+	assert_output --partial "V2__u.sql.conf:1: shouldExecute (a Flyway Teams setting) is not supported"
+	printf 'encoding=EBCDIC\n' >"$M/V2__u.sql.conf"
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial 'encoding "EBCDIC" is not supported'
+	# disagreeing with the file's own directive
+	mig V2__u.sql $'-- zdm: transaction=on\ncreate table u (id int);'
+	printf 'executeInTransaction=false\n' >"$M/V2__u.sql.conf"
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "V2__u.sql.conf: executeInTransaction=false disagrees with the file's transaction=on directive (line 1)"
+	# executeInTransaction=true on CONCURRENTLY: refused as transaction=on is
+	mig V2__u.sql 'create index concurrently t_i on t (id);'
+	printf 'executeInTransaction=true\n' >"$M/V2__u.sql.conf"
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "V2__u.sql:1: CREATE INDEX CONCURRENTLY cannot run inside a transaction"
+	run q "select to_regclass('t') is null and to_regclass('zdm_schema_history') is null"
+	assert_output "t"
+}
