@@ -144,3 +144,30 @@ flyway_crc() {
 	run q "select to_regclass('t') is null and to_regclass('zdm_schema_history') is null"
 	assert_output "t"
 }
+
+# --- mixed=true under lint -------------------------------------------------
+
+@test "flyway config: with mixed=true a mixed file runs statement by statement and lint does not refuse it" {
+	q "create table legacy (id int);"
+	mig V1__mixed.sql $'create table t (id int);\ncreate index concurrently legacy_id_idx on legacy (id);\ninsert into t values (1);'
+	run hook lint --dir "$M"
+	assert_failure 2
+	assert_output --partial "Flyway refuses this mix too"
+	printf 'flyway.mixed=true\n' >"$M/flyway.conf"
+	run hook lint --dir "$M"
+	assert_success
+	assert_output --partial "allowed (txmisuse): Flyway's mixed=true: the file runs without a transaction"
+	# a populated database: the whole file is applied, without a transaction
+	run hook migrate --dir "$M"
+	assert_success
+	assert_output --partial "V1__mixed.sql runs without a transaction"
+	run q "select applied_stmts, total_stmts from zdm_schema_history where version = '1'"
+	assert_output "3|3"
+	run q "select (select count(*) from t), (select indisvalid from pg_index where indexrelid = 'legacy_id_idx'::regclass)"
+	assert_output "1|t"
+	# zdm's own transaction=off on a mixed file stays refused, mixed or not
+	mig V2__off.sql $'-- zdm: transaction=off\ncreate table u (id int);\ncreate index concurrently u_id_idx on legacy (id);'
+	run hook migrate --dir "$M"
+	assert_failure 6
+	assert_output --partial "V2__off.sql:2:1: mixed-transaction-off"
+}
