@@ -377,7 +377,9 @@ void cmd_migrate_fill(struct cmd_ctx *ctx, struct migrate_opts *o)
 	o->ddl_retries = (int)cmd_num(ctx, &cmd_opt_ddl_retries);
 	o->statement_timeout_ms = cmd_num(ctx, &cmd_opt_statement_timeout);
 	o->concurrent_timeout_ms = cmd_num(ctx, &cmd_opt_concurrent_timeout);
-	o->out_of_order = (int)cmd_num(ctx, &cmd_opt_out_of_order);
+	o->out_of_order = cmd_opt(ctx, &cmd_opt_out_of_order)->set
+				  ? (int)cmd_num(ctx, &cmd_opt_out_of_order)
+				  : -1;
 	o->ignore_patterns = cmd_str(ctx, &cmd_opt_ignore_migration_patterns);
 	o->since = cmd_str(ctx, &cmd_opt_since);
 	o->encoding = cmd_str(ctx, &cmd_opt_encoding);

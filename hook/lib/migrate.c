@@ -347,6 +347,23 @@ int plan_validate(const struct plan *p, const struct src_set *src, int out_of_or
 
 		if (it->ignored)
 			continue;
+		/* flyway.validateOnMigrate=false: Flyway does not check applied
+		 * files; zdm accepts a changed (fully applied) or missing one
+		 * too, but says so (a partly applied file that changed is
+		 * still refused: resuming it would run other statements) */
+		if (src->conf.validate_on_migrate == 0 &&
+		    ((it->state == PLAN_CHANGED && it->row && it->row->success) ||
+		     it->state == PLAN_MISSING || it->state == PLAN_FUTURE)) {
+			log_warn("not-validated",
+				 "%s %s (%s=false in %s: not validated, as Flyway)",
+				 it->m ? it->m->path : it->row->script,
+				 it->state == PLAN_CHANGED ? "was changed after it was applied"
+				 : it->state == PLAN_MISSING
+					 ? "is applied but missing from the migrations"
+					 : "is applied but newer than every file",
+				 "validateOnMigrate", src->conf.validate_at);
+			continue;
+		}
 		if (it->state == PLAN_CHANGED)
 			snprintf(line, sizeof(line),
 				 "%s was changed after it was applied (checksum in history %d, file now %d)",
@@ -1589,7 +1606,8 @@ static int migrate_settings(struct migrate_ctx *c, struct zerr *e)
 	if (plan_ignore_parse(o->ignore_patterns ? o->ignore_patterns : c->src.conf.ignore_patterns,
 			      &c->po.ignore, e) < 0)
 		return -1;
-	c->po.out_of_order = o->out_of_order;
+	/* --out-of-order / ZDM_OUT_OF_ORDER, else flyway.outOfOrder */
+	c->po.out_of_order = o->out_of_order >= 0 ? o->out_of_order : c->src.conf.out_of_order > 0;
 	if (c->since && !source_version_valid(c->since)) {
 		zerr_set(e, ZDM_EXIT_USAGE, "--since \"%s\" is not a version", c->since);
 		return -1;

@@ -37,7 +37,7 @@ struct migrate_opts {
 	int connect_retries;
 	long long peer_timeout_ms; /* dead-peer bound (db.h) */
 	int dry_run;
-	int out_of_order;
+	int out_of_order; /* -1: not given (flyway.outOfOrder, else off) */
 	const char *ignore_patterns; /* Flyway's ignoreMigrationPatterns */
 	const char *since; /* pending versions at or below it are not linted */
 	const char *encoding; /* of the files; NULL: the settings', UTF-8 */

@@ -944,7 +944,7 @@ static int source_placeholders(struct src_set *set, const struct src_migration *
 		}
 		name = xstrndup(p + plen, (size_t)(close - p - plen));
 		if (!strcmp(name, "flyway:filename"))
-			value = m->file;
+			value = strrchr(m->file, '/') ? strrchr(m->file, '/') + 1 : m->file;
 		else if (!strcmp(name, "flyway:timestamp"))
 			value = stamp;
 		else if (!strcmp(name, "flyway:table"))
@@ -1245,30 +1245,30 @@ int source_load(const char *dir, struct src_set *out, struct zerr *e)
 	return source_load_opts(dir, NULL, out, e);
 }
 
-int source_load_opts(const char *dir, const struct src_load_opts *lo, struct src_set *out,
-		     struct zerr *e)
+/* Read the migrations of root/rel (rel "": root itself) into out. A
+ * location (recurse) is scanned recursively as Flyway scans one, hidden
+ * entries skipped, and a file's name (m->file) is its path relative to
+ * the location, as Flyway records it in the history's script column;
+ * --dir alone is read flat (a subdirectory named like a migration is an
+ * error there). */
+static int source_scan(struct src_set *out, size_t *cap, const char *root, const char *rel,
+		       int recurse, int depth, struct zerr *e)
 {
-	DIR *d;
+	char *dir = *rel ? xasprintf("%s/%s", root, rel) : xstrdup(root);
+	DIR *d = opendir(dir);
 	struct dirent *de;
-	size_t cap = 0;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	out->dir = xstrdup(dir);
-	out->lo = lo;
-	d = opendir(dir);
 	if (!d) {
 		zerr_set(e, ZDM_EXIT_USAGE, "cannot read the migrations directory \"%s\": %s", dir,
 			 strerror(errno));
 		zerr_hint(e, "set --dir or ZDM_MIGRATIONS_DIR (default ./migrations)");
-		source_release(out);
+		free(dir);
 		return -1;
 	}
-	if (srcconf_load(dir, &out->conf, e) < 0)
-		goto cleanup;
-	if (lo)
-		srcconf_placeholder_flags(&out->conf, lo->placeholders, lo->nplaceholders);
 	for (;;) {
+		char *path, *sub;
+		struct stat st;
 		int got;
 
 		errno = 0;
@@ -1281,15 +1281,139 @@ int source_load_opts(const char *dir, const struct src_load_opts *lo, struct src
 			}
 			break;
 		}
-		got = source_push(out, &cap, dir, de->d_name, xasprintf("%s/%s", dir, de->d_name),
-				  e);
+		if (recurse && de->d_name[0] == '.')
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (recurse && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			free(path);
+			if (depth >= 32) {
+				zerr_set(e, ZDM_EXIT_USAGE,
+					 "\"%s/%s\": locations nested more than 32 directories deep "
+					 "(a symlink loop?)",
+					 dir, de->d_name);
+				goto cleanup;
+			}
+			sub = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+			got = source_scan(out, cap, root, sub, recurse, depth + 1, e);
+			free(sub);
+			if (got < 0)
+				goto cleanup;
+			continue;
+		}
+		got = source_push(out, cap, dir, de->d_name, path, e);
+		if (got > 0 && *rel) {
+			free(out->v[out->n - 1].file);
+			out->v[out->n - 1].file = xasprintf("%s/%s", rel, de->d_name);
+		}
 		if (got < 0 || (got > 0 && source_read_last(out, e) < 0))
 			goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	closedir(d);
+	free(dir);
+	return rc;
+}
+
+/* Flyway's locations (flyway.locations, or locations: in zdm.yaml), a
+ * comma-separated list, each read recursively. filesystem:PATH is a
+ * directory; a relative PATH is resolved from the migrations directory
+ * (where the settings file is: Flyway resolves it from its working
+ * directory, which is where it finds ./flyway.conf). classpath:PATH and an
+ * unprefixed PATH (Flyway's default prefix) name a Java package: zdm reads
+ * the directory of that name beside the settings file when there is one
+ * (the layout of a resources directory), and refuses it otherwise. */
+static int source_locations(struct src_set *out, size_t *cap, const char *dir, struct zerr *e)
+{
+	const struct srcconf *c = &out->conf;
+	char *list = xstrdup(c->locations), *save = NULL;
+	int rc = 0;
+
+	for (char *tok = strtok_r(list, ",", &save); tok && rc == 0;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *loc = util_trim(tok), *path;
+		const char *p = loc, *colon = strchr(loc, ':');
+		int classpath = 1;
+		struct stat st;
+
+		if (!*loc)
+			continue;
+		if (strncmp(loc, "filesystem:", 11) == 0) {
+			p = loc + 11;
+			classpath = 0;
+		} else if (strncmp(loc, "classpath:", 10) == 0) {
+			p = loc + 10;
+			while (*p == '/')
+				p++;
+		} else if (colon && !memchr(loc, '/', (size_t)(colon - loc))) {
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "%s: location \"%s\": zdm reads filesystem: and classpath: "
+				 "locations only",
+				 c->locations_at, loc);
+			zerr_hint(e,
+				  "copy the files into a directory and name it with "
+				  "filesystem:PATH (e.g. locations: \"filesystem:.\" in zdm.yaml, "
+				  "which beats Flyway's file)");
+			rc = -1;
+			break;
+		}
+		path = *p == '/' ? xstrdup(p) : xasprintf("%s/%s", dir, *p ? p : ".");
+		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			if (classpath)
+				zerr_set(e, ZDM_EXIT_USAGE,
+					 "%s: location \"%s\" is on the Java classpath, which zdm "
+					 "cannot read, and there is no directory \"%s\" to read "
+					 "instead",
+					 c->locations_at, loc, path);
+			else
+				zerr_set(e, ZDM_EXIT_USAGE,
+					 "%s: location \"%s\": directory \"%s\" does not exist",
+					 c->locations_at, loc, path);
+			zerr_hint(e,
+				  "a relative location is read from the migrations directory "
+				  "(%s); override Flyway's with locations: \"filesystem:PATH,...\" "
+				  "in zdm.yaml, e.g. \"filesystem:.\" for the directory itself",
+				  dir);
+			rc = -1;
+		} else {
+			rc = source_scan(out, cap, path, "", 1, 0, e);
+		}
+		free(path);
+	}
+	free(list);
+	return rc;
+}
+
+int source_load_opts(const char *dir, const struct src_load_opts *lo, struct src_set *out,
+		     struct zerr *e)
+{
+	size_t cap = 0;
+	int rc = -1;
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
+	out->dir = xstrdup(dir);
+	out->lo = lo;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		zerr_set(e, ZDM_EXIT_USAGE, "cannot read the migrations directory \"%s\": %s", dir,
+			 stat(dir, &st) != 0 ? strerror(errno) : "not a directory");
+		zerr_hint(e, "set --dir or ZDM_MIGRATIONS_DIR (default ./migrations)");
+		source_release(out);
+		return -1;
+	}
+	if (srcconf_load(dir, &out->conf, e) < 0)
+		goto cleanup;
+	if (lo)
+		srcconf_placeholder_flags(&out->conf, lo->placeholders, lo->nplaceholders);
+	if (out->conf.locations) {
+		if (source_locations(out, &cap, dir, e) < 0)
+			goto cleanup;
+	} else if (source_scan(out, &cap, dir, "", 0, 0, e) < 0) {
+		goto cleanup;
 	}
 	rc = source_finish(out, e);
 cleanup:
 	out->lo = NULL;
-	closedir(d);
 	if (rc < 0)
 		source_release(out);
 	return rc;

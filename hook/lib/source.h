@@ -10,6 +10,9 @@
  * part ("1.1" == "1_1" == "1.01"; "1.0" == "1"). Non-.sql files and hidden
  * entries (a ConfigMap mount's "..data") are ignored; a .sql file that is
  * not a valid migration name is an error, so nothing is silently skipped.
+ * The directory is read flat, unless the settings name Flyway locations:
+ * then those are read instead, recursively (source_locations in
+ * source.c), and a file's name is its path relative to its location.
  *
  * A file without a transaction= directive whose statements cannot run in
  * a transaction (CREATE/DROP INDEX CONCURRENTLY, VACUUM, CREATE DATABASE,

@@ -92,6 +92,18 @@ static int srcconf_flyway_key(struct srcconf *c, const char *key, const char *va
 		srcconf_str(&c->table, value);
 	} else if (strcmp(key, "baselineVersion") == 0) {
 		srcconf_str(&c->baseline_version, value);
+	} else if (strcmp(key, "locations") == 0) {
+		srcconf_str(&c->locations, value);
+		srcconf_str(&c->locations_at, where);
+	} else if (strcmp(key, "outOfOrder") == 0 || strcmp(key, "validateOnMigrate") == 0) {
+		int *b = key[0] == 'o' ? &c->out_of_order : &c->validate_on_migrate;
+		if (srcconf_bool(value, b) < 0) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s: %s=\"%s\" is not true or false", where,
+				 key, value);
+			return -1;
+		}
+		if (key[0] == 'v')
+			srcconf_str(&c->validate_at, where);
 	} else if (strcmp(key, "baselineOnMigrate") == 0) {
 		if (srcconf_bool(value, &c->baseline_on_migrate) < 0) {
 			zerr_set(e, ZDM_EXIT_USAGE, "%s: %s=\"%s\" is not true or false", where,
@@ -213,6 +225,73 @@ static int srcconf_properties(const char *path, char *text, srcconf_kv_fn fn, vo
 	return 0;
 }
 
+/* A TOML array of strings ["a", 'b'] (v after its "["), its items
+ * joined with commas as Flyway's .conf lists are, in *out (caller frees).
+ * -1 when it is not one. */
+static int srcconf_toml_array(const char *v, char **out)
+{
+	struct sb s;
+	int n = 0;
+
+	sb_init(&s);
+	for (;;) {
+		const char *end;
+		while (*v == ' ' || *v == '\t' || *v == ',' || *v == '\r' || *v == '\n' ||
+		       *v == '#') {
+			if (*v == '#')
+				v += strcspn(v, "\n");
+			else
+				v++;
+		}
+		if (*v == ']')
+			break;
+		if ((*v != '"' && *v != '\'') || !(end = strchr(v + 1, *v))) {
+			sb_release(&s);
+			return -1;
+		}
+		if (n++)
+			sb_addc(&s, ',');
+		sb_add(&s, v + 1, (size_t)(end - v - 1));
+		v = end + 1;
+		while (*v == ' ' || *v == '\t' || *v == '\r')
+			v++;
+		if (*v == '#')
+			v += strcspn(v, "\n");
+		if (*v != ',' && *v != ']' && *v != '\n') {
+			sb_release(&s);
+			return -1;
+		}
+	}
+	*out = s.len ? sb_steal(&s) : xstrdup("");
+	sb_release(&s);
+	return 0;
+}
+
+/* Whether the TOML array text a (from its "[") is closed: a "]" outside
+ * quotes balancing the first "[" (comments after "#" skipped). */
+static int srcconf_toml_closed(const char *a)
+{
+	int depth = 0;
+	char q = 0;
+
+	for (; *a; a++) {
+		if (q) {
+			if (*a == q)
+				q = 0;
+		} else if (*a == '"' || *a == '\'') {
+			q = *a;
+		} else if (*a == '#') {
+			while (a[1] && a[1] != '\n')
+				a++;
+		} else if (*a == '[') {
+			depth++;
+		} else if (*a == ']' && --depth == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* A TOML value: "string", 'literal', or a bare word (true, 42). */
 static int srcconf_toml_value(char *v, char **out)
 {
@@ -279,6 +358,41 @@ static int srcconf_toml(struct srcconf *c, const char *path, char *text, struct 
 			return -1;
 		}
 		*eq = '\0';
+		if (*util_trim(eq + 1) == '[') {
+			/* an array, perhaps over several lines: only
+			 * [flyway] locations is read */
+			struct sb arr;
+			char *items = NULL;
+
+			sb_init(&arr);
+			sb_adds(&arr, util_trim(eq + 1));
+			while (!srcconf_toml_closed(arr.buf) && *p) {
+				eol = strchr(p, '\n');
+				sb_addc(&arr, '\n');
+				sb_add(&arr, p, eol ? (size_t)(eol - p) : strlen(p));
+				p = eol ? eol + 1 : p + strlen(p);
+				line++;
+			}
+			rc = srcconf_toml_closed(arr.buf) ? 0 : -1;
+			s = util_trim(s);
+			if (rc == 0 && strcmp(section, "flyway") == 0 &&
+			    strcmp(s, "locations") == 0) {
+				rc = srcconf_toml_array(arr.buf + 1, &items);
+				if (rc == 0)
+					rc = srcconf_flyway_key(c, s, items, where, e);
+				else
+					zerr_set(e, ZDM_EXIT_USAGE,
+						 "%s: locations is not an array of strings", where);
+			} else if (rc < 0) {
+				zerr_set(e, ZDM_EXIT_USAGE,
+					 "%s: the array of %s has no closing \"]\"", where, s);
+			}
+			free(items);
+			sb_release(&arr);
+			if (rc < 0)
+				return -1;
+			continue;
+		}
 		rc = srcconf_toml_value(eq + 1, &val);
 		if (rc < 0) {
 			zerr_set(e, ZDM_EXIT_USAGE,
@@ -319,7 +433,7 @@ static int srcconf_yaml_err(const char *path, const struct ynode *n, const char 
 			    struct zerr *e)
 {
 	zerr_set(e, ZDM_EXIT_USAGE, "%s:%d:%d: %s", path, n ? n->line : 1, n ? n->col : 1, what);
-	zerr_hint(e, "zdm.yaml keys: since, encoding, mixed, placeholders (a map), "
+	zerr_hint(e, "zdm.yaml keys: since, encoding, mixed, locations, placeholders (a map), "
 		     "ignore-migration-patterns, lint: { allow: [ { file, rule, reason } ] }");
 	return -1;
 }
@@ -434,6 +548,9 @@ static int srcconf_yaml(struct srcconf *c, const char *path, struct zerr *e)
 			srcconf_str(&c->since, v->value);
 		} else if (strcmp(key, "encoding") == 0) {
 			srcconf_str(&c->encoding, v->value);
+		} else if (strcmp(key, "locations") == 0) {
+			srcconf_str(&c->locations, v->value);
+			srcconf_str(&c->locations_at, where);
 		} else if (strcmp(key, "ignore-migration-patterns") == 0) {
 			srcconf_str(&c->ignore_patterns, v->value);
 		} else if (strcmp(key, "mixed") == 0) {
@@ -491,6 +608,7 @@ int srcconf_load(const char *dir, struct srcconf *c, struct zerr *e)
 
 	memset(c, 0, sizeof(*c));
 	c->placeholder_replacement = 1;
+	c->out_of_order = c->validate_on_migrate = -1;
 	if (srcconf_read(toml, &text, &found, e) < 0)
 		goto cleanup;
 	if (found) {
@@ -604,6 +722,9 @@ void srcconf_release(struct srcconf *c)
 	free(c->ignore_patterns);
 	free(c->table);
 	free(c->baseline_version);
+	free(c->locations);
+	free(c->locations_at);
+	free(c->validate_at);
 	free(c->zdm_yaml);
 	free(c->flyway_file);
 	memset(c, 0, sizeof(*c));

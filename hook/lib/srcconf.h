@@ -21,8 +21,11 @@
  * Keys of Flyway's that zdm reads: encoding, placeholders.*,
  * placeholderReplacement, placeholderPrefix, placeholderSuffix, mixed,
  * ignoreMigrationPatterns, baselineOnMigrate, baselineVersion, table
- * (only for ${flyway:table}). Other keys are
- * ignored. A malformed file is exit 2 with file:line.
+ * (only for ${flyway:table}), locations (source.c resolves them),
+ * outOfOrder (the default of --out-of-order) and validateOnMigrate
+ * (false: plan_validate logs what Flyway would not check instead of
+ * refusing it). Other keys are ignored. A malformed file is exit 2 with
+ * file:line.
  *
  * Ownership: srcconf_load fills a struct srcconf that owns its strings;
  * srcconf_release frees them.
@@ -58,6 +61,11 @@ struct srcconf {
 	char *ignore_patterns;
 	char *table; /* flyway.table, for ${flyway:table} */
 	int baseline_on_migrate; /* flyway.baselineOnMigrate */
+	char *locations; /* flyway.locations, comma-separated (NULL: none) */
+	char *locations_at; /* "flyway.conf:3", where it was set */
+	int out_of_order; /* flyway.outOfOrder; -1: not set */
+	int validate_on_migrate; /* flyway.validateOnMigrate; -1: not set */
+	char *validate_at; /* where validateOnMigrate was set */
 	char *baseline_version; /* flyway.baselineVersion (NULL: "1") */
 	struct srcconf_allow *allows;
 	size_t nallows;

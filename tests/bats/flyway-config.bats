@@ -171,3 +171,113 @@ flyway_crc() {
 	assert_failure 6
 	assert_output --partial "V2__off.sql:2:1: mixed-transaction-off"
 }
+
+# --- locations, outOfOrder, validateOnMigrate ------------------------------
+
+@test "flyway config: locations are read recursively, relative to the migrations directory; scripts keep Flyway's relative names" {
+	mkdir -p "$M/sql/2024" "$M/more" "$M/sql/.hidden" "$M/res/db/migration"
+	mig sql/V1__a.sql 'create table a (id int);'
+	mig sql/2024/V2__b.sql 'create table b (id int);'
+	mig sql/.hidden/V9__no.sql 'select 1/0;'
+	mig more/R__v.sql $'create or replace view v as select \'${flyway:filename}\'::text as f;'
+	mig res/db/migration/V3__c.sql 'create table c (id int);'
+	mig V8__top_level_not_a_location.sql 'select 1/0;'
+	printf 'flyway.locations=filesystem:sql, filesystem:%s/more ,classpath:res/db/migration\n' "$M" >"$M/flyway.conf"
+	run hook lint --dir "$M"
+	assert_success
+	assert_output --partial "4 files"
+	run hook migrate --dir "$M"
+	assert_success
+	run q "select string_agg(coalesce(version, '-') || ' ' || script, ',' order by installed_rank) from zdm_schema_history"
+	assert_output "1 V1__a.sql,2 2024/V2__b.sql,3 V3__c.sql,- R__v.sql"
+	run q "select f from v"
+	assert_output "R__v.sql"
+	# TOML, a multi-line array; zdm.yaml's locations beat Flyway's
+	rm "$M/flyway.conf"
+	printf '[flyway]\nlocations = [\n  "filesystem:sql",  # the old ones\n  "filesystem:more",\n]\n' >"$M/flyway.toml"
+	run hook status --dir "$M"
+	assert_success
+	assert_output --partial "2024/V2__b.sql"
+	refute_output --partial "V3__c.sql  "
+	printf 'locations: "filesystem:sql"\n' >"$M/zdm.yaml"
+	run hook lint --dir "$M"
+	assert_success
+	assert_output --partial "2 files"
+}
+
+@test "flyway config: a location zdm cannot read is exit 2 naming the setting and the fix" {
+	mig V1__a.sql 'create table a (id int);'
+	printf '# conf\nflyway.locations=classpath:db/migration\n' >"$M/flyway.conf"
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial 'flyway.conf:2: location "classpath:db/migration" is on the Java classpath, which zdm cannot read'
+	assert_output --partial 'locations: "filesystem:PATH,...'
+	printf 'flyway.locations=filesystem:nowhere\n' >"$M/flyway.conf"
+	run hook lint --dir "$M"
+	assert_failure 2
+	assert_output --partial 'flyway.conf:1: location "filesystem:nowhere": directory'
+	printf 'flyway.locations=s3:bucket/sql\n' >"$M/flyway.conf"
+	run hook lint --dir "$M"
+	assert_failure 2
+	assert_output --partial 'location "s3:bucket/sql": zdm reads filesystem: and classpath: locations only'
+	printf '[flyway]\nlocations = ["filesystem:.",\n' >"$M/flyway.toml"
+	run hook lint --dir "$M"
+	assert_failure 2
+	assert_output --partial 'flyway.toml:2: the array of locations has no closing "]"'
+	# the directory itself as a location
+	printf '[flyway]\nlocations = ["filesystem:."]\n' >"$M/flyway.toml"
+	run hook migrate --dir "$M"
+	assert_success
+	run q "select to_regclass('zdm_schema_history') is not null"
+	assert_output "t"
+}
+
+@test "flyway config: outOfOrder=true applies an older pending version; a flag beats it" {
+	mig V1__a.sql 'create table a (id int);'
+	mig V3__c.sql 'create table c (id int);'
+	run hook migrate --dir "$M"
+	assert_success
+	mig V2__b.sql 'create table b (id int);'
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "is pending but older than the applied version 3"
+	printf 'flyway.outOfOrder=true\n' >"$M/flyway.conf"
+	run hook migrate --dir "$M" --out-of-order=false
+	assert_failure 2
+	ZDM_OUT_OF_ORDER=false run hook migrate --dir "$M"
+	assert_failure 2
+	run hook migrate --dir "$M"
+	assert_success
+	assert_output --partial "applying V2__b.sql"
+	run q "select to_regclass('b') is not null"
+	assert_output "t"
+	printf 'flyway.outOfOrder=perhaps\n' >"$M/flyway.conf"
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial 'flyway.conf:1: outOfOrder="perhaps" is not true or false'
+}
+
+@test "flyway config: validateOnMigrate=false accepts a changed or missing applied file, and says so" {
+	mig V1__a.sql 'create table a (id int);'
+	mig V2__b.sql 'create table b (id int);'
+	run hook migrate --dir "$M"
+	assert_success
+	mig V1__a.sql 'create table a (id int, edited int);'
+	rm "$M/V2__b.sql"
+	mig V3__c.sql 'create table c (id int);'
+	run hook migrate --dir "$M"
+	assert_failure 2
+	assert_output --partial "2 problems with the migrations; nothing was applied"
+	printf 'flyway.validateOnMigrate=true\n' >"$M/flyway.conf"
+	run hook migrate --dir "$M"
+	assert_failure 2
+	printf '\nflyway.validateOnMigrate=false\n' >"$M/flyway.conf"
+	run hook migrate --dir "$M"
+	assert_success
+	assert_output --partial "V1__a.sql was changed after it was applied (validateOnMigrate=false in $M/flyway.conf:2: not validated, as Flyway)"
+	assert_output --partial "V2__b.sql is applied but missing from the migrations (validateOnMigrate=false"
+	assert_output --partial "applying V3__c.sql"
+	# the changed file was not run again; the history keeps its checksum
+	run q "select count(*) from information_schema.columns where table_name = 'a' and column_name = 'edited'"
+	assert_output "0"
+}
