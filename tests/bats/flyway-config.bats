@@ -3,8 +3,7 @@
 # per-script .sql.conf sidecars, locations/outOfOrder/validateOnMigrate,
 # mixed=true under lint, B files under zdm-hook lint, since: errors.
 
-load helpers
-bats_require_minimum_version 1.5.0
+load helm_helpers
 
 setup() { zdm_setup_db; }
 teardown() { zdm_teardown_db; }
@@ -280,4 +279,43 @@ flyway_crc() {
 	# the changed file was not run again; the history keeps its checksum
 	run q "select count(*) from information_schema.columns where table_name = 'a' and column_name = 'edited'"
 	assert_output "0"
+}
+
+# --- non-UTF-8 files through Helm --------------------------------------------
+
+@test "flyway config: a Latin-1 migration reaches the Job byte for byte (binaryData) on Helm 3 and Helm 4" {
+	local C="$BATS_TEST_TMPDIR/chart" v f
+	zdm_helm_setup_file
+	zdm_new_chart "$C"
+	"$ZDM_PLUGIN" inject "$C" >/dev/null
+	# Latin-1 text, a CR, a byte that is no character in UTF-8 (0xff)
+	printf "insert into items (id, name) values (1, 'caf\xe9 \xff');\r\n" >"$C/migrations/V3__latin.sql"
+	printf 'encoding=ISO-8859-1\n' >"$C/migrations/V3__latin.sql.conf"
+	for v in 3 4; do
+		run zdm_helm "$v" lint --strict "$C" --set zdm.database.existingSecret=app-db
+		assert_success
+		refute_output --partial "[ERROR]"
+		refute_output --partial "[WARNING]"
+		zdm_render "$v" "$C" --set zdm.database.existingSecret=app-db
+		CM=$(zdm_obj ConfigMap rel-zdm-migrations)
+		run jq -r '[(.data | keys | join(" ")), (.binaryData | keys | join(" "))] | join(" | ")' <<<"$CM"
+		assert_output "V1__create_items.sql V2__add_price.sql V3__latin.sql.conf | V3__latin.sql"
+		# laid out as the volume mounts it: data as text, binaryData decoded
+		rm -rf "$BATS_TEST_TMPDIR/mnt" && mkdir "$BATS_TEST_TMPDIR/mnt"
+		for f in $(jq -r '.data | keys[]' <<<"$CM"); do
+			jq -j --arg k "$f" '.data[$k]' <<<"$CM" >"$BATS_TEST_TMPDIR/mnt/$f"
+		done
+		jq -r '.binaryData["V3__latin.sql"]' <<<"$CM" | base64 -d >"$BATS_TEST_TMPDIR/mnt/V3__latin.sql"
+		for f in "$C"/migrations/*; do
+			cmp "$BATS_TEST_TMPDIR/mnt/$(basename "$f")" "$f"
+		done
+	done
+	# the mounted files apply, with Flyway's checksum of the Latin-1 file
+	run hook migrate --dir "$BATS_TEST_TMPDIR/mnt"
+	assert_success
+	iconv -f ISO-8859-1 -t UTF-8 "$C/migrations/V3__latin.sql" >"$BATS_TEST_TMPDIR/utf8.sql"
+	run q "select checksum from zdm_schema_history where version = '3'"
+	assert_output "$(flyway_crc "$BATS_TEST_TMPDIR/utf8.sql")"
+	run q "select name from items"
+	assert_output "café ÿ"
 }
