@@ -319,3 +319,33 @@ flyway_crc() {
 	run q "select name from items"
 	assert_output "café ÿ"
 }
+
+# --- zdm-hook lint and B files ----------------------------------------------
+
+@test "flyway config: zdm-hook lint judges B files, each as the start of a fresh database" {
+	mig V1__t.sql 'create table t (id int);'
+	mig V2__i.sql 'create index concurrently t_id_idx on t (id);'
+	# a baseline that builds its own table and index: nothing to refuse
+	mig B2__base.sql $'create table t (id int);\ncreate index t_id_idx on t (id);'
+	run hook lint --dir "$M"
+	assert_success
+	assert_output --partial "3 files"
+	# a baseline that constrains a table it did not create
+	mig B3__bad.sql $'alter table legacy add constraint legacy_fk foreign key (id) references t (id);'
+	mig V3__x.sql 'create table x (id int);'
+	run hook lint --dir "$M"
+	assert_failure 6
+	assert_output --partial "B3__bad.sql:1:"
+	assert_output --partial "constraint-not-valid"
+	# a zdm.yaml allowance or since: reaches B files too
+	printf 'since: "3"\n' >"$M/zdm.yaml"
+	run hook lint --dir "$M"
+	assert_success
+	printf 'lint:\n  allow:\n    - file: B3__bad.sql\n      rule: constraint-not-valid\n      reason: "legacy is empty when a baseline runs"\n' >"$M/zdm.yaml"
+	run hook lint --dir "$M"
+	assert_success
+	assert_output --partial "legacy is empty when a baseline runs (zdm.yaml)"
+	run hook lint --dir "$M" --since 2
+	assert_success
+}
+
