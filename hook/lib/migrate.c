@@ -422,7 +422,9 @@ struct migrate_ctx {
 	struct lint_report lint; /* findings of the pending migrations */
 	int linted_empty; /* the lint took the database for empty */
 	struct plan_opts po;
-	const char *since; /* --since, or zdm.yaml's since */
+	/* srclint_since's flags for --since, or zdm.yaml's since: (one per
+	 * src.v entry; NULL: nothing grandfathered) */
+	unsigned char *since_learn;
 };
 
 /* Fill e for a failed statement of m, pointing at its file and line. */
@@ -1395,8 +1397,7 @@ static int migrate_lint(struct migrate_ctx *c, struct zerr *e)
 			continue;
 		if (it->m->kind == SRC_BASELINE)
 			lo.baseline = it->m;
-		else if (!(c->since && it->m->version &&
-			   source_version_cmp(it->m->version, c->since) <= 0))
+		else if (!(c->since_learn && c->since_learn[it->m - c->src.v]))
 			learn[it->m - c->src.v] = 0; /* --since: applied, not judged */
 	}
 	lint_report_release(&c->lint);
@@ -1602,16 +1603,15 @@ static int migrate_settings(struct migrate_ctx *c, struct zerr *e)
 {
 	const struct migrate_opts *o = c->o;
 
-	c->since = o->since ? o->since : c->src.conf.since;
+	/* --since, else zdm.yaml's since: (a bad one names its source) */
+	free(c->since_learn);
+	if (srclint_since(&c->src, o->since, &c->since_learn, e) < 0)
+		return -1;
 	if (plan_ignore_parse(o->ignore_patterns ? o->ignore_patterns : c->src.conf.ignore_patterns,
 			      &c->po.ignore, e) < 0)
 		return -1;
 	/* --out-of-order / ZDM_OUT_OF_ORDER, else flyway.outOfOrder */
 	c->po.out_of_order = o->out_of_order >= 0 ? o->out_of_order : c->src.conf.out_of_order > 0;
-	if (c->since && !source_version_valid(c->since)) {
-		zerr_set(e, ZDM_EXIT_USAGE, "--since \"%s\" is not a version", c->since);
-		return -1;
-	}
 	for (size_t i = 0; i < c->src.n; i++)
 		if (migrate_check_tx_rules(&c->src.v[i], e) < 0)
 			return -1;
@@ -1767,6 +1767,7 @@ cleanup:
 			json_object_set_new(res->json, "error", json_string(e->msg));
 	}
 	free(c.deferred);
+	free(c.since_learn);
 	lint_report_release(&c.lint);
 	if (c.locked)
 		lock_release(&c.work, c.h.lock_key);

@@ -546,6 +546,7 @@ static int srcconf_yaml(struct srcconf *c, const char *path, struct zerr *e)
 		}
 		if (strcmp(key, "since") == 0) {
 			srcconf_str(&c->since, v->value);
+			srcconf_str(&c->since_at, where);
 		} else if (strcmp(key, "encoding") == 0) {
 			srcconf_str(&c->encoding, v->value);
 		} else if (strcmp(key, "locations") == 0) {
@@ -719,6 +720,7 @@ void srcconf_release(struct srcconf *c)
 	free(c->prefix);
 	free(c->suffix);
 	free(c->since);
+	free(c->since_at);
 	free(c->ignore_patterns);
 	free(c->table);
 	free(c->baseline_version);

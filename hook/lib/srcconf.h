@@ -58,6 +58,7 @@ struct srcconf {
 	struct srcconf_placeholder *ph;
 	size_t nph;
 	char *since;
+	char *since_at; /* "zdm.yaml:3", where since was set */
 	char *ignore_patterns;
 	char *table; /* flyway.table, for ${flyway:table} */
 	int baseline_on_migrate; /* flyway.baselineOnMigrate */

@@ -117,7 +117,7 @@ static int srclint_one(struct lint_ctx *ctx, const struct srcconf *conf,
 int srclint_since(const struct src_set *src, const char *since, unsigned char **learn,
 		  struct zerr *e)
 {
-	const char *from = since ? NULL : src->conf.zdm_yaml;
+	const char *from = since ? NULL : src->conf.since_at;
 
 	*learn = NULL;
 	if (!since)
@@ -130,6 +130,8 @@ int srclint_since(const struct src_set *src, const char *since, unsigned char **
 				 since);
 		else
 			zerr_set(e, ZDM_EXIT_USAGE, "--since \"%s\" is not a version", since);
+		zerr_hint(e, "a version as in a file name: numbers separated by \".\" or \"_\" "
+			     "(e.g. 41 or 2.1)");
 		return -1;
 	}
 	*learn = xcalloc(src->n + src->nbaselines + 1, 1);

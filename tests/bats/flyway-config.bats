@@ -349,3 +349,24 @@ flyway_crc() {
 	assert_success
 }
 
+# --- since: errors name their source ----------------------------------------
+
+@test "flyway config: a bad since names zdm.yaml and its line, or --since, the same in migrate, run and lint" {
+	mig V1__t.sql 'create table t (id int);'
+	printf '# settings\nencoding: UTF-8\nsince: "v1.x"\n' >"$M/zdm.yaml"
+	for cmd in "migrate" "run --phase pre" "lint"; do
+		run hook $cmd --dir "$M"
+		assert_failure 2
+		assert_output --partial "zdm.yaml:3: since \"v1.x\" is not a version"
+		refute_output --partial -- "--since"
+		assert_output --partial "e.g. 41 or 2.1"
+	done
+	# the flag beats zdm.yaml, and its own bad value names the flag
+	run hook migrate --dir "$M" --since 1.2.x
+	assert_failure 2
+	assert_output --partial -- '--since "1.2.x" is not a version'
+	run hook migrate --dir "$M" --since 1
+	assert_success
+	run q "select to_regclass('t') is not null"
+	assert_output "t"
+}
