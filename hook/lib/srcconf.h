@@ -7,7 +7,7 @@
  *                 not read (Flyway ignores .conf files then)
  *   flyway.conf   Flyway's Java-properties configuration (flyway.KEY=...,
  *                 ${VAR} expanded from the environment)
- *   zdm.yaml      zdm's own settings: since, encoding, mixed,
+ *   zdm.yaml      zdm's own settings: since, encoding, mixed, locations,
  *                 placeholders, ignore-migration-patterns and lint
  *                 allowances per file and rule, each with a reason
  *
