@@ -93,7 +93,7 @@ static int cmd_lint_exec(struct cmd_ctx *ctx)
 	struct src_load_opts lo = { .mixed = -1 };
 	struct lint_report rep = { 0 };
 	unsigned char *learn = NULL;
-	size_t stmts = 0, refusing, allowed = 0, warnings = 0;
+	size_t stmts = 0, refusing, allowed = 0, warnings = 0, nfiles;
 	int rc = -1;
 
 	memset(&src, 0, sizeof(src));
@@ -106,14 +106,20 @@ static int cmd_lint_exec(struct cmd_ctx *ctx)
 		goto cleanup;
 	}
 	lo.encoding = cmd_str(ctx, &cmd_opt_encoding);
+	lo.placeholders = cmd_opt(ctx, &cmd_opt_placeholder)->all;
+	lo.nplaceholders = cmd_opt(ctx, &cmd_opt_placeholder)->nall;
 	if ((ctx->nargs > 0 ? source_load_files(ctx->args, (size_t)ctx->nargs, &src, &e)
 			    : source_load_opts(cmd_str(ctx, &cmd_opt_dir), &lo, &src, &e)) < 0)
 		goto cleanup;
 	/* --since, else zdm.yaml's since: (NULL: nothing grandfathered) */
 	if (srclint_since(&src, since, &learn, &e) < 0)
 		goto cleanup;
+	/* B files are linted too (srclint_run) */
+	nfiles = src.n + src.nbaselines;
 	for (size_t i = 0; i < src.n; i++)
 		stmts += src.v[i].script.n;
+	for (size_t i = 0; i < src.nbaselines; i++)
+		stmts += src.baselines[i].script.n;
 	if (srclint_run(&src, learn, &rep, &e) < 0)
 		goto cleanup;
 	refusing = lint_report_refusing(&rep, 0);
@@ -122,15 +128,15 @@ static int cmd_lint_exec(struct cmd_ctx *ctx)
 		warnings += !rep.v[i].refusing && !rep.v[i].allowed;
 	}
 	if (!strcmp(format, "json"))
-		log_result_json(json_pack("{s:i, s:i, s:i, s:i, s:i, s:o}", "files", (int)src.n,
+		log_result_json(json_pack("{s:i, s:i, s:i, s:i, s:i, s:o}", "files", (int)nfiles,
 					  "statements", (int)stmts, "refusing", (int)refusing,
 					  "allowed", (int)allowed, "warnings", (int)warnings,
 					  "findings", cmd_lint_json(&rep)));
 	else {
 		cmd_lint_print(format, &rep);
 		log_result("%s%zu file%s, %zu statement%s: %zu refusing, %zu allowed, %zu warning%s",
-			   !strcmp(format, "github") ? "zdm lint: " : "", src.n,
-			   src.n == 1 ? "" : "s", stmts, stmts == 1 ? "" : "s", refusing, allowed,
+			   !strcmp(format, "github") ? "zdm lint: " : "", nfiles,
+			   nfiles == 1 ? "" : "s", stmts, stmts == 1 ? "" : "s", refusing, allowed,
 			   warnings, warnings == 1 ? "" : "s");
 	}
 	rc = refusing ? ZDM_EXIT_UNSAFE : 0;
@@ -144,8 +150,13 @@ cleanup:
 }
 
 static const struct opt_def *const cmd_lint_opts[] = {
-	&cmd_opt_dir,        &cmd_opt_encoding,   &cmd_lint_opt_output,
-	&cmd_lint_opt_since, &cmd_lint_opt_rules, NULL,
+	&cmd_opt_dir,
+	&cmd_opt_encoding,
+	&cmd_opt_placeholder,
+	&cmd_lint_opt_output,
+	&cmd_lint_opt_since,
+	&cmd_lint_opt_rules,
+	NULL,
 };
 
 const struct cmd_entry cmd_lint = {

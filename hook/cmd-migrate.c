@@ -42,6 +42,7 @@ static int cmd_migrate_exec(struct cmd_ctx *ctx)
 static const struct opt_def *const cmd_migrate_opts[] = {
 	&cmd_opt_dir,
 	&cmd_opt_encoding,
+	&cmd_opt_placeholder,
 	&cmd_opt_database_url,
 	&cmd_opt_history_table,
 	&cmd_opt_lock_wait,

@@ -159,6 +159,7 @@ cleanup:
 static const struct opt_def *const cmd_run_opts[] = {
 	&cmd_opt_dir,
 	&cmd_opt_encoding,
+	&cmd_opt_placeholder,
 	&cmd_opt_database_url,
 	&cmd_opt_history_table,
 	&cmd_opt_lock_wait,

@@ -68,6 +68,8 @@ static int cmd_status_exec(struct cmd_ctx *ctx)
 	}
 	cmd_db_opts(ctx, &dbo);
 	lo.encoding = cmd_str(ctx, &cmd_opt_encoding);
+	lo.placeholders = cmd_opt(ctx, &cmd_opt_placeholder)->all;
+	lo.nplaceholders = cmd_opt(ctx, &cmd_opt_placeholder)->nall;
 	lo.table = cmd_str(ctx, &cmd_opt_history_table);
 	if (history_check_name(cmd_str(ctx, &cmd_opt_history_table), &e) < 0 ||
 	    source_load_opts(cmd_str(ctx, &cmd_opt_dir), &lo, &src, &e) < 0 ||
@@ -140,6 +142,7 @@ cleanup:
 static const struct opt_def *const cmd_status_opts[] = {
 	&cmd_opt_dir,
 	&cmd_opt_encoding,
+	&cmd_opt_placeholder, /* R files' checksums depend on them */
 	&cmd_opt_database_url,
 	&cmd_opt_history_table,
 	&cmd_opt_connect_retries,

@@ -131,6 +131,14 @@ const struct opt_def cmd_opt_encoding = {
 	.help = "encoding of the migration files (Flyway's flyway.encoding): UTF-8 (default), ISO-8859-1, UTF-16, UTF-16LE, UTF-16BE",
 };
 
+const struct opt_def cmd_opt_placeholder = {
+	.name = "placeholder",
+	.kind = OPT_ASSIGN,
+	.metavar = "NAME=VALUE",
+	.repeat = 1,
+	.help = "the value of Flyway placeholder ${NAME}; beats ZDM_PLACEHOLDER_NAME, FLYWAY_PLACEHOLDERS_NAME, zdm.yaml and flyway.conf/.toml",
+};
+
 const struct opt_def cmd_opt_since = {
 	.name = "since",
 	.env = "ZDM_SINCE",
@@ -369,10 +377,14 @@ void cmd_migrate_fill(struct cmd_ctx *ctx, struct migrate_opts *o)
 	o->ddl_retries = (int)cmd_num(ctx, &cmd_opt_ddl_retries);
 	o->statement_timeout_ms = cmd_num(ctx, &cmd_opt_statement_timeout);
 	o->concurrent_timeout_ms = cmd_num(ctx, &cmd_opt_concurrent_timeout);
-	o->out_of_order = (int)cmd_num(ctx, &cmd_opt_out_of_order);
+	o->out_of_order = cmd_opt(ctx, &cmd_opt_out_of_order)->set
+				  ? (int)cmd_num(ctx, &cmd_opt_out_of_order)
+				  : -1;
 	o->ignore_patterns = cmd_str(ctx, &cmd_opt_ignore_migration_patterns);
 	o->since = cmd_str(ctx, &cmd_opt_since);
 	o->encoding = cmd_str(ctx, &cmd_opt_encoding);
+	o->placeholders = cmd_opt(ctx, &cmd_opt_placeholder)->all;
+	o->nplaceholders = cmd_opt(ctx, &cmd_opt_placeholder)->nall;
 	o->max_replica_lag_ms = cmd_num(ctx, &cmd_opt_max_replica_lag);
 	o->log_table = cmd_str(ctx, &cmd_opt_log_table);
 	o->release = cmd_str(ctx, &cmd_opt_release);

@@ -37,7 +37,7 @@ extern const struct opt_def cmd_opt_dir, cmd_opt_database_url, cmd_opt_history_t
 	cmd_opt_release, cmd_opt_namespace, cmd_opt_revision, cmd_opt_app_version,
 	cmd_opt_chart_version, cmd_opt_deployed_by, cmd_opt_source_revision, cmd_opt_pod,
 	cmd_opt_check_timeout, cmd_opt_max_replica_lag, cmd_opt_ignore_migration_patterns,
-	cmd_opt_since, cmd_opt_encoding;
+	cmd_opt_since, cmd_opt_encoding, cmd_opt_placeholder;
 
 struct cmd_ctx {
 	const struct cmd_entry *cmd;

@@ -89,13 +89,16 @@ int main(int argc, char **argv)
 	rc = opts_parse((*c)->opts, argc - 1, argv + 1, ctx.v, ctx.args, &ctx.nargs, &e);
 	if (rc == 1) {
 		main_cmd_help(*c);
+		opts_release((*c)->opts, ctx.v);
 		free(ctx.args);
 		free(ctx.v);
 		return 0;
 	}
 	if (rc < 0) {
-		zerr_hint(&e, "run \"zdm-hook %s --help\" for its options", (*c)->name);
+		if (!e.hint[0]) /* keep the fix the option parser named */
+			zerr_hint(&e, "run \"zdm-hook %s --help\" for its options", (*c)->name);
 		log_zerr(&e);
+		opts_release((*c)->opts, ctx.v);
 		free(ctx.args);
 		free(ctx.v);
 		return ZDM_EXIT_USAGE;
@@ -105,6 +108,7 @@ int main(int argc, char **argv)
 	log_set_quiet((int)cmd_num(&ctx, &cmd_opt_quiet));
 	db_install_signal_handlers();
 	rc = (*c)->exec(&ctx);
+	opts_release((*c)->opts, ctx.v);
 	free(ctx.args);
 	free(ctx.v);
 	log_free_secrets();

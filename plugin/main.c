@@ -162,18 +162,22 @@ int main(int argc, char **argv)
 	rc = opts_parse(c->opts, argc - 1, argv + 1, ctx.v, ctx.args, &ctx.nargs, &e);
 	if (rc == 1) {
 		main_cmd_help(c);
+		opts_release(c->opts, ctx.v);
 		free(ctx.args);
 		free(ctx.v);
 		return 0;
 	}
 	if (rc < 0) {
-		zerr_hint(&e, "run \"helm zdm %s --help\" for its options", c->name);
+		if (!e.hint[0]) /* keep the fix the option parser named */
+			zerr_hint(&e, "run \"helm zdm %s --help\" for its options", c->name);
+		opts_release(c->opts, ctx.v);
 		free(ctx.args);
 		free(ctx.v);
 		return plugin_fail(&e);
 	}
 	plugin_debug(&ctx, "command %s, namespace %s", c->name, ctx.namespace);
 	rc = c->exec(&ctx);
+	opts_release(c->opts, ctx.v);
 	free(ctx.args);
 	free(ctx.v);
 	return rc;

@@ -244,6 +244,14 @@ void lint_file(struct lint_ctx *ctx, const struct lint_file *f, struct lint_repo
 			 "transaction=off file mixes %s (line %d) with \"%s\", which should run in a "
 			 "transaction",
 			 r.cic_what, r.cic_line, head);
+		if (f->mixed_setting && out->n > r.first && !f->learn_only) {
+			struct lint_finding *fd = &out->v[out->n - 1];
+			fd->refusing = 0;
+			fd->allowed = LINT_ALLOWED_BY_SETTING;
+			fd->allow_reason = xasprintf("%s: the file runs without a transaction, "
+						     "statement by statement, as Flyway runs it",
+						     f->mixed_setting);
+		}
 	}
 	if (!f->learn_only)
 		lint_apply_allows(&r);

@@ -67,6 +67,8 @@ enum lint_allowed {
 	LINT_ALLOWED_BY_COMMENT, /* an allow=RULE directive before the statement */
 	LINT_ALLOWED_BY_PHASE, /* contract finding in a guarded contract file */
 	LINT_ALLOWED_BY_EMPTY_DB, /* blocking/contract, run on an empty database */
+	LINT_ALLOWED_BY_SETTING, /* mixed-transaction-off in a file the project's
+				  * Flyway settings run that way (mixed) */
 };
 
 /* One rule: its stable id (kebab-case), its class, squawk's rule names for
@@ -118,6 +120,11 @@ struct lint_file {
 	 * user relations): blocking and contract findings are information
 	 * (allowed, LINT_ALLOWED_BY_EMPTY_DB), nothing can be hurt */
 	int empty_db;
+	/* the file mixes statements on purpose: Flyway's mixed=true or its
+	 * script configuration's executeInTransaction=false runs it without a
+	 * transaction, statement by statement, as Flyway does; the mixing
+	 * rule reports it as information (LINT_ALLOWED_BY_SETTING) */
+	const char *mixed_setting; /* which setting, or NULL */
 };
 
 struct lint_finding {

@@ -348,6 +348,23 @@ int plan_validate(const struct plan *p, const struct src_set *src, int out_of_or
 
 		if (it->ignored)
 			continue;
+		/* flyway.validateOnMigrate=false: Flyway does not check applied
+		 * files; zdm accepts a changed (fully applied) or missing one
+		 * too, but says so (a partly applied file that changed is
+		 * still refused: resuming it would run other statements) */
+		if (src->conf.validate_on_migrate == 0 &&
+		    ((it->state == PLAN_CHANGED && it->row && it->row->success) ||
+		     it->state == PLAN_MISSING || it->state == PLAN_FUTURE)) {
+			log_warn("not-validated",
+				 "%s %s (%s=false in %s: not validated, as Flyway)",
+				 it->m ? it->m->path : it->row->script,
+				 it->state == PLAN_CHANGED ? "was changed after it was applied"
+				 : it->state == PLAN_MISSING
+					 ? "is applied but missing from the migrations"
+					 : "is applied but newer than every file",
+				 "validateOnMigrate", src->conf.validate_at);
+			continue;
+		}
 		if (it->state == PLAN_CHANGED)
 			snprintf(line, sizeof(line),
 				 "%s was changed after it was applied (checksum in history %d, file now %d)",
@@ -406,7 +423,9 @@ struct migrate_ctx {
 	struct lint_report lint; /* findings of the pending migrations */
 	int linted_empty; /* the lint took the database for empty */
 	struct plan_opts po;
-	const char *since; /* --since, or zdm.yaml's since */
+	/* srclint_since's flags for --since, or zdm.yaml's since: (one per
+	 * src.v entry; NULL: nothing grandfathered) */
+	unsigned char *since_learn;
 	char *recipes; /* <history>_recipes, when a file is a recipe */
 };
 
@@ -1832,8 +1851,7 @@ static int migrate_lint(struct migrate_ctx *c, struct zerr *e)
 			continue;
 		if (it->m->kind == SRC_BASELINE)
 			lo.baseline = it->m;
-		else if (!(c->since && it->m->version &&
-			   source_version_cmp(it->m->version, c->since) <= 0))
+		else if (!(c->since_learn && c->since_learn[it->m - c->src.v]))
 			learn[it->m - c->src.v] = 0; /* --since: applied, not judged */
 	}
 	lint_report_release(&c->lint);
@@ -2116,15 +2134,15 @@ static int migrate_settings(struct migrate_ctx *c, struct zerr *e)
 {
 	const struct migrate_opts *o = c->o;
 
-	c->since = o->since ? o->since : c->src.conf.since;
+	/* --since, else zdm.yaml's since: (a bad one names its source) */
+	free(c->since_learn);
+	if (srclint_since(&c->src, o->since, &c->since_learn, e) < 0)
+		return -1;
 	if (plan_ignore_parse(o->ignore_patterns ? o->ignore_patterns : c->src.conf.ignore_patterns,
 			      &c->po.ignore, e) < 0)
 		return -1;
-	c->po.out_of_order = o->out_of_order;
-	if (c->since && !source_version_valid(c->since)) {
-		zerr_set(e, ZDM_EXIT_USAGE, "--since \"%s\" is not a version", c->since);
-		return -1;
-	}
+	/* --out-of-order / ZDM_OUT_OF_ORDER, else flyway.outOfOrder */
+	c->po.out_of_order = o->out_of_order >= 0 ? o->out_of_order : c->src.conf.out_of_order > 0;
 	for (size_t i = 0; i < c->src.n; i++)
 		if (migrate_check_tx_rules(&c->src.v[i], e) < 0)
 			return -1;
@@ -2181,6 +2199,8 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 	/* the server starts a backend while we read the files */
 	db_connect_start(&c.work, &c.dbo, "migrate");
 	lo.encoding = o->encoding;
+	lo.placeholders = o->placeholders;
+	lo.nplaceholders = o->nplaceholders;
 	lo.table = o->history_table;
 	if (source_load_opts(o->dir, &lo, &c.src, e) < 0 || migrate_settings(&c, e) < 0)
 		goto cleanup;
@@ -2285,6 +2305,7 @@ cleanup:
 	}
 	free(c.deferred);
 	free(c.recipes);
+	free(c.since_learn);
 	lint_report_release(&c.lint);
 	if (c.locked)
 		lock_release(&c.work, c.h.lock_key);

@@ -37,10 +37,12 @@ struct migrate_opts {
 	int connect_retries;
 	long long peer_timeout_ms; /* dead-peer bound (db.h) */
 	int dry_run;
-	int out_of_order;
+	int out_of_order; /* -1: not given (flyway.outOfOrder, else off) */
 	const char *ignore_patterns; /* Flyway's ignoreMigrationPatterns */
 	const char *since; /* pending versions at or below it are not linted */
 	const char *encoding; /* of the files; NULL: the settings', UTF-8 */
+	const char *const *placeholders; /* --placeholder NAME=VALUE, in order */
+	size_t nplaceholders;
 	long long max_replica_lag_ms; /* backfills pause above it; 0: off */
 
 	/* the contract guard */

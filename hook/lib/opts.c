@@ -15,6 +15,17 @@ static int opts_convert(const struct opt_def *d, const char *text, const char *o
 	switch (d->kind) {
 	case OPT_STRING:
 		return 0;
+	case OPT_ASSIGN:
+		if (text[0] == '=' || !strchr(text, '=')) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s: \"%s\" is not %s", origin, text,
+				 d->metavar ? d->metavar : "NAME=VALUE");
+			zerr_hint(e,
+				  "write the name, \"=\" and the value: %s schema=app (the value "
+				  "may be empty: schema=)",
+				  origin);
+			return -1;
+		}
+		return 0;
 	case OPT_BOOL:
 		if (!strcmp(text, "1") || !strcmp(text, "true") || !strcmp(text, "yes") ||
 		    !strcmp(text, "on"))
@@ -133,6 +144,11 @@ int opts_parse(const struct opt_def *const *list, int argc, char **argv, struct 
 		if (opts_convert(d, value, origin, &vals[k], e) < 0)
 			return -1;
 		vals[k].set = 1;
+		if (d->repeat) {
+			vals[k].all = xrealloc(vals[k].all,
+					       (vals[k].nall + 1) * sizeof(*vals[k].all));
+			vals[k].all[vals[k].nall++] = value;
+		}
 	}
 	for (k = 0; k < n; k++) {
 		const struct opt_def *d = list[k];
@@ -147,6 +163,10 @@ int opts_parse(const struct opt_def *const *list, int argc, char **argv, struct 
 			if (opts_convert(d, env, origin, &vals[k], e) < 0)
 				return -1;
 			vals[k].set = 1;
+			if (d->repeat) {
+				vals[k].all = xcalloc(1, sizeof(*vals[k].all));
+				vals[k].all[vals[k].nall++] = env;
+			}
 		} else if (d->def) {
 			snprintf(origin, sizeof(origin), "default of --%s", d->name);
 			if (opts_convert(d, d->def, origin, &vals[k], e) < 0)
@@ -154,6 +174,15 @@ int opts_parse(const struct opt_def *const *list, int argc, char **argv, struct 
 		}
 	}
 	return 0;
+}
+
+void opts_release(const struct opt_def *const *list, struct opt_value *vals)
+{
+	for (size_t k = 0; list && list[k]; k++) {
+		free(vals[k].all);
+		vals[k].all = NULL;
+		vals[k].nall = 0;
+	}
 }
 
 int opts_has_flag(const struct opt_def *const *list, int argc, char **argv, const char *flag)
@@ -193,6 +222,8 @@ void opts_print_help(FILE *f, const struct opt_def *const *list)
 				fprintf(f, "%sdefault %s", d->env ? ", " : "", d->def);
 			fprintf(f, "]");
 		}
+		if (d->repeat)
+			fprintf(f, " (repeatable)");
 		fputc('\n', f);
 	}
 }

@@ -696,6 +696,20 @@ located:
 		zerr_hint(e, "e.g. -- zdm: phase=contract requires-app=2.0.0");
 		return -1;
 	}
+	if (m->sc.execute_in_transaction >= 0) {
+		if (m->tx_directive && m->transactional != m->sc.execute_in_transaction) {
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "%s: executeInTransaction=%s disagrees with the file's "
+				 "transaction=%s directive (line %d)",
+				 m->sc_path, m->sc.execute_in_transaction ? "true" : "false",
+				 m->transactional ? "on" : "off", m->directive_line);
+			zerr_hint(e, "keep one of them: the script configuration (Flyway reads it) "
+				     "or the directive");
+			return -1;
+		}
+		m->transactional = m->sc.execute_in_transaction;
+		m->tx_directive = 1;
+	}
 	if (!m->tx_directive && source_detect_tx(m, e) < 0)
 		return -1;
 	if (m->backfill && source_check_backfill(m, e) < 0)
@@ -740,6 +754,8 @@ static void source_migration_release(struct src_migration *m)
 		free(m->allows[i].reason);
 	}
 	free(m->allows);
+	srcconf_script_release(&m->sc);
+	free(m->sc_path);
 }
 
 /* Offset of the first byte of data that does not begin a well-formed
@@ -896,7 +912,8 @@ static int source_placeholders(struct src_set *set, const struct src_migration *
 	struct sb out;
 	int line = 1, changed = 0;
 
-	if (!c->placeholder_replacement)
+	if (m->sc.placeholder_replacement >= 0 ? !m->sc.placeholder_replacement
+					       : !c->placeholder_replacement)
 		return 0;
 	{
 		time_t now = time(NULL);
@@ -921,7 +938,7 @@ static int source_placeholders(struct src_set *set, const struct src_migration *
 		}
 		name = xstrndup(p + plen, (size_t)(close - p - plen));
 		if (!strcmp(name, "flyway:filename"))
-			value = m->file;
+			value = strrchr(m->file, '/') ? strrchr(m->file, '/') + 1 : m->file;
 		else if (!strcmp(name, "flyway:timestamp"))
 			value = stamp;
 		else if (!strcmp(name, "flyway:table"))
@@ -951,10 +968,10 @@ static int source_placeholders(struct src_set *set, const struct src_migration *
 				 "it too)",
 				 m->path, line, pre, name, suf);
 			zerr_hint(e,
-				  "give it a value: \"placeholders: { %s: ... }\" in zdm.yaml, "
-				  "flyway.placeholders.%s=... in flyway.conf, or the environment "
-				  "variable ZDM_PLACEHOLDER_%s",
-				  name, name, upper);
+				  "give it a value: --placeholder %s=..., the environment "
+				  "variable ZDM_PLACEHOLDER_%s, \"placeholders: { %s: ... }\" in "
+				  "zdm.yaml, or flyway.placeholders.%s=... in flyway.conf",
+				  name, upper, name, name);
 			free(name);
 			sb_release(&out);
 			return -1;
@@ -979,7 +996,9 @@ static int source_placeholders(struct src_set *set, const struct src_migration *
 static int source_parse_text(struct src_set *set, struct src_migration *m, char *data, size_t len,
 			     struct zerr *e)
 {
-	const char *enc = set->lo && set->lo->encoding ? set->lo->encoding : set->conf.encoding;
+	const char *enc = m->sc.encoding                 ? m->sc.encoding
+			  : set->lo && set->lo->encoding ? set->lo->encoding
+							 : set->conf.encoding;
 	const char *nul;
 	size_t bad;
 
@@ -1100,6 +1119,7 @@ static int source_push(struct src_set *out, size_t *cap, const char *where, cons
 	m->path = path;
 	m->transactional = 1;
 	m->lock_timeout_ms = m->statement_timeout_ms = -1;
+	m->sc.execute_in_transaction = m->sc.placeholder_replacement = -1;
 	return 1;
 }
 
@@ -1151,13 +1171,40 @@ static int source_check_entry(const char *path, struct zerr *e)
 	return -1;
 }
 
-/* Read and parse the file of the last entry of out. */
+/* Parse m's script configuration (text, NUL-terminated, taken). */
+static int source_script_conf(struct src_migration *m, char *path, char *text, struct zerr *e)
+{
+	int rc;
+
+	m->sc_path = path;
+	rc = srcconf_script_parse(path, text, &m->sc, e);
+	free(text);
+	if (rc < 0) {
+		m->sc.execute_in_transaction = m->sc.placeholder_replacement = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Read and parse the file of the last entry of out, and its V1__x.sql.conf
+ * when there is one. */
 static int source_read_last(struct src_set *out, struct zerr *e)
 {
 	struct src_migration *m = &out->v[out->n - 1];
-	char *data;
+	char *data, *sc = xasprintf("%s.conf", m->path);
 	size_t len;
+	struct stat st;
 
+	if (stat(sc, &st) == 0) {
+		if (util_read_file(sc, SOURCE_MAX_FILE, &data, &len, e) < 0) {
+			free(sc);
+			return -1;
+		}
+		if (source_script_conf(m, sc, data, e) < 0)
+			return -1;
+	} else {
+		free(sc);
+	}
 	if (source_check_entry(m->path, e) < 0)
 		return -1;
 	if (util_read_file(m->path, SOURCE_MAX_FILE, &data, &len, e) < 0) {
@@ -1201,28 +1248,30 @@ int source_load(const char *dir, struct src_set *out, struct zerr *e)
 	return source_load_opts(dir, NULL, out, e);
 }
 
-int source_load_opts(const char *dir, const struct src_load_opts *lo, struct src_set *out,
-		     struct zerr *e)
+/* Read the migrations of root/rel (rel "": root itself) into out. A
+ * location (recurse) is scanned recursively as Flyway scans one, hidden
+ * entries skipped, and a file's name (m->file) is its path relative to
+ * the location, as Flyway records it in the history's script column;
+ * --dir alone is read flat (a subdirectory named like a migration is an
+ * error there). */
+static int source_scan(struct src_set *out, size_t *cap, const char *root, const char *rel,
+		       int recurse, int depth, struct zerr *e)
 {
-	DIR *d;
+	char *dir = *rel ? xasprintf("%s/%s", root, rel) : xstrdup(root);
+	DIR *d = opendir(dir);
 	struct dirent *de;
-	size_t cap = 0;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	out->dir = xstrdup(dir);
-	out->lo = lo;
-	d = opendir(dir);
 	if (!d) {
 		zerr_set(e, ZDM_EXIT_USAGE, "cannot read the migrations directory \"%s\": %s", dir,
 			 strerror(errno));
 		zerr_hint(e, "set --dir or ZDM_MIGRATIONS_DIR (default ./migrations)");
-		source_release(out);
+		free(dir);
 		return -1;
 	}
-	if (srcconf_load(dir, &out->conf, e) < 0)
-		goto cleanup;
 	for (;;) {
+		char *path, *sub;
+		struct stat st;
 		int got;
 
 		errno = 0;
@@ -1235,15 +1284,139 @@ int source_load_opts(const char *dir, const struct src_load_opts *lo, struct src
 			}
 			break;
 		}
-		got = source_push(out, &cap, dir, de->d_name, xasprintf("%s/%s", dir, de->d_name),
-				  e);
+		if (recurse && de->d_name[0] == '.')
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (recurse && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			free(path);
+			if (depth >= 32) {
+				zerr_set(e, ZDM_EXIT_USAGE,
+					 "\"%s/%s\": locations nested more than 32 directories deep "
+					 "(a symlink loop?)",
+					 dir, de->d_name);
+				goto cleanup;
+			}
+			sub = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+			got = source_scan(out, cap, root, sub, recurse, depth + 1, e);
+			free(sub);
+			if (got < 0)
+				goto cleanup;
+			continue;
+		}
+		got = source_push(out, cap, dir, de->d_name, path, e);
+		if (got > 0 && *rel) {
+			free(out->v[out->n - 1].file);
+			out->v[out->n - 1].file = xasprintf("%s/%s", rel, de->d_name);
+		}
 		if (got < 0 || (got > 0 && source_read_last(out, e) < 0))
 			goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	closedir(d);
+	free(dir);
+	return rc;
+}
+
+/* Flyway's locations (flyway.locations, or locations: in zdm.yaml), a
+ * comma-separated list, each read recursively. filesystem:PATH is a
+ * directory; a relative PATH is resolved from the migrations directory
+ * (where the settings file is: Flyway resolves it from its working
+ * directory, which is where it finds ./flyway.conf). classpath:PATH and an
+ * unprefixed PATH (Flyway's default prefix) name a Java package: zdm reads
+ * the directory of that name beside the settings file when there is one
+ * (the layout of a resources directory), and refuses it otherwise. */
+static int source_locations(struct src_set *out, size_t *cap, const char *dir, struct zerr *e)
+{
+	const struct srcconf *c = &out->conf;
+	char *list = xstrdup(c->locations), *save = NULL;
+	int rc = 0;
+
+	for (char *tok = strtok_r(list, ",", &save); tok && rc == 0;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *loc = util_trim(tok), *path;
+		const char *p = loc, *colon = strchr(loc, ':');
+		int classpath = 1;
+		struct stat st;
+
+		if (!*loc)
+			continue;
+		if (strncmp(loc, "filesystem:", 11) == 0) {
+			p = loc + 11;
+			classpath = 0;
+		} else if (strncmp(loc, "classpath:", 10) == 0) {
+			p = loc + 10;
+			while (*p == '/')
+				p++;
+		} else if (colon && !memchr(loc, '/', (size_t)(colon - loc))) {
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "%s: location \"%s\": zdm reads filesystem: and classpath: "
+				 "locations only",
+				 c->locations_at, loc);
+			zerr_hint(e,
+				  "copy the files into a directory and name it with "
+				  "filesystem:PATH (e.g. locations: \"filesystem:.\" in zdm.yaml, "
+				  "which beats Flyway's file)");
+			rc = -1;
+			break;
+		}
+		path = *p == '/' ? xstrdup(p) : xasprintf("%s/%s", dir, *p ? p : ".");
+		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			if (classpath)
+				zerr_set(e, ZDM_EXIT_USAGE,
+					 "%s: location \"%s\" is on the Java classpath, which zdm "
+					 "cannot read, and there is no directory \"%s\" to read "
+					 "instead",
+					 c->locations_at, loc, path);
+			else
+				zerr_set(e, ZDM_EXIT_USAGE,
+					 "%s: location \"%s\": directory \"%s\" does not exist",
+					 c->locations_at, loc, path);
+			zerr_hint(e,
+				  "a relative location is read from the migrations directory "
+				  "(%s); override Flyway's with locations: \"filesystem:PATH,...\" "
+				  "in zdm.yaml, e.g. \"filesystem:.\" for the directory itself",
+				  dir);
+			rc = -1;
+		} else {
+			rc = source_scan(out, cap, path, "", 1, 0, e);
+		}
+		free(path);
+	}
+	free(list);
+	return rc;
+}
+
+int source_load_opts(const char *dir, const struct src_load_opts *lo, struct src_set *out,
+		     struct zerr *e)
+{
+	size_t cap = 0;
+	int rc = -1;
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
+	out->dir = xstrdup(dir);
+	out->lo = lo;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		zerr_set(e, ZDM_EXIT_USAGE, "cannot read the migrations directory \"%s\": %s", dir,
+			 stat(dir, &st) != 0 ? strerror(errno) : "not a directory");
+		zerr_hint(e, "set --dir or ZDM_MIGRATIONS_DIR (default ./migrations)");
+		source_release(out);
+		return -1;
+	}
+	if (srcconf_load(dir, &out->conf, e) < 0)
+		goto cleanup;
+	if (lo)
+		srcconf_placeholder_flags(&out->conf, lo->placeholders, lo->nplaceholders);
+	if (out->conf.locations) {
+		if (source_locations(out, &cap, dir, e) < 0)
+			goto cleanup;
+	} else if (source_scan(out, &cap, dir, "", 0, 0, e) < 0) {
+		goto cleanup;
 	}
 	rc = source_finish(out, e);
 cleanup:
 	out->lo = NULL;
-	closedir(d);
 	if (rc < 0)
 		source_release(out);
 	return rc;
@@ -1300,6 +1473,16 @@ int source_load_texts(const struct src_text *files, size_t n, struct src_set *ou
 	for (size_t i = 0; i < n; i++) {
 		int rc = source_push(out, &cap, out->dir, files[i].name, xstrdup(files[i].name), e);
 
+		for (size_t k = 0; rc > 0 && k < n; k++) {
+			size_t nl = strlen(files[i].name);
+			if (strncmp(files[k].name, files[i].name, nl) == 0 &&
+			    strcmp(files[k].name + nl, ".conf") == 0)
+				rc = source_script_conf(&out->v[out->n - 1], xstrdup(files[k].name),
+							xstrndup(files[k].data, files[k].len),
+							e) < 0
+					     ? -1
+					     : 1;
+		}
 		if (rc > 0)
 			rc = source_parse_text(out, &out->v[out->n - 1],
 					       xstrndup(files[i].data, files[i].len), files[i].len,

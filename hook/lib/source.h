@@ -10,6 +10,9 @@
  * part ("1.1" == "1_1" == "1.01"; "1.0" == "1"). Non-.sql files and hidden
  * entries (a ConfigMap mount's "..data") are ignored; a .sql file that is
  * not a valid migration name is an error, so nothing is silently skipped.
+ * The directory is read flat, unless the settings name Flyway locations:
+ * then those are read instead, recursively (source_locations in
+ * source.c), and a file's name is its path relative to its location.
  *
  * A file without a transaction= directive whose statements cannot run in
  * a transaction (CREATE/DROP INDEX CONCURRENTLY, VACUUM, CREATE DATABASE,
@@ -17,6 +20,11 @@
  * such a statement together with one that should run in a transaction
  * (SET counts, as in Flyway) is an error unless the set's mixed setting
  * is on (Flyway's "mixed"), which runs the whole file without one.
+ *
+ * Flyway's script configuration V1__x.sql.conf beside a migration
+ * (srcconf_script) is read with it: executeInTransaction acts as a
+ * transaction= directive (both, disagreeing, is an error), encoding and
+ * placeholderReplacement beat the set's. It is not a migration.
  *
  * Directives live in `-- zdm:` comments. File-level ones (transaction=,
  * lock-timeout=, statement-timeout=, phase=, requires-app=) must be in the
@@ -64,6 +72,8 @@ struct src_migration {
 	int tx_detected; /* no directive; runs without a transaction because
 			    * its statements cannot run in one (as Flyway) */
 	int mixed; /* Flyway's "mixed" setting for this file */
+	struct srcconf_script sc; /* its V1__x.sql.conf (-1 / NULL: none) */
+	char *sc_path; /* that file's path, or NULL */
 	long long lock_timeout_ms; /* -1: the run's default */
 	long long statement_timeout_ms;
 	enum src_phase phase;
@@ -108,6 +118,10 @@ struct src_set {
  * ${flyway:database} then read "zdm", ${flyway:defaultSchema} "public"). */
 struct src_load_opts {
 	const char *encoding; /* --encoding */
+	const char *const *placeholders; /* --placeholder NAME=VALUE (checked
+					  * by opts: OPT_ASSIGN), beating the
+					  * settings files and environment */
+	size_t nplaceholders;
 	int mixed; /* --mixed, -1 */
 	const char *table; /* the history table, for ${flyway:table} */
 	const char *user, *database, *schema;

@@ -39,6 +39,20 @@ static void srcconf_ph_set(struct srcconf *c, const char *name, const char *valu
 	c->nph++;
 }
 
+void srcconf_placeholder_flags(struct srcconf *c, const char *const *assign, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(assign[i], '=');
+		char *name;
+
+		if (!eq || eq == assign[i])
+			continue; /* opts refused it (OPT_ASSIGN) */
+		name = xstrndup(assign[i], (size_t)(eq - assign[i]));
+		srcconf_ph_set(c, name, eq + 1, "--placeholder");
+		free(name);
+	}
+}
+
 const char *srcconf_placeholder(const struct srcconf *c, const char *name)
 {
 	for (size_t i = 0; i < c->nph; i++)
@@ -78,6 +92,18 @@ static int srcconf_flyway_key(struct srcconf *c, const char *key, const char *va
 		srcconf_str(&c->table, value);
 	} else if (strcmp(key, "baselineVersion") == 0) {
 		srcconf_str(&c->baseline_version, value);
+	} else if (strcmp(key, "locations") == 0) {
+		srcconf_str(&c->locations, value);
+		srcconf_str(&c->locations_at, where);
+	} else if (strcmp(key, "outOfOrder") == 0 || strcmp(key, "validateOnMigrate") == 0) {
+		int *b = key[0] == 'o' ? &c->out_of_order : &c->validate_on_migrate;
+		if (srcconf_bool(value, b) < 0) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s: %s=\"%s\" is not true or false", where,
+				 key, value);
+			return -1;
+		}
+		if (key[0] == 'v')
+			srcconf_str(&c->validate_at, where);
 	} else if (strcmp(key, "baselineOnMigrate") == 0) {
 		if (srcconf_bool(value, &c->baseline_on_migrate) < 0) {
 			zerr_set(e, ZDM_EXIT_USAGE, "%s: %s=\"%s\" is not true or false", where,
@@ -125,9 +151,29 @@ static char *srcconf_expand_env(const char *v)
 	return sb_steal(&s);
 }
 
-/* flyway.conf: Java properties, "key=value" or "key: value", # and !
- * comments, a trailing backslash continues the line. */
-static int srcconf_properties(struct srcconf *c, const char *path, char *text, struct zerr *e)
+/* One key of a properties file: key and value trimmed, where "path:line". */
+typedef int (*srcconf_kv_fn)(void *arg, const char *key, const char *value, const char *where,
+			     struct zerr *e);
+
+/* flyway.conf's keys: flyway.KEY, ${VAR} expanded; others ignored. */
+static int srcconf_conf_key(void *arg, const char *key, const char *value, const char *where,
+			    struct zerr *e)
+{
+	char *x;
+	int rc;
+
+	if (strncmp(key, "flyway.", 7) != 0)
+		return 0;
+	x = srcconf_expand_env(value);
+	rc = srcconf_flyway_key(arg, key + 7, x, where, e);
+	free(x);
+	return rc;
+}
+
+/* Java properties (flyway.conf, V1__x.sql.conf): "key=value" or "key:
+ * value", # and ! comments, a trailing backslash continues the line. */
+static int srcconf_properties(const char *path, char *text, srcconf_kv_fn fn, void *arg,
+			      struct zerr *e)
 {
 	char *p = text;
 	int line = 0;
@@ -171,15 +217,77 @@ static int srcconf_properties(struct srcconf *c, const char *path, char *text, s
 		}
 		k = util_trim(k);
 		snprintf(where, sizeof(where), "%s:%d", path, first);
-		rc = 0;
-		if (strncmp(k, "flyway.", 7) == 0) {
-			char *x = srcconf_expand_env(val);
-			rc = srcconf_flyway_key(c, k + 7, x, where, e);
-			free(x);
-		}
+		rc = fn(arg, k, val, where, e);
 		sb_release(&logical);
 		if (rc < 0)
 			return -1;
+	}
+	return 0;
+}
+
+/* A TOML array of strings ["a", 'b'] (v after its "["), its items
+ * joined with commas as Flyway's .conf lists are, in *out (caller frees).
+ * -1 when it is not one. */
+static int srcconf_toml_array(const char *v, char **out)
+{
+	struct sb s;
+	int n = 0;
+
+	sb_init(&s);
+	for (;;) {
+		const char *end;
+		while (*v == ' ' || *v == '\t' || *v == ',' || *v == '\r' || *v == '\n' ||
+		       *v == '#') {
+			if (*v == '#')
+				v += strcspn(v, "\n");
+			else
+				v++;
+		}
+		if (*v == ']')
+			break;
+		if ((*v != '"' && *v != '\'') || !(end = strchr(v + 1, *v))) {
+			sb_release(&s);
+			return -1;
+		}
+		if (n++)
+			sb_addc(&s, ',');
+		sb_add(&s, v + 1, (size_t)(end - v - 1));
+		v = end + 1;
+		while (*v == ' ' || *v == '\t' || *v == '\r')
+			v++;
+		if (*v == '#')
+			v += strcspn(v, "\n");
+		if (*v != ',' && *v != ']' && *v != '\n') {
+			sb_release(&s);
+			return -1;
+		}
+	}
+	*out = s.len ? sb_steal(&s) : xstrdup("");
+	sb_release(&s);
+	return 0;
+}
+
+/* Whether the TOML array text a (from its "[") is closed: a "]" outside
+ * quotes balancing the first "[" (comments after "#" skipped). */
+static int srcconf_toml_closed(const char *a)
+{
+	int depth = 0;
+	char q = 0;
+
+	for (; *a; a++) {
+		if (q) {
+			if (*a == q)
+				q = 0;
+		} else if (*a == '"' || *a == '\'') {
+			q = *a;
+		} else if (*a == '#') {
+			while (a[1] && a[1] != '\n')
+				a++;
+		} else if (*a == '[') {
+			depth++;
+		} else if (*a == ']' && --depth == 0) {
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -250,6 +358,41 @@ static int srcconf_toml(struct srcconf *c, const char *path, char *text, struct 
 			return -1;
 		}
 		*eq = '\0';
+		if (*util_trim(eq + 1) == '[') {
+			/* an array, perhaps over several lines: only
+			 * [flyway] locations is read */
+			struct sb arr;
+			char *items = NULL;
+
+			sb_init(&arr);
+			sb_adds(&arr, util_trim(eq + 1));
+			while (!srcconf_toml_closed(arr.buf) && *p) {
+				eol = strchr(p, '\n');
+				sb_addc(&arr, '\n');
+				sb_add(&arr, p, eol ? (size_t)(eol - p) : strlen(p));
+				p = eol ? eol + 1 : p + strlen(p);
+				line++;
+			}
+			rc = srcconf_toml_closed(arr.buf) ? 0 : -1;
+			s = util_trim(s);
+			if (rc == 0 && strcmp(section, "flyway") == 0 &&
+			    strcmp(s, "locations") == 0) {
+				rc = srcconf_toml_array(arr.buf + 1, &items);
+				if (rc == 0)
+					rc = srcconf_flyway_key(c, s, items, where, e);
+				else
+					zerr_set(e, ZDM_EXIT_USAGE,
+						 "%s: locations is not an array of strings", where);
+			} else if (rc < 0) {
+				zerr_set(e, ZDM_EXIT_USAGE,
+					 "%s: the array of %s has no closing \"]\"", where, s);
+			}
+			free(items);
+			sb_release(&arr);
+			if (rc < 0)
+				return -1;
+			continue;
+		}
 		rc = srcconf_toml_value(eq + 1, &val);
 		if (rc < 0) {
 			zerr_set(e, ZDM_EXIT_USAGE,
@@ -290,7 +433,7 @@ static int srcconf_yaml_err(const char *path, const struct ynode *n, const char 
 			    struct zerr *e)
 {
 	zerr_set(e, ZDM_EXIT_USAGE, "%s:%d:%d: %s", path, n ? n->line : 1, n ? n->col : 1, what);
-	zerr_hint(e, "zdm.yaml keys: since, encoding, mixed, placeholders (a map), "
+	zerr_hint(e, "zdm.yaml keys: since, encoding, mixed, locations, placeholders (a map), "
 		     "ignore-migration-patterns, lint: { allow: [ { file, rule, reason } ] }");
 	return -1;
 }
@@ -403,8 +546,12 @@ static int srcconf_yaml(struct srcconf *c, const char *path, struct zerr *e)
 		}
 		if (strcmp(key, "since") == 0) {
 			srcconf_str(&c->since, v->value);
+			srcconf_str(&c->since_at, where);
 		} else if (strcmp(key, "encoding") == 0) {
 			srcconf_str(&c->encoding, v->value);
+		} else if (strcmp(key, "locations") == 0) {
+			srcconf_str(&c->locations, v->value);
+			srcconf_str(&c->locations_at, where);
 		} else if (strcmp(key, "ignore-migration-patterns") == 0) {
 			srcconf_str(&c->ignore_patterns, v->value);
 		} else if (strcmp(key, "mixed") == 0) {
@@ -462,6 +609,7 @@ int srcconf_load(const char *dir, struct srcconf *c, struct zerr *e)
 
 	memset(c, 0, sizeof(*c));
 	c->placeholder_replacement = 1;
+	c->out_of_order = c->validate_on_migrate = -1;
 	if (srcconf_read(toml, &text, &found, e) < 0)
 		goto cleanup;
 	if (found) {
@@ -473,7 +621,7 @@ int srcconf_load(const char *dir, struct srcconf *c, struct zerr *e)
 			goto cleanup;
 		if (found) {
 			c->flyway_file = xstrdup(conf);
-			if (srcconf_properties(c, conf, text, e) < 0)
+			if (srcconf_properties(conf, text, srcconf_conf_key, c, e) < 0)
 				goto cleanup;
 		}
 	}
@@ -494,6 +642,66 @@ cleanup:
 	return rc;
 }
 
+/* A script configuration's keys, as Flyway reads them (flyway-core
+ * .../internal/sqlscript/SqlScriptMetadata.java): executeInTransaction
+ * (ConfigUtils.removeBoolean: true or false, any case), encoding,
+ * placeholderReplacement, and shouldExecute (Flyway Teams only); any
+ * other key is an error (ConfigUtils.checkConfigurationForUnrecognised-
+ * Properties). */
+static int srcconf_script_key(void *arg, const char *key, const char *value, const char *where,
+			      struct zerr *e)
+{
+	struct srcconf_script *s = arg;
+	int *b = NULL;
+
+	if (strcmp(key, "encoding") == 0) {
+		srcconf_str(&s->encoding, value);
+		return 0;
+	}
+	if (strcmp(key, "executeInTransaction") == 0)
+		b = &s->execute_in_transaction;
+	else if (strcmp(key, "placeholderReplacement") == 0)
+		b = &s->placeholder_replacement;
+	if (b) {
+		if (srcconf_bool(value, b) < 0) {
+			zerr_set(e, ZDM_EXIT_USAGE, "%s: %s=\"%s\" is not true or false", where,
+				 key, value);
+			zerr_hint(e, "write %s=true or %s=false", key, key);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "shouldExecute") == 0) {
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "%s: shouldExecute (a Flyway Teams setting) is not supported by zdm",
+			 where);
+		zerr_hint(e, "remove the key; a migration that must not run everywhere belongs "
+			     "in a directory of its own (--dir)");
+		return -1;
+	}
+	zerr_set(e, ZDM_EXIT_USAGE, "%s: unknown key \"%s\" in a script configuration", where, key);
+	zerr_hint(e, "the keys of a V1__x.sql.conf file are executeInTransaction, encoding "
+		     "and placeholderReplacement");
+	return -1;
+}
+
+int srcconf_script_parse(const char *path, char *text, struct srcconf_script *s, struct zerr *e)
+{
+	memset(s, 0, sizeof(*s));
+	s->execute_in_transaction = s->placeholder_replacement = -1;
+	if (srcconf_properties(path, text, srcconf_script_key, s, e) < 0) {
+		srcconf_script_release(s);
+		return -1;
+	}
+	return 0;
+}
+
+void srcconf_script_release(struct srcconf_script *s)
+{
+	free(s->encoding);
+	s->encoding = NULL;
+}
+
 void srcconf_release(struct srcconf *c)
 {
 	for (size_t i = 0; i < c->nph; i++) {
@@ -512,9 +720,13 @@ void srcconf_release(struct srcconf *c)
 	free(c->prefix);
 	free(c->suffix);
 	free(c->since);
+	free(c->since_at);
 	free(c->ignore_patterns);
 	free(c->table);
 	free(c->baseline_version);
+	free(c->locations);
+	free(c->locations_at);
+	free(c->validate_at);
 	free(c->zdm_yaml);
 	free(c->flyway_file);
 	memset(c, 0, sizeof(*c));

@@ -58,7 +58,9 @@ static int srclint_check_conf(const struct src_set *src, struct zerr *e)
 			zerr_set(e, ZDM_EXIT_USAGE,
 				 "%s:%d: lint.allow: \"%s\" is not a migration in %s",
 				 conf->zdm_yaml, al->line, al->file, src->dir);
-			zerr_hint(e, "name the file as it is in the directory, without a path");
+			zerr_hint(e,
+				  "name the file as it is in the directory, without a path (in a "
+				  "subdirectory of a Flyway location: its path inside the location)");
 			return -1;
 		}
 	}
@@ -99,6 +101,10 @@ static int srclint_one(struct lint_ctx *ctx, const struct srcconf *conf,
 	f.batched = m->backfill;
 	f.run_scope = o ? o->run_scope : 0;
 	f.empty_db = o ? o->empty_db : 0;
+	if (!m->transactional && m->sc.execute_in_transaction == 0)
+		f.mixed_setting = "executeInTransaction=false in its script configuration";
+	else if (!m->transactional && !m->tx_directive && m->mixed)
+		f.mixed_setting = "Flyway's mixed=true";
 	{
 		size_t from = out->n;
 		lint_file(ctx, &f, out);
@@ -111,7 +117,7 @@ static int srclint_one(struct lint_ctx *ctx, const struct srcconf *conf,
 int srclint_since(const struct src_set *src, const char *since, unsigned char **learn,
 		  struct zerr *e)
 {
-	const char *from = since ? NULL : src->conf.zdm_yaml;
+	const char *from = since ? NULL : src->conf.since_at;
 
 	*learn = NULL;
 	if (!since)
@@ -124,12 +130,17 @@ int srclint_since(const struct src_set *src, const char *since, unsigned char **
 				 since);
 		else
 			zerr_set(e, ZDM_EXIT_USAGE, "--since \"%s\" is not a version", since);
+		zerr_hint(e, "a version as in a file name: numbers separated by \".\" or \"_\" "
+			     "(e.g. 41 or 2.1)");
 		return -1;
 	}
-	*learn = xcalloc(src->n ? src->n : 1, 1);
+	*learn = xcalloc(src->n + src->nbaselines + 1, 1);
 	for (size_t i = 0; i < src->n; i++)
 		if (src->v[i].version && source_version_cmp(src->v[i].version, since) <= 0)
 			(*learn)[i] = 1;
+	for (size_t i = 0; i < src->nbaselines; i++)
+		if (source_version_cmp(src->baselines[i].version, since) <= 0)
+			(*learn)[src->n + i] = 1;
 	return 0;
 }
 
@@ -165,6 +176,17 @@ int srclint_run_opts(const struct src_set *src, const unsigned char *learn_only,
 	}
 	if (b && srclint_one(ctx, &src->conf, b, 0, o, out, e) < 0)
 		goto cleanup;
+	/* the static lint (no run options): every B file is what a fresh
+	 * database runs in place of the versions at or below it, so each is
+	 * linted too, on its own (a context of its own, as on that database) */
+	for (size_t i = 0; !o && i < src->nbaselines; i++) {
+		struct lint_ctx *bctx = lint_ctx_new();
+		int brc = srclint_one(bctx, &src->conf, &src->baselines[i],
+				      learn_only ? learn_only[src->n + i] : 0, NULL, out, e);
+		lint_ctx_free(bctx);
+		if (brc < 0)
+			goto cleanup;
+	}
 	rc = 0;
 cleanup:
 	free(since_learn);

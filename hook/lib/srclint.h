@@ -15,15 +15,17 @@
 #include "lint.h"
 #include "source.h"
 
-/* learn_only: NULL, or one flag per src->v entry. Findings are appended
- * to out. Returns -1 with e set on an unknown rule id in allow=. */
+/* learn_only: NULL, or one flag per src->v entry, then one per
+ * src->baselines entry (srclint_since's). Every B file is linted too, each
+ * in a context of its own: it is what a fresh database runs. Findings
+ * are appended to out. Returns -1 with e set on an unknown rule id in allow=. */
 int srclint_run(const struct src_set *src, const unsigned char *learn_only, struct lint_report *out,
 		struct zerr *e);
 
 /* The learn_only flags for a lint that grandfathers every version at or
  * below since (--since; NULL: zdm.yaml's since:, else nothing): *learn
- * gets one flag per src->v entry (caller frees; NULL when nothing is
- * grandfathered). -1 with e set (exit 2, naming zdm.yaml when it came
+ * gets one flag per src->v entry, then one per src->baselines entry
+ * (caller frees; NULL when nothing is grandfathered). -1 with e set (exit 2, naming zdm.yaml when it came
  * from there) when since is not a version. srclint_run with learn_only
  * NULL applies zdm.yaml's since: this way. */
 int srclint_since(const struct src_set *src, const char *since, unsigned char **learn,

@@ -116,7 +116,7 @@ hint: run "helm zdm lint --help" for its options' ]
 	printf 'since: "8.x"\n' >"$C/migrations/zdm.yaml"
 	run --separate-stderr lint "$C"
 	assert_failure 2
-	[[ "$stderr" == *'migrations/zdm.yaml: since "8.x" is not a version'* ]]
+	[[ "$stderr" == *'migrations/zdm.yaml:1: since "8.x" is not a version'* ]]
 }
 
 @test "plugin lint: a Job template whose backoffLimit was changed is a wiring problem, exit 1" {
