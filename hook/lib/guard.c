@@ -104,15 +104,16 @@ static const char guard_sessions_sql[] =
 	" AND ($1::text IS NULL OR left(application_name, length($1) + 1) = $1 || '/')"
 	" ORDER BY backend_start NULLS LAST, pid";
 
-/* A Helm release name: lowercase letters, digits, '-' and '.', starting
- * with a letter or digit. */
+/* A Helm release or Argo CD application name: lowercase letters, digits,
+ * '-', '.' and '_' (Argo CD's "<namespace>_<name>"), starting with a
+ * letter or digit. */
 static int guard_release_name_ok(const char *s, size_t len)
 {
 	if (!len || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
 		return 0;
 	for (size_t i = 1; i < len; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-		      s[i] == '.'))
+		      s[i] == '.' || s[i] == '_'))
 			return 0;
 	return 1;
 }

@@ -18,8 +18,8 @@
  *
  * Which sessions count: client sessions (not parallel workers) of the
  * current database, other than the guard's own, whose application_name
- * is "<release>/<app version>": a Helm release name (lowercase letters,
- * digits, '-' and '.'), one '/', and a non-empty version without '/'
+ * is "<release>/<app version>": a Helm release or Argo CD application
+ * name (lowercase letters, digits, '-', '.', '_'), one '/', and a non-empty version without '/'
  * (what follows a space is dropped: PgBouncer's application_name_add_host
  * appends " - <host>:<port>").
  * With a release (migrate_opts.release) only that release's sessions
