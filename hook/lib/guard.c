@@ -144,7 +144,7 @@ int guard_sessions_read(struct db *db, const char *release, struct guard_session
 	s->v = xcalloc(rows ? (size_t)rows : 1, sizeof(*s->v));
 	for (int i = 0; i < rows; i++) {
 		const char *name = PQgetvalue(run.res, i, 1), *slash = strchr(name, '/');
-		size_t rlen = (size_t)(slash - name);
+		size_t rlen = slash ? (size_t)(slash - name) : 0;
 		struct guard_session *x;
 
 		if (!slash || !guard_release_name_ok(name, rlen) || !slash[1] || slash[1] == ' ' ||
