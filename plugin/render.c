@@ -997,7 +997,7 @@ static int render_app_name_value(struct rstate *s, char **out, struct zerr *e)
 					     "\"zdm.appEnv\" in the chart's workloads instead");
 				return -1;
 			}
-		if (chart_values_get(o->values, "zdm.appVersion", &from_values, e) < 0)
+		if (o->values && chart_values_get(o->values, "zdm.appVersion", &from_values, e) < 0)
 			return -1;
 		version = from_values && *from_values ? from_values : o->chart->app_version;
 	}
