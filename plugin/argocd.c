@@ -143,6 +143,17 @@ static char *argocd_set_pair(const char *key, const char *value)
 	return sb_steal(&s);
 }
 
+/* "true" or "false" (what the Argo CD UI and an Application's YAML
+ * give) into *out. */
+static int argocd_bool(const char *name, const char *text, int *out, struct zerr *e)
+{
+	if (!strcmp(text, "true") || !strcmp(text, "false")) {
+		*out = !strcmp(text, "true");
+		return 0;
+	}
+	return zerr_set(e, ZDM_EXIT_USAGE, "%s \"%s\" is not one of true|false", name, text);
+}
+
 static int argocd_param(struct argocd_params *p, json_t *item, size_t idx, struct zerr *e)
 {
 	json_error_t jerr;
@@ -224,8 +235,17 @@ static int argocd_param(struct argocd_params *p, json_t *item, size_t idx, struc
 		*dst = xstrdup(str);
 		return 0;
 	}
+	if (!strcmp(name, "app-name")) {
+		if (!str || arr || map) {
+			zerr_set(e, ZDM_EXIT_USAGE,
+				 "ARGOCD_APP_PARAMETERS: \"%s\" must be a string", name);
+			return -1;
+		}
+		return argocd_bool(name, str, &p->app_name, e);
+	}
 	zerr_set(e, ZDM_EXIT_USAGE, "ARGOCD_APP_PARAMETERS: unknown parameter \"%s\"", name);
-	zerr_hint(e, "the zdm plugin takes values-files, helm-parameters, mode and migrations");
+	zerr_hint(e, "the zdm plugin takes values-files, helm-parameters, mode, migrations and "
+		     "app-name");
 	return -1;
 }
 
@@ -238,6 +258,7 @@ int argocd_params_load(struct argocd_params *p, struct zerr *e)
 	int rc = -1;
 
 	memset(p, 0, sizeof(*p));
+	p->app_name = -1;
 	/* Argo CD sends the JSON null for an Application with no parameters */
 	if (raw && *raw && strcmp(raw, "null") != 0) {
 		root = json_loads(raw, JSON_REJECT_DUPLICATES, &jerr);
@@ -279,6 +300,9 @@ int argocd_params_load(struct argocd_params *p, struct zerr *e)
 		p->mode = xstrdup(env);
 	if (!p->migrations && (env = argocd_env("ZDM_MIGRATIONS_DIR")))
 		p->migrations = xstrdup(env);
+	if (p->app_name < 0 && (env = argocd_env("ZDM_APP_NAME")) &&
+	    argocd_bool("ZDM_APP_NAME", env, &p->app_name, e) < 0)
+		goto cleanup;
 	if (p->mode && strcmp(p->mode, "hook") != 0 && strcmp(p->mode, "wave") != 0) {
 		zerr_set(e, ZDM_EXIT_USAGE, "mode \"%s\" is not one of hook|wave", p->mode);
 		goto cleanup;

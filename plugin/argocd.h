@@ -22,8 +22,10 @@
  *   helm-parameters  map     --set KEY=VALUE pairs
  *   mode             string  hook | wave
  *   migrations       string  the migrations directory
+ *   app-name         string  true | false: render --app-name
  * Each may also come from the Application's env (ZDM_VALUES as a comma
- * list, ZDM_SET as a --set string, ZDM_MODE, ZDM_MIGRATIONS_DIR). The
+ * list, ZDM_SET as a --set string, ZDM_MODE, ZDM_MIGRATIONS_DIR,
+ * ZDM_APP_NAME). The
  * most specific source wins: parameter, then the Application's env, then
  * the sidecar's own ZDM_* environment (read here for values and --set,
  * so helm-args and render agree; by render's options for the others),
@@ -45,6 +47,7 @@ struct argocd_params {
 	int sets_set;
 	char *mode; /* NULL when neither parameter nor env */
 	char *migrations; /* NULL when neither parameter nor env */
+	int app_name; /* -1 when neither parameter nor env, else 0 or 1 */
 };
 
 /* Read ARGOCD_APP_PARAMETERS and the ARGOCD_ENV_ZDM_* variables. -1

@@ -103,7 +103,10 @@ static int cmd_inject_exec(struct plugin_ctx *ctx)
 		printf("chart \"%s\" already has zdm %s: nothing to change\n", p.name, ZDM_VERSION);
 	else
 		printf("chart \"%s\" now has zdm %s; next: name the database Secret in "
-		       "zdm.database.existingSecret and add migrations/V1__<description>.sql\n",
+		       "zdm.database.existingSecret and add migrations/V1__<description>.sql\n"
+		       "then: add {{- include \"zdm.appEnv\" . | nindent 12 }} to the env of your "
+		       "workloads' containers (PGAPPNAME=<release>/<app version>), so contracts "
+		       "wait while an older app version is connected\n",
 		       p.name, ZDM_VERSION);
 cleanup:
 	inject_plan_release(&p);

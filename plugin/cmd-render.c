@@ -59,6 +59,13 @@ static const struct opt_def cmd_render_opt_argocd = {
 	.help = "run as Argo CD's CMP generate step (ARGOCD_APP_* environment)",
 };
 
+static const struct opt_def cmd_render_opt_app_name = {
+	.name = "app-name",
+	.env = "ZDM_APP_NAME",
+	.kind = OPT_BOOL,
+	.help = "add PGAPPNAME=<release>/<app version> to the workloads' containers",
+};
+
 static const struct opt_def cmd_render_opt_helm3_apply = {
 	.name = "helm3-apply",
 	.kind = OPT_BOOL,
@@ -170,6 +177,9 @@ static int cmd_render_exec(struct plugin_ctx *ctx)
 							: "helm";
 	o.helm3_apply = (int)plugin_opt(ctx, &cmd_render_opt_helm3_apply)->num;
 	o.lint = 1;
+	o.app_name = argocd && ap.app_name >= 0
+			     ? ap.app_name
+			     : (int)plugin_opt(ctx, &cmd_render_opt_app_name)->num;
 	if (argocd) {
 		if (argocd_release(&release, &e) < 0)
 			goto fail;
@@ -223,17 +233,10 @@ cleanup:
 }
 
 static const struct opt_def *const cmd_render_opts[] = {
-	&cmd_render_opt_chart,
-	&plugin_opt_migrations,
-	&plugin_opt_values,
-	&plugin_opt_set,
-	&cmd_render_opt_release,
-	&cmd_render_opt_namespace,
-	&cmd_render_opt_mode,
-	&plugin_opt_helm,
-	&cmd_render_opt_argocd,
-	&cmd_render_opt_helm3_apply,
-	NULL,
+	&cmd_render_opt_chart,  &plugin_opt_migrations,      &plugin_opt_values,
+	&plugin_opt_set,        &cmd_render_opt_release,     &cmd_render_opt_namespace,
+	&cmd_render_opt_mode,   &cmd_render_opt_app_name,    &plugin_opt_helm,
+	&cmd_render_opt_argocd, &cmd_render_opt_helm3_apply, NULL,
 };
 
 const struct plugin_cmd plugin_cmd_render = {
@@ -252,6 +255,12 @@ const struct plugin_cmd plugin_cmd_render = {
 		"--mode wave (Argo CD): the ConfigMaps and the migration Job become ordinary\n"
 		"resources at negative sync waves, and every Deployment, StatefulSet,\n"
 		"DaemonSet, CronJob and Rollout without a wave gets one after the Job.\n"
+		"--app-name (off by default: it edits the chart's own workloads): every\n"
+		"container and initContainer of the Deployments, StatefulSets, DaemonSets,\n"
+		"Jobs, CronJobs and Rollouts (not zdm's Jobs) gets PGAPPNAME=<release>/<app\n"
+		"version>, the release and app version the migration Job records, so the\n"
+		"contract guard defers a contract while an older app version is connected;\n"
+		"a container that sets PGAPPNAME already is left alone (noted on stderr).\n"
 		"--argocd (the Argo CD plugin's generate step): settings also from\n"
 		"ARGOCD_APP_PARAMETERS and ARGOCD_ENV_ZDM_*, the release and namespace from\n"
 		"ARGOCD_APP_NAME and ARGOCD_APP_NAMESPACE, and the Jobs record\n"

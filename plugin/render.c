@@ -10,6 +10,7 @@
  *                     its documents appended
  *   render_wave       hooks -> sync waves (wave mode)
  *   render_identity   the Jobs' Argo CD identity
+ *   render_app_name   PGAPPNAME in the workloads' containers (--app-name)
  *   render_emit       untouched documents copied, changed ones emitted
  *
  * A document is a struct rdoc pointing into the stream it came from (the
@@ -928,6 +929,210 @@ static void render_identity(struct rstate *s, const struct render_argocd *a)
 	}
 }
 
+/* ---- application_name (--app-name) ------------------------------------ */
+
+/* Workloads whose pods connect as the app, and where their pod spec is. */
+static const char *const render_app_kinds[] = {
+	"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Rollout",
+};
+
+#define RENDER_APPNAME_MAX 63 /* PostgreSQL keeps NAMEDATALEN - 1 bytes */
+
+static struct ynode *render_pod_spec(const struct rdoc *d)
+{
+	if (!strcmp(d->kind, "CronJob"))
+		return render_at(d->root, "spec", "jobTemplate", "spec", "template", "spec", NULL);
+	return render_at(d->root, "spec", "template", "spec", NULL);
+}
+
+/* The value of env entry name of zdm's migration Job (else the
+ * rollout-complete Job): what the hook records. NULL when neither is in
+ * the stream or it is not set there. */
+static const char *render_job_env(struct rstate *s, const char *name)
+{
+	for (int comp = RC_MIGRATE; comp <= RC_COMPLETE; comp++) {
+		for (size_t i = 0; i < s->n; i++) {
+			struct ynode *c, *env;
+			if (s->docs[i].comp != (enum render_comp)comp)
+				continue;
+			c = render_container(&s->docs[i]);
+			env = c && c->type == Y_MAP ? ynode_get(c, "env") : NULL;
+			for (size_t k = 0; env && env->type == Y_SEQ && k < env->n; k++)
+				if (yedit_is(ynode_get(env->items[k], "name"), name))
+					return render_text(ynode_get(env->items[k], "value"));
+		}
+	}
+	return NULL;
+}
+
+/* "<release>/<app version>" into *out (caller frees): the migration
+ * Job's ZDM_RELEASE and ZDM_APP_VERSION; without that Job in the stream
+ * (Helm 3 keeps an injected chart's hooks out of it) the release as
+ * render_add finds it and zdm.appVersion of the values files, else the
+ * chart's appVersion, as the templates' zdm.appVersion does. */
+static int render_app_name_value(struct rstate *s, char **out, struct zerr *e)
+{
+	const struct render_opts *o = s->o;
+	const char *release = render_job_env(s, "ZDM_RELEASE"),
+		   *version = render_job_env(s, "ZDM_APP_VERSION");
+	char *from_values = NULL;
+
+	if (!release)
+		release = o->release ? o->release
+				     : render_common(s, "metadata", "labels",
+						     "app.kubernetes.io/instance");
+	if (!release) {
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "--app-name: cannot tell the release name from the stream");
+		zerr_hint(e, "pass --release NAME (a post-renderer is not told the release)");
+		return -1;
+	}
+	if (!version) {
+		for (size_t i = 0; o->sets && i < o->sets->n; i++)
+			if (strstr(o->sets->v[i], "zdm.appVersion")) {
+				zerr_set(e, ZDM_EXIT_USAGE,
+					 "--app-name: the stream has no zdm migration Job to take the "
+					 "app version from, and zdm.appVersion is set with --set");
+				zerr_hint(e, "set zdm.appVersion in a values file, or include "
+					     "\"zdm.appEnv\" in the chart's workloads instead");
+				return -1;
+			}
+		if (o->values && chart_values_get(o->values, "zdm.appVersion", &from_values, e) < 0)
+			return -1;
+		version = from_values && *from_values ? from_values : o->chart->app_version;
+	}
+	if (!version || !*version) {
+		free(from_values);
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "--app-name: no app version: chart \"%s\" has no appVersion and "
+			 "zdm.appVersion is not set",
+			 o->chart->name);
+		zerr_hint(e, "set appVersion in Chart.yaml or zdm.appVersion in the values");
+		return -1;
+	}
+	*out = xasprintf("%s/%s", release, version);
+	free(from_values);
+	if (strlen(*out) > RENDER_APPNAME_MAX) {
+		zerr_set(e, ZDM_EXIT_USAGE,
+			 "--app-name: the application_name \"%s\" is longer than PostgreSQL's %d "
+			 "bytes",
+			 *out, RENDER_APPNAME_MAX);
+		zerr_hint(e, "shorten the release name or zdm.appVersion (a cut version would "
+			     "compare wrongly)");
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* PGAPPNAME=value in one container, unless it sets PGAPPNAME already. */
+static void render_app_container(struct rstate *s, struct rdoc *d, struct ynode *c,
+				 const char *value)
+{
+	const char *cname = render_text(ynode_get(c, "name"));
+	struct ynode *env = ynode_get(c, "env"), *it;
+
+	if (env && env->type != Y_SEQ && !ynode_is_null(env)) {
+		render_note(s,
+			    "--app-name: %s \"%s\" container \"%s\": env is not a list; "
+			    "PGAPPNAME not added",
+			    d->kind, d->name ? d->name : "", cname ? cname : "");
+		return;
+	}
+	for (size_t k = 0; env && env->type == Y_SEQ && k < env->n; k++) {
+		const struct ynode *x = env->items[k];
+		if (!yedit_is(ynode_get(x, "name"), "PGAPPNAME"))
+			continue;
+		if (!yedit_is(ynode_get(x, "value"), value) || ynode_get(x, "valueFrom"))
+			render_note(s,
+				    "--app-name: %s \"%s\" container \"%s\" sets PGAPPNAME "
+				    "already: left alone (the contract guard counts its sessions "
+				    "only as \"%s\")",
+				    d->kind, d->name ? d->name : "", cname ? cname : "", value);
+		return;
+	}
+	if (!env || env->type != Y_SEQ) {
+		yedit_set(c, "env", yedit_seq());
+		env = ynode_get(c, "env");
+	}
+	it = yedit_map();
+	yedit_set(it, "name", yedit_scalar("PGAPPNAME", 1));
+	yedit_set(it, "value", yedit_scalar(value, 0));
+	yedit_append(env, it);
+	d->changed = 1;
+}
+
+/* Call fn on every container and initContainer of the app's workloads
+ * (not zdm's Jobs). */
+static void render_app_containers(struct rstate *s,
+				  void (*fn)(struct rstate *, struct rdoc *, struct ynode *,
+					     const char *),
+				  const char *arg)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct rdoc *d = &s->docs[i];
+		struct ynode *spec;
+		int app = 0;
+
+		for (size_t k = 0; d->root && !d->comp && k < ZDM_ARRAY_LEN(render_app_kinds); k++)
+			app |= !strcmp(d->kind, render_app_kinds[k]);
+		if (!app || !(spec = render_pod_spec(d)) || spec->type != Y_MAP)
+			continue;
+		for (int init = 1; init >= 0; init--) {
+			struct ynode *cs = ynode_get(spec, init ? "initContainers" : "containers");
+			for (size_t k = 0; cs && cs->type == Y_SEQ && k < cs->n; k++)
+				if (cs->items[k]->type == Y_MAP)
+					fn(s, d, cs->items[k], arg);
+		}
+	}
+}
+
+static int render_app_name(struct rstate *s, struct zerr *e)
+{
+	char *value = NULL;
+
+	if (render_app_name_value(s, &value, e) < 0)
+		return -1;
+	render_app_containers(s, render_app_container, value);
+	free(value);
+	return 0;
+}
+
+/* Argo CD: a PGAPPNAME "<release>/<version>" that zdm.appEnv rendered
+ * with helm template's release name (the Application's name without its
+ * "<namespace>_" prefix) gets the release the Jobs record
+ * (ARGOCD_APP_NAME), so the guard finds the sessions. */
+static void render_argocd_appname_one(struct rstate *s, struct rdoc *d, struct ynode *c,
+				      const char *app)
+{
+	const char *release = s->o->release;
+	struct ynode *env = ynode_get(c, "env");
+	size_t rlen = strlen(release);
+
+	for (size_t k = 0; env && env->type == Y_SEQ && k < env->n; k++) {
+		struct ynode *x = env->items[k];
+		const char *v = render_text(ynode_get(x, "value"));
+		char *nv;
+
+		if (!yedit_is(ynode_get(x, "name"), "PGAPPNAME") || !v ||
+		    strncmp(v, release, rlen) || v[rlen] != '/')
+			continue;
+		nv = xasprintf("%s%s", app, v + rlen);
+		yedit_set(x, "value", yedit_scalar(nv, 0));
+		free(nv);
+		d->changed = 1;
+	}
+}
+
+static void render_argocd_appname(struct rstate *s)
+{
+	const struct render_argocd *a = s->o->argocd;
+
+	if (a && a->app && s->o->release && strcmp(a->app, s->o->release) != 0)
+		render_app_containers(s, render_argocd_appname_one, a->app);
+}
+
 /* Helm 4 names post-rendered documents by this annotation: give the
  * added ones their template's path, as an injected chart would have. */
 static void render_helm4_names(struct rstate *s)
@@ -1036,8 +1241,12 @@ int render_run(const struct render_opts *o, const char *in, size_t len, struct r
 		goto cleanup;
 	if (o->mode == RENDER_WAVE)
 		render_wave(&s);
-	if (o->argocd)
+	if (o->argocd) {
 		render_identity(&s, o->argocd);
+		render_argocd_appname(&s);
+	}
+	if (o->app_name && render_app_name(&s, e) < 0)
+		goto cleanup;
 	if (s.helm4)
 		render_helm4_names(&s);
 	if (render_emit(&s, e) < 0)

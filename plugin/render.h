@@ -23,6 +23,15 @@
  *                migrations (so a changed migration re-creates it), and
  *                every Deployment, StatefulSet, DaemonSet, CronJob and
  *                Argo Rollout without a wave gets one after the Job
+ *   app name     (--app-name, off by default: it edits the chart's own
+ *                workloads) every container and initContainer of the
+ *                Deployments, StatefulSets, DaemonSets, Jobs, CronJobs
+ *                and Argo Rollouts, zdm's own Jobs excepted, gets
+ *                PGAPPNAME=<release>/<app version>, the release and app
+ *                version the migration Job records (its ZDM_RELEASE and
+ *                ZDM_APP_VERSION), so the contract guard sees the app's
+ *                sessions; a container that sets PGAPPNAME to something
+ *                else is left alone, with a note
  *   Argo CD      the Jobs get the identity Argo CD can vouch for:
  *                ZDM_RELEASE = ARGOCD_APP_NAME, ZDM_NAMESPACE =
  *                ARGOCD_APP_NAMESPACE, ZDM_SOURCE_REVISION =
@@ -73,6 +82,7 @@ struct render_opts {
 	int helm3_apply; /* Helm 3 install/upgrade: cannot add hooks */
 	int lint; /* lint the migrations (render, not lint) */
 	int refuse_empty; /* no manifests at all is an error */
+	int app_name; /* add PGAPPNAME to the workloads' containers */
 };
 
 struct render_result {

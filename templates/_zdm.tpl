@@ -42,7 +42,7 @@ Numbers come back as floats: pass them through int.
       "timeout" (dig "lock" "timeout" "1s" $v | toString)) -}}
 {{- $_ = set $c "contractInPost" (eq (dig "contractInPost" false $v | toString) "true") -}}
 {{- $_ = set $c "strictContract" (eq (dig "strictContract" false $v | toString) "true") -}}
-{{- $_ = set $c "appVersion" (dig "appVersion" "" $v | toString | default .Chart.AppVersion | toString) -}}
+{{- $_ = set $c "appVersion" (include "zdm.appVersion" .) -}}
 {{- $_ = set $c "deployedBy" (dig "deployedBy" "helm" $v | toString) -}}
 {{- $_ = set $c "hooks" (dict
       "configWeight" (dig "hooks" "configWeight" -10 $v)
@@ -92,6 +92,48 @@ Numbers come back as floats: pass them through int.
       "assertionsPath" $assertions
       "assertionsConfigMap" $assertionsCM) -}}
 {{- toYaml $c -}}
+{{- end -}}
+
+{{/*
+zdm.appVersion: the app version zdm records for this release: zdm.appVersion,
+else the chart's appVersion. The migration Jobs stamp it into the deployment
+log (ZDM_APP_VERSION) and zdm.appEnv puts it in the app's application_name,
+so the contract guard compares the same thing on both sides.
+*/}}
+{{- define "zdm.appVersion" -}}
+{{- $v := get .Values "zdm" | default dict -}}
+{{- if not (kindIs "map" $v) }}{{ $v = dict }}{{ end -}}
+{{- dig "appVersion" "" $v | toString | default .Chart.AppVersion | toString -}}
+{{- end -}}
+
+{{/*
+zdm.appName: "<release>/<app version>", the application_name the contract
+guard looks for in pg_stat_activity. PostgreSQL keeps 63 bytes of it, so a
+longer one fails the render (a cut version would compare wrongly). For a
+driver that does not read PGAPPNAME (JDBC: ApplicationName), put this in its
+connection settings.
+*/}}
+{{- define "zdm.appName" -}}
+{{- $n := printf "%s/%s" .Release.Name (include "zdm.appVersion" .) -}}
+{{- if gt (len $n) 63 -}}
+{{- fail (printf "zdm: the application_name %q is longer than PostgreSQL's 63 bytes: shorten the release name or zdm.appVersion" $n) -}}
+{{- end -}}
+{{- $n -}}
+{{- end -}}
+
+{{/*
+zdm.appEnv: the env entry that makes the app's PostgreSQL sessions carry
+application_name "<release>/<app version>" (libpq and the drivers that read
+its environment take PGAPPNAME), so that zdm defers a contract while any
+pod, CronJob or worker of an older app version is still connected and
+"zdm-hook status" lists them. Include it in every workload container's env:
+  env:
+    {{- include "zdm.appEnv" . | nindent 12 }}
+An application_name set in the app's own connection string wins over it.
+*/}}
+{{- define "zdm.appEnv" -}}
+- name: PGAPPNAME
+  value: {{ include "zdm.appName" . | quote }}
 {{- end -}}
 
 {{/*

@@ -44,6 +44,8 @@ data:
 EOF
 	done
 	rm "$D"/plain/apps/shop/templates/zdm-*.yaml "$D/plain/apps/shop/templates/_zdm.tpl"
+	# without _zdm.tpl the Deployment sets PGAPPNAME itself, as zdm.appEnv would
+	sed -i 's#{{- include "zdm.appEnv" \. | nindent 12 }}#- name: PGAPPNAME\n              value: {{ printf "%s/%s" .Release.Name .Chart.AppVersion | quote }}#' "$D/plain/apps/shop/templates/deployment.yaml"
 	export D
 }
 

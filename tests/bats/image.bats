@@ -286,6 +286,8 @@ sys.stdout.write("".join(a + "\0" for a in list(g["command"]) + list(g.get("args
 	mkdir -p "$(dirname "$app")"
 	cp -r "$ZDM_ROOT/chart-example" "$app"
 	rm "$app"/templates/zdm-*.yaml "$app/templates/_zdm.tpl"
+	# without _zdm.tpl the Deployment sets PGAPPNAME itself, as zdm.appEnv would
+	sed -i 's#{{- include "zdm.appEnv" \. | nindent 12 }}#- name: PGAPPNAME\n              value: {{ printf "%s/%s" .Release.Name .Chart.AppVersion | quote }}#' "$app/templates/deployment.yaml"
 	chmod -R a+rX "$BATS_TEST_TMPDIR/repo"
 	# the sidecar's pod settings (plugin/argocd/repo-server-patch.yaml)
 	cat >"$BATS_TEST_TMPDIR/sidecar.json" <<-'EOF'

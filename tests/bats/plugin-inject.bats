@@ -46,7 +46,8 @@ created templates/zdm-migrate-job.yaml
 created templates/zdm-migrations-configmap.yaml
 appended the zdm: block to values.yaml
 created migrations/README.md
-chart \"app\" now has zdm 0.1.0; next: name the database Secret in zdm.database.existingSecret and add migrations/V1__<description>.sql"
+chart \"app\" now has zdm 0.1.0; next: name the database Secret in zdm.database.existingSecret and add migrations/V1__<description>.sql
+then: add {{- include \"zdm.appEnv\" . | nindent 12 }} to the env of your workloads' containers (PGAPPNAME=<release>/<app version>), so contracts wait while an older app version is connected"
 	# every file the chart had is untouched, values.yaml only grew
 	tree_sum "$C" | grep -F -f <(cut -d' ' -f3- "$BATS_TEST_TMPDIR/before" | sed 's/^/  /') \
 		>"$BATS_TEST_TMPDIR/after-old" || true

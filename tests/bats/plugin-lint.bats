@@ -79,6 +79,8 @@ hint: run "helm zdm lint --help" for its options' ]
 
 @test "plugin lint: a chart that relies on render (no templates) is checked as render deploys it" {
 	rm "$C"/templates/zdm-*.yaml "$C/templates/_zdm.tpl"
+	# without _zdm.tpl the Deployment sets PGAPPNAME itself, as zdm.appEnv would
+	sed -i 's#{{- include "zdm.appEnv" \. | nindent 12 }}#- name: PGAPPNAME\n              value: {{ printf "%s/%s" .Release.Name .Chart.AppVersion | quote }}#' "$C/templates/deployment.yaml"
 	run --separate-stderr lint "$C"
 	assert_success
 	assert_line --partial "; no chart problems"

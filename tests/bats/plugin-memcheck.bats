@@ -18,6 +18,8 @@ setup_file() {
 	D="$BATS_FILE_TMPDIR"
 	cp -r "$ZDM_ROOT/chart-example" "$D/plain"
 	rm "$D"/plain/templates/zdm-*.yaml "$D/plain/templates/_zdm.tpl"
+	# without _zdm.tpl the Deployment sets PGAPPNAME itself, as zdm.appEnv would
+	sed -i 's#{{- include "zdm.appEnv" \. | nindent 12 }}#- name: PGAPPNAME\n              value: {{ printf "%s/%s" .Release.Name .Chart.AppVersion | quote }}#' "$D/plain/templates/deployment.yaml"
 	zdm_helm 3 template rel "$D/plain" --namespace ns1 >"$D/plain.yaml"
 	cp -r "$ZDM_ROOT/chart-example" "$D/broken"
 	printf 'CREATE INDEX users_created_idx ON users (created_at);\n' >"$D/broken/migrations/V9__index.sql"

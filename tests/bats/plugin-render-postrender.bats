@@ -17,6 +17,8 @@ setup_file() {
 	cp -r "$ZDM_ROOT/chart-example" "$D/injected"
 	cp -r "$ZDM_ROOT/chart-example" "$D/plain"
 	rm "$D"/plain/templates/zdm-*.yaml "$D/plain/templates/_zdm.tpl"
+	# without _zdm.tpl the Deployment sets PGAPPNAME itself, as zdm.appEnv would
+	sed -i 's#{{- include "zdm.appEnv" \. | nindent 12 }}#- name: PGAPPNAME\n              value: {{ printf "%s/%s" .Release.Name .Chart.AppVersion | quote }}#' "$D/plain/templates/deployment.yaml"
 	SCRIPT="$ZDM_ROOT/scripts/zdm-post-renderer"
 	export D SCRIPT
 }

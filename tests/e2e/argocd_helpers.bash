@@ -63,6 +63,8 @@ plain_chart() {
 	mkdir -p "$(dirname "$1")"
 	cp -r "$ZDM_ROOT/chart-example" "$1"
 	rm "$1"/templates/zdm-*.yaml "$1/templates/_zdm.tpl"
+	# without _zdm.tpl the Deployment sets PGAPPNAME itself, as zdm.appEnv would
+	sed -i 's#{{- include "zdm.appEnv" \. | nindent 12 }}#- name: PGAPPNAME\n              value: {{ printf "%s/%s" .Release.Name .Chart.AppVersion | quote }}#' "$1/templates/deployment.yaml"
 }
 
 # injected_chart DIR: chart-example as it is (inject's templates in it).

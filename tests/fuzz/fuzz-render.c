@@ -9,7 +9,8 @@
  * e refuse an empty stream (as the Argo CD plugin does), p a chart that
  * is not injected, rendered for a Helm 3 install (so zdm's objects are
  * never added by running helm: a stream without them is refused, one
- * with them is transformed). Without p the chart is an injected one and
+ * with them is transformed), N --app-name (PGAPPNAME in the workloads'
+ * containers). Without p the chart is an injected one and
  * the stream's own zdm objects are transformed. The comment is part of
  * the stream, as a comment is in a real one.
  *
@@ -64,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fuzz_render_flag(in, size, 'n'))
 		argo.namespace = argo.revision = "";
 	o.refuse_empty = fuzz_render_flag(in, size, 'e');
+	o.app_name = fuzz_render_flag(in, size, 'N');
 	if (fuzz_render_flag(in, size, 'p')) {
 		chart.injected = 0;
 		o.helm3_apply = 1;

@@ -62,9 +62,11 @@ if [ -x "$helm" ]; then
 	trap 'rm -rf "$plain"' EXIT
 	cp -r chart-example "$plain/chart"
 	rm "$plain"/chart/templates/zdm-*.yaml "$plain/chart/templates/_zdm.tpl"
+	# without _zdm.tpl the Deployment sets PGAPPNAME itself, as zdm.appEnv would
+	sed -i 's#{{- include "zdm.appEnv" \. | nindent 12 }}#- name: PGAPPNAME\n              value: {{ printf "%s/%s" .Release.Name .Chart.AppVersion | quote }}#' "$plain/chart/templates/deployment.yaml"
 	"$helm" template rel chart-example --namespace ns1 >"$c/yaml/seed-chart-example-rendered.yaml"
 	"$helm" template rel "$plain/chart" --namespace ns1 >"$c/yaml/seed-chart-example-plain.yaml"
-	for flags in "" w a wa n wn e p pw; do
+	for flags in "" w a wa n wn e p pw N aN wN; do
 		{ [ -z "$flags" ] || printf '#!%s\n' "$flags"; cat "$c/yaml/seed-chart-example-rendered.yaml"; } \
 			>"$c/render/seed-chart-example${flags:+-$flags}.yaml"
 	done
