@@ -18,6 +18,9 @@
 #                                       down SECONDS (default 0), start it
 #                                       on the same port
 #   scripts/pg-sandbox.sh down DIR      stop the server (fast), keep DIR
+#   scripts/pg-sandbox.sh up DIR        start the server in DIR again (after
+#                                       down) on its port; nothing when
+#                                       it runs
 #
 # DIR defaults to $ZDM_SANDBOX for env and stop. The superuser "postgres"
 # connects over TCP without a password; every other role must use its
@@ -141,8 +144,11 @@ cmd_standby() {
 	[ -n "$dir" ] || die "standby: give the standby's directory"
 	pport=$(cat "$primary/port")
 	dir=$(new_dir "$dir") || exit 2
+	# -c fast: checkpoint at once; the default spread checkpoint paces its
+	# writes over checkpoint_completion_target of checkpoint_timeout
+	# (minutes on a primary with many dirty buffers)
 	as_owner "$pgbin/pg_basebackup" -h 127.0.0.1 -p "$pport" -U postgres -D "$dir/data" \
-		-R -X stream >"$dir/basebackup.log" 2>&1 ||
+		-R -X stream -c fast >"$dir/basebackup.log" 2>&1 ||
 		{ cat "$dir/basebackup.log" >&2; die "pg_basebackup failed"; }
 	start_cluster "$dir" "the standby" -c hot_standby=on
 }
@@ -157,6 +163,15 @@ cmd_stop() {
 	rm -rf "$dir"
 }
 
+# start_again DIR: start the stopped server in DIR on its port with the
+# settings of its first start (postmaster.opts keeps them).
+start_again() {
+	local dir=$1
+	as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+		-o "$(sed -E "s/^[^ ]+ //" "$dir/data/postmaster.opts")" start >/dev/null ||
+		die "the server in $dir did not start again (see $dir/server.log)"
+}
+
 cmd_restart() {
 	local dir=${1:-} mode=${2:-} down=${3:-0}
 	[ -n "$dir" ] && [ -e "$dir/port" ] || die "restart: no running sandbox in \"$dir\""
@@ -164,10 +179,14 @@ cmd_restart() {
 	as_owner "$pgbin/pg_ctl" -D "$dir/data" -m "$mode" -w stop >/dev/null ||
 		die "restart: could not stop the server in $dir"
 	sleep "$down"
-	# postmaster.opts keeps the port and the -c settings of the first start
-	as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-		-o "$(sed -E "s/^[^ ]+ //" "$dir/data/postmaster.opts")" start >/dev/null ||
-		die "restart: the server in $dir did not start again (see $dir/server.log)"
+	start_again "$dir"
+}
+
+cmd_up() {
+	local dir=${1:-}
+	[ -n "$dir" ] && [ -e "$dir/port" ] || die "up: no sandbox in \"$dir\""
+	as_owner "$pgbin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 && return 0
+	start_again "$dir"
 }
 
 cmd_down() {
@@ -190,6 +209,7 @@ case "${1:-}" in
 	standby) shift; cmd_standby "$@" ;;
 	restart) shift; cmd_restart "$@" ;;
 	down) shift; cmd_down "$@" ;;
-	-h|--help|help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//' ;;
-	*) echo "usage: $0 start|env|stop [DIR] | standby PRIMARY_DIR DIR | restart DIR MODE [SECONDS] | down DIR" >&2; exit 2 ;;
+	up) shift; cmd_up "$@" ;;
+	-h|--help|help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' ;;
+	*) echo "usage: $0 start|env|stop [DIR] | standby PRIMARY_DIR DIR | restart DIR MODE [SECONDS] | down|up DIR" >&2; exit 2 ;;
 esac

@@ -9,7 +9,8 @@
 #     an error that says which tarball to take instead;
 #   - a checkout (git clone, or a source directory): install uses the
 #     binaries already built in build/, else builds them; update (after
-#     Helm's git pull) always runs make, which rebuilds what changed.
+#     Helm's git pull) always runs make, which rebuilds what changed
+#     (build/zdm-hook and build/helm-zdm: not the test programs).
 #     LIBPQ=system: a workstation links the installed libpq instead of
 #     fetching PostgreSQL's source for the static one the image carries.
 #
@@ -51,4 +52,5 @@ if [ -n "$missing" ]; then
 	echo "hint: install a C compiler, make, pkg-config, libpq-dev, libyaml-dev and libjansson-dev (Debian: scripts/deps.sh), or install the release tarball, which has prebuilt binaries: helm plugin install https://github.com/zdm-project/zdm/releases/download/vVERSION/helm-zdm-VERSION-linux-amd64.tar.gz" >&2
 	exit 1
 fi
-exec make LIBPQ=system
+# only what the plugin runs, not the test programs `make` also builds
+exec make LIBPQ=system BUILD=build build/zdm-hook build/helm-zdm

@@ -9,7 +9,8 @@
 #   tests/run.sh FILE.bats...    the unit tests and only these bats files
 # Environment: ZDM_BUILD (default build) picks the binaries under test;
 # ZDM_VALGRIND=1 runs the unit tests under valgrind; ZDM_FUZZ_SECONDS
-# (default 10; 0 skips) is how long each fuzz target runs.
+# (default 10; 0 skips) is how long each fuzz target runs, ZDM_FUZZ_JOBS
+# (default nproc) how many run at once.
 #
 # The full run (no --unit-only, no FILEs, or ZDM_FUZZ_SECONDS set) also
 # builds the libFuzzer harnesses when clang is installed (make

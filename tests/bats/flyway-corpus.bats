@@ -68,14 +68,25 @@ flyway_order() {
 	(cd "$p" && ls R__*.sql 2>/dev/null | sort)
 }
 
+# psql_apply DB PROJECT < FILES: each file, prepared, run by psql in a
+# session of its own (\connect before each), in one psql process (a psql
+# start per file was most of the time); an error names the file and line.
 psql_apply() {
-	local db=$1 p=$2 f
+	local db=$1 p=$2 f n=0 dir
+	dir=$(mktemp -d "$BATS_TEST_TMPDIR/apply.XXXXXX")
 	while read -r f; do
-		prepared "$p" "$f" | psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f - >/dev/null || {
-			echo "psql failed on $f"
-			return 1
-		}
+		n=$((n + 1))
+		prepared "$p" "$f" >"$dir/$n-$f"
+		{
+			((n == 1)) || echo '\connect'
+			echo "\\i '$dir/$n-$f'"
+		} >>"$dir/script.psql"
 	done
+	((n > 0)) || return 0
+	psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$dir/script.psql" >/dev/null || {
+		echo "psql failed (on the file named above)"
+		return 1
+	}
 }
 
 dump() {
@@ -126,7 +137,7 @@ checksum_of() {
 }
 
 @test "flyway corpus: each project continues a flyway_schema_history Flyway wrote" {
-	local p name db files half i f v rank kind desc
+	local p name db files half i f v rank kind desc rows
 	for p in "$C"/*/; do
 		p=${p%/}
 		name=$(basename "$p")
@@ -141,7 +152,7 @@ checksum_of() {
 		     description varchar(200) not null, type varchar(20) not null, script varchar(1000) not null,
 		     checksum int, installed_by varchar(100) not null, installed_on timestamp not null default now(),
 		     execution_time int not null, success boolean not null)" >/dev/null
-		rank=0
+		rank=0 rows=""
 		for ((i = 0; i < half; i++)); do
 			f=${files[$i]}
 			v=$(sed -E 's/^[VB]([0-9._]+)__.*/\1/' <<<"$f")
@@ -151,14 +162,16 @@ checksum_of() {
 			rank=$((rank + 1))
 			if [ "$i" -eq 0 ] && [ "$kind" = SQL ] && [ "$name" = shop ]; then
 				# a database Flyway baselined at 1 (V1 applied by hand)
-				psql -X -q -d "$db" -c "insert into flyway_schema_history values ($rank, '1', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', null, 'app', now(), 0, true)" >/dev/null
+				rows+="insert into flyway_schema_history values ($rank, '1', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', null, 'app', now(), 0, true);"$'\n'
 				continue
 			fi
-			psql -X -q -d "$db" -c "insert into flyway_schema_history values ($rank, '$v', '$desc', '$kind', '$f', $(checksum_of "$p" "$f"), 'app', now(), 7, true)" >/dev/null
+			rows+="insert into flyway_schema_history values ($rank, '$v', '$desc', '$kind', '$f', $(checksum_of "$p" "$f"), 'app', now(), 7, true);"$'\n'
 		done
 		# a Java migration between the SQL ones
 		rank=$((rank + 1))
-		psql -X -q -d "$db" -c "insert into flyway_schema_history values ($rank, '$(sed -E 's/^[VB]([0-9]+).*/\1/' <<<"${files[$((half - 1))]}").5', 'Java fix', 'JDBC', 'db.migration.V_Java_fix', null, 'app', now(), 3, true)" >/dev/null
+		rows+="insert into flyway_schema_history values ($rank, '$(sed -E 's/^[VB]([0-9]+).*/\1/' <<<"${files[$((half - 1))]}").5', 'Java fix', 'JDBC', 'db.migration.V_Java_fix', null, 'app', now(), 3, true);"
+		# the rows, one statement each (autocommit), in one psql
+		psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<<"$rows" >/dev/null
 		run "$ZDM_HOOK" migrate --dir "$p" --database-url "dbname=$db" --history-table flyway_schema_history --since 999
 		[ "$status" -eq 0 ] || { echo "$name: $output"; return 1; }
 		refute_output --partial "changed"

@@ -39,7 +39,9 @@ zdm_helm_setup_file() {
 		fi
 	done
 	[ -x "$ZDM_PLUGIN" ] || { echo "missing $ZDM_PLUGIN: run make" >&2; return 1; }
-	zdm_python_yaml >/dev/null || { echo "need python3 with PyYAML (Debian: python3-yaml)" >&2; return 1; }
+	# found once per file: zdm_yaml2json runs it for every render
+	ZDM_PYTHON_YAML=$(zdm_python_yaml) || { echo "need python3 with PyYAML (Debian: python3-yaml)" >&2; return 1; }
+	export ZDM_PYTHON_YAML
 	if [ "${1:-}" = install ]; then
 		for v in 3 4; do
 			zdm_helm "$v" plugin install "$ZDM_ROOT" >"$BATS_FILE_TMPDIR/install$v.log" 2>&1 || {
@@ -60,7 +62,7 @@ zdm_helm() {
 
 # zdm_yaml2json < YAML: a JSON array of the non-empty documents.
 zdm_yaml2json() {
-	"$(zdm_python_yaml)" -c '
+	"${ZDM_PYTHON_YAML:-$(zdm_python_yaml)}" -c '
 import json, sys, yaml
 docs = [d for d in yaml.safe_load_all(sys.stdin) if d is not None]
 json.dump(docs, sys.stdout, sort_keys=True)

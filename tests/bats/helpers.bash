@@ -11,11 +11,18 @@ case "$ZDM_BUILD" in /*) ;; *) ZDM_BUILD="$ZDM_ROOT/$ZDM_BUILD" ;; esac
 ZDM_HOOK="$ZDM_BUILD/zdm-hook"
 
 # A fresh database named after the test, and a migrations dir in $T.
+# The database is the spare one the last teardown began to create while
+# bats moved on (renamed: as fresh as any CREATE DATABASE from
+# template1), or, when there is none yet, one created here.
 zdm_setup_db() {
 	: "${PGPORT:?run the suite through tests/run.sh (it starts PostgreSQL)}"
 	export PGDATABASE="zdm_t_${BATS_SUITE_TEST_NUMBER}_$$"
-	psql -q -X -d postgres -c "drop database if exists \"$PGDATABASE\"" >/dev/null
-	psql -q -X -d postgres -c "create database \"$PGDATABASE\"" >/dev/null
+	# one psql a step (starting psql is much of the cost); each -c is
+	# its own transaction, as CREATE DATABASE needs
+	psql -q -X -d postgres -v ON_ERROR_STOP=1 -c "drop database if exists \"$PGDATABASE\"" \
+		-c "alter database zdm_spare rename to \"$PGDATABASE\"" >/dev/null 2>&1 ||
+		psql -q -X -d postgres -v ON_ERROR_STOP=1 -c "drop database if exists \"$PGDATABASE\"" \
+			-c "create database \"$PGDATABASE\"" >/dev/null
 	T="$BATS_TEST_TMPDIR/dir with space's"
 	mkdir -p "$T/migrations"
 	M="$T/migrations"
@@ -23,10 +30,14 @@ zdm_setup_db() {
 	export ZDM_TERMINATION_LOG="$T/termination-log"
 }
 
+# Drop the test's database (with force: sessions still in it are
+# terminated first), and begin the next test's spare in the background,
+# detached from every file descriptor bats waits on. A spare still being
+# created is invisible to the next setup, which then creates its own.
 zdm_teardown_db() {
 	[ -n "${PGDATABASE:-}" ] || return 0
-	psql -q -X -d postgres -c "select pg_terminate_backend(pid) from pg_stat_activity where datname = '$PGDATABASE' and pid <> pg_backend_pid()" >/dev/null 2>&1 || true
-	psql -q -X -d postgres -c "drop database if exists \"$PGDATABASE\"" >/dev/null 2>&1 || true
+	psql -q -X -d postgres -c "drop database if exists \"$PGDATABASE\" with (force)" >/dev/null 2>&1 || true
+	(psql -q -X -d postgres -c "create database zdm_spare" </dev/null >/dev/null 2>&1 3>&- &)
 }
 
 # q SQL: run a query in the test database, unaligned, tuples only.

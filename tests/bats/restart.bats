@@ -2,15 +2,25 @@
 # A database restart in the middle of a migration is not a failed
 # migration: zdm-hook connects again (within --connect-retries), takes the
 # lock again, sees what was committed and finishes (exit 0); a server that
-# does not come back is exit 4 (unreachable), never 1. Each test restarts a
-# PostgreSQL of its own, not the suite's.
+# does not come back is exit 4 (unreachable), never 1. The tests restart a
+# PostgreSQL of this file's own, not the suite's (made once: initdb is
+# slow); each test starts with it up and a fresh database in it.
 
 load helpers
 
-setup() {
+setup_file() {
 	OWN=$("$ZDM_ROOT/scripts/pg-sandbox.sh" start)
 	eval "$OWN"
-	SB=$ZDM_SANDBOX
+	export SB=$ZDM_SANDBOX
+}
+
+teardown_file() {
+	"$ZDM_ROOT/scripts/pg-sandbox.sh" stop "$SB"
+}
+
+setup() {
+	# up again after a test that left it down
+	"$ZDM_ROOT/scripts/pg-sandbox.sh" up "$SB"
 	zdm_setup_db
 	mig V1__a.sql "create table a (id int primary key);"
 	mig V2__slow.sql "insert into a values (2);
@@ -20,7 +30,6 @@ select pg_sleep(3);"
 
 teardown() {
 	zdm_teardown_db
-	"$ZDM_ROOT/scripts/pg-sandbox.sh" stop "$SB"
 }
 
 # restart_during MODE DOWN: restart the server once V2 runs, staying down
