@@ -6,9 +6,9 @@
 #   the users table of tests/rollout (ROWS pre-existing rows, seeded by
 #   tests/rollout/seed.sql) with a nullable nickname; release 2.0.0 renames
 #   full_name to display_name and makes nickname NOT NULL (missing ones
-#   become 'none'). zdm does it with hand-written expand/contract
-#   migrations the way chart-example does (bench/pgroll/zdm/, run with the
-#   hook Jobs' commands: `zdm-hook run --phase pre|post`); pgroll with one
+#   become 'none'). zdm does it with two recipes, rename-column and
+#   set-not-null (bench/pgroll/zdm/, docs/recipes.md, run with the hook
+#   Jobs' commands: `zdm-hook run --phase pre|post`); pgroll with one
 #   migration of two operations (bench/pgroll/pgroll/, `pgroll start`,
 #   `pgroll complete`).
 #

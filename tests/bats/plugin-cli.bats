@@ -171,8 +171,9 @@ hint: run "helm zdm --help" for the list of commands' ]
 		cp "$ZDM_ROOT/plugin.yaml" "$src/"
 		cp "$ZDM_ROOT/scripts/plugin-hook.sh" "$src/scripts/"
 		cp -r "$ZDM_ROOT/templates" "$src/"
-		# a stand-in Makefile records that make ran and provides the binaries
-		printf 'all:\n\techo made $(LIBPQ) > made\n\tcp "%s" build/helm-zdm\n\tcp "%s" build/zdm-hook\n' \
+		# a stand-in Makefile records that make ran and provides the two
+		# binaries, the only targets the hook asks for
+		printf 'all:\n\tfalse\nbuild/helm-zdm:\n\techo made $(LIBPQ) > made\n\tcp "%s" build/helm-zdm\nbuild/zdm-hook:\n\tcp "%s" build/zdm-hook\n' \
 			"$ZDM_PLUGIN" "$ZDM_HOOK" >"$src/Makefile"
 		home="$BATS_TEST_TMPDIR/home$v"
 		run env -u HELM_BIN HELM_DATA_HOME="$home/data" HELM_CONFIG_HOME="$home/config" \

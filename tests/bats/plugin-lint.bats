@@ -180,12 +180,13 @@ EOF
 
 @test "plugin lint: everything at once: unsafe wins (exit 6); github and json formats" {
 	printf 'CREATE INDEX users_created_idx ON users (created_at);\n' >"$C/migrations/V9__index.sql"
+	printf -- '-- zdm: phase=contract requires-app=2.0.0\nALTER TABLE users DROP COLUMN email;\n' >"$C/migrations/V3__drop_email.sql"
 	sed -i 's/backoffLimit: 0/backoffLimit: 3/' "$C/templates/_zdm.tpl"
 	printf 'db:\n  password: "hunter2"\n' >>"$C/values.yaml"
 	run --separate-stderr lint "$C" --output github --check-values all
 	assert_failure 6
 	assert_line --regexp "^::error file=$C/migrations/V9__index.sql,line=1,col=1,title=zdm index-not-concurrent::index-not-concurrent: .*%0Ahint: .*CONCURRENTLY"
-	assert_line --regexp "^::notice file=$C/migrations/V3__drop_full_name.sql,line=[0-9]+,col=[0-9]+,title=zdm drop-column::"
+	assert_line --regexp "^::notice file=$C/migrations/V3__drop_email.sql,line=2,col=[0-9]+,title=zdm drop-column::"
 	assert_line --regexp "^zdm lint $C: [0-9]+ migration files, 1 unsafe, 0 warnings; 2 job-backoff-limit, 1 values-password\$"
 	assert_line --regexp "^::error file=$C/values.yaml,line=[0-9]+,col=13,title=zdm values-password::values-password: \"db.password\" holds a literal password%0Ahint: "
 	assert_line --regexp "^::error file=$C/templates/_zdm.tpl,line=[0-9]+,col=3,title=zdm job-backoff-limit::"

@@ -386,3 +386,38 @@ amount::bigint"
 	[ "$(q "select count(*) from zdm_schema_history")" = 1 ]
 	[ "$(q "select to_regclass('zdm_schema_history_recipes') is null")" = t ]
 }
+
+@test "recipe: run --phase post --contract-in-post contracts right after the rollout it waited for" {
+	users
+	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0"
+	run "$ZDM_HOOK" run --phase pre --dir "$M" --release shop --app-version 2.0.0
+	assert_success
+	assert_output --partial "DEFERRED: the contract of V2__rename.sql"
+	run q "select contract_deferred is not null from schema_deployment_log where phase = 'pre'"
+	assert_output t
+	run "$ZDM_HOOK" run --phase post --dir "$M" --release shop --app-version 2.0.0 --contract-in-post
+	assert_success
+	assert_output --partial "contracted V2__rename.sql"
+	[ "$(state 2)" = "contracted t 7" ]
+}
+
+@test "recipe: an old app session still connected defers the contract (pg_stat_activity)" {
+	users
+	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0"
+	run migrate
+	rolled_out 2.0.0
+	PGAPPNAME=shop/1.0.0 psql -X -q -c "select pg_sleep(600)" >/dev/null 2>&1 &
+	holder=$!
+	wait_for "select count(*) from pg_stat_activity where application_name = 'shop/1.0.0'" 1
+	run migrate
+	assert_success
+	assert_output --partial "DEFERRED: the contract of V2__rename.sql"
+	assert_output --partial "app 1.0.0"
+	[ "$(state 2)" = "expanded t 0" ]
+	q "select pg_cancel_backend(pid) from pg_stat_activity where application_name = 'shop/1.0.0'" >/dev/null
+	wait $holder 2>/dev/null || true
+	wait_for "select count(*) from pg_stat_activity where application_name = 'shop/1.0.0'" 0
+	run migrate
+	assert_success
+	assert_output --partial "contracted V2__rename.sql"
+}

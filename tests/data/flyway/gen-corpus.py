@@ -94,9 +94,11 @@ for i in range(1, 21):
 w(p, "R__vue_région.sql".replace("\u00e9", "e"), "create or replace view vue_région as select id, libellé from région; -- été\n", enc="latin-1")
 
 # 4. saas: flyway.toml with placeholders, functions with dollar quotes,
-# triggers, DO blocks, R__ functions; a SET + plain DDL file.
+# triggers, DO blocks, R__ functions; a SET + plain DDL file. The
+# flyway.toml sits next to the files, so its location is the directory
+# itself (a relative location is read from there).
 p = "saas"
-w(p, "flyway.toml", "[environments.default]\nurl = \"jdbc:postgresql://localhost/saas\"\n\n[flyway]\nenvironment = \"default\"\nlocations = [\"filesystem:sql\"]\n\n[flyway.placeholders]\nappUser = \"saas_app\"\ntenantTable = \"tenant\"\n")
+w(p, "flyway.toml", "[environments.default]\nurl = \"jdbc:postgresql://localhost/saas\"\n\n[flyway]\nenvironment = \"default\"\nlocations = [\"filesystem:.\"]\n\n[flyway.placeholders]\nappUser = \"saas_app\"\ntenantTable = \"tenant\"\n")
 w(p, "V1__tenant.sql", "create table ${tenantTable} (id uuid primary key default gen_random_uuid(), slug text not null unique, created timestamptz default now());\n")
 w(p, "V2__role.sql", "do $$\nbegin\n  if not exists (select 1 from pg_roles where rolname = '${appUser}') then\n    create role ${appUser} nologin;\n  end if;\nend\n$$;\n")
 for i in range(3, 19):

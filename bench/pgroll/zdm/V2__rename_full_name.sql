@@ -1,0 +1,3 @@
+-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0
+-- Release 2.0.0 (bench-pgroll): pgroll's rename_column operation of
+-- ../pgroll/02_rename_set_not_null.yaml as a zdm recipe (docs/recipes.md).
