@@ -20,8 +20,7 @@ teardown() {
 	[ -z "${HOLD:-}" ] || exec 7>&-
 	for p in "${APPS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${APPS[@]}"; do wait "$p" 2>/dev/null || true; done
-	[ -z "${BDIR:-}" ] || { kill "$(cat "$BDIR/pgbouncer.pid" 2>/dev/null)" 2>/dev/null || true; }
-	[ -z "${BDIR:-}" ] || rm -rf "$BDIR"
+	zdm_stop_bouncer
 	zdm_teardown_db
 	[ -z "$ROLE" ] || psql -q -X -d postgres -c "drop role if exists $ROLE" >/dev/null 2>&1 || true
 }
@@ -209,47 +208,6 @@ has_old_col() {
 	assert_output --regexp 'shop +2.0.0 +1'
 }
 
-# start_bouncer: PgBouncer in transaction pooling with ONE server
-# connection, in front of the suite's server; BPORT is its port. (As
-# tests/bats/pooler.bats starts it: PgBouncer refuses to run as root.)
-start_bouncer() {
-	local dir i
-	dir=$(mktemp -d "${TMPDIR:-/tmp}/zdm-bouncer.XXXXXX")
-	BDIR=$dir
-	chmod 0755 "$dir"
-	for ((i = 0; i < 20; i++)); do
-		BPORT=$((40000 + RANDOM % 20000))
-		(echo >"/dev/tcp/127.0.0.1/$BPORT") 2>/dev/null || break
-	done
-	cat >"$dir/pgbouncer.ini" <<INI
-[databases]
-* = host=127.0.0.1 port=$PGPORT user=postgres
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $BPORT
-unix_socket_dir =
-auth_type = any
-pool_mode = transaction
-default_pool_size = 1
-max_client_conn = 20
-logfile = $dir/pgbouncer.log
-pidfile = $dir/pgbouncer.pid
-INI
-	chmod 0644 "$dir/pgbouncer.ini"
-	if [ "$(id -u)" -eq 0 ]; then
-		chown postgres "$dir"
-		runuser -u postgres -- pgbouncer -d "$dir/pgbouncer.ini" >/dev/null
-	else
-		pgbouncer -d "$dir/pgbouncer.ini" >/dev/null
-	fi
-	for ((i = 0; i < 100; i++)); do
-		psql -X -At -h 127.0.0.1 -p "$BPORT" -c "select 1" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	cat "$dir/pgbouncer.log" >&2
-	return 1
-}
-
 # server_names: the application_name of the server connections of rel
 server_names() {
 	q "select string_agg(application_name, ',' order by application_name) from pg_stat_activity where application_name like 'rel/%'"
@@ -257,7 +215,8 @@ server_names() {
 
 @test "guard: behind PgBouncer in transaction pooling a server connection carries the last client's application_name" {
 	command -v pgbouncer >/dev/null || skip "pgbouncer is not installed (scripts/deps.sh installs it)"
-	start_bouncer
+	# transaction pooling with ONE server connection
+	zdm_start_bouncer transaction 1
 	completed 2.0.0
 	# an old client ran a transaction and left: its name stays on the
 	# pooled server connection, and the guard waits for nothing

@@ -109,3 +109,54 @@ wait_for_line() {
 wait_gone() {
 	wait_for "select count(*) from pg_stat_activity where datname = current_database() and application_name like 'zdm-hook%'" 0
 }
+
+# zdm_start_bouncer MODE POOL_SIZE: a real PgBouncer (pool_mode MODE,
+# default_pool_size POOL_SIZE) on a free loopback port, every database
+# forwarded to the suite's server as postgres; BPORT is its port, BDIR its
+# directory (zdm_stop_bouncer ends it). PgBouncer refuses to run as root,
+# and runs as postgres then, which cannot enter bats' temporary
+# directories: hence a directory of its own.
+zdm_start_bouncer() {
+	local i
+	BDIR=$(mktemp -d "${TMPDIR:-/tmp}/zdm-bouncer.XXXXXX")
+	chmod 0755 "$BDIR"
+	for ((i = 0; i < 20; i++)); do
+		BPORT=$((40000 + RANDOM % 20000))
+		(echo >"/dev/tcp/127.0.0.1/$BPORT") 2>/dev/null || break
+	done
+	cat >"$BDIR/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$PGPORT user=postgres
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BPORT
+unix_socket_dir =
+auth_type = any
+pool_mode = $1
+default_pool_size = $2
+max_client_conn = 100
+logfile = $BDIR/pgbouncer.log
+pidfile = $BDIR/pgbouncer.pid
+INI
+	chmod 0644 "$BDIR/pgbouncer.ini"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres "$BDIR"
+		runuser -u postgres -- pgbouncer -d "$BDIR/pgbouncer.ini" >/dev/null
+	else
+		pgbouncer -d "$BDIR/pgbouncer.ini" >/dev/null
+	fi
+	for ((i = 0; i < 100; i++)); do
+		psql -X -At -h 127.0.0.1 -p "$BPORT" -c "select 1" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	cat "$BDIR/pgbouncer.log" >&2
+	return 1
+}
+
+# zdm_stop_bouncer: end zdm_start_bouncer's PgBouncer, if any.
+zdm_stop_bouncer() {
+	[ -n "${BDIR:-}" ] || return 0
+	kill "$(cat "$BDIR/pgbouncer.pid" 2>/dev/null)" 2>/dev/null || true
+	rm -rf "$BDIR"
+	BDIR=""
+}

@@ -10,57 +10,12 @@ load helpers
 setup() {
 	command -v pgbouncer >/dev/null || skip "pgbouncer is not installed (scripts/deps.sh installs it)"
 	zdm_setup_db
-	BOUNCER="" BDIR=""
+	BDIR=""
 }
 
 teardown() {
-	[ -z "$BOUNCER" ] || kill "$BOUNCER" 2>/dev/null || true
-	wait 2>/dev/null || true
-	[ -z "$BDIR" ] || rm -rf "$BDIR"
+	zdm_stop_bouncer
 	zdm_teardown_db
-}
-
-# start_bouncer MODE: PgBouncer with pool_mode MODE on a free port, every
-# database forwarded to the suite's server as postgres; BPORT is its port.
-start_bouncer() {
-	local dir i
-	# its own directory: PgBouncer runs as postgres, which cannot enter
-	# bats' temporary directories
-	dir=$(mktemp -d "${TMPDIR:-/tmp}/zdm-bouncer.XXXXXX")
-	BDIR=$dir
-	chmod 0755 "$dir"
-	for ((i = 0; i < 20; i++)); do
-		BPORT=$((40000 + RANDOM % 20000))
-		(echo >"/dev/tcp/127.0.0.1/$BPORT") 2>/dev/null || break
-	done
-	cat >"$dir/pgbouncer.ini" <<EOF
-[databases]
-* = host=127.0.0.1 port=$PGPORT user=postgres
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $BPORT
-unix_socket_dir =
-auth_type = any
-pool_mode = $1
-default_pool_size = 40
-max_client_conn = 100
-logfile = $dir/pgbouncer.log
-pidfile = $dir/pgbouncer.pid
-EOF
-	chmod 0644 "$dir/pgbouncer.ini"
-	[ "$(id -u)" -ne 0 ] || chown postgres "$dir"
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- pgbouncer "$dir/pgbouncer.ini" &
-	else
-		pgbouncer "$dir/pgbouncer.ini" &
-	fi
-	BOUNCER=$!
-	for ((i = 0; i < 100; i++)); do
-		psql -X -At -h 127.0.0.1 -p "$BPORT" -c "select 1" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	cat "$dir/pgbouncer.log" >&2
-	return 1
 }
 
 # via_bouncer ARGS: zdm-hook through PgBouncer
@@ -69,7 +24,7 @@ via_bouncer() {
 }
 
 @test "pooler: PgBouncer in transaction mode is refused with exit 2; nothing locked, nothing changed" {
-	start_bouncer transaction
+	zdm_start_bouncer transaction 40
 	mig V1__a.sql "create table a (id int);"
 	run via_bouncer migrate --dir "$M"
 	assert_failure 2
@@ -86,7 +41,7 @@ via_bouncer() {
 }
 
 @test "pooler: transaction mode is refused also while other clients use the pool" {
-	start_bouncer transaction
+	zdm_start_bouncer transaction 40
 	mig V1__a.sql "create table a (id int);"
 	# four other clients keep server connections busy and idle in turn
 	local others=()
@@ -103,7 +58,7 @@ via_bouncer() {
 }
 
 @test "pooler: session mode, 6 concurrent runners: each migration applied once, all exit 0" {
-	start_bouncer session
+	zdm_start_bouncer session 40
 	for i in $(seq -w 1 20); do
 		mig "V${i}__m.sql" "create table t$i (id int); insert into applied values ($i);"
 	done
@@ -127,7 +82,7 @@ via_bouncer() {
 @test "pooler: nothing pending through a transaction pool is still the fast no-op (no lock needed)" {
 	mig V1__a.sql "create table a (id int);"
 	hook migrate --dir "$M" --quiet
-	start_bouncer transaction
+	zdm_start_bouncer transaction 40
 	run via_bouncer migrate --dir "$M"
 	assert_success
 	assert_output --partial "nothing to apply"
