@@ -763,11 +763,14 @@ static int render_migrations_sum(struct rstate *s, char *buf, size_t size)
 		uint32_t crc = 0;
 		if (s->docs[i].comp != RC_MIGRATIONS)
 			continue;
-		data = ynode_get(s->docs[i].root, "data");
-		for (size_t k = 0; data && data->type == Y_MAP && k < data->n; k++) {
-			const struct ynode *n = data->items[k];
-			if (n->type == Y_SCALAR)
-				crc = util_crc32(crc, n->value, n->len + 1);
+		/* data, then binaryData (files that are not UTF-8, base64) */
+		for (int b = 0; b < 2; b++) {
+			data = ynode_get(s->docs[i].root, b ? "binaryData" : "data");
+			for (size_t k = 0; data && data->type == Y_MAP && k < data->n; k++) {
+				const struct ynode *n = data->items[k];
+				if (n->type == Y_SCALAR)
+					crc = util_crc32(crc, n->value, n->len + 1);
+			}
 		}
 		snprintf(buf, size, "%08x", (unsigned)crc);
 		return 1;

@@ -320,6 +320,25 @@ flyway_crc() {
 	assert_output "café ÿ"
 }
 
+@test "flyway config: in wave mode a change to a Latin-1 (binaryData) file changes the Job's migrations checksum" {
+	local C="$BATS_TEST_TMPDIR/chart" a b
+	zdm_helm_setup_file
+	zdm_new_chart "$C"
+	"$ZDM_PLUGIN" inject "$C" >/dev/null
+	printf 'encoding=ISO-8859-1\n' >"$C/migrations/V3__latin.sql.conf"
+	wave_sum() {
+		zdm_helm 4 template rel "$C" --namespace ns1 --set zdm.database.existingSecret=app-db |
+			"$ZDM_PLUGIN" render --chart "$C" --release rel --namespace ns1 --mode wave |
+			zdm_yaml2json | jq -r '.[] | select(.metadata.name == "rel-zdm-migrate") | .spec.template.metadata.annotations["checksum/zdm-migrations"]'
+	}
+	printf "insert into items (id, name) values (1, 'caf\xe9');\n" >"$C/migrations/V3__latin.sql"
+	a=$(wave_sum)
+	printf "insert into items (id, name) values (1, 'cr\xe8me');\n" >"$C/migrations/V3__latin.sql"
+	b=$(wave_sum)
+	[[ "$a" =~ ^[0-9a-f]{8}$ ]] && [[ "$b" =~ ^[0-9a-f]{8}$ ]]
+	[ "$a" != "$b" ]
+}
+
 # --- zdm-hook lint and B files ----------------------------------------------
 
 @test "flyway config: zdm-hook lint judges B files, each as the start of a fresh database" {
