@@ -5,11 +5,13 @@
  */
 #include "recipe.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "source.h"
+#include "sql.h"
 
 void recipe_sql_release(struct recipe_sql *s)
 {
@@ -81,10 +83,16 @@ struct recipe_cat {
 	int col_notnull, col_attnum;
 	char col_identity, col_generated;
 	int has_trigger; /* zdm_sync exists */
+	char **cols; /* the table's column names (with the recipes' new
+		      * ones), for expressions in the trigger; NULL: unknown */
+	size_t ncols;
 };
 
 static void recipe_cat_release(struct recipe_cat *c)
 {
+	for (size_t i = 0; i < c->ncols; i++)
+		free(c->cols[i]);
+	free(c->cols);
 	free(c->schema);
 	free(c->table);
 	free(c->qtable);
@@ -156,6 +164,17 @@ static int recipe_read_cat(const struct recipe *r, struct db *db, const char *co
 		if (!res)
 			return -1;
 		c->has_trigger = PQntuples(res) > 0;
+		PQclear(res);
+		res = db_query(db,
+			       "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = $1::oid"
+			       " AND attnum > 0 AND NOT attisdropped",
+			       1, p, e);
+		if (!res)
+			return -1;
+		c->ncols = (size_t)PQntuples(res);
+		c->cols = xcalloc(c->ncols + 1, sizeof(*c->cols));
+		for (size_t i = 0; i < c->ncols; i++)
+			c->cols[i] = xstrdup(PQgetvalue(res, (int)i, 0));
 		PQclear(res);
 	}
 	if (!column)
@@ -348,15 +367,103 @@ static int recipe_pairs_load(struct db *db, const char *state_table, const struc
 /* NEW.<col> := <expr over the row>, where expr names columns as they are
  * (the row is NEW, as a relation, so that NEW values set just before are
  * seen); expr NULL: the value of col `from`. */
-static void recipe_assign(struct sb *s, const char *indent, const char *col, const char *expr,
-			  const char *from)
+static int recipe_is_col(const struct recipe_cat *c, const struct sql_token *t)
 {
-	char *qc = db_quote_ident(col);
+	char name[64];
+
+	if (t->type == SQL_TOK_WORD && t->len < sizeof(name)) {
+		for (size_t i = 0; i < t->len; i++)
+			name[i] = (char)tolower((unsigned char)t->p[i]);
+		name[t->len] = '\0';
+	} else if (t->type == SQL_TOK_QIDENT && t->len >= 2 && t->len - 2 < sizeof(name) &&
+		   !memchr(t->p + 1, '"', t->len - 2)) {
+		memcpy(name, t->p + 1, t->len - 2);
+		name[t->len - 2] = '\0';
+	} else {
+		return 0;
+	}
+	for (size_t i = 0; i < c->ncols; i++)
+		if (strcmp(c->cols[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* expr with the row's columns written NEW."col", so that plpgsql
+ * evaluates it as a plain expression (no query per row); NULL when it
+ * cannot tell columns apart (no column list, a lexical error). A name is
+ * a column when the table has it and it is not qualified (a.b), a type
+ * (::t, AS t), a function (f(...)) or a typed literal (t '...'). */
+static char *recipe_expr_new(const struct recipe_cat *c, const char *expr)
+{
+	struct sql_lexer lx;
+	struct sql_token *t = NULL;
+	size_t n = 0, from = 0;
+	struct zerr e = { 0 };
+	struct sb s;
+
+	if (!c->cols)
+		return NULL;
+	sql_lexer_init(&lx, expr, strlen(expr));
+	for (;;) {
+		struct sql_token tok;
+		if (sql_lex_next(&lx, &tok, &e) < 0) {
+			free(t);
+			return NULL;
+		}
+		if (tok.type == SQL_TOK_EOF)
+			break;
+		if (tok.type == SQL_TOK_COMMENT)
+			continue;
+		t = xrealloc(t, (n + 1) * sizeof(*t));
+		t[n++] = tok;
+	}
+	sb_init(&s);
+	for (size_t i = 0; i < n; i++) {
+		const struct sql_token *prev = i ? &t[i - 1] : NULL,
+				       *next = i + 1 < n ? &t[i + 1] : NULL;
+		int col = recipe_is_col(c, &t[i]);
+		if (col && prev &&
+		    (sql_tok_is_punct(prev, '.') || sql_tok_is(prev, "as") ||
+		     (sql_tok_is_punct(prev, ':') && i >= 2 && sql_tok_is_punct(&t[i - 2], ':'))))
+			col = 0;
+		if (col && next &&
+		    (sql_tok_is_punct(next, '(') || sql_tok_is_punct(next, '.') ||
+		     next->type == SQL_TOK_STRING))
+			col = 0;
+		if (!col)
+			continue;
+		sb_add(&s, expr + from, t[i].off - from);
+		sb_adds(&s, "NEW.");
+		if (t[i].type == SQL_TOK_WORD) {
+			char *q, *low = xstrndup(t[i].p, t[i].len);
+			for (char *p = low; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+			q = db_quote_ident(low);
+			sb_adds(&s, q);
+			free(q);
+			free(low);
+		} else {
+			sb_add(&s, t[i].p, t[i].len);
+		}
+		from = t[i].off + t[i].len;
+	}
+	sb_adds(&s, expr + from);
+	free(t);
+	return sb_steal(&s);
+}
+
+static void recipe_assign(struct sb *s, const struct recipe_cat *c, const char *indent,
+			  const char *col, const char *expr, const char *from)
+{
+	char *qc = db_quote_ident(col), *direct;
 
 	if (!expr) {
 		char *qf = db_quote_ident(from);
 		sb_addf(s, "%sNEW.%s := NEW.%s;\n", indent, qc, qf);
 		free(qf);
+	} else if ((direct = recipe_expr_new(c, expr))) {
+		sb_addf(s, "%sNEW.%s := (%s\n);\n", indent, qc, direct);
+		free(direct);
 	} else {
 		sb_addf(s, "%sNEW.%s := (SELECT (%s\n) FROM (SELECT NEW.*) AS zdm_row);\n", indent,
 			qc, expr);
@@ -377,6 +484,51 @@ static char *recipe_sync_fn(const struct recipe_cat *c)
 	return recipe_qual(c, name);
 }
 
+/* Column p of a chain: the first pair's old column, then each pair's new. */
+static const char *recipe_chain_col(const struct recipe_pair *v, const size_t *chain, size_t p)
+{
+	return p == 0 ? v[chain[0]].old : v[chain[p - 1]].new_;
+}
+
+/* One chain's assignments for an INSERT (written: not NULL) or an UPDATE
+ * (written: changed): the newest written column wins and is carried up
+ * to the newer columns and down to the older ones; with none written,
+ * empty newer columns are filled from older ones. The conditions are
+ * evaluated before any assignment. */
+static void recipe_chain_ladder(struct sb *s, const struct recipe_cat *c,
+				const struct recipe_pair *v, const size_t *chain, size_t len,
+				int insert)
+{
+	for (size_t src = len + 1; src-- > 0;) {
+		char *q = db_quote_ident(recipe_chain_col(v, chain, src));
+		if (insert)
+			sb_addf(s, "    %s NEW.%s IS NOT NULL THEN\n", src == len ? "IF" : "ELSIF",
+				q);
+		else
+			sb_addf(s, "    %s NEW.%s IS DISTINCT FROM OLD.%s THEN\n",
+				src == len ? "IF" : "ELSIF", q, q);
+		free(q);
+		for (size_t p = src; p < len; p++) /* newer: up */
+			recipe_assign(s, c, "      ", v[chain[p]].new_, v[chain[p]].up,
+				      recipe_chain_col(v, chain, p));
+		for (size_t p = src; p-- > 0;) /* older: down */
+			recipe_assign(s, c, "      ", recipe_chain_col(v, chain, p),
+				      v[chain[p]].down, v[chain[p]].new_);
+	}
+	sb_adds(s, "    ELSE\n");
+	for (size_t p = 0; p < len; p++) {
+		char *qn = db_quote_ident(v[chain[p]].new_);
+		char *qo = db_quote_ident(recipe_chain_col(v, chain, p));
+		sb_addf(s, "      IF NEW.%s IS NULL AND NEW.%s IS NOT NULL THEN\n", qn, qo);
+		recipe_assign(s, c, "        ", v[chain[p]].new_, v[chain[p]].up,
+			      recipe_chain_col(v, chain, p));
+		sb_adds(s, "      END IF;\n");
+		free(qn);
+		free(qo);
+	}
+	sb_adds(s, "    END IF;\n");
+}
+
 /* Append the statements that make the table's sync trigger do what the
  * pairs say (or drop it when there are none): each chain of pairs
  * (a -> b -> c, linked by new = old) is kept in step from the newest
@@ -389,6 +541,7 @@ static void recipe_sync_sql(const struct recipe_cat *c, const struct recipe_pair
 			    char ***steps, size_t *nsteps, struct sb *text)
 {
 	char *fn = recipe_sync_fn(c);
+	struct recipe_cat *wide = NULL;
 	struct sb s;
 	size_t nchains = 0;
 	int *used = xcalloc(n + 1, sizeof(int));
@@ -415,11 +568,26 @@ static void recipe_sync_sql(const struct recipe_cat *c, const struct recipe_pair
 		free(used);
 		return;
 	}
+	if (c->cols) {
+		/* the columns the recipes add are columns of the row too */
+		struct recipe_cat *x = xmalloc(sizeof(*x));
+		*x = *c;
+		x->cols = xcalloc(c->ncols + 2 * n + 1, sizeof(*x->cols));
+		memcpy(x->cols, c->cols, c->ncols * sizeof(*x->cols));
+		for (size_t i = 0; i < n; i++) {
+			if (v[i].new_)
+				x->cols[x->ncols++] = v[i].new_;
+			if (v[i].fill_col)
+				x->cols[x->ncols++] = v[i].fill_col;
+		}
+		wide = x;
+		c = x;
+	}
 	sb_init(&s);
 	sb_addf(&s,
 		"CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $zdm$\n"
 		"-- written by zdm for the recipes in flight on %s; do not edit\n"
-		"DECLARE\n  w boolean[];\nBEGIN\n"
+		"BEGIN\n"
 		"  IF current_setting('zdm.sync_off', true) = 'on' THEN\n    RETURN NEW;\n  END IF;\n",
 		fn, c->qtable);
 	for (size_t i = 0; i < n; i++) {
@@ -450,41 +618,10 @@ static void recipe_sync_sql(const struct recipe_cat *c, const struct recipe_pair
 		}
 		nchains++;
 		/* columns: col[0] = old of the first pair, col[i+1] = new of pair i */
-		sb_addf(&s, "  -- chain %zu\n  IF TG_OP = 'INSERT' THEN\n    w := ARRAY[", nchains);
-		for (size_t p = 0; p <= len; p++) {
-			char *q = db_quote_ident(p == 0 ? v[chain[0]].old : v[chain[p - 1]].new_);
-			sb_addf(&s, "%sNEW.%s IS NOT NULL", p ? ", " : "", q);
-			free(q);
-		}
-		sb_adds(&s, "];\n  ELSE\n    w := ARRAY[");
-		for (size_t p = 0; p <= len; p++) {
-			char *q = db_quote_ident(p == 0 ? v[chain[0]].old : v[chain[p - 1]].new_);
-			sb_addf(&s, "%sNEW.%s IS DISTINCT FROM OLD.%s", p ? ", " : "", q, q);
-			free(q);
-		}
-		sb_adds(&s, "];\n  END IF;\n");
-		/* the newest written column wins */
-		for (size_t src = len + 1; src-- > 0;) {
-			sb_addf(&s, "  %s w[%zu] THEN\n", src == len ? "IF" : "ELSIF", src + 1);
-			for (size_t p = src; p < len; p++) /* newer: up */
-				recipe_assign(&s, "    ", v[chain[p]].new_, v[chain[p]].up,
-					      p == 0 ? v[chain[0]].old : v[chain[p - 1]].new_);
-			for (size_t p = src; p-- > 0;) /* older: down */
-				recipe_assign(&s, "    ",
-					      p == 0 ? v[chain[0]].old : v[chain[p - 1]].new_,
-					      v[chain[p]].down, v[chain[p]].new_);
-		}
+		sb_addf(&s, "  -- chain %zu\n  IF TG_OP = 'INSERT' THEN\n", nchains);
+		recipe_chain_ladder(&s, c, v, chain, len, 1);
 		sb_adds(&s, "  ELSE\n");
-		for (size_t p = 0; p < len; p++) {
-			char *qn = db_quote_ident(v[chain[p]].new_);
-			char *qo = db_quote_ident(p == 0 ? v[chain[0]].old : v[chain[p - 1]].new_);
-			sb_addf(&s, "    IF NEW.%s IS NULL AND NEW.%s IS NOT NULL THEN\n", qn, qo);
-			recipe_assign(&s, "      ", v[chain[p]].new_, v[chain[p]].up,
-				      p == 0 ? v[chain[0]].old : v[chain[p - 1]].new_);
-			sb_adds(&s, "    END IF;\n");
-			free(qn);
-			free(qo);
-		}
+		recipe_chain_ladder(&s, c, v, chain, len, 0);
 		sb_adds(&s, "  END IF;\n");
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -493,7 +630,7 @@ static void recipe_sync_sql(const struct recipe_cat *c, const struct recipe_pair
 			continue;
 		q = db_quote_ident(v[i].fill_col);
 		sb_addf(&s, "  IF NEW.%s IS NULL THEN\n", q);
-		recipe_assign(&s, "    ", v[i].fill_col, v[i].fill, NULL);
+		recipe_assign(&s, c, "    ", v[i].fill_col, v[i].fill, NULL);
 		sb_adds(&s, "  END IF;\n");
 		free(q);
 	}
@@ -506,6 +643,10 @@ static void recipe_sync_sql(const struct recipe_cat *c, const struct recipe_pair
 #undef RECIPE_STEP
 	free(fn);
 	free(used);
+	if (wide) {
+		free(wide->cols);
+		free(wide);
+	}
 }
 
 /* "zdm_<version>_nn" */
