@@ -1281,6 +1281,7 @@ static int migrate_apply_notx(struct migrate_ctx *c, struct plan_item *it, struc
 /* ---- recipes (recipe.h) ---- */
 
 static int migrate_recipe_table(struct migrate_ctx *c, int *yes, struct zerr *e);
+static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *m, struct zerr *e);
 
 /* A recipe's generated migration text, loaded like a file and given the
  * recipe file's identity (name, version, checksum) for the history row. */
@@ -1412,6 +1413,10 @@ static int migrate_apply_recipe(struct migrate_ctx *c, struct plan_item *it, str
 		backfilled = 0;
 	}
 	if (!backfilled && migrate_recipe_backfill(c, m, e) < 0)
+		goto out;
+	/* no contract-after: nothing waits, contract now (before a later
+	 * version changes the table, a rename-table say) */
+	if (!m->recipe->contract_after && !state[0] && migrate_recipe_contract(c, m, e) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -421,3 +421,28 @@ amount::bigint"
 	assert_success
 	assert_output --partial "contracted V2__rename.sql"
 }
+
+@test "recipe: every recipe in one directory (tests/data/recipes): expands, the unguarded contract at once, the rest after the rollout" {
+	cp "$ZDM_ROOT"/tests/data/recipes/*.sql "$M/"
+	run migrate
+	assert_success
+	run q "select version || ':' || state from zdm_schema_history_recipes order by version::int"
+	assert_output "$(printf '%s\n' 2:expanded 3:expanded 4:expanded 5:contracted 6:contracted 7:expanded 8:expanded 9:expanded)"
+	# the foreign key was validated before V9 renamed its table
+	[ "$(q "select convalidated from pg_constraint where conname = 'orders_user_fk'")" = t ]
+	# old code through the view, every column kept in step
+	q "insert into users (full_name, email, amount, legacy) values ('old', 'old@example.com', 150, 1)"
+	q "insert into orders (user_id) values (201)"
+	run q "select display_name, amount_exact, nickname, slug from users where email = 'old@example.com'"
+	assert_output "old|1.50|none|user-201"
+	[ "$(q "select count(*) from purchases")" = 201 ]
+	rolled_out 2.0.0
+	run migrate
+	assert_success
+	run q "select count(*) from zdm_schema_history_recipes where state <> 'contracted'"
+	assert_output 0
+	run cols users
+	assert_output "id:NO:nextval('users_id_seq'::regclass) email:YES:- nickname:NO:- display_name:NO:- amount_exact:YES:- slug:NO:-"
+	[ "$(q "select string_agg(relname || relkind::text, ' ' order by relname) from pg_class where relname in ('orders', 'purchases')")" = "purchasesr" ]
+	[ "$(q "select count(*) from pg_trigger where tgname = 'zdm_sync'")" = 0 ]
+}

@@ -38,6 +38,7 @@ while IFS= read -r d; do
 	dir_seed "$d" "$c/source/seed-$(flat "$d")"
 done < <(find tests/data/lint -name expected -printf '%h\n' | sort)
 dir_seed chart-example/migrations "$c/source/seed-chart-example"
+dir_seed tests/data/recipes "$c/source/seed-recipes"
 
 # yaml: every YAML file of the tests and the chart
 while IFS= read -r f; do

@@ -1,0 +1,1 @@
+-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0

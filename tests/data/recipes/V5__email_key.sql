@@ -1,0 +1,1 @@
+-- zdm: recipe=add-unique table=users columns=email name=users_email_key

@@ -1,0 +1,1 @@
+-- zdm: recipe=add-foreign-key table=orders columns=user_id references=users(id) name=orders_user_fk on-delete=cascade

@@ -1,0 +1,1 @@
+-- zdm: recipe=drop-column table=users column=legacy contract-after=2.0.0

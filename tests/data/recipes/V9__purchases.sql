@@ -1,0 +1,1 @@
+-- zdm: recipe=rename-table table=orders to=purchases contract-after=2.0.0
