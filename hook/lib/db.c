@@ -53,6 +53,11 @@ static const char *db_field(const PGresult *r, int field)
 	return v ? v : "";
 }
 
+char *db_value_dup(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
+}
+
 long long db_value_ll(const PGresult *r, int row, int col, long long dflt)
 {
 	long long v;

@@ -103,6 +103,8 @@ PGresult *db_query(struct db *db, const char *sql, int nparams, const char *cons
 /* An integer column of a result row: dflt when it is NULL or not a
  * decimal integer (the server's own text for int/bigint always is). */
 long long db_value_ll(const PGresult *r, int row, int col, long long dflt);
+/* A column of a result row as a copy (caller frees), NULL when NULL. */
+char *db_value_dup(const PGresult *r, int row, int col);
 /* SQLSTATE of a result, "" when there is none (NULL-safe). */
 const char *db_sqlstate(const PGresult *r);
 /* Fill e from a failed result: primary message, detail, hint. */

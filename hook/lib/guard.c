@@ -118,11 +118,6 @@ static int guard_release_name_ok(const char *s, size_t len)
 	return 1;
 }
 
-static char *guard_value(const PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
-}
-
 int guard_sessions_read(struct db *db, const char *release, struct guard_sessions *s,
 			struct zerr *e)
 {
@@ -157,8 +152,8 @@ int guard_sessions_read(struct db *db, const char *release, struct guard_session
 		x->release = xstrndup(name, rlen);
 		/* PgBouncer's application_name_add_host appends " - host:port" */
 		x->app_version = xstrndup(slash + 1, strcspn(slash + 1, " "));
-		x->client = guard_value(run.res, i, 2);
-		x->backend_start = guard_value(run.res, i, 3);
+		x->client = db_value_dup(run.res, i, 2);
+		x->backend_start = db_value_dup(run.res, i, 3);
 	}
 	PQclear(run.res);
 	return 0;

@@ -175,11 +175,6 @@ cleanup:
 	return rc;
 }
 
-static char *history_dup_or_null(PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
-}
-
 int history_load(struct history *h, struct db *db, struct zerr *e)
 {
 	char *sql;
@@ -210,7 +205,7 @@ int history_load(struct history *h, struct db *db, struct zerr *e)
 	for (i = 0; i < n; i++) {
 		struct hist_row *row = &h->v[i];
 		row->rank = (int)db_value_ll(r, i, 0, 0);
-		row->version = history_dup_or_null(r, i, 1);
+		row->version = db_value_dup(r, i, 1);
 		row->description = xstrdup(PQgetvalue(r, i, 2));
 		row->type = xstrdup(PQgetvalue(r, i, 3));
 		row->script = xstrdup(PQgetvalue(r, i, 4));
@@ -219,8 +214,8 @@ int history_load(struct history *h, struct db *db, struct zerr *e)
 		row->success = PQgetvalue(r, i, 6)[0] == 't';
 		row->applied_stmts = (int)db_value_ll(r, i, 7, -1);
 		row->total_stmts = (int)db_value_ll(r, i, 8, -1);
-		row->error = history_dup_or_null(r, i, 9);
-		row->backfill_key = history_dup_or_null(r, i, 10);
+		row->error = db_value_dup(r, i, 9);
+		row->backfill_key = db_value_dup(r, i, 10);
 		row->installed_on = xstrdup(PQgetvalue(r, i, 11));
 		row->execution_time = (int)db_value_ll(r, i, 12, 0);
 	}

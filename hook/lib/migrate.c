@@ -1278,6 +1278,19 @@ static int migrate_apply_notx(struct migrate_ctx *c, struct plan_item *it, struc
 	return rc;
 }
 
+/* --force-contract ran a contract (what: "applying contract migration",
+ * ...) that the guard defers (why): say so loudly and count it. */
+static void migrate_forced(struct migrate_ctx *c, const char *what, const char *file,
+			   const char *need, const char *why)
+{
+	log_event(LOG_WARN, "contract-forced",
+		  json_pack("{s:s, s:s}", "file", file, "requires_app", need),
+		  "FORCED: %s %s (--force-contract), which the guard defers: %s; pods of older "
+		  "versions may break",
+		  what, file, why);
+	c->forced++;
+}
+
 /* ---- recipes (recipe.h) ---- */
 
 static int migrate_recipe_table(struct migrate_ctx *c, int *yes, struct zerr *e);
@@ -1658,12 +1671,8 @@ static int migrate_recipe_contracts(struct migrate_ctx *c, struct zerr *e)
 				break;
 			}
 			if (!ok && c->o->force_contract) {
-				log_event(LOG_WARN, "contract-forced",
-					  json_pack("{s:s}", "file", m->file),
-					  "FORCED: running the contract of %s (--force-contract), which "
-					  "the guard defers: %s; pods of older versions may break",
-					  m->file, why);
-				c->forced++;
+				migrate_forced(c, "running the contract of", m->file,
+					       m->recipe->contract_after, why);
 				ok = 1;
 			} else if (!ok) {
 				log_event(LOG_WARN, "contract-deferred",
@@ -1698,18 +1707,8 @@ static int migrate_recipe_contracts(struct migrate_ctx *c, struct zerr *e)
  * expand, so that a recipe refused at apply time leaves nothing.) */
 static int migrate_recipe_table(struct migrate_ctx *c, int *yes, struct zerr *e)
 {
-	const char *p[1] = { c->recipes };
-	PGresult *r;
-
 	*yes = 0;
-	if (!c->recipes)
-		return 0;
-	r = db_query(&c->work, "SELECT to_regclass($1) IS NOT NULL", 1, p, e);
-	if (!r)
-		return -1;
-	*yes = PQgetvalue(r, 0, 0)[0] == 't';
-	PQclear(r);
-	return 0;
+	return c->recipes ? recipe_state_exists(&c->work, c->recipes, yes, e) : 0;
 }
 
 /* Is there recipe work left in the database: an unfinished backfill or a
@@ -1776,14 +1775,9 @@ static int migrate_guard(struct migrate_ctx *c, struct zerr *e)
 		if (ok)
 			continue;
 		if (o->force_contract) {
-			log_event(LOG_WARN, "contract-forced",
-				  json_pack("{s:s, s:s}", "file", it->m->file, "requires_app",
-					    it->m->requires_app),
-				  "FORCED: applying contract migration %s (--force-contract), which the "
-				  "guard defers: %s; pods of older versions may break",
-				  it->m->file, why);
+			migrate_forced(c, "applying contract migration", it->m->file,
+				       it->m->requires_app, why);
 			free(why);
-			c->forced++;
 			continue;
 		}
 		c->stop = i;

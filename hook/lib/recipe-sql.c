@@ -39,6 +39,19 @@ char *recipe_state_table(const char *history_schema, const char *history_table)
 	return q;
 }
 
+int recipe_state_exists(struct db *db, const char *state_table, int *yes, struct zerr *e)
+{
+	const char *p[1] = { state_table };
+	PGresult *r = db_query(db, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, p, e);
+
+	*yes = 0;
+	if (!r)
+		return -1;
+	*yes = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return 0;
+}
+
 int recipe_state_ensure(struct db *db, const char *state_table, struct zerr *e)
 {
 	char *sql = xasprintf("CREATE TABLE IF NOT EXISTS %s ("
@@ -57,14 +70,10 @@ int recipe_state_ensure(struct db *db, const char *state_table, struct zerr *e)
 			      " contracted_at timestamptz,"
 			      " error text)",
 			      state_table);
-	const char *p[1] = { state_table };
-	PGresult *r = db_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, p, e);
-	int rc = -1;
+	int exists, rc = recipe_state_exists(db, state_table, &exists, e);
 
-	if (r) {
-		rc = PQgetvalue(r, 0, 0)[0] == 't' ? 0 : db_exec(db, sql, e);
-		PQclear(r);
-	}
+	if (rc == 0 && !exists)
+		rc = db_exec(db, sql, e);
 	free(sql);
 	return rc;
 }
@@ -101,11 +110,6 @@ static void recipe_cat_release(struct recipe_cat *c)
 	free(c->col_collate);
 	free(c->col_default);
 	memset(c, 0, sizeof(*c));
-}
-
-static char *recipe_get(PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
 }
 
 /* "schema"."name" of an identifier in the table's schema */
@@ -148,9 +152,9 @@ static int recipe_read_cat(const struct recipe *r, struct db *db, const char *co
 		return zerr_set(e, ZDM_EXIT_USAGE, "recipe=%s: table %s does not exist", r->name,
 				r->table);
 	}
-	c->schema = recipe_get(res, 0, 0);
-	c->table = recipe_get(res, 0, 1);
-	c->oid = recipe_get(res, 0, 2);
+	c->schema = db_value_dup(res, 0, 0);
+	c->table = db_value_dup(res, 0, 1);
+	c->oid = db_value_dup(res, 0, 2);
 	c->rules = PQgetvalue(res, 0, 3)[0] == 't';
 	c->rls = PQgetvalue(res, 0, 4)[0] == 't';
 	PQclear(res);
@@ -205,10 +209,10 @@ static int recipe_read_cat(const struct recipe *r, struct db *db, const char *co
 		return -1;
 	c->has_col = PQntuples(res) == 1;
 	if (c->has_col) {
-		c->col_type = recipe_get(res, 0, 0);
+		c->col_type = db_value_dup(res, 0, 0);
 		c->col_notnull = PQgetvalue(res, 0, 1)[0] == 't';
-		c->col_default = recipe_get(res, 0, 2);
-		c->col_collate = recipe_get(res, 0, 3);
+		c->col_default = db_value_dup(res, 0, 2);
+		c->col_collate = db_value_dup(res, 0, 3);
 		c->col_identity = PQgetvalue(res, 0, 4)[0];
 		c->col_generated = PQgetvalue(res, 0, 5)[0];
 		c->col_attnum = (int)db_value_ll(res, 0, 6, 0);
@@ -314,14 +318,11 @@ static int recipe_pairs_load(struct db *db, const char *state_table, const struc
 	*out = NULL;
 	*nout = 0;
 	if (db) {
-		const char *p1[1] = { state_table };
-		PGresult *res = db_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, p1, e);
+		PGresult *res;
 		int exists;
 
-		if (!res)
+		if (recipe_state_exists(db, state_table, &exists, e) < 0)
 			return -1;
-		exists = PQgetvalue(res, 0, 0)[0] == 't';
-		PQclear(res);
 		if (exists) {
 			char *sql = xasprintf("SELECT version, col_old, col_new, up_expr, down_expr,"
 					      " fill_col, fill_expr FROM %s WHERE table_name = $1"
@@ -336,13 +337,13 @@ static int recipe_pairs_load(struct db *db, const char *state_table, const struc
 			n = (size_t)PQntuples(res);
 			v = xcalloc(n + 1, sizeof(*v));
 			for (size_t i = 0; i < n; i++) {
-				v[i].version = recipe_get(res, (int)i, 0);
-				v[i].old = recipe_get(res, (int)i, 1);
-				v[i].new_ = recipe_get(res, (int)i, 2);
-				v[i].up = recipe_get(res, (int)i, 3);
-				v[i].down = recipe_get(res, (int)i, 4);
-				v[i].fill_col = recipe_get(res, (int)i, 5);
-				v[i].fill = recipe_get(res, (int)i, 6);
+				v[i].version = db_value_dup(res, (int)i, 0);
+				v[i].old = db_value_dup(res, (int)i, 1);
+				v[i].new_ = db_value_dup(res, (int)i, 2);
+				v[i].up = db_value_dup(res, (int)i, 3);
+				v[i].down = db_value_dup(res, (int)i, 4);
+				v[i].fill_col = db_value_dup(res, (int)i, 5);
+				v[i].fill = db_value_dup(res, (int)i, 6);
 			}
 			PQclear(res);
 		}

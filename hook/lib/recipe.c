@@ -5,6 +5,7 @@
 #include "recipe.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,11 +58,6 @@ static const struct recipe_def *recipe_def_of(enum recipe_kind k)
 int recipe_backfills(const struct recipe *r)
 {
 	return recipe_def_of(r->kind)->backfills;
-}
-
-int recipe_guarded(const struct recipe *r)
-{
-	return r->contract_after != NULL;
 }
 
 /* The directive text of a `-- zdm:` line comment at p (len n), or NULL. */
@@ -236,12 +232,37 @@ static int recipe_check_expr(const char *path, int line, const char *label, cons
 	return rc;
 }
 
+/* Where r keeps the value of a string key (NULL: not a string key). */
+static char **recipe_slot(struct recipe *r, const char *k)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} slots[] = {
+		{ "table", offsetof(struct recipe, table) },
+		{ "contract-after", offsetof(struct recipe, contract_after) },
+		{ "column", offsetof(struct recipe, column) },
+		{ "to", offsetof(struct recipe, to) },
+		{ "type", offsetof(struct recipe, type) },
+		{ "name", offsetof(struct recipe, cname) },
+		{ "columns", offsetof(struct recipe, columns) },
+		{ "references", offsetof(struct recipe, references) },
+		{ "on-delete", offsetof(struct recipe, on_delete) },
+		{ "default", offsetof(struct recipe, dflt) },
+	};
+
+	for (size_t i = 0; i < ZDM_ARRAY_LEN(slots); i++)
+		if (strcmp(k, slots[i].key) == 0)
+			return (char **)((char *)r + slots[i].off);
+	return NULL;
+}
+
 static int recipe_set_key(struct recipe *r, const struct recipe_def *d, const char *path, int line,
 			  const struct source_kv *kv, struct sb *bf, struct zerr *e)
 {
 	const char *k = kv->key;
-	char **slot = NULL;
-	int known = 0;
+	char **slot;
+	int known = strcmp(k, "table") == 0 || strcmp(k, "contract-after") == 0;
 
 	if (strcmp(k, "recipe") == 0)
 		return 0;
@@ -255,39 +276,15 @@ static int recipe_set_key(struct recipe *r, const struct recipe_def *d, const ch
 			sb_addf(bf, " %s=%s", k, kv->value ? kv->value : "");
 			return 0;
 		}
-	if (strcmp(k, "table") == 0)
-		slot = &r->table, known = 1;
-	else if (strcmp(k, "contract-after") == 0)
-		slot = &r->contract_after, known = 1;
-	for (size_t i = 0; !known && i < ZDM_ARRAY_LEN(d->keys) && d->keys[i]; i++) {
-		const char *dk = d->keys[i][0] == '!' ? d->keys[i] + 1 : d->keys[i];
-		if (strcmp(dk, k) != 0)
-			continue;
-		known = 1;
-		if (strcmp(k, "column") == 0)
-			slot = &r->column;
-		else if (strcmp(k, "to") == 0)
-			slot = &r->to;
-		else if (strcmp(k, "type") == 0)
-			slot = &r->type;
-		else if (strcmp(k, "name") == 0)
-			slot = &r->cname;
-		else if (strcmp(k, "columns") == 0)
-			slot = &r->columns;
-		else if (strcmp(k, "references") == 0)
-			slot = &r->references;
-		else if (strcmp(k, "on-delete") == 0)
-			slot = &r->on_delete;
-		else if (strcmp(k, "default") == 0)
-			slot = &r->dflt;
-		else if (strcmp(k, "not-null") == 0) {
-			if (!kv->value ||
-			    (strcmp(kv->value, "true") != 0 && strcmp(kv->value, "false") != 0))
-				return zerr_set(e, ZDM_EXIT_USAGE,
-						"%s:%d: not-null= takes true or false", path, line);
-			r->not_null = strcmp(kv->value, "true") == 0;
-			return 0;
-		}
+	for (size_t i = 0; !known && i < ZDM_ARRAY_LEN(d->keys) && d->keys[i]; i++)
+		known = strcmp(d->keys[i][0] == '!' ? d->keys[i] + 1 : d->keys[i], k) == 0;
+	if (known && strcmp(k, "not-null") == 0) {
+		if (!kv->value ||
+		    (strcmp(kv->value, "true") != 0 && strcmp(kv->value, "false") != 0))
+			return zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: not-null= takes true or false",
+					path, line);
+		r->not_null = strcmp(kv->value, "true") == 0;
+		return 0;
 	}
 	if (!known) {
 		struct sb s;
@@ -301,6 +298,7 @@ static int recipe_set_key(struct recipe *r, const struct recipe_def *d, const ch
 		sb_release(&s);
 		return -1;
 	}
+	slot = recipe_slot(r, k);
 	if (!kv->value || !*kv->value)
 		return zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: \"%s\" needs a value (%s=...)", path,
 				line, k, k);
@@ -319,19 +317,10 @@ static int recipe_check(struct recipe *r, const struct recipe_def *d, const char
 	if (!r->table)
 		return zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: recipe=%s needs table=", path, line,
 				d->name);
-	for (size_t i = 0; i < ZDM_ARRAY_LEN(d->keys) && d->keys[i]; i++) {
-		const char *k = d->keys[i] + 1;
-		const char *v = strcmp(k, "column") == 0       ? r->column
-				: strcmp(k, "to") == 0         ? r->to
-				: strcmp(k, "type") == 0       ? r->type
-				: strcmp(k, "name") == 0       ? r->cname
-				: strcmp(k, "columns") == 0    ? r->columns
-				: strcmp(k, "references") == 0 ? r->references
-							       : "";
-		if (d->keys[i][0] == '!' && !v)
+	for (size_t i = 0; i < ZDM_ARRAY_LEN(d->keys) && d->keys[i]; i++)
+		if (d->keys[i][0] == '!' && !*recipe_slot(r, d->keys[i] + 1))
 			return zerr_set(e, ZDM_EXIT_USAGE, "%s:%d: recipe=%s needs %s=", path, line,
-					d->name, k);
-	}
+					d->name, d->keys[i] + 1);
 	if (d->guarded && !r->contract_after) {
 		zerr_set(e, ZDM_EXIT_USAGE,
 			 "%s:%d: recipe=%s needs contract-after=<the app version that no longer uses "

@@ -63,8 +63,6 @@ struct recipe *recipe_parse(const char *path, const char *version, const char *s
 void recipe_free(struct recipe *r);
 /* Does the recipe have a backfill (a column to fill)? */
 int recipe_backfills(const struct recipe *r);
-/* Does the recipe have contract steps that wait for the guard? */
-int recipe_guarded(const struct recipe *r);
 
 /* What a recipe compiles to. Every string is one SQL statement. */
 struct recipe_sql {
@@ -82,6 +80,8 @@ void recipe_sql_release(struct recipe_sql *s);
 /* The table zdm keeps recipe state in, for a history table "s"."t":
  * "s"."t_recipes" (caller frees). */
 char *recipe_state_table(const char *history_schema, const char *history_table);
+/* Does it exist? (It is made by the first recipe's expand.) */
+int recipe_state_exists(struct db *db, const char *state_table, int *yes, struct zerr *e);
 /* Create it when missing (under the migration lock). */
 int recipe_state_ensure(struct db *db, const char *state_table, struct zerr *e);
 
