@@ -179,6 +179,24 @@ static int backfill_wait_replicas(struct backfill_ctx *b, struct zerr *e)
 	}
 }
 
+/* The resume point and time so far into every row of the run, committed
+ * with the batch; key NULL when the run is over (the rows keep theirs). */
+static int backfill_record(struct backfill_ctx *b, const char *key, long long start, struct zerr *e)
+{
+	for (size_t i = 0; i <= b->nalso; i++) {
+		struct hist_write *w = i ? &b->also_w[i - 1] : b->w;
+		int rc;
+		w->backfill_key = key;
+		w->execution_ms = (int)(util_now_ms() - start);
+		w->commit = i == b->nalso;
+		rc = history_update(b->h, b->db, i ? b->also_rank[i - 1] : b->rank, w, e);
+		w->commit = 0;
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void backfill_progress(struct backfill_ctx *b, const struct backfill_key *k,
 			      long long scanned, long long start, long long size, int final)
 {
@@ -293,14 +311,10 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 		scanned += n;
 		b->rows += updated;
 		/* the resume point commits with the batch */
-		b->w->backfill_key = last;
-		b->w->execution_ms = (int)(util_now_ms() - start);
-		b->w->commit = 1;
-		if (history_update(b->h, b->db, b->rank, b->w, e) < 0) {
+		if (backfill_record(b, last, start, e) < 0) {
 			db_rollback(b->db);
 			goto cleanup;
 		}
-		b->w->commit = 0;
 		if (n == 0)
 			break; /* no keys left: done */
 		/* aim the next batch at batch-time, within half and double */
@@ -324,12 +338,13 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 	if (tty)
 		fputc('\n', stderr);
 	backfill_progress(b, &k, scanned, start, size, 1);
-	b->w->backfill_key = NULL;
 	rc = 0;
 cleanup:
 	if (rc < 0 && tty)
 		fputc('\n', stderr);
 	b->w->backfill_key = NULL;
+	for (size_t i = 0; i < b->nalso; i++)
+		b->also_w[i].backfill_key = NULL;
 	free(last);
 	free(k.column);
 	free(k.type);

@@ -24,6 +24,11 @@ struct backfill_ctx {
 	struct history *h;
 	int rank; /* the in-progress history row */
 	struct hist_write *w; /* that row's values (updated here) */
+	/* more rows that take the same resume point with every batch (the
+	 * recipes whose backfills run as one pass), nalso of them */
+	const int *also_rank;
+	struct hist_write *also_w;
+	size_t nalso;
 	const struct src_migration *m;
 	long long lock_timeout_ms;
 	long long statement_timeout_ms;

@@ -1202,62 +1202,105 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 	return 0;
 }
 
+/* A backfill's history row values for migration m. */
+static void migrate_backfill_write(struct hist_write *w, const struct src_migration *m)
+{
+	memset(w, 0, sizeof(*w));
+	w->version = m->version;
+	w->description = m->description;
+	w->script = m->file;
+	w->type = m->kind == SRC_BASELINE ? "SQL_BASELINE" : NULL;
+	w->checksum = m->checksum;
+	w->total_stmts = 1;
+}
+
+/* The end of a backfill in history row w (rc 0: done). */
+static void migrate_backfill_end(struct hist_write *w, int rc, long long start,
+				 const struct zerr *e)
+{
+	w->execution_ms = (int)(util_now_ms() - start);
+	w->success = rc == 0;
+	w->applied_stmts = rc == 0;
+	w->error = rc == 0 ? NULL : e->msg;
+}
+
 /* Apply a backfill migration: an in-progress history row whose
- * backfill_key is the resume point, committed with every batch. */
-static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it, struct zerr *e)
+ * backfill_key is the resume point, committed with every batch. also:
+ * nalso more migrations (recipes) whose backfills this one UPDATE does,
+ * with their history rows (also_rank), which take the same resume point
+ * and the same end. */
+static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it,
+				  struct src_migration *const *also, const int *also_rank,
+				  size_t nalso, struct zerr *e)
 {
 	const struct migrate_opts *o = c->o;
 	struct src_migration *m = it->m;
-	struct hist_write w = { 0 };
+	struct hist_write w, *aw = nalso ? xcalloc(nalso, sizeof(*aw)) : NULL;
 	struct backfill_ctx b = { 0 };
 	long long start = util_now_ms();
 	int rank, rc;
+	struct sb names;
 
-	w.version = m->version;
-	w.description = m->description;
-	w.script = m->file;
-	w.type = m->kind == SRC_BASELINE ? "SQL_BASELINE" : NULL;
-	w.checksum = m->checksum;
-	w.total_stmts = 1;
+	migrate_backfill_write(&w, m);
+	for (size_t i = 0; i < nalso; i++)
+		migrate_backfill_write(&aw[i], also[i]);
 	if (it->row) {
 		rank = it->row->rank;
 		b.resume_after = it->row->backfill_key;
 	} else {
 		rank = history_insert(&c->h, &c->work, &w, e);
-		if (rank < 0)
+		if (rank < 0) {
+			free(aw);
 			return -1;
+		}
 	}
 	b.db = &c->work;
 	b.observer = &c->obs;
 	b.h = &c->h;
 	b.rank = rank;
 	b.w = &w;
+	b.also_rank = also_rank;
+	b.also_w = aw;
+	b.nalso = nalso;
 	b.m = m;
 	b.lock_timeout_ms = migrate_lock_timeout(o, m);
 	b.statement_timeout_ms = migrate_stmt_timeout(o, m);
 	b.ddl_retries = o->ddl_retries;
 	b.max_replica_lag_ms = o->max_replica_lag_ms;
 	rc = backfill_run(&b, e);
-	w.execution_ms = (int)(util_now_ms() - start);
-	w.success = rc == 0;
-	w.applied_stmts = rc == 0;
-	w.error = rc == 0 ? NULL : e->msg;
+	migrate_backfill_end(&w, rc, start, e);
+	for (size_t i = 0; i < nalso; i++)
+		migrate_backfill_end(&aw[i], rc, start, e);
 	if (rc < 0) {
-		/* keep the row's resume point; record why it stopped */
+		/* keep the rows' resume point; record why it stopped */
 		struct zerr e2 = { 0 };
 		db_rollback(&c->work);
-		if (PQstatus(c->work.conn) == CONNECTION_OK &&
-		    history_update(&c->h, &c->work, rank, &w, &e2) < 0)
-			log_warn("history", "could not record the failure: %s", e2.msg);
+		for (size_t i = 0; i <= nalso && PQstatus(c->work.conn) == CONNECTION_OK; i++)
+			if (history_update(&c->h, &c->work, i ? also_rank[i - 1] : rank,
+					   i ? &aw[i - 1] : &w, &e2) < 0) {
+				log_warn("history", "could not record the failure: %s", e2.msg);
+				break;
+			}
+		free(aw);
 		return -1;
 	}
-	if (history_update(&c->h, &c->work, rank, &w, e) < 0)
-		return -1;
+	for (size_t i = 0; i <= nalso; i++)
+		if (history_update(&c->h, &c->work, i ? also_rank[i - 1] : rank,
+				   i ? &aw[i - 1] : &w, e) < 0) {
+			free(aw);
+			return -1;
+		}
+	free(aw);
+	sb_init(&names);
+	for (size_t i = 0; i < nalso; i++)
+		sb_addf(&names, "%s%s", i + 1 < nalso ? ", " : " and ", also[i]->file);
 	log_event(LOG_INFO, "applied",
 		  json_pack("{s:s, s:I, s:I}", "file", m->file, "ms", (json_int_t)w.execution_ms,
 			    "rows", (json_int_t)b.rows),
-		  "applied %s (backfill of %s: %lld rows, %d ms)", m->file, m->bf_table, b.rows,
+		  "applied %s%s (%sbackfill of %s: %lld rows, %d ms)", m->file,
+		  names.buf ? names.buf : "", nalso ? "one " : "", m->bf_table, b.rows,
 		  w.execution_ms);
+	sb_release(&names);
 	json_array_append_new(c->applied, migrate_applied_json(m, w.execution_ms, 0));
 	return 0;
 }
@@ -1344,97 +1387,205 @@ static int migrate_recipe_state(struct migrate_ctx *c, const char *version, char
 	return 0;
 }
 
-/* The recipe's backfill, resumable: its progress is the history row's
- * backfill key; the table's sync trigger is off for this session while
- * it runs (zdm.sync_off), so that a backfilled value is not taken for an
- * app's write. */
-static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *m, struct zerr *e)
+/* The newest history row of version v: its rank and resume point (NULL
+ * when none; caller frees), read from the table rather than c->h, whose
+ * rows the plan items point into. -1 with e set when there is none. */
+static int migrate_history_row(struct migrate_ctx *c, const char *v, int *rank, char **key,
+			       struct zerr *e)
 {
-	char *text = recipe_backfill_sql(m->recipe);
+	char *sql = xasprintf("SELECT installed_rank, backfill_key FROM %s WHERE version = $1"
+			      " ORDER BY installed_rank DESC LIMIT 1",
+			      c->h.qname);
+	const char *p[1] = { v };
+	PGresult *r = db_query(&c->work, sql, 1, p, e);
+
+	free(sql);
+	if (!r)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return zerr_set(e, ZDM_EXIT_FAILED, "version %s has no row in %s", v, c->h.display);
+	}
+	*rank = (int)db_value_ll(r, 0, 0, 0);
+	*key = db_value_dup(r, 0, 1);
+	PQclear(r);
+	return 0;
+}
+
+/* The backfill of expanded recipes ms[0..n) (n > 1: a group that
+ * recipe_backfill_joins made, run as one UPDATE over the table),
+ * resumable: its progress is the history rows' backfill key, the first
+ * one's the resume point; the table's sync trigger is off for this
+ * session while it runs (zdm.sync_off), so that a backfilled value is
+ * not taken for an app's write. */
+static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *const *ms, size_t n,
+				   struct zerr *e)
+{
+	const struct recipe **rs = xcalloc(n, sizeof(*rs));
 	struct src_set set = { 0 };
 	struct plan_item bit = { 0 };
-	char *sql;
-	const char *p[1] = { m->version };
-	PGresult *r;
+	struct hist_row row = { 0 };
+	int *ranks = xcalloc(n, sizeof(*ranks));
+	char *text, *key = NULL;
 	int rc = -1;
 
-	if (!text)
-		return 0;
-	if (migrate_recipe_load(m, text, &set, e) < 0 || history_load(&c->h, &c->work, e) < 0)
+	for (size_t i = 0; i < n; i++)
+		rs[i] = ms[i]->recipe;
+	text = recipe_backfill_sql(rs, n);
+	if (!text) {
+		rc = 0;
 		goto out;
-	for (size_t i = 0; i < c->h.n; i++)
-		if (c->h.v[i].version && source_version_cmp(c->h.v[i].version, m->version) == 0)
-			bit.row = &c->h.v[i];
+	}
+	if (migrate_recipe_load(ms[0], text, &set, e) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		char *k = NULL;
+		if (migrate_history_row(c, ms[i]->version, &ranks[i], &k, e) < 0)
+			goto out;
+		if (i == 0)
+			key = k;
+		else
+			free(k);
+	}
+	row.rank = ranks[0];
+	row.backfill_key = key;
+	bit.row = &row;
 	bit.m = &set.v[0];
 	bit.state = PLAN_PENDING;
-	if (db_set(&c->work, "zdm.sync_off", "on", 0, e) < 0)
+	if (n > 1) {
+		struct sb names;
+		sb_init(&names);
+		for (size_t i = 0; i < n; i++)
+			sb_addf(&names, "%s%s",
+				i == 0      ? ""
+				: i + 1 < n ? ", "
+					    : " and ",
+				ms[i]->file);
+		log_info("backfill", "%s: their backfills of %s run as one pass over the table",
+			 names.buf, ms[0]->recipe->table);
+		sb_release(&names);
+	}
+	if (db_set(&c->work, "zdm.sync_off", "on", 0, e) < 0 ||
+	    migrate_apply_backfill(c, &bit, ms + 1, ranks + 1, n - 1, e) < 0)
 		goto out;
-	if (migrate_apply_backfill(c, &bit, e) < 0)
-		goto out;
-	/* the version was reported applied by its expand already */
+	/* the versions were reported applied by their expands already */
 	json_array_remove(c->applied, json_array_size(c->applied) - 1);
 	if (db_exec(&c->work, "RESET zdm.sync_off", e) < 0)
 		goto out;
-	sql = xasprintf("UPDATE %s SET backfilled = true WHERE version = $1", c->recipes);
-	r = db_query(&c->work, sql, 1, p, e);
-	free(sql);
-	if (!r)
-		goto out;
-	PQclear(r);
+	for (size_t i = 0; i < n; i++) {
+		char *sql = xasprintf("UPDATE %s SET backfilled = true WHERE version = $1",
+				      c->recipes);
+		const char *p[1] = { ms[i]->version };
+		PGresult *r = db_query(&c->work, sql, 1, p, e);
+		free(sql);
+		if (!r)
+			goto out;
+		PQclear(r);
+	}
 	rc = 0;
 out:
 	source_release(&set);
 	free(text);
+	free(key);
+	free(ranks);
+	free(rs);
 	return rc;
 }
 
-/* Apply a recipe version: its expand (one transaction, or statement by
- * statement for CONCURRENTLY), which records the version and the
- * recipe's row together, then its backfill. A version whose row exists
- * (a killed or failed backfill) goes on with the backfill. */
-static int migrate_apply_recipe(struct migrate_ctx *c, struct plan_item *it, struct zerr *e)
+/* A recipe version's expand (one transaction, or statement by statement
+ * for CONCURRENTLY), which records the version and the recipe's row
+ * together; nothing when its row exists. fresh: it ran now; backfilled:
+ * the recipe's backfill is done (or it has none). */
+static int migrate_recipe_expand(struct migrate_ctx *c, struct plan_item *it, int *fresh,
+				 int *backfilled, struct zerr *e)
 {
 	struct src_migration *m = it->m;
 	struct recipe_sql out = { 0 };
 	struct src_set set = { 0 };
+	struct plan_item git = *it;
 	char state[32];
-	int backfilled = 0, rc = -1;
-
-	int exists;
+	int exists, rc = -1;
 
 	state[0] = '\0';
+	*fresh = *backfilled = 0;
 	if (migrate_recipe_table(c, &exists, e) < 0 ||
 	    (exists &&
-	     migrate_recipe_state(c, m->version, state, sizeof(state), &backfilled, e) < 0))
+	     migrate_recipe_state(c, m->version, state, sizeof(state), backfilled, e) < 0))
 		return -1;
-	if (!state[0]) {
-		struct plan_item git = *it;
-		if (recipe_compile_expand(m->recipe, &c->work, c->recipes, &out, e) < 0) {
-			zerr_prefix(e, "%s:%d", m->path, m->recipe->line);
-			goto out;
-		}
-		if (!exists && recipe_state_ensure(&c->work, c->recipes, e) < 0)
-			goto out;
-		for (size_t i = 0; i < out.nnotes; i++)
-			log_warn("recipe", "%s: %s", m->file, out.notes[i]);
-		if (migrate_recipe_load(m, out.expand.buf, &set, e) < 0)
-			goto out;
-		git.m = &set.v[0];
-		if ((git.m->transactional ? migrate_apply_tx(c, &git, e)
-					  : migrate_apply_notx(c, &git, e)) < 0)
-			goto out;
-		backfilled = 0;
+	if (state[0])
+		return 0;
+	if (recipe_compile_expand(m->recipe, &c->work, c->recipes, &out, e) < 0) {
+		zerr_prefix(e, "%s:%d", m->path, m->recipe->line);
+		goto out;
 	}
-	if (!backfilled && migrate_recipe_backfill(c, m, e) < 0)
+	if (!exists && recipe_state_ensure(&c->work, c->recipes, e) < 0)
 		goto out;
-	/* no contract-after: nothing waits, contract now (before a later
-	 * version changes the table, a rename-table say) */
-	if (!m->recipe->contract_after && !state[0] && migrate_recipe_contract(c, m, e) < 0)
+	for (size_t i = 0; i < out.nnotes; i++)
+		log_warn("recipe", "%s: %s", m->file, out.notes[i]);
+	if (migrate_recipe_load(m, out.expand.buf, &set, e) < 0)
 		goto out;
+	git.m = &set.v[0];
+	if ((git.m->transactional ? migrate_apply_tx(c, &git, e) : migrate_apply_notx(c, &git, e)) <
+	    0)
+		goto out;
+	*fresh = 1;
+	*backfilled = !recipe_backfills(m->recipe);
 	rc = 0;
 out:
 	source_release(&set);
 	recipe_sql_release(&out);
+	return rc;
+}
+
+/* Apply the recipe version of plan item i: its expand, then its backfill,
+ * then, without a contract-after, its contract. The pending recipes right
+ * after it whose backfills can join its pass (recipe_backfill_joins) are
+ * expanded first and backfilled with it: the table is written once, not
+ * once per recipe. *last: the last plan item this applied. */
+static int migrate_apply_recipe(struct migrate_ctx *c, size_t i, size_t *last, struct zerr *e)
+{
+	struct src_migration **g = xcalloc(c->stop - i, sizeof(*g));
+	const struct recipe **rs = xcalloc(c->stop - i, sizeof(*rs));
+	int *fresh = xcalloc(c->stop - i, sizeof(*fresh));
+	size_t n = 0;
+	int backfilled, rc = -1;
+
+	*last = i;
+	if (migrate_recipe_expand(c, &c->plan.v[i], &fresh[0], &backfilled, e) < 0)
+		goto out;
+	g[n] = c->plan.v[i].m;
+	rs[n++] = g[0]->recipe;
+	if (!backfilled) {
+		for (size_t j = i + 1; j < c->stop; j++) {
+			struct plan_item *it = &c->plan.v[j];
+			int bf;
+			if (!plan_is_pending(it))
+				continue;
+			if (!it->m->recipe || !recipe_backfill_joins(rs, n, it->m->recipe))
+				break;
+			log_info("applying", "applying %s (its backfill joins that of %s)",
+				 it->m->file, g[0]->file);
+			if (migrate_recipe_expand(c, it, &fresh[n], &bf, e) < 0)
+				goto out;
+			*last = j;
+			if (bf)
+				break;
+			g[n] = it->m;
+			rs[n++] = it->m->recipe;
+		}
+		if (migrate_recipe_backfill(c, g, n, e) < 0)
+			goto out;
+	}
+	/* no contract-after: nothing waits, contract now (before a later
+	 * version changes the table, a rename-table say) */
+	for (size_t k = 0; k < n; k++)
+		if (!rs[k]->contract_after && fresh[k] && migrate_recipe_contract(c, g[k], e) < 0)
+			goto out;
+	rc = 0;
+out:
+	free(g);
+	free(rs);
+	free(fresh);
 	return rc;
 }
 
@@ -1446,19 +1597,34 @@ static struct src_migration *migrate_recipe_file(struct migrate_ctx *c, const ch
 	return NULL;
 }
 
+static int migrate_ms_cmp(const void *pa, const void *pb)
+{
+	const struct src_migration *const *a = pa, *const *b = pb;
+	return source_version_cmp((*a)->version, (*b)->version);
+}
+
 /* Recipes whose backfill a killed run left unfinished: finish them before
- * anything else runs (later versions may rely on the backfilled data). */
+ * anything else runs (later versions may rely on the backfilled data), in
+ * version order; those that ran as one pass (the same resume point in
+ * their history rows) go on as one. */
 static int migrate_recipe_resume(struct migrate_ctx *c, struct zerr *e)
 {
 	char *sql = xasprintf("SELECT version FROM %s WHERE NOT backfilled AND state = 'expanded'",
 			      c->recipes);
 	PGresult *r = db_query(&c->work, sql, 0, NULL, e);
-	int rc = 0;
+	struct src_migration **ms;
+	const struct recipe **rs;
+	char **keys;
+	size_t n = 0;
+	int rc = -1;
 
 	free(sql);
 	if (!r)
 		return -1;
-	for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+	ms = xcalloc((size_t)PQntuples(r) + 1, sizeof(*ms));
+	rs = xcalloc((size_t)PQntuples(r) + 1, sizeof(*rs));
+	keys = xcalloc((size_t)PQntuples(r) + 1, sizeof(*keys));
+	for (int i = 0; i < PQntuples(r); i++) {
 		struct src_migration *m = migrate_recipe_file(c, PQgetvalue(r, i, 0));
 		if (!m) {
 			log_warn("recipe",
@@ -1467,11 +1633,35 @@ static int migrate_recipe_resume(struct migrate_ctx *c, struct zerr *e)
 				 PQgetvalue(r, i, 0));
 			continue;
 		}
-		log_info("resume", "%s: finishing its backfill (an earlier run stopped in it)",
-			 m->file);
-		rc = migrate_recipe_backfill(c, m, e);
+		ms[n++] = m;
 	}
 	PQclear(r);
+	util_sort(ms, n, sizeof(*ms), migrate_ms_cmp);
+	for (size_t i = 0; i < n; i++) {
+		int rank;
+		if (migrate_history_row(c, ms[i]->version, &rank, &keys[i], e) < 0)
+			goto out;
+	}
+	for (size_t i = 0, k; i < n; i = k) {
+		rs[i] = ms[i]->recipe;
+		for (k = i + 1; k < n; k++) {
+			rs[k] = ms[k]->recipe;
+			if (!recipe_backfill_joins(rs + i, k - i, rs[k]) || !keys[i] != !keys[k] ||
+			    (keys[i] && strcmp(keys[i], keys[k]) != 0))
+				break;
+		}
+		log_info("resume", "%s%s: finishing its backfill (an earlier run stopped in it)",
+			 ms[i]->file, k - i > 1 ? " and the recipes after it" : "");
+		if (migrate_recipe_backfill(c, ms + i, k - i, e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	free(rs);
+	free(ms);
 	return rc;
 }
 
@@ -1932,13 +2122,16 @@ static void migrate_print_contracts(struct migrate_ctx *c)
 	PQclear(r);
 }
 
-/* What a pending recipe will run, phase by phase (--dry-run). */
-static void migrate_print_recipe(struct migrate_ctx *c, const struct src_migration *m)
+/* What a pending recipe will run, phase by phase (--dry-run). Its
+ * backfill is the one pass of rs[0..n) (rs[0] == m->recipe), or, with
+ * joins, part of the pass of that file's recipe. */
+static void migrate_print_recipe(struct migrate_ctx *c, const struct src_migration *m,
+				 const struct recipe *const *rs, size_t n, const char *joins)
 {
 	const struct recipe *r = m->recipe;
 	struct recipe_sql x = { 0 }, k = { 0 };
 	struct zerr e = { 0 };
-	char *bf = recipe_backfill_sql(r);
+	char *bf = joins ? NULL : recipe_backfill_sql(rs, n);
 
 	log_result("%s: recipe=%s on %s", m->file, r->name, r->table);
 	if (recipe_compile_expand(r, &c->work, c->recipes, &x, &e) < 0) {
@@ -1950,7 +2143,10 @@ static void migrate_print_recipe(struct migrate_ctx *c, const struct src_migrati
 	for (size_t i = 0; i < x.nnotes; i++)
 		log_result("  note: %s", x.notes[i]);
 	if (bf)
-		log_result("  backfill (in batches, resumable):\n%s", bf);
+		log_result("  backfill (in batches, resumable%s):\n%s",
+			   n > 1 ? "; one pass for the recipes below it too" : "", bf);
+	else if (joins)
+		log_result("  backfill: in the one pass of %s (above)", joins);
 	if (recipe_compile_contract(r, &c->work, c->recipes, 1, &k, &e) == 0) {
 		if (r->contract_after)
 			log_result("  contract (once a rollout of app %s or later has completed and no "
@@ -1996,9 +2192,32 @@ static void migrate_print_plan(struct migrate_ctx *c)
 	}
 	if (c->deferred && log_format_get() == LOG_TEXT)
 		log_result("deferred: %s", c->deferred);
-	for (size_t i = 0; i < c->plan.n && log_format_get() == LOG_TEXT; i++)
-		if (plan_is_pending(&c->plan.v[i]) && c->plan.v[i].m->recipe)
-			migrate_print_recipe(c, c->plan.v[i].m);
+	for (size_t i = 0; i < c->plan.n && log_format_get() == LOG_TEXT; i++) {
+		const struct recipe **rs;
+		size_t n = 1, last = i;
+		if (!plan_is_pending(&c->plan.v[i]) || !c->plan.v[i].m->recipe)
+			continue;
+		/* the recipes whose backfills will join this one's pass, as
+		 * migrate_apply_recipe groups them */
+		rs = xcalloc(c->plan.n - i, sizeof(*rs));
+		rs[0] = c->plan.v[i].m->recipe;
+		for (size_t j = i + 1; i < c->stop && recipe_backfills(rs[0]) && j < c->stop; j++) {
+			const struct plan_item *it = &c->plan.v[j];
+			if (!plan_is_pending(it))
+				continue;
+			if (!it->m->recipe || !recipe_backfill_joins(rs, n, it->m->recipe))
+				break;
+			rs[n++] = it->m->recipe;
+			last = j;
+		}
+		migrate_print_recipe(c, c->plan.v[i].m, rs, n, NULL);
+		for (size_t j = i + 1; j <= last; j++)
+			if (plan_is_pending(&c->plan.v[j]))
+				migrate_print_recipe(c, c->plan.v[j].m, NULL, 0,
+						     c->plan.v[i].m->file);
+		free(rs);
+		i = last;
+	}
 	migrate_print_contracts(c);
 	if (log_format_get() == LOG_JSON)
 		log_result_json(json_pack("{s:b, s:o}", "dry_run", 1, "pending", items));
@@ -2068,11 +2287,12 @@ static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 					db_interrupt_name(), it->m->file);
 		log_info("applying", "applying %s%s", it->m->file,
 			 it->state == PLAN_FAILED ? " (retrying a failed attempt)" : "");
-		if ((it->m->recipe          ? migrate_apply_recipe(c, it, e)
-		     : it->m->backfill      ? migrate_apply_backfill(c, it, e)
+		if ((it->m->recipe          ? migrate_apply_recipe(c, i, &i, e)
+		     : it->m->backfill      ? migrate_apply_backfill(c, it, NULL, NULL, 0, e)
 		     : it->m->transactional ? migrate_apply_tx(c, it, e)
 					    : migrate_apply_notx(c, it, e)) < 0)
 			return -1;
+		it = &c->plan.v[i];
 		if (it->m->version &&
 		    (!c->reached || source_version_cmp(it->m->version, c->reached) > 0))
 			c->reached = it->m->version;

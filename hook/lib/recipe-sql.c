@@ -16,7 +16,6 @@
 void recipe_sql_release(struct recipe_sql *s)
 {
 	sb_release(&s->expand);
-	free(s->backfill);
 	for (size_t i = 0; i < s->ncontract; i++)
 		free(s->contract[i]);
 	free(s->contract);
@@ -92,6 +91,7 @@ struct recipe_cat {
 	int col_notnull, col_attnum;
 	char col_identity, col_generated;
 	int has_trigger; /* zdm_sync exists */
+	int trigger_legacy; /* ... without its WHEN (made by zdm 0.x before it had one) */
 	char **cols; /* the table's column names (with the recipes' new
 		      * ones), for expressions in the trigger; NULL: unknown */
 	size_t ncols;
@@ -162,12 +162,13 @@ static int recipe_read_cat(const struct recipe *r, struct db *db, const char *co
 	{
 		const char *p[1] = { c->oid };
 		res = db_query(db,
-			       "SELECT 1 FROM pg_catalog.pg_trigger"
+			       "SELECT tgqual IS NULL FROM pg_catalog.pg_trigger"
 			       " WHERE tgrelid = $1::oid AND tgname = 'zdm_sync'",
 			       1, p, e);
 		if (!res)
 			return -1;
 		c->has_trigger = PQntuples(res) > 0;
+		c->trigger_legacy = c->has_trigger && PQgetvalue(res, 0, 0)[0] == 't';
 		PQclear(res);
 		res = db_query(db,
 			       "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = $1::oid"
@@ -537,7 +538,10 @@ static void recipe_chain_ladder(struct sb *s, const struct recipe_cat *c,
  * with up towards newer columns and down towards older ones; a writer
  * that set none of them gets empty newer columns filled from older ones.
  * Fills set their column when it is NULL. A session with
- * zdm.sync_off = on (zdm's backfills) passes through untouched. */
+ * zdm.sync_off = on (zdm's backfills) passes through untouched: the
+ * trigger's WHEN says so, so that a backfill does not even call the
+ * function (a trigger made before it had a WHEN keeps the test in the
+ * function instead; it is not replaced, which would need a lock). */
 static void recipe_sync_sql(const struct recipe_cat *c, const struct recipe_pair *v, size_t n,
 			    char ***steps, size_t *nsteps, struct sb *text)
 {
@@ -588,9 +592,11 @@ static void recipe_sync_sql(const struct recipe_cat *c, const struct recipe_pair
 	sb_addf(&s,
 		"CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $zdm$\n"
 		"-- written by zdm for the recipes in flight on %s; do not edit\n"
-		"BEGIN\n"
-		"  IF current_setting('zdm.sync_off', true) = 'on' THEN\n    RETURN NEW;\n  END IF;\n",
+		"BEGIN\n",
 		fn, c->qtable);
+	if (c->trigger_legacy)
+		sb_adds(&s, "  IF current_setting('zdm.sync_off', true) = 'on' THEN\n"
+			    "    RETURN NEW;\n  END IF;\n");
 	for (size_t i = 0; i < n; i++) {
 		size_t chain[64], len = 0, k = i;
 		if (used[i] || !v[i].old)
@@ -639,7 +645,8 @@ static void recipe_sync_sql(const struct recipe_cat *c, const struct recipe_pair
 	RECIPE_STEP(sb_steal(&s));
 	if (!c->has_trigger)
 		RECIPE_STEP(xasprintf("CREATE TRIGGER zdm_sync BEFORE INSERT OR UPDATE ON %s"
-				      " FOR EACH ROW EXECUTE FUNCTION %s()",
+				      " FOR EACH ROW WHEN (current_setting('zdm.sync_off', true)"
+				      " IS DISTINCT FROM 'on') EXECUTE FUNCTION %s()",
 				      c->qtable, fn));
 #undef RECIPE_STEP
 	free(fn);
@@ -727,30 +734,113 @@ static int recipe_note_dependents(const struct recipe *r, struct db *db, const s
 	return 0;
 }
 
-char *recipe_backfill_sql(const struct recipe *r)
+/* The column r's backfill writes (quoted) and the value it writes there:
+ * its up or fill block, or the old column; 0 when it has no backfill. */
+static int recipe_fill_of(const struct recipe *r, char **qcol, char **value)
 {
 	struct recipe_pair own;
-	char *qt, *value = NULL, *sql = NULL;
 
 	if (!recipe_backfills(r) || !recipe_own_pair(r, &own))
-		return NULL;
-	qt = db_quote_ident(own.new_ ? own.new_ : own.fill_col);
-	if (own.new_) {
-		char *qo = db_quote_ident(own.old);
-		value = own.up ? xasprintf("(%s\n)", own.up) : xstrdup(qo);
-		free(qo);
-	} else {
-		value = xasprintf("(%s\n)", own.fill);
-	}
-	/* rows that neither app has written on the new side yet; never a row
-	 * the trigger already keeps in step (a lossy down would be undone) */
-	sql = xasprintf("-- zdm: backfill table=%s%s\n"
-			"UPDATE %s SET %s = %s WHERE %s IS NULL AND %s IS NOT NULL;\n",
-			r->table, r->bf_keys ? r->bf_keys : "", r->table, qt, value, qt, value);
-	free(value);
-	free(qt);
+		return 0;
+	*qcol = db_quote_ident(own.new_ ? own.new_ : own.fill_col);
+	if (own.new_)
+		*value = own.up ? xasprintf("(%s\n)", own.up) : db_quote_ident(own.old);
+	else
+		*value = xasprintf("(%s\n)", own.fill);
 	recipe_pair_clear(&own);
+	return 1;
+}
+
+char *recipe_backfill_sql(const struct recipe *const *rs, size_t n)
+{
+	struct sb set, where;
+	size_t k = 0;
+
+	sb_init(&set);
+	sb_init(&where);
+	/* rows that neither app has written on the new side yet; never a row
+	 * the trigger already keeps in step (a lossy down would be undone).
+	 * Several recipes: each column is set only where it is still empty,
+	 * in one UPDATE, so that the table is written once. */
+	for (size_t i = 0; i < n; i++) {
+		char *qt, *value;
+		if (!recipe_fill_of(rs[i], &qt, &value))
+			continue;
+		if (n == 1)
+			sb_addf(&set, "%s = %s", qt, value);
+		else
+			sb_addf(&set, "%s%s = CASE WHEN %s IS NULL THEN %s ELSE %s END",
+				k ? ",\n    " : "", qt, qt, value, qt);
+		sb_addf(&where, "%s%s%s IS NULL AND %s IS NOT NULL%s", k ? "\n   OR " : "",
+			n > 1 ? "(" : "", qt, value, n > 1 ? ")" : "");
+		k++;
+		free(qt);
+		free(value);
+	}
+	if (k == 0) {
+		sb_release(&set);
+		sb_release(&where);
+		return NULL;
+	}
+	char *sql = xasprintf("-- zdm: backfill table=%s%s\nUPDATE %s SET %s WHERE %s;\n",
+			      rs[0]->table, rs[0]->bf_keys ? rs[0]->bf_keys : "", rs[0]->table,
+			      set.buf, where.buf);
+	sb_release(&set);
+	sb_release(&where);
 	return sql;
+}
+
+/* Does expr name the column col? (Any mention counts, as does an
+ * expression the lexer cannot read.) */
+static int recipe_expr_uses(const char *expr, const char *col)
+{
+	char *cols[1] = { (char *)col };
+	struct recipe_cat one = { .cols = cols, .ncols = 1 };
+	struct sql_lexer lx;
+	struct zerr e = { 0 };
+
+	sql_lexer_init(&lx, expr, strlen(expr));
+	for (;;) {
+		struct sql_token tok;
+		if (sql_lex_next(&lx, &tok, &e) < 0)
+			return 1;
+		if (tok.type == SQL_TOK_EOF)
+			return 0;
+		if (recipe_is_col(&one, &tok))
+			return 1;
+	}
+}
+
+int recipe_backfill_joins(const struct recipe *const *g, size_t n, const struct recipe *next)
+{
+	struct recipe_pair p;
+	int ok;
+
+	if (n == 0 || !recipe_backfills(next) || !recipe_own_pair(next, &p))
+		return 0;
+	/* one table, one way of batching; the group's last recipe does not
+	 * contract right after its backfill */
+	ok = strcmp(g[0]->table, next->table) == 0 && g[n - 1]->contract_after &&
+	     ((!g[0]->bf_keys && !next->bf_keys) ||
+	      (g[0]->bf_keys && next->bf_keys && strcmp(g[0]->bf_keys, next->bf_keys) == 0));
+	for (size_t i = 0; ok && i < n; i++) {
+		struct recipe_pair q;
+		const char *t, *pt = p.new_ ? p.new_ : p.fill_col;
+		if (!recipe_own_pair(g[i], &q)) {
+			ok = 0;
+			break;
+		}
+		t = q.new_ ? q.new_ : q.fill_col;
+		/* the one UPDATE sees every column as it was before it: next
+		 * must neither write a column of the group's nor read one */
+		if (strcmp(t, pt) == 0 ||
+		    (p.new_ ? (p.up ? recipe_expr_uses(p.up, t) : strcmp(p.old, t) == 0)
+			    : recipe_expr_uses(p.fill, t)))
+			ok = 0;
+		recipe_pair_clear(&q);
+	}
+	recipe_pair_clear(&p);
+	return ok;
 }
 
 int recipe_compile_expand(const struct recipe *r, struct db *db, const char *state_table,
@@ -900,7 +990,6 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 			goto out;
 		recipe_sync_sql(&c, pairs, npairs, NULL, NULL, s);
 	}
-	out->backfill = recipe_backfill_sql(r);
 	rc = 0;
 out:
 	recipe_pair_clear(&own);

@@ -273,7 +273,11 @@ static int recipe_set_key(struct recipe *r, const struct recipe_def *d, const ch
 					e, ZDM_EXIT_USAGE,
 					"%s:%d: recipe=%s has no backfill; \"%s\" does not apply",
 					path, line, d->name, k);
-			sb_addf(bf, " %s=%s", k, kv->value ? kv->value : "");
+			if (source_check_backfill_option(k, kv->value, e) < 0) {
+				zerr_prefix(e, "%s:%d", path, line);
+				return -1;
+			}
+			sb_addf(bf, " %s=%s", k, kv->value);
 			return 0;
 		}
 	for (size_t i = 0; !known && i < ZDM_ARRAY_LEN(d->keys) && d->keys[i]; i++)

@@ -68,7 +68,6 @@ int recipe_backfills(const struct recipe *r);
 struct recipe_sql {
 	struct sb expand; /* a migration file's text: directive header and
 			   * statements, loaded with source_load_texts */
-	char *backfill; /* a backfill migration's text, or NULL */
 	char **contract;
 	size_t ncontract;
 	char *table; /* the resolved "schema"."table" */
@@ -93,8 +92,17 @@ int recipe_state_ensure(struct db *db, const char *state_table, struct zerr *e);
 int recipe_compile_expand(const struct recipe *r, struct db *db, const char *state_table,
 			  struct recipe_sql *out, struct zerr *e);
 /* The backfill migration's text (a "-- zdm: backfill" file, loaded with
- * source_load_texts), or NULL when r has none; needs no catalog. */
-char *recipe_backfill_sql(const struct recipe *r);
+ * source_load_texts) of recipes rs[0..n), one UPDATE that fills the
+ * columns of all of them in one pass over the table (n > 1: recipes that
+ * recipe_backfill_joins grouped), or NULL when none has a backfill;
+ * needs no catalog. */
+char *recipe_backfill_sql(const struct recipe *const *rs, size_t n);
+/* Can next's backfill join the one pass of g[0..n) (consecutive pending
+ * recipes, expanded in version order before that pass runs)? Yes when it
+ * fills a column on the same table, batched the same way, writes no
+ * column of the group's and reads none (the UPDATE sees the row as it
+ * was), and the group's last recipe has a contract-after. */
+int recipe_backfill_joins(const struct recipe *const *g, size_t n, const struct recipe *next);
 /* Compile r's contract steps. planned: r is not expanded yet (--dry-run),
  * compile them as they will be once it is. */
 int recipe_compile_contract(const struct recipe *r, struct db *db, const char *state_table,

@@ -445,6 +445,18 @@ static int source_apply_directive(struct src_migration *m, const char *key, cons
 	return 0;
 }
 
+int source_check_backfill_option(const char *key, const char *value, struct zerr *e)
+{
+	struct src_migration m = { 0 };
+	int rc;
+
+	m.backfill = 1;
+	rc = source_apply_directive(&m, key, value, e);
+	free(m.bf_table);
+	free(m.bf_key);
+	return rc;
+}
+
 static int source_name_tok(const struct sql_token *t)
 {
 	return t->type == SQL_TOK_WORD || t->type == SQL_TOK_QIDENT;

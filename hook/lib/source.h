@@ -149,6 +149,10 @@ struct src_text {
  * exactly as files are. Paths are the bare names; out->dir is
  * "(memory)". */
 int source_load_texts(const struct src_text *files, size_t n, struct src_set *out, struct zerr *e);
+/* Check one option of a backfill directive (key=, batch-size=,
+ * batch-time=, delay=) as a "-- zdm: backfill" line would take it; exit 2
+ * with e set when its value is wrong. */
+int source_check_backfill_option(const char *key, const char *value, struct zerr *e);
 void source_release(struct src_set *s);
 
 /* Parse one file name. Returns 1 for a migration (kind, version and

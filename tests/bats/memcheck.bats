@@ -61,11 +61,14 @@ vg() {
 	mig V1__t.sql "create table t (id int primary key, a int not null default 1, b text); insert into t select g, g, 'x' from generate_series(1, 500) g;"
 	mig V2__rename.sql "-- zdm: recipe=rename-column table=t column=a to=a2 contract-after=2.0.0"
 	mig V3__type.sql $'-- zdm: recipe=change-type table=t column=a2 to=a3 type=bigint contract-after=2.0.0\n-- zdm: up\na2::bigint\n-- zdm: down\na3::integer'
+	# joins V3's backfill: one pass for both
+	mig V3.1__label.sql $'-- zdm: recipe=add-column table=t column=label type=text contract-after=2.0.0\n-- zdm: fill\nb || id'
 	mig V4__uniq.sql "-- zdm: recipe=add-unique table=t columns=b,id name=t_b_key"
 	run vg migrate --dir "$M" --dry-run
 	assert_success
 	run vg migrate --dir "$M"
 	assert_success
+	assert_output --partial "V3__type.sql and V3.1__label.sql: their backfills of t run as one pass"
 	run vg migrate --dir "$M" --force-contract
 	assert_success
 	assert_output --partial "contracted V3__type.sql"

@@ -21,6 +21,39 @@ rolled_out() {
 }
 state() { q "select state || ' ' || case when backfilled then 't' else 'f' end || ' ' || contract_step from zdm_schema_history_recipes where version = '$1'"; }
 cols() { q "select string_agg(column_name || ':' || is_nullable || ':' || coalesce(column_default, '-'), ' ' order by ordinal_position) from information_schema.columns where table_name = '$1'"; }
+# big_recipe KEY: V2__big.sql, a change-type whose up waits on advisory
+# lock KEY for ids above 1500: its backfill (batches of 100) commits its
+# first batches, then stays inside one while KEY is held
+big_recipe() {
+	mig V2__big.sql "-- zdm: recipe=change-type table=users column=amount to=amount_big type=bigint contract-after=2.0.0 batch-size=100
+-- zdm: up
+amount::bigint + coalesce(length(CASE WHEN id > 1500 THEN pg_advisory_xact_lock_shared($1)::text END), 0)
+-- zdm: down
+amount_big::integer"
+}
+# kill_migrate HOLDER READY INSIDE [FLAG...]: a session runs HOLDER (SQL
+# ending in a long pg_sleep) until the query READY counts 1; migrate
+# (with FLAGs) runs until the query INSIDE counts 1 and is killed -9
+# there; the holder is gone when this returns
+kill_migrate() {
+	psql -X -q -c "$1" >/dev/null 2>&1 &
+	local holder=$! p
+	wait_for "$2" 1
+	"$ZDM_HOOK" migrate --dir "$M" --lock-timeout 60s "${@:4}" >"$T/log" 2>&1 &
+	p=$!
+	wait_for "$3" 1
+	kill -9 $p
+	wait $p 2>/dev/null || true
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $holder 2>/dev/null || true
+	wait_gone
+}
+# kill_in_backfill KEY: kill_migrate inside big_recipe KEY's backfill
+kill_in_backfill() {
+	kill_migrate "select pg_advisory_lock($1); select pg_sleep(600)" \
+		"select count(*) from pg_locks where locktype = 'advisory' and objid = $1 and granted" \
+		"select count(*) from pg_locks where locktype = 'advisory' and objid = $1 and not granted"
+}
 
 @test "recipe rename-column: expand, backfill, both apps' writes in step, contract after the rollout" {
 	users
@@ -268,25 +301,9 @@ ins3|ins3|ins3"
 
 @test "recipe: kill -9 in the backfill; the next run finishes it before anything else" {
 	users
-	# the up expression waits on advisory lock 4242 for keys above 1500:
-	# the backfill commits its first batches, then stays inside one
-	mig V2__big.sql "-- zdm: recipe=change-type table=users column=amount to=amount_big type=bigint contract-after=2.0.0 batch-size=100
--- zdm: up
-amount::bigint + coalesce(length(CASE WHEN id > 1500 THEN pg_advisory_xact_lock_shared(4242)::text END), 0)
--- zdm: down
-amount_big::integer"
+	big_recipe 4242
 	mig V3__after.sql "CREATE TABLE after_big (id int);"
-	psql -X -q -c "select pg_advisory_lock(4242); select pg_sleep(600)" >/dev/null 2>&1 &
-	holder=$!
-	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 4242 and granted" 1
-	"$ZDM_HOOK" migrate --dir "$M" --lock-timeout 60s >"$T/log" 2>&1 &
-	p=$!
-	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 4242 and not granted" 1
-	kill -9 $p
-	wait $p 2>/dev/null || true
-	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
-	wait $holder 2>/dev/null || true
-	wait_gone
+	kill_in_backfill 4242
 	[ "$(state 2)" = "expanded f 0" ]
 	[ "$(q "select count(*) from users where amount_big is null")" -gt 0 ]
 	[ "$(q "select count(*) from users where amount_big is not null")" -ge 1000 ]
@@ -301,23 +318,117 @@ amount_big::integer"
 	[ "$(q "select to_regclass('after_big') is not null")" = t ]
 }
 
+@test "recipe: consecutive recipes on one table backfill in one pass; one that reads another's column gets its own" {
+	users
+	run migrate
+	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0"
+	mig V3__label.sql "-- zdm: recipe=add-column table=users column=label type=text not-null=true contract-after=2.0.0
+-- zdm: fill
+'u-' || amount"
+	# reads display_name, which V2's pass writes: a pass of its own
+	mig V4__bytes.sql "-- zdm: recipe=change-type table=users column=display_name to=display_bytes type=bytea contract-after=3.0.0
+-- zdm: up
+convert_to(display_name, 'UTF8')
+-- zdm: down
+convert_from(display_bytes, 'UTF8')"
+	run migrate --dry-run
+	assert_success
+	assert_output --partial "backfill (in batches, resumable; one pass for the recipes below it too):"
+	assert_output --partial 'UPDATE users SET "display_name" = CASE WHEN "display_name" IS NULL THEN "full_name" ELSE "display_name" END,'
+	assert_output --partial "backfill: in the one pass of V2__rename.sql (above)"
+	run migrate
+	assert_success
+	assert_output --partial "applying V3__label.sql (its backfill joins that of V2__rename.sql)"
+	assert_output --partial "V2__rename.sql and V3__label.sql: their backfills of users run as one pass over the table"
+	assert_output --partial "applied V2__rename.sql and V3__label.sql (one backfill of users: 3000 rows"
+	assert_output --partial "applied V4__bytes.sql (backfill of users: 3000 rows"
+	refute_output --partial "V4__bytes.sql (its backfill joins"
+	[ "$(q "select count(*) from users where display_name is distinct from full_name or label is distinct from 'u-' || amount or display_bytes is distinct from convert_to(full_name, 'UTF8')")" = 0 ]
+	for v in 2 3 4; do
+		[ "$(state $v)" = "expanded t 0" ]
+		[ "$(q "select count(*) || ' ' || bool_and(success) || ' ' || count(backfill_key) from zdm_schema_history where version = '$v'")" = "1 true 1" ]
+	done
+	# writes of every app version stay in step afterwards
+	q "insert into users (full_name, amount) values ('old', 7)"
+	run q "select display_name, label, convert_from(display_bytes, 'UTF8') from users where full_name = 'old'"
+	assert_output "old|u-7|old"
+	rolled_out 3.0.0
+	run migrate
+	assert_success
+	run cols users
+	assert_output "id:NO:nextval('users_id_seq'::regclass) amount:YES:- label:NO:- display_bytes:NO:-"
+}
+
+@test "recipe: kill -9 in a pass of two recipes; the next run resumes both as one pass where it stopped" {
+	users
+	big_recipe 4243
+	mig V3__label.sql "-- zdm: recipe=add-column table=users column=label type=text contract-after=2.0.0 batch-size=100
+-- zdm: fill
+'u-' || id"
+	mig V4__after.sql "CREATE TABLE after_big (id int);"
+	kill_in_backfill 4243
+	grep -q "their backfills of users run as one pass" "$T/log"
+	[ "$(state 2)" = "expanded f 0" ]
+	[ "$(state 3)" = "expanded f 0" ]
+	# both rows carry the one resume point
+	[ "$(q "select count(distinct backfill_key) || ' ' || count(backfill_key) from zdm_schema_history where version in ('2', '3')")" = "1 2" ]
+	done_rows=$(q "select count(*) from users where label is not null")
+	[ "$done_rows" -ge 1000 ]
+	[ "$(q "select count(*) from users where amount_big is not null")" = "$done_rows" ]
+	[ "$(q "select to_regclass('after_big') is null")" = t ]
+	run migrate
+	assert_success
+	assert_output --partial "V2__big.sql and the recipes after it: finishing its backfill"
+	assert_output --partial "their backfills of users run as one pass over the table"
+	assert_output --partial "resuming after key"
+	# only the rows the killed run had not done
+	assert_output --partial "one backfill of users: $((3000 - done_rows)) rows"
+	[ "$(state 2)" = "expanded t 0" ]
+	[ "$(state 3)" = "expanded t 0" ]
+	[ "$(q "select count(*) from users where amount_big is distinct from amount or label is distinct from 'u-' || id")" = 0 ]
+	[ "$(q "select count(*) from zdm_schema_history where version in ('2', '3') and success")" = 2 ]
+	[ "$(q "select to_regclass('after_big') is not null")" = t ]
+}
+
+@test "recipe: the sync trigger does not touch zdm's backfill, also one made before the trigger had a WHEN" {
+	users
+	# down is not the inverse of up: were the trigger to run for the
+	# backfill's writes, amount would change
+	mig V2__text.sql "-- zdm: recipe=change-type table=users column=amount to=amount_txt type=text contract-after=2.0.0
+-- zdm: up
+amount::text
+-- zdm: down
+amount_txt::integer + 1000000"
+	run migrate
+	assert_success
+	run q "select pg_get_triggerdef(oid) from pg_trigger where tgname = 'zdm_sync'"
+	assert_output --partial "WHEN ((current_setting('zdm.sync_off'::text, true) IS DISTINCT FROM 'on'::text))"
+	[ "$(q "select prosrc like '%current_setting%' from pg_proc where proname = 'zdm_sync_users'")" = f ]
+	[ "$(q "select count(*) from users where amount > 3000 or amount_txt is distinct from amount::text")" = 0 ]
+	# the trigger as zdm made it before: no WHEN, the test in the function
+	q "drop trigger zdm_sync on users; create trigger zdm_sync before insert or update on users for each row execute function zdm_sync_users()"
+	mig V3__label.sql "-- zdm: recipe=add-column table=users column=label type=text contract-after=2.0.0
+-- zdm: fill
+'u-' || amount_txt"
+	run migrate
+	assert_success
+	[ "$(q "select prosrc like '%current_setting(''zdm.sync_off'', true) = ''on''%' from pg_proc where proname = 'zdm_sync_users'")" = t ]
+	[ "$(q "select count(*) from users where amount > 3000 or label is distinct from 'u-' || amount")" = 0 ]
+	# and it still syncs the apps' writes
+	q "update users set amount_txt = '5' where id = 1"
+	[ "$(q "select amount from users where id = 1")" = 1000005 ]
+}
+
 @test "recipe: kill -9 in a contract step; the next run resumes at that step" {
 	users
 	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0"
 	run migrate
 	assert_success
 	# a reader holds the table: the contract's ALTERs queue behind it
-	psql -X -q -c "begin; select count(*) from users; select pg_sleep(600)" >/dev/null 2>&1 &
-	holder=$!
-	wait_for "select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'users' and l.mode = 'AccessShareLock' and l.granted and l.pid <> pg_backend_pid()" 1
-	"$ZDM_HOOK" migrate --dir "$M" --force-contract --lock-timeout 60s >"$T/log" 2>&1 &
-	p=$!
-	wait_for "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like 'ALTER TABLE%'" 1
-	kill -9 $p
-	wait $p 2>/dev/null || true
-	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
-	wait $holder 2>/dev/null || true
-	wait_gone
+	kill_migrate "begin; select count(*) from users; select pg_sleep(600)" \
+		"select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'users' and l.mode = 'AccessShareLock' and l.granted and l.pid <> pg_backend_pid()" \
+		"select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like 'ALTER TABLE%'" \
+		--force-contract
 	run state 2
 	assert_output --regexp "^contracting t [0-6]$"
 	run migrate --force-contract
@@ -379,6 +490,8 @@ amount::bigint"
 	bad "recipe=rename-column: table \"public\".\"users\" has no column nope" "-- zdm: recipe=rename-column table=users column=nope to=b contract-after=2"
 	bad "recipe=rename-column: \"public\".\"users\" already has a column amount" "-- zdm: recipe=rename-column table=users column=full_name to=amount contract-after=2"
 	bad "table=users;drop is not a plain name" "-- zdm: recipe=drop-column table=users;drop column=amount contract-after=2"
+	bad "V2__bad.sql:1: batch-time=500: not a duration (use e.g. 100ms, 1s)" "-- zdm: recipe=rename-column table=users column=full_name to=b contract-after=2 batch-time=500"
+	bad "V2__bad.sql:1: batch-size=0: give a number of rows from 1 to 10000000" "-- zdm: recipe=rename-column table=users column=full_name to=b contract-after=2 batch-size=0"
 	mv "$M/V2__bad.sql" "$M/R__bad.sql"
 	run migrate
 	assert_failure 2

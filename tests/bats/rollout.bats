@@ -54,6 +54,12 @@ summary() { awk -v k="$1" '$1 == k {print $2}' "$OUT/summary.txt"; }
 	PGHOST=example.org run "$LOADGEN" --mix v1="$ZDM_ROOT/tests/rollout/v1.sql" --out "$BATS_TEST_TMPDIR/r.csv"
 	assert_failure 2
 	assert_output --partial 'refusing host "example.org"'
+	run "$LOADGEN" --mix v1="$ZDM_ROOT/tests/rollout/v1.sql" --out "$BATS_TEST_TMPDIR/r.csv" --app-name v2=shop/2.0.0
+	assert_failure 2
+	assert_output --partial "--app-name v2: no --mix v2=FILE was given"
+	run "$LOADGEN" --mix v1="$ZDM_ROOT/tests/rollout/v1.sql" --out "$BATS_TEST_TMPDIR/r.csv" --app-name v1
+	assert_failure 2
+	assert_output --partial '--app-name wants VERSION=NAME (got "v1")'
 	[ ! -e "$BATS_TEST_TMPDIR/r.csv" ]
 }
 
@@ -71,6 +77,25 @@ summary() { awk -v k="$1" '$1 == k {print $2}' "$OUT/summary.txt"; }
 	[ "$(summary full_name_left)" = 0 ]
 	[ "$(summary pre_2.0.0_rc)" = 0 ]
 	[ "$(summary pre_2.0.1_rc)" = 0 ]
+}
+
+@test "rollout with zdm and an old worker that stays: its session defers the contract until it goes, zero errors" {
+	run scenario rollout zdm --ramp 3s --linger 1
+	assert_success
+	for p in 1 2 3 4 5 6; do
+		[ "$(requests "$p ")" -gt 0 ] || fail "phase $p has no requests"
+		[ "$(errors "$p ")" = 0 ] || fail "phase $p has $(errors "$p ") errors: $(cat "$OUT/report.txt")"
+	done
+	# the deployment log allowed the contract in pre 2.0.1; the v1 session
+	# (application_name shop/1.0.0) did not, and v1 kept working
+	[ "$(requests "5 " v1)" -gt 0 ]
+	[ "$(summary contract_deferred_by_sessions)" = 1 ]
+	[ "$(summary full_name_left_while_lingering)" = 1 ]
+	grep -q 'sessions of release "shop" with an app version older than 2.0.0 are connected' "$OUT/pre-2.0.1.log"
+	# gone: the next run contracts
+	grep -q "contracted V2__rename_full_name.sql" "$OUT/pre-2.0.1-again.log"
+	[ "$(summary full_name_left)" = 0 ]
+	[ "$(summary pre_2.0.1_again_rc)" = 0 ]
 }
 
 @test "rollout the naive way: RENAME COLUMN while v1 runs makes v1 fail" {

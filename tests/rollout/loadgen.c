@@ -64,6 +64,9 @@ struct lg_run {
 	FILE *out;
 	pthread_mutex_t out_mu;
 	int out_failed;
+	const char *app_arg[LG_MAX_MIX]; /* --app-name VERSION=NAME, as given */
+	size_t napp_arg;
+	char app_name[LG_MAX_MIX][64]; /* per mix; "" for zdm-loadgen/VERSION/N */
 	atomic_int want[LG_MAX_MIX];
 	atomic_int stop;
 	atomic_llong budget;
@@ -169,7 +172,10 @@ static PGconn *lg_connect(struct lg_client *c)
 	PGconn *conn;
 	PGresult *res;
 
-	snprintf(app, sizeof(app), "zdm-loadgen/%s/%d", r->mix[c->mix].version, c->slot);
+	if (r->app_name[c->mix][0])
+		snprintf(app, sizeof(app), "%s", r->app_name[c->mix]);
+	else
+		snprintf(app, sizeof(app), "zdm-loadgen/%s/%d", r->mix[c->mix].version, c->slot);
 	conn = PQconnectdbParams(kw, val, 1);
 	if (!conn || PQstatus(conn) != CONNECTION_OK) {
 		lg_record(c, t_ms, "connect", lg_mono_us() - t0, 0, "08001",
@@ -472,6 +478,10 @@ static void lg_usage(FILE *f)
 	      "  --conninfo STR        libpq conninfo or URL (default: the PG* variables);\n"
 	      "                        loopback hosts only\n"
 	      "  --mix VERSION=FILE    a version's query mix (repeat, up to 8)\n"
+	      "  --app-name VERSION=NAME  application_name of that version's clients, as\n"
+	      "                        an app pod sets it (\"shop/1.0.0\": release/app version,\n"
+	      "                        what zdm's contract guard looks for; default\n"
+	      "                        zdm-loadgen/VERSION/N)\n"
 	      "  --clients V=N,...     active clients per version at the start (default 0)\n"
 	      "  --max-clients N       client threads per version (default 16, at most 128)\n"
 	      "  --rate R              requests/s per active client (default 50)\n"
@@ -512,6 +522,40 @@ static int lg_parse_mix_arg(struct lg_run *r, const char *arg, struct zerr *e)
 	return 0;
 }
 
+/* --app-name VERSION=NAME, once every --mix is known */
+static int lg_resolve_app_names(struct lg_run *r, struct zerr *e)
+{
+	for (size_t k = 0; k < r->napp_arg; k++) {
+		const char *arg = r->app_arg[k], *eq = strchr(arg, '=');
+		size_t i, vlen = eq ? (size_t)(eq - arg) : 0;
+
+		if (!eq || !eq[1])
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"--app-name wants VERSION=NAME (got \"%s\")", arg);
+		for (i = 0; i < r->nmix; i++)
+			if (strlen(r->mix[i].version) == vlen &&
+			    strncmp(r->mix[i].version, arg, vlen) == 0)
+				break;
+		if (i == r->nmix)
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"--app-name %.*s: no --mix %.*s=FILE was given", (int)vlen,
+					arg, (int)vlen, arg);
+		if (strlen(eq + 1) >= sizeof(r->app_name[i]))
+			return zerr_set(e, ZDM_EXIT_USAGE,
+					"--app-name %s: at most %zu characters (application_name)",
+					arg, sizeof(r->app_name[i]) - 1);
+		for (const char *p = eq + 1; *p; p++)
+			if (*p < 0x20 || *p > 0x7e)
+				return zerr_set(e, ZDM_EXIT_USAGE,
+						"--app-name %s: printable ASCII only", arg);
+		if (r->app_name[i][0])
+			return zerr_set(e, ZDM_EXIT_USAGE, "--app-name for %.*s given twice",
+					(int)vlen, arg);
+		snprintf(r->app_name[i], sizeof(r->app_name[i]), "%s", eq + 1);
+	}
+	return 0;
+}
+
 static int lg_parse_args(struct lg_run *r, int argc, char **argv, const char **clients,
 			 const char **control, const char **out, long long *duration_ms,
 			 long long *grace_ms, int *help, struct zerr *e)
@@ -519,6 +563,7 @@ static int lg_parse_args(struct lg_run *r, int argc, char **argv, const char **c
 	static const struct option opts[] = {
 		{ "conninfo", required_argument, NULL, 'c' },
 		{ "mix", required_argument, NULL, 'm' },
+		{ "app-name", required_argument, NULL, 'a' },
 		{ "clients", required_argument, NULL, 'n' },
 		{ "max-clients", required_argument, NULL, 'M' },
 		{ "rate", required_argument, NULL, 'r' },
@@ -545,6 +590,12 @@ static int lg_parse_args(struct lg_run *r, int argc, char **argv, const char **c
 		case 'm':
 			if (lg_parse_mix_arg(r, optarg, e) < 0)
 				return -1;
+			break;
+		case 'a':
+			if (r->napp_arg == LG_MAX_MIX)
+				return zerr_set(e, ZDM_EXIT_USAGE, "at most %d --app-name",
+						LG_MAX_MIX);
+			r->app_arg[r->napp_arg++] = optarg;
 			break;
 		case 'n':
 			*clients = optarg;
@@ -606,6 +657,8 @@ static int lg_parse_args(struct lg_run *r, int argc, char **argv, const char **c
 		return zerr_set(e, ZDM_EXIT_USAGE, "unexpected argument \"%s\"", argv[optind]);
 	if (r->nmix == 0)
 		return zerr_set(e, ZDM_EXIT_USAGE, "at least one --mix VERSION=FILE is needed");
+	if (lg_resolve_app_names(r, e) < 0)
+		return -1;
 	if (!*out)
 		return zerr_set(e, ZDM_EXIT_USAGE, "--out FILE is needed");
 	r->interval_us = (long long)(1e6 / rate);

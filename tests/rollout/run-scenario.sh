@@ -45,6 +45,11 @@
 #   --baseline D           v1-only load before the first step [5s]
 #   --settle D             load after each step [3s]
 #   --ramp D               rolling switch v1 -> v2 [20s]
+#   --linger N             rollout zdm: v1 clients that stay after the switch
+#                          (an old worker or CronJob) [0]; their sessions
+#                          defer the contract of pre 2.0.1 (the connected-
+#                          sessions rule), and once they go, a second run of
+#                          pre 2.0.1 contracts (phase 6)
 #   --hold D               lockqueue: the holder's transaction [5s]
 #   --lock-timeout D       zdm's lock_timeout [1s]
 #   --keep                 keep the database(s)
@@ -90,7 +95,7 @@ backfill) mode=both ;;
 *) die "unknown scenario \"$scenario\" (rollout, lockqueue, backfill)" ;;
 esac
 
-out='' label='' db=zdm_rollout_$$ rows=10000 clients=4 rate=50 keep=0
+out='' label='' db=zdm_rollout_$$ rows=10000 clients=4 rate=50 keep=0 linger=0
 baseline_ms=5000 settle_ms=3000 ramp_ms=20000 hold_ms=5000 lock_timeout=1s
 while (($#)); do
 	(($# >= 2)) || [[ $1 == --keep ]] || die "$1 needs a value"
@@ -104,6 +109,7 @@ while (($#)); do
 	--baseline) baseline_ms=$(to_ms "$2") ;;
 	--settle) settle_ms=$(to_ms "$2") ;;
 	--ramp) ramp_ms=$(to_ms "$2") ;;
+	--linger) linger=$2 ;;
 	--hold) hold_ms=$(to_ms "$2") ;;
 	--lock-timeout) to_ms "$2" >/dev/null; lock_timeout=$2 ;;
 	--keep) keep=1; shift; continue ;;
@@ -115,6 +121,7 @@ done
 [[ $rows =~ ^[1-9][0-9]{0,8}$ ]] || die "--rows wants a positive integer"
 if ! [[ $clients =~ ^[1-9][0-9]?$ ]] || ((clients > 64)); then die "--clients wants 1..64"; fi
 [[ $rate =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--rate wants a number"
+if ! [[ $linger =~ ^[0-9]+$ ]] || ((linger >= clients)); then die "--linger wants 0..clients-1"; fi
 [[ $db =~ ^[a-z_][a-z0-9_]{0,40}$ ]] || die "--db wants a plain lower-case name"
 label=${label:-$scenario-$mode}
 [ -x "$hook" ] || die "$hook not found; run make first"
@@ -184,11 +191,13 @@ cp "$migs"/*.sql "$r2/"
 # --- the load -------------------------------------------------------------
 ctl=$out/control
 setctl() { printf '%s\n' "$1" >"$ctl.tmp" && mv -f "$ctl.tmp" "$ctl"; }
-# load_start DB MAX_SECONDS: v1 clients on DB until load_stop
+# load_start DB MAX_SECONDS: v1 clients on DB until load_stop; their
+# sessions carry application_name release/app version, as the chart's
+# zdm.appEnv gives the app's pods (the contract guard reads it)
 load_start() {
 	setctl "v1=$clients,v2=0"
 	"$loadgen" --conninfo "dbname=$1" --mix v1="$here/v1.sql" --mix v2="$here/v2.sql" \
-		--clients "v1=$clients,v2=0" --max-clients "$clients" --rate "$rate" --ids "$rows" \
+		--app-name v1=shop/1.0.0 --app-name v2=shop/2.0.0 --clients "v1=$clients,v2=0" --max-clients "$clients" --rate "$rate" --ids "$rows" \
 		--duration "${2}s" --control "$ctl" --out "$out/requests.csv" 2>>"$out/loadgen.log" &
 	lg_pid=$!
 	sleep_ms 500 # connections made, first requests sent
@@ -205,11 +214,12 @@ load_stop() {
 		failed=1
 	fi
 }
-# ramp: the rolling switch, one pod at a time over --ramp
+# ramp: the rolling switch, one pod at a time over --ramp; --linger v1
+# clients stay
 ramp() {
 	local i step=$((ramp_ms / clients))
 	for ((i = 1; i <= clients; i++)); do
-		setctl "v1=$((clients - i)),v2=$i"
+		setctl "v1=$((clients - i > linger ? clients - i : linger)),v2=$i"
 		sleep_ms "$step"
 	done
 }
@@ -286,6 +296,17 @@ rollout() {
 		event "run pre 2.0.1"
 		step "pre 2.0.1" pre-2.0.1.log job pre 2.0.1 3 "$r2" --assertions "$assertions" || failed=1
 		sleep_ms "$settle_ms"
+		if ((linger > 0)); then
+			grep -q 'DEFERRED: .*sessions of release "shop"' "$out/pre-2.0.1.log" &&
+				summary contract_deferred_by_sessions 1
+			summary full_name_left_while_lingering "$(sql -c "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'full_name'")"
+			phase "6 old worker gone: run pre 2.0.1 again"
+			setctl "v1=0,v2=$clients"
+			sleep_ms "$settle_ms"
+			event "run pre 2.0.1 again"
+			step "pre 2.0.1 again" pre-2.0.1-again.log job pre 2.0.1 3 "$r2" --assertions "$assertions" || failed=1
+			sleep_ms "$settle_ms"
+		fi
 	else
 		phase "4 v2 only"
 		sleep_ms "$settle_ms"
