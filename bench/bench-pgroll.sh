@@ -151,10 +151,13 @@ phase() {
 	[ -z "$phase_name" ] || printf '%s\t%s\t%s\n' "$phase_name" "$phase_start" "$t" >>"$1/phases.tsv"
 	phase_name=$2 phase_start=$t
 }
-# lg_start DIR VERSION MIX CONNINFO: CLIENTS clients of one app version
+# lg_start DIR VERSION MIX CONNINFO: CLIENTS clients of one app version,
+# their sessions named as the chart's pods name them (shop/1.0.0,
+# shop/2.0.0: what zdm's contract guard reads in pg_stat_activity)
 lg_start() {
 	printf '%s=%s\n' "$2" "$CLIENTS" >"$1/control.$2"
-	"$loadgen" --conninfo "$4" --mix "$2=$3" --clients "$2=$CLIENTS" --max-clients "$CLIENTS" \
+	"$loadgen" --conninfo "$4" --mix "$2=$3" --app-name "$2=shop/${2#v}.0.0" \
+		--clients "$2=$CLIENTS" --max-clients "$CLIENTS" \
 		--rate "$RATE" --ids "$ROWS" --duration 3600s --control "$1/control.$2" \
 		--out "$1/requests.$2.csv" 2>>"$1/loadgen.$2.log" &
 	lg_pids+=($!)
