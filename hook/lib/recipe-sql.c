@@ -532,7 +532,8 @@ static void recipe_chain_ladder(struct sb *s, const struct recipe_cat *c,
 }
 
 /* Append the statements that make the table's sync trigger do what the
- * pairs say (or drop it when there are none): each chain of pairs
+ * pairs say (or drop it when there are none) to steps, or to text (a
+ * new trigger's CREATE TRIGGER to trigger when given): each chain of pairs
  * (a -> b -> c, linked by new = old) is kept in step from the newest
  * column the writer set (INSERT: not NULL; UPDATE: changed), outwards,
  * with up towards newer columns and down towards older ones; a writer
@@ -543,7 +544,7 @@ static void recipe_chain_ladder(struct sb *s, const struct recipe_cat *c,
  * function (a trigger made before it had a WHEN keeps the test in the
  * function instead; it is not replaced, which would need a lock). */
 static void recipe_sync_sql(const struct recipe_cat *c, const struct recipe_pair *v, size_t n,
-			    char ***steps, size_t *nsteps, struct sb *text)
+			    char ***steps, size_t *nsteps, struct sb *text, struct sb *trigger)
 {
 	char *fn = recipe_sync_fn(c);
 	struct recipe_cat *wide = NULL;
@@ -643,11 +644,19 @@ static void recipe_sync_sql(const struct recipe_cat *c, const struct recipe_pair
 	}
 	sb_adds(&s, "  RETURN NEW;\nEND\n$zdm$");
 	RECIPE_STEP(sb_steal(&s));
-	if (!c->has_trigger)
-		RECIPE_STEP(xasprintf("CREATE TRIGGER zdm_sync BEFORE INSERT OR UPDATE ON %s"
-				      " FOR EACH ROW WHEN (current_setting('zdm.sync_off', true)"
-				      " IS DISTINCT FROM 'on') EXECUTE FUNCTION %s()",
-				      c->qtable, fn));
+	if (!c->has_trigger) {
+		char *t = xasprintf("CREATE TRIGGER zdm_sync BEFORE INSERT OR UPDATE ON %s"
+				    " FOR EACH ROW WHEN (current_setting('zdm.sync_off', true)"
+				    " IS DISTINCT FROM 'on') EXECUTE FUNCTION %s()",
+				    c->qtable, fn);
+		if (trigger) {
+			sb_adds(trigger, t);
+			sb_adds(trigger, ";\n");
+			free(t);
+		} else {
+			RECIPE_STEP(t);
+		}
+	}
 #undef RECIPE_STEP
 	free(fn);
 	free(used);
@@ -854,10 +863,13 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 					  r->kind == RECIPE_ADD_FOREIGN_KEY
 				  ? NULL
 				  : r->column;
-	struct sb *s = &out->expand;
+	/* the recipe's own DDL; out->expand gets it after what needs no lock
+	 * on the table (below) */
+	struct sb ddl, *s = &ddl;
 
 	memset(out, 0, sizeof(*out));
-	sb_init(s);
+	sb_init(&out->expand);
+	sb_init(&ddl);
 	memset(&own, 0, sizeof(own));
 	if (recipe_read_cat(r, db, col, &c, e) < 0)
 		goto out;
@@ -896,7 +908,8 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 			 c.qtable, c.rules ? "rules" : "row-level security");
 		goto out;
 	}
-	sb_addf(s, "-- zdm: transaction=%s\n", r->kind == RECIPE_ADD_UNIQUE ? "off" : "on");
+	sb_addf(&out->expand, "-- zdm: transaction=%s\n",
+		r->kind == RECIPE_ADD_UNIQUE ? "off" : "on");
 	switch (r->kind) {
 	case RECIPE_RENAME_COLUMN:
 	case RECIPE_CHANGE_TYPE: {
@@ -983,15 +996,31 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 	}
 	}
 	has_own = recipe_own_pair(r, &own);
-	recipe_state_insert(s, r, state_table, &c, &own, has_own);
-	if (has_own) {
-		if (recipe_pairs_load(db, state_table, &c, r->version, &own, &pairs, &npairs, e) <
-		    0)
+	if (r->kind == RECIPE_ADD_UNIQUE) {
+		/* statement by statement: the row records a finished index */
+		sb_adds(&out->expand, ddl.buf);
+		recipe_state_insert(&out->expand, r, state_table, &c, &own, has_own);
+	} else {
+		/* one transaction, whose table lock (from the first ALTER to
+		 * COMMIT) the apps queue behind: the recipe's row and the sync
+		 * function first, then the DDL and the trigger */
+		struct sb trigger;
+		sb_init(&trigger);
+		recipe_state_insert(&out->expand, r, state_table, &c, &own, has_own);
+		if (has_own && recipe_pairs_load(db, state_table, &c, r->version, &own, &pairs,
+						 &npairs, e) < 0) {
+			sb_release(&trigger);
 			goto out;
-		recipe_sync_sql(&c, pairs, npairs, NULL, NULL, s);
+		}
+		if (has_own)
+			recipe_sync_sql(&c, pairs, npairs, NULL, NULL, &out->expand, &trigger);
+		sb_adds(&out->expand, ddl.buf);
+		sb_adds(&out->expand, trigger.buf);
+		sb_release(&trigger);
 	}
 	rc = 0;
 out:
+	sb_release(&ddl);
 	recipe_pair_clear(&own);
 	recipe_pairs_release(pairs, npairs);
 	recipe_cat_release(&c);
@@ -1112,7 +1141,7 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 			free(qn);
 			goto out;
 		}
-		recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL);
+		recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL, NULL);
 		recipe_add_step(out, xasprintf("ALTER TABLE %s DROP COLUMN %s", c.qtable, qo));
 		free(qo);
 		free(qn);
@@ -1125,7 +1154,8 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 			if (recipe_pairs_load(db, state_table, &c, r->version, NULL, &pairs,
 					      &npairs, e) < 0)
 				goto out;
-			recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL);
+			recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL,
+					NULL);
 		}
 		break;
 	case RECIPE_ADD_UNIQUE: {
@@ -1151,7 +1181,8 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 			if (recipe_pairs_load(db, state_table, &c, r->version, NULL, &pairs,
 					      &npairs, e) < 0)
 				goto out;
-			recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL);
+			recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL,
+					NULL);
 		}
 		break;
 	case RECIPE_DROP_COLUMN: {
