@@ -1425,6 +1425,7 @@ static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *
 	struct src_set set = { 0 };
 	struct plan_item bit = { 0 };
 	struct hist_row row = { 0 };
+	struct sb names = { 0 };
 	int *ranks = xcalloc(n, sizeof(*ranks));
 	char *text, *key = NULL;
 	int rc = -1;
@@ -1452,22 +1453,32 @@ static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *
 	bit.row = &row;
 	bit.m = &set.v[0];
 	bit.state = PLAN_PENDING;
-	if (n > 1) {
-		struct sb names;
-		sb_init(&names);
-		for (size_t i = 0; i < n; i++)
-			sb_addf(&names, "%s%s",
-				i == 0      ? ""
-				: i + 1 < n ? ", "
-					    : " and ",
-				ms[i]->file);
+	sb_init(&names);
+	for (size_t i = 0; i < n; i++)
+		sb_addf(&names, "%s%s", i == 0 ? "" : i + 1 < n ? ", " : " and ", ms[i]->file);
+	if (n > 1)
 		log_info("backfill", "%s: their backfills of %s run as one pass over the table",
 			 names.buf, ms[0]->recipe->table);
-		sb_release(&names);
-	}
-	if (db_set(&c->work, "zdm.sync_off", "on", 0, e) < 0 ||
-	    migrate_apply_backfill(c, &bit, ms + 1, ranks + 1, n - 1, e) < 0)
+	if (db_set(&c->work, "zdm.sync_off", "on", 0, e) < 0)
 		goto out;
+	if (migrate_apply_backfill(c, &bit, ms + 1, ranks + 1, n - 1, e) < 0) {
+		/* a NOT VALID check of a recipe (zdm_<version>_nn) refused a
+		 * row whose value the backfill left NULL */
+		if (strstr(e->msg, "violates check constraint \"zdm_")) {
+			char was[sizeof(e->detail)];
+			snprintf(was, sizeof(was), "%s", e->detail);
+			zerr_detail(e,
+				    "%s%sthe backfill of %s fills a column that must become NOT NULL, "
+				    "and its value is NULL for this row",
+				    was, was[0] ? "; " : "", names.buf);
+			zerr_hint(e,
+				  "make the column's value non-NULL for such rows (the recipe's "
+				  "up or fill block gives NULL for them; an UPDATE of those rows "
+				  "fixes the data), then run again: the backfill resumes where "
+				  "it stopped");
+		}
+		goto out;
+	}
 	/* the versions were reported applied by their expands already */
 	json_array_remove(c->applied, json_array_size(c->applied) - 1);
 	if (db_exec(&c->work, "RESET zdm.sync_off", e) < 0)
@@ -1485,6 +1496,7 @@ static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *
 	rc = 0;
 out:
 	source_release(&set);
+	sb_release(&names);
 	free(text);
 	free(key);
 	free(ranks);

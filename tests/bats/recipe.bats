@@ -390,6 +390,29 @@ convert_from(display_bytes, 'UTF8')"
 	[ "$(q "select to_regclass('after_big') is not null")" = t ]
 }
 
+@test "recipe: a row that a joined recipe's NOT NULL check refuses stops the pass, named; fixed, the next run resumes" {
+	users
+	run migrate
+	q "update users set amount = null where id = 2500"
+	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0"
+	mig V3__amount.sql "-- zdm: recipe=set-not-null table=users column=amount contract-after=2.0.0
+-- zdm: up
+CASE WHEN id = 2500 THEN NULL ELSE coalesce(amount, 0) END"
+	run migrate
+	assert_failure 1
+	assert_output --partial 'violates check constraint "zdm_3_nn"'
+	assert_output --partial "the backfill of V2__rename.sql and V3__amount.sql fills a column that must become NOT NULL, and its value is NULL for this row"
+	assert_output --partial "hint: make the column's value non-NULL for such rows"
+	[ "$(state 2)" = "expanded f 0" ]
+	[ "$(state 3)" = "expanded f 0" ]
+	q "update users set amount = 7 where id = 2500"
+	run migrate
+	assert_success
+	assert_output --partial "resuming after key"
+	[ "$(q "select count(*) from users where display_name is null or amount is null")" = 0 ]
+	[ "$(state 3)" = "expanded t 0" ]
+}
+
 @test "recipe: the sync trigger does not touch zdm's backfill, also one made before the trigger had a WHEN" {
 	users
 	# down is not the inverse of up: were the trigger to run for the
