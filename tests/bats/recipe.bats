@@ -390,6 +390,24 @@ convert_from(display_bytes, 'UTF8')"
 	[ "$(q "select to_regclass('after_big') is not null")" = t ]
 }
 
+@test "recipe: a pass killed alone resumes alone when a recipe that could have joined it arrives with the next release" {
+	users
+	big_recipe 4244
+	kill_in_backfill 4244
+	[ "$(state 2)" = "expanded f 0" ]
+	mig V3__label.sql "-- zdm: recipe=add-column table=users column=label type=text contract-after=2.0.0 batch-size=100
+-- zdm: fill
+'u-' || id"
+	run migrate
+	assert_success
+	assert_output --partial "V2__big.sql: finishing its backfill"
+	refute_output --partial "and the recipes after it"
+	assert_output --partial "applied V3__label.sql (backfill of users: 3000 rows"
+	[ "$(q "select count(*) from users where amount_big is distinct from amount or label is distinct from 'u-' || id")" = 0 ]
+	[ "$(state 2)" = "expanded t 0" ]
+	[ "$(state 3)" = "expanded t 0" ]
+}
+
 @test "recipe: a row that a joined recipe's NOT NULL check refuses stops the pass, named; fixed, the next run resumes" {
 	users
 	run migrate
