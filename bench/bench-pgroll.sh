@@ -24,6 +24,11 @@
 #   run post 2.0.0), 5 contract (zdm: run pre 2.0.1; pgroll: complete),
 #   6 after (v2).
 #
+# The pair runs BENCH_PGROLL_RUNS times (zdm then pgroll each time, on
+# fresh databases); each figure is the median of the runs (client errors:
+# their sum), and a line per run gives that run's ratios: one run's swing
+# by a third on a 2-core machine.
+#
 # Prints zdm/pgroll ratios: client errors (whole run), app p99 during the
 # migration (requests started during phases 2 and 5), expand-to-ready time
 # (phase 2, backfill included), write overhead while both shapes are live
@@ -41,7 +46,7 @@
 #
 # Environment (defaults in brackets):
 #   ZDM_BUILD [build]              ZDM_BENCH_ROWS [1000000]
-#   BENCH_PGROLL_CLIENTS [8] (per app version)
+#   BENCH_PGROLL_RUNS [3]          BENCH_PGROLL_CLIENTS [8] (per app version)
 #   BENCH_PGROLL_RATE [50] (requests/s per client)
 #   BENCH_PGROLL_BASELINE [5] BENCH_PGROLL_BOTH [10] BENCH_PGROLL_SETTLE [3]
 #     (seconds: v1 alone before the expand; both versions; v2 alone after)
@@ -60,6 +65,7 @@ loadgen=$build/zdm-loadgen
 here=$root/bench/pgroll
 
 ROWS=${ZDM_BENCH_ROWS:-1000000}
+RUNS=${BENCH_PGROLL_RUNS:-3}
 CLIENTS=${BENCH_PGROLL_CLIENTS:-8}
 RATE=${BENCH_PGROLL_RATE:-50}
 BASELINE=${BENCH_PGROLL_BASELINE:-5}
@@ -75,11 +81,12 @@ die() {
 }
 note() { echo "bench-pgroll: $*" >&2; }
 
-for v in ZDM_BENCH_ROWS:$ROWS BENCH_PGROLL_CLIENTS:$CLIENTS BENCH_PGROLL_RATE:$RATE \
+for v in ZDM_BENCH_ROWS:$ROWS BENCH_PGROLL_RUNS:$RUNS BENCH_PGROLL_CLIENTS:$CLIENTS BENCH_PGROLL_RATE:$RATE \
 	BENCH_PGROLL_BASELINE:$BASELINE BENCH_PGROLL_BOTH:$BOTH BENCH_PGROLL_SETTLE:$SETTLE; do
 	[[ ${v#*:} =~ ^[1-9][0-9]*$ ]] || die "${v%%:*} must be a positive integer (got \"${v#*:}\")"
 done
 ((CLIENTS <= 64)) || die "BENCH_PGROLL_CLIENTS must be at most 64"
+((RUNS <= 20)) || die "BENCH_PGROLL_RUNS must be at most 20"
 for t in "$hook" "$loadgen"; do
 	[ -x "$t" ] || die "$t not found; run make first"
 done
@@ -172,14 +179,15 @@ lg_stop() {
 	((rc == 0)) || { tail -n 5 "$1/loadgen.$2.log" >&2; die "$(basename "$1"): zdm-loadgen $2 failed (exit $rc)"; }
 }
 
-# run TOOL: the whole scenario with TOOL on a fresh database
+# run TOOL RUN: the whole scenario with TOOL on a fresh database, results
+# in $res/run-RUN/TOOL
 run() {
-	local tool=$1 d=$res/$1 db=bench_$1 c1 c2 s2
+	local tool=$1 d=$res/run-$2/$1 db=bench_$1 c1 c2 s2
 	mkdir -p "$d"
 	: >"$d/phases.tsv" && : >"$d/summary.txt"
 	sql -d postgres -c "CREATE DATABASE $db" >/dev/null
 	url="postgres://postgres@127.0.0.1:$PGPORT/$db?sslmode=disable"
-	note "$tool: setup, $ROWS rows"
+	note "run $2 of $RUNS, $tool: setup, $ROWS rows"
 	case $tool in
 	zdm)
 		mkdir -p "$d/release-1.0.0" "$d/release-2.0.x"
@@ -240,14 +248,17 @@ run() {
 
 note "zdm-hook $("$hook" --version | awk '{print $NF}') vs pgroll $pgroll_ver, PostgreSQL $pg_version," \
 	"$ROWS rows, $CLIENTS clients per app version at $RATE req/s"
-run zdm
-run pgroll
+for ((r = 1; r <= RUNS; r++)); do
+	run zdm "$r"
+	run pgroll "$r"
+done
 
 # --- figures -------------------------------------------------------------------
-# reqs TOOL PHASE_PREFIX...: the request rows (t_start_ms,app_version,op,
+# Every function below takes K: one run's results of one tool, run-R/TOOL.
+# reqs K PHASE_PREFIX...: the request rows (t_start_ms,app_version,op,
 # latency_us,ok,...) that started in those phases, both versions
 reqs() {
-	local tool=$1 d=$res/$1
+	local d=$res/$1
 	shift
 	awk -F'\t' -v ps="$*" 'BEGIN {n = split(ps, p, " ")}
 		{for (i = 1; i <= n; i++) if (index($1, p[i] " ") == 1) print $2, $3}' "$d/phases.tsv" >"$d/.windows"
@@ -266,23 +277,36 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b <= 0) prin
 le() { awk -v r="$1" -v t="$2" 'BEGIN {if (r == "-") print "-"; else print (r <= t ? "meets target" : "MISSES target")}'; }
 ms() { awk -v us="$1" 'BEGIN {if (us == "") print "-"; else printf "%.2f ms", us / 1000}'; }
 
+# median of the numbers on stdin ("" when none; the lower middle one)
+median() { sort -n | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}'; }
+# med FIGURE TOOL: the median over the runs of FIGURE[run-R/TOOL] (a run
+# without the figure, "" or "-", left out)
+med() {
+	local -n fig=$1
+	local r
+	for ((r = 1; r <= RUNS; r++)); do echo "${fig[run-$r/$2]}"; done | grep -Ev '^-?$' | median
+}
 declare -A err req p99 exp con wover w1 w3 cols shape
 want_cols="id not null, email not null, created_at not null, nickname not null, display_name not null"
+want=$(tr ',' '\n' <<<"$want_cols" | sed 's/^ *//' | sort | paste -sd, -)
 for t in zdm pgroll; do
-	err[$t]=$(errors "$t") req[$t]=$(requests "$t")
-	p99[$t]=$(p99_mig "$t")
-	exp[$t]=$(summ "$t" expand_ms) con[$t]=$(summ "$t" contract_ms)
-	w1[$t]=$(wp50 "$t" 1) w3[$t]=$(wp50 "$t" 3)
-	wover[$t]=$(ratio "${w3[$t]}" "${w1[$t]}")
-	cols[$t]=$(cat "$res/$t/final-columns.txt")
-	# the same columns in any order, no NULL left, no trigger left
-	got=$(tr ',' '\n' <"$res/$t/final-columns.txt" | sed 's/^ *//' | sort | paste -sd, -)
-	want=$(tr ',' '\n' <<<"$want_cols" | sed 's/^ *//' | sort | paste -sd, -)
-	if [ "$got" = "$want" ] && [ "$(cat "$res/$t/final-nulls.txt")" = 0 ] && [ "$(cat "$res/$t/final-triggers.txt")" = 0 ]; then
-		shape[$t]=yes
-	else
-		shape[$t]="NO"
-	fi
+	shape[$t]=yes err[$t]=0 req[$t]=0
+	for ((r = 1; r <= RUNS; r++)); do
+		k=run-$r/$t
+		err[$t]=$((err[$t] + $(errors "$k"))) req[$t]=$((req[$t] + $(requests "$k")))
+		p99[$k]=$(p99_mig "$k")
+		exp[$k]=$(summ "$k" expand_ms) con[$k]=$(summ "$k" contract_ms)
+		w1[$k]=$(wp50 "$k" 1) w3[$k]=$(wp50 "$k" 3)
+		wover[$k]=$(ratio "${w3[$k]}" "${w1[$k]}")
+		cols[$k]=$(cat "$res/$k/final-columns.txt")
+		# the same columns in any order, no NULL left, no trigger left
+		got=$(tr ',' '\n' <"$res/$k/final-columns.txt" | sed 's/^ *//' | sort | paste -sd, -)
+		if ! [ "$got" = "$want" ] || [ "$(cat "$res/$k/final-nulls.txt")" != 0 ] || [ "$(cat "$res/$k/final-triggers.txt")" != 0 ]; then
+			shape[$t]="NO"
+		fi
+	done
+	p99[$t]=$(med p99 "$t") exp[$t]=$(med exp "$t") con[$t]=$(med con "$t")
+	wover[$t]=$(med wover "$t") w1[$t]=$(med w1 "$t") w3[$t]=$(med w3 "$t")
 done
 r_p99=$(ratio "${p99[zdm]}" "${p99[pgroll]}")
 r_exp=$(ratio "${exp[zdm]}" "${exp[pgroll]}")
@@ -295,9 +319,9 @@ else
 fi
 if [ "${err[zdm]}" = "$T_ERRORS" ]; then v_err="meets target"; else v_err="MISSES target"; fi
 total_s=$((($(now_ms) - started) / 1000))
-
 echo "pgroll: zdm-hook $("$hook" --version | awk '{print $NF}') vs pgroll $pgroll_ver on PostgreSQL $pg_version," \
 	"$ROWS rows, $CLIENTS clients per app version at $RATE req/s, $(nproc) CPUs (${total_s}s)"
+echo "figures: the median of $RUNS run$([ "$RUNS" = 1 ] || echo s) of each tool (client errors: their sum)"
 echo "change: rename full_name -> display_name, nickname SET NOT NULL ('none' for missing ones)"
 fmt='%-40s %12s %12s %10s %8s  %s\n'
 # shellcheck disable=SC2059
@@ -312,22 +336,37 @@ fmt='%-40s %12s %12s %10s %8s  %s\n'
 }
 echo "write overhead: p50 of updates and inserts while both shapes are live over v1 alone:" \
 	"zdm $(ms "${w3[zdm]}") / $(ms "${w1[zdm]}"), pgroll $(ms "${w3[pgroll]}") / $(ms "${w1[pgroll]}")"
+echo "zdm/pgroll per run (p99, expand, write overhead, contract):"
+for ((r = 1; r <= RUNS; r++)); do
+	z=run-$r/zdm g=run-$r/pgroll
+	echo "  run $r: $(ratio "${p99[$z]}" "${p99[$g]}"), $(ratio "${exp[$z]}" "${exp[$g]}")," \
+		"$(ratio "${wover[$z]}" "${wover[$g]}"), $(ratio "${con[$z]}" "${con[$g]}")"
+done
 for t in zdm pgroll; do
-	[ "${shape[$t]}" = yes ] || echo "final table ($t): ${cols[$t]}; rows with a NULL: $(cat "$res/$t/final-nulls.txt"); triggers: $(cat "$res/$t/final-triggers.txt")"
+	for ((r = 1; r <= RUNS; r++)); do
+		k=run-$r/$t
+		[ "$(cat "$res/$k/final-nulls.txt")" = 0 ] && [ "$(cat "$res/$k/final-triggers.txt")" = 0 ] &&
+			[ "$(tr ',' '\n' <"$res/$k/final-columns.txt" | sed 's/^ *//' | sort | paste -sd, -)" = "$want" ] ||
+			echo "final table ($t, run $r): ${cols[$k]}; rows with a NULL: $(cat "$res/$k/final-nulls.txt"); triggers: $(cat "$res/$k/final-triggers.txt")"
+	done
 	if [ "${err[$t]}" != 0 ]; then
-		echo "$t errors by kind:"
-		cat "$res/$t/requests.v1.csv" "$res/$t/requests.v2.csv" | awk -F, '$5 == "0" {m = $8; gsub(/^"|"$/, "", m); gsub(/""/, "\"", m); n[$2 " " $6 " " $3 ": " m]++}
+		echo "$t errors by kind, all runs:"
+		for ((r = 1; r <= RUNS; r++)); do cat "$res/run-$r/$t/requests.v1.csv" "$res/run-$r/$t/requests.v2.csv"; done |
+			awk -F, '$5 == "0" {m = $8; gsub(/^"|"$/, "", m); gsub(/""/, "\"", m); n[$2 " " $6 " " $3 ": " m]++}
 			END {for (k in n) printf "  %7d x %s\n", n[k], k}' | sort -rn | head -n 5
 	fi
 done
 echo "per phase (requests, errors, p99), both app versions:"
-for t in zdm pgroll; do
-	while IFS=$'\t' read -r name s e; do
-		awk -F, -v s="$s" -v e="$e" 'FNR > 1 && $1 >= s && $1 < e {print $4, $5}' "$res/$t/requests.v1.csv" "$res/$t/requests.v2.csv" |
-			sort -n | awk -v t="$t" -v name="$name" -v ms="$((e - s))" '{a[NR] = $1; if ($2 == "0") err++}
-				END {k = int(0.99 * NR + 0.999999); if (k < 1) k = 1
-				printf "  %-7s %-22s %7d ms %8d req %6d err  p99 %s\n", t, name, ms, NR, err, (NR ? sprintf("%.2f ms", a[k] / 1000) : "-")}'
-	done <"$res/$t/phases.tsv"
+for ((r = 1; r <= RUNS; r++)); do
+	for t in zdm pgroll; do
+		k=run-$r/$t
+		while IFS=$'\t' read -r name s e; do
+			awk -F, -v s="$s" -v e="$e" 'FNR > 1 && $1 >= s && $1 < e {print $4, $5}' "$res/$k/requests.v1.csv" "$res/$k/requests.v2.csv" |
+				sort -n | awk -v t="$r $t" -v name="$name" -v ms="$((e - s))" '{a[NR] = $1; if ($2 == "0") err++}
+					END {k = int(0.99 * NR + 0.999999); if (k < 1) k = 1
+					printf "  %-9s %-22s %7d ms %8d req %6d err  p99 %s\n", t, name, ms, NR, err, (NR ? sprintf("%.2f ms", a[k] / 1000) : "-")}'
+		done <"$res/$k/phases.tsv"
+	done
 done
 
 mkdir -p "$out"

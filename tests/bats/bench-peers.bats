@@ -70,10 +70,15 @@ bench_build() {
 	[ -n "${ZDM_HAVE_pgroll:-}" ] ||
 		skip "pgroll is not built yet (about 5 min cold): make bench-pgroll, tests/tools/build.sh pgroll, or ZDM_TEST_BUILD_PEERS=1 builds it"
 	bench_build
-	run env ZDM_BUILD="$B" ZDM_BENCH_ROWS=1000 BENCH_PGROLL_CLIENTS=1 BENCH_PGROLL_BASELINE=1 \
-		BENCH_PGROLL_BOTH=1 BENCH_PGROLL_SETTLE=1 "$ZDM_ROOT/bench/bench-pgroll.sh"
+	run env ZDM_BUILD="$B" ZDM_BENCH_ROWS=1000 BENCH_PGROLL_RUNS=2 BENCH_PGROLL_CLIENTS=1 \
+		BENCH_PGROLL_BASELINE=1 BENCH_PGROLL_BOTH=1 BENCH_PGROLL_SETTLE=1 "$ZDM_ROOT/bench/bench-pgroll.sh"
 	assert_success
 	assert_output --regexp "pgroll: zdm-hook .* vs pgroll v[0-9.]+ on PostgreSQL .*, 1000 rows"
+	assert_line "figures: the median of 2 runs of each tool (client errors: their sum)"
+	assert_line --regexp '^  run 1: [0-9]+\.[0-9]{2}, [0-9]+\.[0-9]{2}, ([0-9]+\.[0-9]{2}|-), [0-9]+\.[0-9]{2}$'
+	assert_line --regexp '^  run 2: '
+	assert_line --regexp '^  2 pgroll +5 contract '
+	[ -s "$B/bench/pgroll/run-2/zdm/requests.v1.csv" ]
 	assert_line --regexp '^figure +zdm +pgroll +zdm/pgroll +target +verdict$'
 	# zdm lets no request fail; pgroll's count is a figure
 	assert_line --regexp '^client errors \(of [0-9]+ / [0-9]+ requests\) +0 +[0-9]+ +([0-9]+\.[0-9]{2}|0/0) +zdm 0 +meets target$'
