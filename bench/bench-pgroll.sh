@@ -286,7 +286,7 @@ med() {
 	local r
 	for ((r = 1; r <= RUNS; r++)); do echo "${fig[run-$r/$2]}"; done | grep -Ev '^-?$' | median
 }
-declare -A err req p99 exp con wover w1 w3 cols shape
+declare -A err req p99 exp con wover w1 w3 cols shape final_ok
 want_cols="id not null, email not null, created_at not null, nickname not null, display_name not null"
 want=$(tr ',' '\n' <<<"$want_cols" | sed 's/^ *//' | sort | paste -sd, -)
 for t in zdm pgroll; do
@@ -301,8 +301,10 @@ for t in zdm pgroll; do
 		cols[$k]=$(cat "$res/$k/final-columns.txt")
 		# the same columns in any order, no NULL left, no trigger left
 		got=$(tr ',' '\n' <"$res/$k/final-columns.txt" | sed 's/^ *//' | sort | paste -sd, -)
-		if ! [ "$got" = "$want" ] || [ "$(cat "$res/$k/final-nulls.txt")" != 0 ] || [ "$(cat "$res/$k/final-triggers.txt")" != 0 ]; then
-			shape[$t]="NO"
+		if [ "$got" = "$want" ] && [ "$(cat "$res/$k/final-nulls.txt")" = 0 ] && [ "$(cat "$res/$k/final-triggers.txt")" = 0 ]; then
+			final_ok[$k]=1
+		else
+			final_ok[$k]=0 shape[$t]="NO"
 		fi
 	done
 	p99[$t]=$(med p99 "$t") exp[$t]=$(med exp "$t") con[$t]=$(med con "$t")
@@ -345,9 +347,7 @@ done
 for t in zdm pgroll; do
 	for ((r = 1; r <= RUNS; r++)); do
 		k=run-$r/$t
-		[ "$(cat "$res/$k/final-nulls.txt")" = 0 ] && [ "$(cat "$res/$k/final-triggers.txt")" = 0 ] &&
-			[ "$(tr ',' '\n' <"$res/$k/final-columns.txt" | sed 's/^ *//' | sort | paste -sd, -)" = "$want" ] ||
-			echo "final table ($t, run $r): ${cols[$k]}; rows with a NULL: $(cat "$res/$k/final-nulls.txt"); triggers: $(cat "$res/$k/final-triggers.txt")"
+		[ "${final_ok[$k]}" = 1 ] || echo "final table ($t, run $r): ${cols[$k]}; rows with a NULL: $(cat "$res/$k/final-nulls.txt"); triggers: $(cat "$res/$k/final-triggers.txt")"
 	done
 	if [ "${err[$t]}" != 0 ]; then
 		echo "$t errors by kind, all runs:"

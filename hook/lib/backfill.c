@@ -183,13 +183,13 @@ static int backfill_wait_replicas(struct backfill_ctx *b, struct zerr *e)
  * with the batch; key NULL when the run is over (the rows keep theirs). */
 static int backfill_record(struct backfill_ctx *b, const char *key, long long start, struct zerr *e)
 {
-	for (size_t i = 0; i <= b->nalso; i++) {
-		struct hist_write *w = i ? &b->also_w[i - 1] : b->w;
+	for (size_t i = 0; i < b->nrows; i++) {
+		struct hist_write *w = &b->w[i];
 		int rc;
 		w->backfill_key = key;
 		w->execution_ms = (int)(util_now_ms() - start);
-		w->commit = i == b->nalso;
-		rc = history_update(b->h, b->db, i ? b->also_rank[i - 1] : b->rank, w, e);
+		w->commit = i + 1 == b->nrows;
+		rc = history_update(b->h, b->db, b->ranks[i], w, e);
 		w->commit = 0;
 		if (rc < 0)
 			return -1;
@@ -342,9 +342,8 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 cleanup:
 	if (rc < 0 && tty)
 		fputc('\n', stderr);
-	b->w->backfill_key = NULL;
-	for (size_t i = 0; i < b->nalso; i++)
-		b->also_w[i].backfill_key = NULL;
+	for (size_t i = 0; i < b->nrows; i++)
+		b->w[i].backfill_key = NULL;
 	free(last);
 	free(k.column);
 	free(k.type);

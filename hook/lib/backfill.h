@@ -22,13 +22,13 @@ struct backfill_ctx {
 	struct db *db; /* the migration connection */
 	struct db *observer; /* names blockers (may be NULL) */
 	struct history *h;
-	int rank; /* the in-progress history row */
-	struct hist_write *w; /* that row's values (updated here) */
-	/* more rows that take the same resume point with every batch (the
-	 * recipes whose backfills run as one pass), nalso of them */
-	const int *also_rank;
-	struct hist_write *also_w;
-	size_t nalso;
+	/* the in-progress history rows (ranks) and their values (w, updated
+	 * here), nrows of them: the migration's, then those of the recipes
+	 * whose backfills run in the same pass; every batch commits the same
+	 * resume point into each */
+	const int *ranks;
+	struct hist_write *w;
+	size_t nrows;
 	const struct src_migration *m;
 	long long lock_timeout_ms;
 	long long statement_timeout_ms;

@@ -1224,6 +1224,15 @@ static void migrate_backfill_end(struct hist_write *w, int rc, long long start,
 	w->error = rc == 0 ? NULL : e->msg;
 }
 
+/* "a.sql, b.sql and c.sql": first, then the files of more[0..n) */
+static void migrate_file_list(struct sb *s, const char *first, struct src_migration *const *more,
+			      size_t n)
+{
+	sb_adds(s, first);
+	for (size_t i = 0; i < n; i++)
+		sb_addf(s, "%s%s", i + 1 < n ? ", " : " and ", more[i]->file);
+}
+
 /* Apply a backfill migration: an in-progress history row whose
  * backfill_key is the resume point, committed with every batch. also:
  * nalso more migrations (recipes) whose backfills this one UPDATE does,
@@ -1235,74 +1244,68 @@ static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it,
 {
 	const struct migrate_opts *o = c->o;
 	struct src_migration *m = it->m;
-	struct hist_write w, *aw = nalso ? xcalloc(nalso, sizeof(*aw)) : NULL;
+	size_t nrows = 1 + nalso;
+	struct hist_write *w = xcalloc(nrows, sizeof(*w));
+	int *ranks = xcalloc(nrows, sizeof(*ranks));
 	struct backfill_ctx b = { 0 };
 	long long start = util_now_ms();
-	int rank, rc;
+	int rc = -1;
 	struct sb names;
 
-	migrate_backfill_write(&w, m);
-	for (size_t i = 0; i < nalso; i++)
-		migrate_backfill_write(&aw[i], also[i]);
+	migrate_backfill_write(&w[0], m);
+	for (size_t i = 0; i < nalso; i++) {
+		migrate_backfill_write(&w[1 + i], also[i]);
+		ranks[1 + i] = also_rank[i];
+	}
 	if (it->row) {
-		rank = it->row->rank;
+		ranks[0] = it->row->rank;
 		b.resume_after = it->row->backfill_key;
-	} else {
-		rank = history_insert(&c->h, &c->work, &w, e);
-		if (rank < 0) {
-			free(aw);
-			return -1;
-		}
+	} else if ((ranks[0] = history_insert(&c->h, &c->work, &w[0], e)) < 0) {
+		goto out;
 	}
 	b.db = &c->work;
 	b.observer = &c->obs;
 	b.h = &c->h;
-	b.rank = rank;
-	b.w = &w;
-	b.also_rank = also_rank;
-	b.also_w = aw;
-	b.nalso = nalso;
+	b.ranks = ranks;
+	b.w = w;
+	b.nrows = nrows;
 	b.m = m;
 	b.lock_timeout_ms = migrate_lock_timeout(o, m);
 	b.statement_timeout_ms = migrate_stmt_timeout(o, m);
 	b.ddl_retries = o->ddl_retries;
 	b.max_replica_lag_ms = o->max_replica_lag_ms;
 	rc = backfill_run(&b, e);
-	migrate_backfill_end(&w, rc, start, e);
-	for (size_t i = 0; i < nalso; i++)
-		migrate_backfill_end(&aw[i], rc, start, e);
+	for (size_t i = 0; i < nrows; i++)
+		migrate_backfill_end(&w[i], rc, start, e);
 	if (rc < 0) {
 		/* keep the rows' resume point; record why it stopped */
 		struct zerr e2 = { 0 };
 		db_rollback(&c->work);
-		for (size_t i = 0; i <= nalso && PQstatus(c->work.conn) == CONNECTION_OK; i++)
-			if (history_update(&c->h, &c->work, i ? also_rank[i - 1] : rank,
-					   i ? &aw[i - 1] : &w, &e2) < 0) {
+		for (size_t i = 0; i < nrows && PQstatus(c->work.conn) == CONNECTION_OK; i++)
+			if (history_update(&c->h, &c->work, ranks[i], &w[i], &e2) < 0) {
 				log_warn("history", "could not record the failure: %s", e2.msg);
 				break;
 			}
-		free(aw);
-		return -1;
+		goto out;
 	}
-	for (size_t i = 0; i <= nalso; i++)
-		if (history_update(&c->h, &c->work, i ? also_rank[i - 1] : rank,
-				   i ? &aw[i - 1] : &w, e) < 0) {
-			free(aw);
-			return -1;
-		}
-	free(aw);
+	rc = -1;
+	for (size_t i = 0; i < nrows; i++)
+		if (history_update(&c->h, &c->work, ranks[i], &w[i], e) < 0)
+			goto out;
 	sb_init(&names);
-	for (size_t i = 0; i < nalso; i++)
-		sb_addf(&names, "%s%s", i + 1 < nalso ? ", " : " and ", also[i]->file);
+	migrate_file_list(&names, m->file, also, nalso);
 	log_event(LOG_INFO, "applied",
-		  json_pack("{s:s, s:I, s:I}", "file", m->file, "ms", (json_int_t)w.execution_ms,
+		  json_pack("{s:s, s:I, s:I}", "file", m->file, "ms", (json_int_t)w[0].execution_ms,
 			    "rows", (json_int_t)b.rows),
-		  "applied %s%s (%sbackfill of %s: %lld rows, %d ms)", m->file,
-		  names.buf ? names.buf : "", nalso ? "one " : "", m->bf_table, b.rows,
-		  w.execution_ms);
+		  "applied %s (%sbackfill of %s: %lld rows, %d ms)", names.buf, nalso ? "one " : "",
+		  m->bf_table, b.rows, w[0].execution_ms);
 	sb_release(&names);
-	json_array_append_new(c->applied, migrate_applied_json(m, w.execution_ms, 0));
-	return 0;
+	json_array_append_new(c->applied, migrate_applied_json(m, w[0].execution_ms, 0));
+	rc = 0;
+out:
+	free(w);
+	free(ranks);
+	return rc;
 }
 
 static int migrate_apply_notx(struct migrate_ctx *c, struct plan_item *it, struct zerr *e)
@@ -1454,8 +1457,7 @@ static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *
 	bit.m = &set.v[0];
 	bit.state = PLAN_PENDING;
 	sb_init(&names);
-	for (size_t i = 0; i < n; i++)
-		sb_addf(&names, "%s%s", i == 0 ? "" : i + 1 < n ? ", " : " and ", ms[i]->file);
+	migrate_file_list(&names, ms[0]->file, ms + 1, n - 1);
 	if (n > 1)
 		log_info("backfill", "%s: their backfills of %s run as one pass over the table",
 			 names.buf, ms[0]->recipe->table);
@@ -1549,54 +1551,72 @@ out:
 	return rc;
 }
 
+/* Plan item i's recipe and the pending recipes right after it (before
+ * c->stop) whose backfills can join its pass (recipe_backfill_joins): their
+ * plan items in idx, their recipes in rs (each with room for c->plan.n -
+ * i); returns how many, at least 1. */
+static size_t migrate_recipe_group(const struct migrate_ctx *c, size_t i, size_t *idx,
+				   const struct recipe **rs)
+{
+	size_t n = 1;
+
+	idx[0] = i;
+	rs[0] = c->plan.v[i].m->recipe;
+	for (size_t j = i + 1; recipe_backfills(rs[0]) && j < c->stop; j++) {
+		const struct plan_item *it = &c->plan.v[j];
+		if (!plan_is_pending(it))
+			continue;
+		if (!it->m->recipe || !recipe_backfill_joins(rs, n, it->m->recipe))
+			break;
+		idx[n] = j;
+		rs[n++] = it->m->recipe;
+	}
+	return n;
+}
+
 /* Apply the recipe version of plan item i: its expand, then its backfill,
- * then, without a contract-after, its contract. The pending recipes right
- * after it whose backfills can join its pass (recipe_backfill_joins) are
- * expanded first and backfilled with it: the table is written once, not
- * once per recipe. *last: the last plan item this applied. */
+ * then, without a contract-after, its contract. The recipes of its group
+ * (migrate_recipe_group) are expanded first and backfilled with it: the
+ * table is written once, not once per recipe. *last: the last plan item
+ * this applied. */
 static int migrate_apply_recipe(struct migrate_ctx *c, size_t i, size_t *last, struct zerr *e)
 {
-	struct src_migration **g = xcalloc(c->stop - i, sizeof(*g));
-	const struct recipe **rs = xcalloc(c->stop - i, sizeof(*rs));
-	int *fresh = xcalloc(c->stop - i, sizeof(*fresh));
-	size_t n = 0;
+	size_t room = c->plan.n - i, *idx = xcalloc(room, sizeof(*idx));
+	const struct recipe **rs = xcalloc(room, sizeof(*rs));
+	struct src_migration **g = xcalloc(room, sizeof(*g));
+	int *fresh = xcalloc(room, sizeof(*fresh));
+	size_t cand = migrate_recipe_group(c, i, idx, rs), n = 0;
 	int backfilled, rc = -1;
 
 	*last = i;
 	if (migrate_recipe_expand(c, &c->plan.v[i], &fresh[0], &backfilled, e) < 0)
 		goto out;
-	g[n] = c->plan.v[i].m;
-	rs[n++] = g[0]->recipe;
-	if (!backfilled) {
-		for (size_t j = i + 1; j < c->stop; j++) {
-			struct plan_item *it = &c->plan.v[j];
-			int bf;
-			if (!plan_is_pending(it))
-				continue;
-			if (!it->m->recipe || !recipe_backfill_joins(rs, n, it->m->recipe))
-				break;
-			log_info("applying", "applying %s (its backfill joins that of %s)",
-				 it->m->file, g[0]->file);
-			if (migrate_recipe_expand(c, it, &fresh[n], &bf, e) < 0)
-				goto out;
-			*last = j;
-			if (bf)
-				break;
-			g[n] = it->m;
-			rs[n++] = it->m->recipe;
-		}
-		if (migrate_recipe_backfill(c, g, n, e) < 0)
+	g[n++] = c->plan.v[i].m;
+	for (size_t k = 1; !backfilled && k < cand; k++) {
+		struct plan_item *it = &c->plan.v[idx[k]];
+		int bf;
+		log_info("applying", "applying %s (its backfill joins that of %s)", it->m->file,
+			 g[0]->file);
+		if (migrate_recipe_expand(c, it, &fresh[n], &bf, e) < 0)
 			goto out;
+		*last = idx[k];
+		if (bf)
+			break;
+		g[n++] = it->m;
 	}
+	if (!backfilled && migrate_recipe_backfill(c, g, n, e) < 0)
+		goto out;
 	/* no contract-after: nothing waits, contract now (before a later
 	 * version changes the table, a rename-table say) */
 	for (size_t k = 0; k < n; k++)
-		if (!rs[k]->contract_after && fresh[k] && migrate_recipe_contract(c, g[k], e) < 0)
+		if (!g[k]->recipe->contract_after && fresh[k] &&
+		    migrate_recipe_contract(c, g[k], e) < 0)
 			goto out;
 	rc = 0;
 out:
-	free(g);
+	free(idx);
 	free(rs);
+	free(g);
 	free(fresh);
 	return rc;
 }
@@ -2205,30 +2225,21 @@ static void migrate_print_plan(struct migrate_ctx *c)
 	if (c->deferred && log_format_get() == LOG_TEXT)
 		log_result("deferred: %s", c->deferred);
 	for (size_t i = 0; i < c->plan.n && log_format_get() == LOG_TEXT; i++) {
+		size_t *idx, n;
 		const struct recipe **rs;
-		size_t n = 1, last = i;
 		if (!plan_is_pending(&c->plan.v[i]) || !c->plan.v[i].m->recipe)
 			continue;
-		/* the recipes whose backfills will join this one's pass, as
-		 * migrate_apply_recipe groups them */
+		/* its group's backfills in one pass, as migrate_apply_recipe
+		 * runs them */
+		idx = xcalloc(c->plan.n - i, sizeof(*idx));
 		rs = xcalloc(c->plan.n - i, sizeof(*rs));
-		rs[0] = c->plan.v[i].m->recipe;
-		for (size_t j = i + 1; i < c->stop && recipe_backfills(rs[0]) && j < c->stop; j++) {
-			const struct plan_item *it = &c->plan.v[j];
-			if (!plan_is_pending(it))
-				continue;
-			if (!it->m->recipe || !recipe_backfill_joins(rs, n, it->m->recipe))
-				break;
-			rs[n++] = it->m->recipe;
-			last = j;
-		}
+		n = migrate_recipe_group(c, i, idx, rs);
 		migrate_print_recipe(c, c->plan.v[i].m, rs, n, NULL);
-		for (size_t j = i + 1; j <= last; j++)
-			if (plan_is_pending(&c->plan.v[j]))
-				migrate_print_recipe(c, c->plan.v[j].m, NULL, 0,
-						     c->plan.v[i].m->file);
+		for (size_t k = 1; k < n; k++)
+			migrate_print_recipe(c, c->plan.v[idx[k]].m, NULL, 0, c->plan.v[i].m->file);
+		i = idx[n - 1];
+		free(idx);
 		free(rs);
-		i = last;
 	}
 	migrate_print_contracts(c);
 	if (log_format_get() == LOG_JSON)
