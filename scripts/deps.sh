@@ -13,11 +13,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 # a pooler or a network fault between zdm-hook and the server; buildah,
 # mmdebstrap, skopeo, podman, umoci and runc: make image and the image
 # tests (tests/bats/image.bats); git and binutils (objdump): make dist and
-# its tests
+# its tests; redis-server: the Argo CD test bed of make e2e
+# (scripts/argocd-testbed.sh)
 packages=(build-essential pkg-config libpq-dev libssl-dev libyaml-dev libjansson-dev
 	bzip2 debian-archive-keyring postgresql postgresql-contrib bats bats-assert bats-support bats-file
 	valgrind unzip jq python3-yaml time gnuplot-nox openssl clang clang-format libclang-rt-dev pgbouncer iproute2
-	buildah mmdebstrap skopeo podman umoci runc git binutils)
+	buildah mmdebstrap skopeo podman umoci runc git binutils redis-server)
 
 missing=()
 for p in "${packages[@]}"; do
