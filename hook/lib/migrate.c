@@ -1341,6 +1341,9 @@ static void migrate_forced(struct migrate_ctx *c, const char *what, const char *
 
 static int migrate_recipe_table(struct migrate_ctx *c, int *yes, struct zerr *e);
 static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *m, struct zerr *e);
+static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration *m,
+			      const char *const *steps, int n, const struct db_cmd *also,
+			      const char *what, struct zerr *e);
 
 /* A recipe's generated migration text, loaded like a file and given the
  * recipe file's identity (name, version, checksum) for the history row. */
@@ -1415,6 +1418,41 @@ static int migrate_history_row(struct migrate_ctx *c, const char *v, int *rank, 
 	return 0;
 }
 
+/* Once m's backfill is done, validate its NOT NULL check (when it has
+ * one, NOT VALID: recipe_validate_sql) while the apps run, so that its
+ * contract has no table to scan. Best effort: the contract keeps its own
+ * VALIDATE step, which does the work when this could not. */
+static void migrate_recipe_validate(struct migrate_ctx *c, const struct src_migration *m)
+{
+	struct zerr e = { 0 };
+	char *sql = NULL;
+	long long start = util_now_ms();
+
+	if (recipe_validate_sql(m->recipe, &c->work, &sql, &e) == 0 &&
+	    (!sql || migrate_recipe_ddl(c, m, (const char *const *)&sql, 1, NULL,
+					"the VALIDATE of its NOT NULL check", &e) == 0)) {
+		if (sql)
+			log_info("validated",
+				 "%s: its NOT NULL check validated after the backfill (%lld ms); "
+				 "the contract has no rows to scan",
+				 m->file, util_now_ms() - start);
+		free(sql);
+		return;
+	}
+	free(sql);
+	if (strstr(e.msg, "(SQLSTATE 23514)"))
+		log_warn("recipe",
+			 "%s: rows of %s have no value for the column that recipe=%s makes NOT "
+			 "NULL (%s); its contract will fail on them: give them a value (an "
+			 "UPDATE) before the contract runs",
+			 m->file, m->recipe->table, m->recipe->name, e.msg);
+	else
+		log_warn("recipe",
+			 "%s: could not validate its NOT NULL check after the backfill (%s); its "
+			 "contract validates it",
+			 m->file, e.msg);
+}
+
 /* The backfill of expanded recipes ms[0..n) (n > 1: a group that
  * recipe_backfill_joins made, run as one UPDATE over the table),
  * resumable: its progress is the history rows' backfill key, the first
@@ -1436,10 +1474,10 @@ static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *
 	for (size_t i = 0; i < n; i++)
 		rs[i] = ms[i]->recipe;
 	text = recipe_backfill_sql(rs, n);
-	if (!text) {
-		rc = 0;
-		goto out;
-	}
+	/* nothing to fill (a row that an older zdm left unfinished for a
+	 * set-not-null without up, an add-column without fill): mark it */
+	if (!text)
+		goto filled;
 	if (migrate_recipe_load(ms[0], text, &set, e) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -1485,6 +1523,7 @@ static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *
 	json_array_remove(c->applied, json_array_size(c->applied) - 1);
 	if (db_exec(&c->work, "RESET zdm.sync_off", e) < 0)
 		goto out;
+filled:
 	for (size_t i = 0; i < n; i++) {
 		char *sql = xasprintf("UPDATE %s SET backfilled = true WHERE version = $1",
 				      c->recipes);
@@ -1495,6 +1534,8 @@ static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *
 			goto out;
 		PQclear(r);
 	}
+	for (size_t i = 0; text && i < n; i++)
+		migrate_recipe_validate(c, ms[i]);
 	rc = 0;
 out:
 	source_release(&set);
@@ -1682,8 +1723,10 @@ static int migrate_recipe_resume(struct migrate_ctx *c, struct zerr *e)
 			    (keys[i] && strcmp(keys[i], keys[k]) != 0))
 				break;
 		}
-		log_info("resume", "%s%s: finishing its backfill (an earlier run stopped in it)",
-			 ms[i]->file, k - i > 1 ? " and the recipes after it" : "");
+		if (recipe_backfills(rs[i]))
+			log_info("resume",
+				 "%s%s: finishing its backfill (an earlier run stopped in it)",
+				 ms[i]->file, k - i > 1 ? " and the recipes after it" : "");
 		if (migrate_recipe_backfill(c, ms + i, k - i, e) < 0)
 			goto out;
 	}
@@ -1697,12 +1740,83 @@ out:
 	return rc;
 }
 
-/* Run contract step i of n of recipe version v: the step and its
- * progress in one transaction, a lost lock race retried. */
-static int migrate_recipe_step(struct migrate_ctx *c, const struct src_migration *m,
-			       const char *step, int i, int n, struct zerr *e)
+/* Run steps[0..n), DDL statements of recipe file m, in one transaction
+ * of its own under m's timeouts, with also (NULL: nothing) after them in
+ * it; a lost lock race is retried. what names them in messages
+ * ("contract step 2 of 4"). */
+static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration *m,
+			      const char *const *steps, int n, const struct db_cmd *also,
+			      const char *what, struct zerr *e)
 {
-	char next[16], total[16];
+	struct db_retry retry;
+	long long lt = migrate_lock_timeout(c->o, m), delay;
+	struct db_cmd *cmds = xcalloc((size_t)n + 4, sizeof(*cmds));
+	int rc = -1;
+
+	db_retry_init(&retry, c->o->ddl_retries);
+	for (;;) {
+		struct migrate_timeouts t;
+		struct db_run run;
+		int k = 0, first;
+
+		migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(c->o, m), 1);
+		cmds[k++] = (struct db_cmd){ "BEGIN", 0, NULL, 0 };
+		cmds[k++] = t.cmd;
+		first = k;
+		for (int i = 0; i < n; i++)
+			cmds[k++] = (struct db_cmd){ steps[i], 0, NULL, 0 };
+		if (also)
+			cmds[k++] = *also;
+		cmds[k++] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
+		if (db_pipeline(&c->work, &c->obs, cmds, k, -1, lt > 0 ? lt / 2 : 500, &run) == 0) {
+			rc = 0;
+			break;
+		}
+		db_rollback(&c->work);
+		delay = db_retry_next(&retry, &run);
+		if (delay < 0) {
+			db_run_error(&c->work, &run, "recipe step failed", e);
+			PQclear(run.res);
+			zerr_prefix(e, "%s: %s (%.200s)", m->path, what,
+				    run.failed >= first && run.failed < first + n
+					    ? steps[run.failed - first]
+					    : steps[0]);
+			break;
+		}
+		log_warn("retry", "%s: %s lost a lock race (%s); retrying in %lld ms", m->file,
+			 what, run.res ? PQresultErrorMessage(run.res) : "", delay);
+		PQclear(run.res);
+		util_sleep_ms(delay);
+	}
+	free(cmds);
+	return rc;
+}
+
+/* Is a contract step a VALIDATE (a scan under a lock no app waits for)? */
+static int migrate_is_validate(const char *step)
+{
+	return strstr(step, " VALIDATE CONSTRAINT ") != NULL;
+}
+
+/* The end of the transaction of contract step i of steps[0..n): a
+ * VALIDATE runs alone (its scan must not hold the ACCESS EXCLUSIVE lock
+ * of another step), the steps between VALIDATEs together (catalog
+ * changes that take the table's lock once, not once per step). */
+static int migrate_step_group_end(const char *const *steps, int i, int n)
+{
+	int j = i + 1;
+
+	while (!migrate_is_validate(steps[i]) && j < n && !migrate_is_validate(steps[j]))
+		j++;
+	return j;
+}
+
+/* Run contract steps[i..j) of n of recipe version v in one transaction
+ * with their progress (migrate_recipe_ddl). */
+static int migrate_recipe_steps(struct migrate_ctx *c, const struct src_migration *m,
+				const char *const *steps, int i, int j, int n, struct zerr *e)
+{
+	char next[16], total[16], what[64];
 	const char *params[3] = { next, total, m->version };
 	char *prog = xasprintf("UPDATE %s SET contract_step = $1::int,"
 			       " state = CASE WHEN $1::int = $2::int THEN 'contracted'"
@@ -1710,43 +1824,16 @@ static int migrate_recipe_step(struct migrate_ctx *c, const struct src_migration
 			       " contracted_at = CASE WHEN $1::int = $2::int THEN now() END,"
 			       " error = NULL WHERE version = $3",
 			       c->recipes);
-	struct db_retry retry;
-	long long lt = migrate_lock_timeout(c->o, m), delay;
-	int rc = -1;
+	struct db_cmd also = { prog, 3, params, 0 };
+	int rc;
 
-	snprintf(next, sizeof(next), "%d", i + 1);
+	snprintf(next, sizeof(next), "%d", j);
 	snprintf(total, sizeof(total), "%d", n);
-	db_retry_init(&retry, c->o->ddl_retries);
-	for (;;) {
-		struct migrate_timeouts t;
-		struct db_run run;
-		struct db_cmd cmds[5];
-
-		migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(c->o, m), 1);
-		cmds[0] = (struct db_cmd){ "BEGIN", 0, NULL, 0 };
-		cmds[1] = t.cmd;
-		cmds[2] = (struct db_cmd){ step, 0, NULL, 0 };
-		cmds[3] = (struct db_cmd){ prog, 3, params, 0 };
-		cmds[4] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
-		if (db_pipeline(&c->work, &c->obs, cmds, 5, -1, lt > 0 ? lt / 2 : 500, &run) == 0) {
-			rc = 0;
-			break;
-		}
-		db_rollback(&c->work);
-		delay = db_retry_next(&retry, &run);
-		if (delay < 0) {
-			db_run_error(&c->work, &run, "contract step failed", e);
-			PQclear(run.res);
-			zerr_prefix(e, "%s: contract step %d of %d (%.200s)", m->path, i + 1, n,
-				    step);
-			break;
-		}
-		log_warn("retry",
-			 "%s: contract step %d of %d lost a lock race (%s); retrying in %lld ms",
-			 m->file, i + 1, n, run.res ? PQresultErrorMessage(run.res) : "", delay);
-		PQclear(run.res);
-		util_sleep_ms(delay);
-	}
+	if (j - i == 1)
+		snprintf(what, sizeof(what), "contract step %d of %d", i + 1, n);
+	else
+		snprintf(what, sizeof(what), "contract steps %d to %d of %d", i + 1, j, n);
+	rc = migrate_recipe_ddl(c, m, steps + i, j - i, &also, what, e);
 	free(prog);
 	return rc;
 }
@@ -1762,6 +1849,7 @@ static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *
 			  c->recipes);
 	PGresult *r = db_query(&c->work, sql, 1, p, e);
 	long long start = util_now_ms();
+	const char **steps = NULL;
 	int from, rc = -1, n;
 
 	free(sql);
@@ -1812,15 +1900,21 @@ static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *
 	if (!r)
 		return -1;
 	n = PQntuples(r);
+	steps = xcalloc((size_t)n + 1, sizeof(*steps));
+	for (int i = 0; i < n; i++)
+		steps[i] = PQgetvalue(r, i, 0);
 	if (from > 0)
 		log_info("resume", "%s: resuming its contract at step %d of %d", m->file, from + 1,
 			 n);
-	for (int i = from; i < n; i++)
-		if (migrate_recipe_step(c, m, PQgetvalue(r, i, 0), i, n, e) < 0)
+	for (int i = from, j; i < n; i = j) {
+		j = migrate_step_group_end(steps, i, n);
+		if (migrate_recipe_steps(c, m, steps, i, j, n, e) < 0)
 			goto out;
+	}
 	if (n == 0) {
 		/* nothing to run: mark it contracted */
-		if (migrate_recipe_step(c, m, "SELECT 1", 0, 1, e) < 0)
+		const char *none[1] = { "SELECT 1" };
+		if (migrate_recipe_steps(c, m, none, 0, 1, 1, e) < 0)
 			goto out;
 	}
 	log_event(LOG_INFO, "contracted",
@@ -1830,6 +1924,7 @@ static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *
 		  m->recipe->table, n, n == 1 ? "" : "s", util_now_ms() - start);
 	rc = 0;
 out:
+	free(steps);
 	PQclear(r);
 	return rc;
 }
@@ -2179,16 +2274,26 @@ static void migrate_print_recipe(struct migrate_ctx *c, const struct src_migrati
 			   n > 1 ? "; one pass for the recipes below it too" : "", bf);
 	else if (joins)
 		log_result("  backfill: in the one pass of %s (above)", joins);
+	if (x.validate)
+		log_result("  then, once the backfill is done (no app waits for it; if it cannot "
+			   "run, the contract does it):\n%s;",
+			   x.validate);
 	if (recipe_compile_contract(r, &c->work, c->recipes, 1, &k, &e) == 0) {
+		const char *const *steps = (const char *const *)k.contract;
+		int nsteps = (int)k.ncontract;
 		if (r->contract_after)
 			log_result("  contract (once a rollout of app %s or later has completed and no "
-				   "older app session is connected), one step per transaction:",
+				   "older app session is connected), in these transactions:",
 				   r->contract_after);
 		else
-			log_result(
-				"  contract (right after the expand), one step per transaction:");
-		for (size_t i = 0; i < k.ncontract; i++)
-			log_result("    %zu. %s;", i + 1, k.contract[i]);
+			log_result("  contract (right after the expand), in these transactions:");
+		for (int i = 0, j; i < nsteps; i = j) {
+			j = migrate_step_group_end(steps, i, nsteps);
+			log_result("    BEGIN;");
+			for (int t = i; t < j; t++)
+				log_result("    %d. %s;", t + 1, steps[t]);
+			log_result("    COMMIT;");
+		}
 	}
 	recipe_sql_release(&k);
 	recipe_sql_release(&x);

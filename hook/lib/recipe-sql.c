@@ -23,6 +23,7 @@ void recipe_sql_release(struct recipe_sql *s)
 	for (size_t i = 0; i < s->nnotes; i++)
 		free(s->notes[i]);
 	free(s->notes);
+	free(s->validate);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -923,6 +924,8 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 			sb_addf(s,
 				"ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n",
 				c.qtable, ck, qn);
+			out->validate = xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", c.qtable,
+						  ck);
 			free(ck);
 		}
 		if (recipe_note_dependents(r, db, &c, out, e) < 0) {
@@ -936,6 +939,11 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 		char *ck = recipe_check_name(r), *qc = db_quote_ident(r->column);
 		sb_addf(s, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n",
 			c.qtable, ck, qc);
+		/* without up, no backfill makes the check true before the
+		 * contract */
+		if (r->up)
+			out->validate = xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", c.qtable,
+						  ck);
 		free(ck);
 		free(qc);
 		break;
@@ -1035,9 +1043,10 @@ static void recipe_add_step(struct recipe_sql *out, char *sql)
 	out->contract[out->ncontract++] = sql;
 }
 
-/* Does the table have the constraint named q (quoted)? */
-static int recipe_has_constraint(struct db *db, const struct recipe_cat *c, const char *q, int *yes,
-				 struct zerr *e)
+/* Does the table have the constraint named q (quoted)? (not_valid: one
+ * that is NOT VALID.) */
+static int recipe_has_constraint(struct db *db, const struct recipe_cat *c, const char *q,
+				 int not_valid, int *yes, struct zerr *e)
 {
 	char *name = xstrndup(q + 1, strlen(q) - 2);
 	const char *p[2] = { c->oid, name };
@@ -1049,8 +1058,10 @@ static int recipe_has_constraint(struct db *db, const struct recipe_cat *c, cons
 		return 0;
 	}
 	res = db_query(db,
-		       "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid"
-		       " AND conname = $2",
+		       not_valid ? "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid"
+				   " AND conname = $2 AND NOT convalidated"
+				 : "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid"
+				   " AND conname = $2",
 		       2, p, e);
 	free(name);
 	if (!res)
@@ -1058,6 +1069,27 @@ static int recipe_has_constraint(struct db *db, const struct recipe_cat *c, cons
 	*yes = PQntuples(res) > 0;
 	PQclear(res);
 	return 0;
+}
+
+int recipe_validate_sql(const struct recipe *r, struct db *db, char **sql, struct zerr *e)
+{
+	struct recipe_cat c;
+	char *ck;
+	int yes = 0, rc;
+
+	*sql = NULL;
+	if (r->kind != RECIPE_RENAME_COLUMN && r->kind != RECIPE_CHANGE_TYPE &&
+	    r->kind != RECIPE_SET_NOT_NULL)
+		return 0;
+	if (recipe_read_cat(r, db, NULL, &c, e) < 0)
+		return -1;
+	ck = recipe_check_name(r);
+	rc = recipe_has_constraint(db, &c, ck, 1, &yes, e);
+	if (rc == 0 && yes)
+		*sql = xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", c.qtable, ck);
+	free(ck);
+	recipe_cat_release(&c);
+	return rc;
 }
 
 /* CHECK NOT VALID (unless added at expand) -> VALIDATE -> SET NOT NULL
@@ -1118,7 +1150,7 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 		char *ck = recipe_check_name(r);
 		int has_check;
 		/* the expand added the check when the old column was NOT NULL */
-		if (recipe_has_constraint(db, &c, ck, &has_check, e) < 0) {
+		if (recipe_has_constraint(db, &c, ck, 0, &has_check, e) < 0) {
 			free(ck);
 			free(qo);
 			free(qn);

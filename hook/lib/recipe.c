@@ -57,6 +57,11 @@ static const struct recipe_def *recipe_def_of(enum recipe_kind k)
 
 int recipe_backfills(const struct recipe *r)
 {
+	/* these two fill their column only with an up or fill block */
+	if (r->kind == RECIPE_SET_NOT_NULL)
+		return r->up != NULL;
+	if (r->kind == RECIPE_ADD_COLUMN)
+		return r->fill != NULL;
 	return recipe_def_of(r->kind)->backfills;
 }
 

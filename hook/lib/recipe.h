@@ -73,6 +73,9 @@ struct recipe_sql {
 	char *table; /* the resolved "schema"."table" */
 	char **notes; /* warnings for the log (indexes that the contract drops) */
 	size_t nnotes;
+	char *validate; /* expand only: the VALIDATE of the recipe's NOT NULL
+			 * check that its backfill makes true, run right
+			 * after the backfill (recipe_validate_sql), or NULL */
 };
 void recipe_sql_release(struct recipe_sql *s);
 
@@ -103,6 +106,13 @@ char *recipe_backfill_sql(const struct recipe *const *rs, size_t n);
  * column of the group's and reads none (the UPDATE sees the row as it
  * was), and the group's last recipe has a contract-after. */
 int recipe_backfill_joins(const struct recipe *const *g, size_t n, const struct recipe *next);
+/* The statement that validates r's NOT NULL check ("zdm_<version>_nn")
+ * when its table has it NOT VALID (*sql NULL otherwise; caller frees).
+ * Run once r's backfill is done: the backfill made the check true for
+ * every row, and VALIDATE takes a SHARE UPDATE EXCLUSIVE lock, which no
+ * app read or write waits for, so the contract's own VALIDATE step finds
+ * nothing left to scan. */
+int recipe_validate_sql(const struct recipe *r, struct db *db, char **sql, struct zerr *e);
 /* Compile r's contract steps. planned: r is not expanded yet (--dry-run),
  * compile them as they will be once it is. */
 int recipe_compile_contract(const struct recipe *r, struct db *db, const char *state_table,

@@ -34,7 +34,10 @@ amount_big::integer"
 # kill_migrate HOLDER READY INSIDE [FLAG...]: a session runs HOLDER (SQL
 # ending in a long pg_sleep) until the query READY counts 1; migrate
 # (with FLAGs) runs until the query INSIDE counts 1 and is killed -9
-# there; the holder is gone when this returns
+# there; the holder is gone when this returns. With KILL_CONN=1 the
+# killed run's sessions end too (a node lost with the pod), before the
+# holder goes: otherwise the server finishes what it was sent once it
+# gets the lock
 kill_migrate() {
 	psql -X -q -c "$1" >/dev/null 2>&1 &
 	local holder=$! p
@@ -44,6 +47,8 @@ kill_migrate() {
 	wait_for "$3" 1
 	kill -9 $p
 	wait $p 2>/dev/null || true
+	[ -z "${KILL_CONN:-}" ] ||
+		q "select pg_terminate_backend(pid) from pg_stat_activity where application_name like 'zdm-hook%' and pid <> pg_backend_pid()" >/dev/null
 	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
 	wait $holder 2>/dev/null || true
 	wait_gone
@@ -62,6 +67,7 @@ kill_in_backfill() {
 	assert_success
 	assert_output --partial "applied V2__rename.sql"
 	assert_output --partial "backfill of users: 3000 rows"
+	assert_output --partial "V2__rename.sql: its NOT NULL check validated after the backfill"
 	assert_output --partial "DEFERRED: the contract of V2__rename.sql (recipe=rename-column contract-after=2.0.0)"
 	[ "$(state 2)" = "expanded t 0" ]
 	[ "$(q "select count(*) from users where display_name is distinct from full_name")" = 0 ]
@@ -77,9 +83,11 @@ kill_in_backfill() {
 2|new-update|new-update
 3001|old-insert|old-insert
 3002|new-insert|new-insert"
-	# NOT NULL is carried by a NOT VALID check until the contract
+	# NOT NULL is carried by a check until the contract, added NOT VALID
+	# and validated once the backfill made it true (no app waits for that)
 	run q "insert into users (display_name, full_name) values (null, null)"
 	assert_failure
+	[ "$(q "select convalidated from pg_constraint where conname = 'zdm_2_nn'")" = t ]
 	# nothing pending, contract deferred: still a fast no-op for Argo CD
 	run migrate
 	assert_success
@@ -158,11 +166,111 @@ coalesce(note, 'none')"
 	q "insert into t values (1000, null)"
 	[ "$(q "select note from t where id = 1000")" = none ]
 	[ "$(q "select attnotnull from pg_attribute where attrelid = 't'::regclass and attname = 'note'")" = f ]
+	# the backfill made the check true: validated in the pre phase
+	[ "$(q "select convalidated from pg_constraint where conname = 'zdm_2_nn'")" = t ]
 	run migrate --force-contract
 	assert_success
 	[ "$(q "select attnotnull from pg_attribute where attrelid = 't'::regclass and attname = 'note'")" = t ]
 	[ "$(q "select count(*) from pg_constraint where conrelid = 't'::regclass and contype = 'c'")" = 0 ]
 	[ "$(q "select count(*) from pg_trigger where tgrelid = 't'::regclass")" = 0 ]
+}
+
+@test "recipe set-not-null: without up the check waits NOT VALID for the contract, which validates it" {
+	mig V1__t.sql "CREATE TABLE t (id int PRIMARY KEY, note text); INSERT INTO t SELECT g, 'n' || g FROM generate_series(1, 300) g;"
+	mig V2__nn.sql "-- zdm: recipe=set-not-null table=t column=note contract-after=2.0.0"
+	run migrate
+	assert_success
+	refute_output --partial "validated after the backfill"
+	# no backfill made the check true: the contract validates it
+	[ "$(q "select convalidated from pg_constraint where conname = 'zdm_2_nn'")" = f ]
+	[ "$(state 2)" = "expanded t 0" ]
+	run migrate
+	assert_success
+	refute_output --partial "backfill"
+	run migrate --force-contract
+	assert_success
+	[ "$(q "select attnotnull from pg_attribute where attrelid = 't'::regclass and attname = 'note'")" = t ]
+	run state 2
+	assert_output "contracted t 3"
+}
+
+@test "recipe add-column without fill: nothing to backfill, contracted; a row an older zdm left unfinished is finished" {
+	users
+	mig V2__note.sql "-- zdm: recipe=add-column table=users column=note type=text default='x' contract-after=2.0.0"
+	run migrate
+	assert_success
+	refute_output --partial "backfill"
+	[ "$(state 2)" = "expanded t 0" ]
+	# as zdm 0.1.0 recorded such a recipe: its backfill never done
+	q "update zdm_schema_history_recipes set backfilled = false where version = '2'"
+	run migrate --force-contract
+	assert_success
+	refute_output --partial "finishing its backfill"
+	assert_output --partial "contracted V2__note.sql"
+	[ "$(state 2)" = "contracted t 1" ]
+	[ "$(q "select count(*) from users where note = 'x'")" = 3000 ]
+}
+
+@test "recipe set-not-null: a row its up leaves NULL is named by the pre phase, which goes on; the contract refuses it" {
+	mig V1__t.sql "CREATE TABLE t (id int PRIMARY KEY, note text); INSERT INTO t SELECT g, CASE WHEN g % 3 = 0 THEN NULL ELSE 'n' || g END FROM generate_series(1, 300) g;"
+	mig V2__nn.sql "-- zdm: recipe=set-not-null table=t column=note contract-after=2.0.0
+-- zdm: up
+CASE WHEN id = 3 THEN NULL ELSE coalesce(note, 'none') END"
+	run migrate
+	assert_success
+	assert_output --partial "V2__nn.sql: rows of t have no value for the column that recipe=set-not-null makes NOT NULL"
+	assert_output --partial "its contract will fail on them"
+	[ "$(q "select convalidated from pg_constraint where conname = 'zdm_2_nn'")" = f ]
+	[ "$(state 2)" = "expanded t 0" ]
+	run migrate --force-contract
+	assert_failure 1
+	assert_output --partial 'check constraint "zdm_2_nn" of relation "t" is violated by some row'
+	[ "$(q "select attnotnull from pg_attribute where attrelid = 't'::regclass and attname = 'note'")" = f ]
+	q "update t set note = 'fixed' where id = 3"
+	run migrate --force-contract
+	assert_success
+	[ "$(q "select attnotnull from pg_attribute where attrelid = 't'::regclass and attname = 'note'")" = t ]
+}
+
+@test "recipe: kill -9 while the check is validated after the backfill; the backfill stays done, the contract validates" {
+	users
+	run migrate
+	q "update users set amount = null where id > 1400"
+	# the backfill waits on advisory lock 77 for ids above 1500 while a
+	# session takes the lock VALIDATE needs (no conflict with the
+	# backfill's writes); then the backfill ends and VALIDATE queues
+	mig V2__nn.sql "-- zdm: recipe=set-not-null table=users column=amount contract-after=2.0.0 batch-size=100
+-- zdm: up
+coalesce(amount, 0) + coalesce(length(CASE WHEN id > 1500 THEN pg_advisory_xact_lock_shared(77)::text END), 0)"
+	psql -X -q -c "select pg_advisory_lock(77); select pg_sleep(600)" >/dev/null 2>&1 &
+	local adv=$! p sue
+	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 77 and granted" 1
+	"$ZDM_HOOK" migrate --dir "$M" --lock-timeout 60s >"$T/log" 2>&1 &
+	p=$!
+	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 77 and not granted" 1
+	psql -X -q -c "begin; lock table users in share update exclusive mode; select pg_sleep(601)" >/dev/null 2>&1 &
+	sue=$!
+	wait_for "select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'users' and l.mode = 'ShareUpdateExclusiveLock' and l.granted" 1
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $adv 2>/dev/null || true
+	wait_for "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%VALIDATE CONSTRAINT%'" 1
+	# the pod is gone, and its session with it (a killed client's
+	# backend would otherwise run the queued VALIDATE once it got the lock)
+	kill -9 $p
+	wait $p 2>/dev/null || true
+	q "select pg_terminate_backend(pid) from pg_stat_activity where query like '%VALIDATE CONSTRAINT%' and pid <> pg_backend_pid()" >/dev/null
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(601)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $sue 2>/dev/null || true
+	wait_gone
+	[ "$(state 2)" = "expanded t 0" ]
+	[ "$(q "select convalidated from pg_constraint where conname = 'zdm_2_nn'")" = f ]
+	[ "$(q "select count(*) from users where amount is null")" = 0 ]
+	run migrate --force-contract
+	assert_success
+	refute_output --partial "finishing its backfill"
+	run state 2
+	assert_output "contracted t 5"
+	[ "$(q "select attnotnull from pg_attribute where attrelid = 'users'::regclass and attname = 'amount'")" = t ]
 }
 
 @test "recipe add-unique: CONCURRENTLY, then the constraint USING INDEX in the same run" {
@@ -465,16 +573,19 @@ amount_txt::integer + 1000000"
 	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0"
 	run migrate
 	assert_success
-	# a reader holds the table: the contract's ALTERs queue behind it
-	kill_migrate "begin; select count(*) from users; select pg_sleep(600)" \
+	# a reader holds the table: the contract's ALTERs queue behind it.
+	# Step 1 (the VALIDATE, which no reader blocks) commits alone; steps
+	# 2 to 7 are catalog changes in one transaction, which the kill undoes
+	KILL_CONN=1 kill_migrate "begin; select count(*) from users; select pg_sleep(600)" \
 		"select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'users' and l.mode = 'AccessShareLock' and l.granted and l.pid <> pg_backend_pid()" \
 		"select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like 'ALTER TABLE%'" \
 		--force-contract
 	run state 2
-	assert_output --regexp "^contracting t [0-6]$"
+	assert_output "contracting t 1"
+	[ "$(q "select count(*) from information_schema.columns where table_name = 'users' and column_name = 'full_name'")" = 1 ]
 	run migrate --force-contract
 	assert_success
-	assert_output --partial "resuming its contract at step"
+	assert_output --partial "resuming its contract at step 2 of 7"
 	[ "$(state 2)" = "contracted t 7" ]
 	run cols users
 	assert_output "id:NO:nextval('users_id_seq'::regclass) amount:YES:- display_name:NO:'anon'::text"
@@ -490,7 +601,11 @@ amount_txt::integer + 1000000"
 	assert_output --partial 'ALTER TABLE "public"."users" ADD COLUMN "display_name" text;'
 	assert_output --partial 'CREATE TRIGGER zdm_sync BEFORE INSERT OR UPDATE ON "public"."users"'
 	assert_output --partial 'UPDATE users SET "display_name" = "full_name" WHERE "display_name" IS NULL'
+	assert_output --partial "then, once the backfill is done (no app waits for it"
+	assert_output --partial 'ALTER TABLE "public"."users" VALIDATE CONSTRAINT "zdm_2_nn";'
 	assert_output --partial "contract (once a rollout of app 2.0.0 or later has completed"
+	# the VALIDATE alone, the catalog steps after it in one transaction
+	assert_output --partial "$(printf '%s\n' '    BEGIN;' '    1. ALTER TABLE "public"."users" VALIDATE CONSTRAINT "zdm_2_nn";' '    COMMIT;' '    BEGIN;' '    2. ALTER TABLE "public"."users" ALTER COLUMN "display_name" SET NOT NULL;')"
 	assert_output --partial 'DROP COLUMN "full_name";'
 	[ "$(q "select count(*) from information_schema.columns where column_name = 'display_name'")" = 0 ]
 }
