@@ -26,8 +26,8 @@
 #
 # The pair runs BENCH_PGROLL_RUNS times (zdm then pgroll each time, on
 # fresh databases); each figure is the median of the runs (client errors:
-# their sum), and a line per run gives that run's ratios: one run's swing
-# by a third on a 2-core machine.
+# their sum), and a line per run gives that run's ratios: one run's p99
+# and expand ratios swing by half on a 2-core machine.
 #
 # Prints zdm/pgroll ratios: client errors (whole run), app p99 during the
 # migration (requests started during phases 2 and 5), expand-to-ready time
@@ -46,7 +46,7 @@
 #
 # Environment (defaults in brackets):
 #   ZDM_BUILD [build]              ZDM_BENCH_ROWS [1000000]
-#   BENCH_PGROLL_RUNS [3]          BENCH_PGROLL_CLIENTS [8] (per app version)
+#   BENCH_PGROLL_RUNS [5]          BENCH_PGROLL_CLIENTS [8] (per app version)
 #   BENCH_PGROLL_RATE [50] (requests/s per client)
 #   BENCH_PGROLL_BASELINE [5] BENCH_PGROLL_BOTH [10] BENCH_PGROLL_SETTLE [3]
 #     (seconds: v1 alone before the expand; both versions; v2 alone after)
@@ -65,7 +65,7 @@ loadgen=$build/zdm-loadgen
 here=$root/bench/pgroll
 
 ROWS=${ZDM_BENCH_ROWS:-1000000}
-RUNS=${BENCH_PGROLL_RUNS:-3}
+RUNS=${BENCH_PGROLL_RUNS:-5}
 CLIENTS=${BENCH_PGROLL_CLIENTS:-8}
 RATE=${BENCH_PGROLL_RATE:-50}
 BASELINE=${BENCH_PGROLL_BASELINE:-5}
