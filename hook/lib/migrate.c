@@ -1343,7 +1343,7 @@ static int migrate_recipe_table(struct migrate_ctx *c, int *yes, struct zerr *e)
 static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *m, struct zerr *e);
 static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration *m,
 			      const char *const *steps, int n, const struct db_cmd *also,
-			      const char *what, struct zerr *e);
+			      long long lock_ms, const char *what, struct zerr *e);
 
 /* A recipe's generated migration text, loaded like a file and given the
  * recipe file's identity (name, version, checksum) for the history row. */
@@ -1426,10 +1426,28 @@ static void migrate_recipe_validate(struct migrate_ctx *c, const struct src_migr
 {
 	struct zerr e = { 0 };
 	char *sql = NULL;
-	long long start = util_now_ms();
+	long long start = util_now_ms(), lt = migrate_lock_timeout(c->o, m);
 
+	/* Its SHARE UPDATE EXCLUSIVE request makes no app query wait, so it
+	 * can wait past deadlock_timeout, when PostgreSQL cancels an
+	 * autovacuum that holds the table (the backfill has just given it
+	 * rows to vacuum); with a shorter lock_timeout it would lose every
+	 * race to that vacuum. */
+	if (lt > 0) {
+		PGresult *r = db_query(&c->work,
+				       "SELECT setting::bigint FROM pg_catalog.pg_settings"
+				       " WHERE name = 'deadlock_timeout'",
+				       0, NULL, &e);
+		if (!r) {
+			log_warn("recipe", "%s: %s", m->file, e.msg);
+			return;
+		}
+		if (PQntuples(r) == 1 && db_value_ll(r, 0, 0, 0) + 1000 > lt)
+			lt = db_value_ll(r, 0, 0, 0) + 1000;
+		PQclear(r);
+	}
 	if (recipe_validate_sql(m->recipe, &c->work, &sql, &e) == 0 &&
-	    (!sql || migrate_recipe_ddl(c, m, (const char *const *)&sql, 1, NULL,
+	    (!sql || migrate_recipe_ddl(c, m, (const char *const *)&sql, 1, NULL, lt,
 					"the VALIDATE of its NOT NULL check", &e) == 0)) {
 		if (sql)
 			log_info("validated",
@@ -1741,15 +1759,15 @@ out:
 }
 
 /* Run steps[0..n), DDL statements of recipe file m, in one transaction
- * of its own under m's timeouts, with also (NULL: nothing) after them in
- * it; a lost lock race is retried. what names them in messages
- * ("contract step 2 of 4"). */
+ * of its own under m's timeouts (lock_ms >= 0: that lock_timeout
+ * instead), with also (NULL: nothing) after them in it; a lost lock race
+ * is retried. what names them in messages ("contract step 2 of 4"). */
 static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration *m,
 			      const char *const *steps, int n, const struct db_cmd *also,
-			      const char *what, struct zerr *e)
+			      long long lock_ms, const char *what, struct zerr *e)
 {
 	struct db_retry retry;
-	long long lt = migrate_lock_timeout(c->o, m), delay;
+	long long lt = lock_ms >= 0 ? lock_ms : migrate_lock_timeout(c->o, m), delay;
 	struct db_cmd *cmds = xcalloc((size_t)n + 4, sizeof(*cmds));
 	int rc = -1;
 
@@ -1833,7 +1851,7 @@ static int migrate_recipe_steps(struct migrate_ctx *c, const struct src_migratio
 		snprintf(what, sizeof(what), "contract step %d of %d", i + 1, n);
 	else
 		snprintf(what, sizeof(what), "contract steps %d to %d of %d", i + 1, j, n);
-	rc = migrate_recipe_ddl(c, m, steps + i, j - i, &also, what, e);
+	rc = migrate_recipe_ddl(c, m, steps + i, j - i, &also, -1, what, e);
 	free(prog);
 	return rc;
 }
