@@ -1418,34 +1418,27 @@ static int migrate_history_row(struct migrate_ctx *c, const char *v, int *rank, 
 	return 0;
 }
 
+/* How long the VALIDATE after a backfill waits for its lock (ms). */
+#define MIGRATE_VALIDATE_WAIT_MS 200
+
 /* Once m's backfill is done, validate its NOT NULL check (when it has
  * one, NOT VALID: recipe_validate_sql) while the apps run, so that its
  * contract has no table to scan. Best effort: the contract keeps its own
  * VALIDATE step, which does the work when this could not. */
+
 static void migrate_recipe_validate(struct migrate_ctx *c, const struct src_migration *m)
 {
 	struct zerr e = { 0 };
 	char *sql = NULL;
 	long long start = util_now_ms(), lt = migrate_lock_timeout(c->o, m);
 
-	/* Its SHARE UPDATE EXCLUSIVE request makes no app query wait, so it
-	 * can wait past deadlock_timeout, when PostgreSQL cancels an
-	 * autovacuum that holds the table (the backfill has just given it
-	 * rows to vacuum); with a shorter lock_timeout it would lose every
-	 * race to that vacuum. */
-	if (lt > 0) {
-		PGresult *r = db_query(&c->work,
-				       "SELECT setting::bigint FROM pg_catalog.pg_settings"
-				       " WHERE name = 'deadlock_timeout'",
-				       0, NULL, &e);
-		if (!r) {
-			log_warn("recipe", "%s: %s", m->file, e.msg);
-			return;
-		}
-		if (PQntuples(r) == 1 && db_value_ll(r, 0, 0, 0) + 1000 > lt)
-			lt = db_value_ll(r, 0, 0, 0) + 1000;
-		PQclear(r);
-	}
+	/* One attempt that waits at most MIGRATE_VALIDATE_WAIT_MS, less than
+	 * deadlock_timeout's default: what holds a lock that conflicts with
+	 * its SHARE UPDATE EXCLUSIVE is a vacuum or a schema change, most
+	 * likely the autovacuum of the rows the backfill just wrote, which a
+	 * longer wait would have PostgreSQL cancel. */
+	if (lt <= 0 || lt > MIGRATE_VALIDATE_WAIT_MS)
+		lt = MIGRATE_VALIDATE_WAIT_MS;
 	if (recipe_validate_sql(m->recipe, &c->work, &sql, &e) == 0 &&
 	    (!sql || migrate_recipe_ddl(c, m, (const char *const *)&sql, 1, NULL, lt,
 					"the VALIDATE of its NOT NULL check", &e) == 0)) {
@@ -1464,6 +1457,11 @@ static void migrate_recipe_validate(struct migrate_ctx *c, const struct src_migr
 			 "NULL (%s); its contract will fail on them: give them a value (an "
 			 "UPDATE) before the contract runs",
 			 m->file, m->recipe->table, m->recipe->name, e.msg);
+	else if (strstr(e.msg, "(SQLSTATE 55P03)"))
+		log_info("validate-later",
+			 "%s: its NOT NULL check is left for the contract to validate: a vacuum "
+			 "or a schema change holds %s",
+			 m->file, m->recipe->table);
 	else
 		log_warn("recipe",
 			 "%s: could not validate its NOT NULL check after the backfill (%s); its "
@@ -1759,9 +1757,10 @@ out:
 }
 
 /* Run steps[0..n), DDL statements of recipe file m, in one transaction
- * of its own under m's timeouts (lock_ms >= 0: that lock_timeout
- * instead), with also (NULL: nothing) after them in it; a lost lock race
- * is retried. what names them in messages ("contract step 2 of 4"). */
+ * of its own under m's timeouts, with also (NULL: nothing) after them in
+ * it; a lost lock race is retried. lock_ms >= 0: that lock_timeout
+ * instead, and one attempt. what names them in messages ("contract step
+ * 2 of 4"). */
 static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration *m,
 			      const char *const *steps, int n, const struct db_cmd *also,
 			      long long lock_ms, const char *what, struct zerr *e)
@@ -1771,7 +1770,7 @@ static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration 
 	struct db_cmd *cmds = xcalloc((size_t)n + 4, sizeof(*cmds));
 	int rc = -1;
 
-	db_retry_init(&retry, c->o->ddl_retries);
+	db_retry_init(&retry, lock_ms >= 0 ? 0 : c->o->ddl_retries);
 	for (;;) {
 		struct migrate_timeouts t;
 		struct db_run run;
