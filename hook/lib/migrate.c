@@ -1425,7 +1425,6 @@ static int migrate_history_row(struct migrate_ctx *c, const char *v, int *rank, 
  * one, NOT VALID: recipe_validate_sql) while the apps run, so that its
  * contract has no table to scan. Best effort: the contract keeps its own
  * VALIDATE step, which does the work when this could not. */
-
 static void migrate_recipe_validate(struct migrate_ctx *c, const struct src_migration *m)
 {
 	struct zerr e = { 0 };
@@ -1550,7 +1549,7 @@ filled:
 			goto out;
 		PQclear(r);
 	}
-	for (size_t i = 0; text && i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		migrate_recipe_validate(c, ms[i]);
 	rc = 0;
 out:
@@ -1809,12 +1808,6 @@ static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration 
 	return rc;
 }
 
-/* Is a contract step a VALIDATE (a scan under a lock no app waits for)? */
-static int migrate_is_validate(const char *step)
-{
-	return strstr(step, " VALIDATE CONSTRAINT ") != NULL;
-}
-
 /* The end of the transaction of contract step i of steps[0..n): a
  * VALIDATE runs alone (its scan must not hold the ACCESS EXCLUSIVE lock
  * of another step), the steps between VALIDATEs together (catalog
@@ -1823,7 +1816,7 @@ static int migrate_step_group_end(const char *const *steps, int i, int n)
 {
 	int j = i + 1;
 
-	while (!migrate_is_validate(steps[i]) && j < n && !migrate_is_validate(steps[j]))
+	while (!recipe_step_is_validate(steps[i]) && j < n && !recipe_step_is_validate(steps[j]))
 		j++;
 	return j;
 }

@@ -680,6 +680,18 @@ static char *recipe_check_name(const struct recipe *r)
 	return q;
 }
 
+/* "ALTER TABLE <qtable> VALIDATE CONSTRAINT <qname>": the one scanning
+ * step a recipe has (recipe_step_is_validate knows it by this text) */
+static char *recipe_validate_stmt(const char *qtable, const char *qname)
+{
+	return xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", qtable, qname);
+}
+
+int recipe_step_is_validate(const char *step)
+{
+	return strstr(step, " VALIDATE CONSTRAINT ") != NULL;
+}
+
 /* The INSERT that records the recipe as expanded. */
 static void recipe_state_insert(struct sb *s, const struct recipe *r, const char *state_table,
 				const struct recipe_cat *c, const struct recipe_pair *own,
@@ -924,8 +936,7 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 			sb_addf(s,
 				"ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n",
 				c.qtable, ck, qn);
-			out->validate = xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", c.qtable,
-						  ck);
+			out->validate = recipe_validate_stmt(c.qtable, ck);
 			free(ck);
 		}
 		if (recipe_note_dependents(r, db, &c, out, e) < 0) {
@@ -941,9 +952,8 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 			c.qtable, ck, qc);
 		/* without up, no backfill makes the check true before the
 		 * contract */
-		if (r->up)
-			out->validate = xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", c.qtable,
-						  ck);
+		if (recipe_backfills(r))
+			out->validate = recipe_validate_stmt(c.qtable, ck);
 		free(ck);
 		free(qc);
 		break;
@@ -1078,15 +1088,18 @@ int recipe_validate_sql(const struct recipe *r, struct db *db, char **sql, struc
 	int yes = 0, rc;
 
 	*sql = NULL;
-	if (r->kind != RECIPE_RENAME_COLUMN && r->kind != RECIPE_CHANGE_TYPE &&
-	    r->kind != RECIPE_SET_NOT_NULL)
+	/* a check that a backfill has made true (add-column's is added by
+	 * its contract) */
+	if (!recipe_backfills(r) ||
+	    (r->kind != RECIPE_RENAME_COLUMN && r->kind != RECIPE_CHANGE_TYPE &&
+	     r->kind != RECIPE_SET_NOT_NULL))
 		return 0;
 	if (recipe_read_cat(r, db, NULL, &c, e) < 0)
 		return -1;
 	ck = recipe_check_name(r);
 	rc = recipe_has_constraint(db, &c, ck, 1, &yes, e);
 	if (rc == 0 && yes)
-		*sql = xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", c.qtable, ck);
+		*sql = recipe_validate_stmt(c.qtable, ck);
 	free(ck);
 	recipe_cat_release(&c);
 	return rc;
@@ -1103,7 +1116,7 @@ static void recipe_not_null_steps(struct recipe_sql *out, const struct recipe *r
 		recipe_add_step(out, xasprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT "
 					       "NULL) NOT VALID",
 					       c->qtable, ck, qc));
-	recipe_add_step(out, xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", c->qtable, ck));
+	recipe_add_step(out, recipe_validate_stmt(c->qtable, ck));
 	recipe_add_step(out,
 			xasprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", c->qtable, qc));
 	recipe_add_step(out, xasprintf("ALTER TABLE %s DROP CONSTRAINT %s", c->qtable, ck));
@@ -1200,8 +1213,7 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 	}
 	case RECIPE_ADD_FOREIGN_KEY: {
 		char *qi = db_quote_ident(r->cname);
-		recipe_add_step(out,
-				xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", c.qtable, qi));
+		recipe_add_step(out, recipe_validate_stmt(c.qtable, qi));
 		free(qi);
 		break;
 	}

@@ -107,12 +107,17 @@ char *recipe_backfill_sql(const struct recipe *const *rs, size_t n);
  * was), and the group's last recipe has a contract-after. */
 int recipe_backfill_joins(const struct recipe *const *g, size_t n, const struct recipe *next);
 /* The statement that validates r's NOT NULL check ("zdm_<version>_nn")
- * when its table has it NOT VALID (*sql NULL otherwise; caller frees).
+ * when r has a backfill and its table has the check NOT VALID (*sql NULL
+ * otherwise; caller frees).
  * Run once r's backfill is done: the backfill made the check true for
  * every row, and VALIDATE takes a SHARE UPDATE EXCLUSIVE lock, which no
  * app read or write waits for, so the contract's own VALIDATE step finds
  * nothing left to scan. */
 int recipe_validate_sql(const struct recipe *r, struct db *db, char **sql, struct zerr *e);
+/* Is a contract step a VALIDATE (a scan, under a lock no app waits for,
+ * that must not run in the transaction of a step that takes ACCESS
+ * EXCLUSIVE)? */
+int recipe_step_is_validate(const char *step);
 /* Compile r's contract steps. planned: r is not expanded yet (--dry-run),
  * compile them as they will be once it is. */
 int recipe_compile_contract(const struct recipe *r, struct db *db, const char *state_table,
