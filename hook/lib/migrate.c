@@ -615,86 +615,115 @@ static void migrate_timeouts_cmd(struct migrate_timeouts *t, long long lock_ms, 
 				  2, t->params, 1 };
 }
 
-/* Apply a transactional migration in one round trip: BEGIN, the
- * timeouts, every statement, the history row and COMMIT go out as one
+/* Apply transactional migrations its[0..n) (n > 1: a recipe group's
+ * expands) in one transaction and one round trip: BEGIN, the timeouts,
+ * each one's statements and history row, and COMMIT go out as one
  * pipeline, and the server stops at the first error. Retried whole after
- * a lock timeout or deadlock. */
-static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct zerr *e)
+ * a lock timeout or deadlock; a failure is recorded for the migration it
+ * happened in. */
+static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *its, size_t n, struct zerr *e)
 {
 	const struct migrate_opts *o = c->o;
-	struct src_migration *m = it->m;
 	long long start = util_now_ms();
-	size_t nstmt = m->script.n;
-	/* BEGIN, timeouts, statements, [delete,] history row, COMMIT */
-	struct db_cmd *cmds = xmalloc(sizeof(*cmds) * (nstmt + 5));
-	char **texts = xmalloc(sizeof(*texts) * (nstmt + 1));
-	char *allowed = srclint_allowed(&c->lint, m->path);
+	size_t ncmds = 3, k;
+	struct db_cmd *cmds;
+	char ***texts = xcalloc(n, sizeof(*texts)), **allowed = xcalloc(n, sizeof(*allowed));
+	/* per migration: where its statements start, its delete and row */
+	int *first = xcalloc(n, sizeof(int)), *del_at = xcalloc(n, sizeof(int)),
+	    *row_at = xcalloc(n, sizeof(int));
+	struct hist_cmd *del = xcalloc(n, sizeof(*del)), *row = xcalloc(n, sizeof(*row));
 	struct db_retry retry;
 	long long delay;
 	int rc = -1;
 	size_t i;
 
-	for (i = 0; i < nstmt; i++)
-		texts[i] = sql_stmt_text(m->sql, &m->script.v[i]);
+	for (k = 0; k < n; k++) {
+		struct src_migration *m = its[k].m;
+		texts[k] = xmalloc(sizeof(**texts) * (m->script.n + 1));
+		for (i = 0; i < m->script.n; i++)
+			texts[k][i] = sql_stmt_text(m->sql, &m->script.v[i]);
+		allowed[k] = srclint_allowed(&c->lint, m->path);
+		ncmds += m->script.n + 2; /* statements, [delete,] history row */
+	}
+	cmds = xmalloc(sizeof(*cmds) * ncmds);
 	db_retry_init(&retry, o->ddl_retries);
 	for (;;) {
 		struct db_run run;
 		struct migrate_timeouts t;
-		struct hist_write w = { 0 };
-		struct hist_cmd del, row;
-		int n = 0, first_stmt, del_at = -1, row_at, commit_at, failed;
-		long long lt = migrate_lock_timeout(o, m);
+		int nc = 0, commit_at, failed;
+		long long lt = migrate_lock_timeout(o, its[0].m);
+		const struct src_migration *m;
+		const struct plan_item *it;
 
-		cmds[n++] = (struct db_cmd){ "BEGIN", 0, NULL, 0 };
-		migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(o, m), 1);
-		cmds[n++] = t.cmd;
-		first_stmt = n;
-		for (i = 0; i < nstmt; i++)
-			cmds[n++] = (struct db_cmd){ texts[i], 0, NULL, 0 };
-		w.version = m->version;
-		w.description = m->description;
-		w.script = m->file;
-		w.type = m->kind == SRC_BASELINE ? "SQL_BASELINE" : NULL;
-		w.checksum = m->checksum;
-		w.execution_ms = (int)(util_now_ms() - start); /* earlier attempts */
-		w.tx_time = 1; /* + this one */
-		w.success = 1;
-		w.applied_stmts = w.total_stmts = (int)nstmt;
-		w.allowed = allowed;
-		if (it->row && m->kind != SRC_REPEATABLE) {
-			history_update_cmd(&c->h, it->row->rank, &w, &row);
-		} else {
-			/* a failed repeatable row is replaced by the new one */
-			if (it->row && !it->row->success) {
-				history_delete_cmd(&c->h, it->row->rank, &del);
-				del_at = n;
-				cmds[n++] = del.cmd;
+		cmds[nc++] = (struct db_cmd){ "BEGIN", 0, NULL, 0 };
+		migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(o, its[0].m), 1);
+		cmds[nc++] = t.cmd;
+		for (k = 0; k < n; k++) {
+			struct hist_write w = { 0 };
+			m = its[k].m;
+			it = &its[k];
+			first[k] = nc;
+			for (i = 0; i < m->script.n; i++)
+				cmds[nc++] = (struct db_cmd){ texts[k][i], 0, NULL, 0 };
+			w.version = m->version;
+			w.description = m->description;
+			w.script = m->file;
+			w.type = m->kind == SRC_BASELINE ? "SQL_BASELINE" : NULL;
+			w.checksum = m->checksum;
+			w.execution_ms = (int)(util_now_ms() - start); /* earlier attempts */
+			w.tx_time = 1; /* + this one */
+			w.success = 1;
+			w.applied_stmts = w.total_stmts = (int)m->script.n;
+			w.allowed = allowed[k];
+			del_at[k] = -1;
+			if (it->row && m->kind != SRC_REPEATABLE) {
+				history_update_cmd(&c->h, it->row->rank, &w, &row[k]);
+			} else {
+				/* a failed repeatable row is replaced by the new one */
+				if (it->row && !it->row->success) {
+					history_delete_cmd(&c->h, it->row->rank, &del[k]);
+					del_at[k] = nc;
+					cmds[nc++] = del[k].cmd;
+				}
+				history_insert_cmd(&c->h, &w, &row[k]);
 			}
-			history_insert_cmd(&c->h, &w, &row);
+			row_at[k] = nc;
+			cmds[nc++] = row[k].cmd;
 		}
-		row_at = n;
-		cmds[n++] = row.cmd;
-		commit_at = n;
-		cmds[n++] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
+		commit_at = nc;
+		cmds[nc++] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
 
-		failed = db_pipeline(&c->work, &c->obs, cmds, n, -1, lt > 0 ? lt / 2 : 500, &run);
-		history_cmd_release(&row);
-		if (del_at >= 0)
-			history_cmd_release(&del);
+		failed = db_pipeline(&c->work, &c->obs, cmds, nc, -1, lt > 0 ? lt / 2 : 500, &run);
+		for (k = 0; k < n; k++) {
+			history_cmd_release(&row[k]);
+			if (del_at[k] >= 0)
+				history_cmd_release(&del[k]);
+		}
 		if (failed == 0) {
-			log_event(LOG_INFO, "applied",
-				  json_pack("{s:s, s:I}", "file", m->file, "ms",
-					    (json_int_t)(util_now_ms() - start)),
-				  "applied %s (%zu statement%s, %lld ms)", m->file, nstmt,
-				  nstmt == 1 ? "" : "s", util_now_ms() - start);
-			json_array_append_new(c->applied,
-					      migrate_applied_json(m, util_now_ms() - start, 0));
+			for (k = 0; k < n; k++) {
+				m = its[k].m;
+				log_event(LOG_INFO, "applied",
+					  json_pack("{s:s, s:I}", "file", m->file, "ms",
+						    (json_int_t)(util_now_ms() - start)),
+					  "applied %s (%zu statement%s, %lld ms%s)", m->file,
+					  m->script.n, m->script.n == 1 ? "" : "s",
+					  util_now_ms() - start,
+					  n > 1 ? ", in one transaction with the others" : "");
+				json_array_append_new(c->applied,
+						      migrate_applied_json(m, util_now_ms() - start,
+									   0));
+			}
 			rc = 0;
 			break;
 		}
 		db_rollback(&c->work);
-		i = run.failed >= first_stmt && run.failed < first_stmt + (int)nstmt
-			    ? (size_t)(run.failed - first_stmt)
+		/* the migration the failure happened in, and its statement */
+		for (k = n - 1; k > 0 && run.failed < first[k]; k--)
+			;
+		m = its[k].m;
+		it = &its[k];
+		i = run.failed >= first[k] && run.failed < first[k] + (int)m->script.n
+			    ? (size_t)(run.failed - first[k])
 			    : 0;
 		if (run.interrupted || db_interrupted) {
 			PQclear(run.res);
@@ -713,17 +742,18 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 				    "the next run sees which");
 			break;
 		}
-		if (run.failed == row_at || run.failed == commit_at || run.failed == del_at) {
+		if (run.failed == row_at[k] || run.failed == commit_at || run.failed == del_at[k]) {
 			/* the row or the COMMIT failed (a deferred constraint, ...):
 			 * nothing of the migration stayed */
 			db_run_error(&c->work, &run,
 				     run.failed == commit_at ? "commit failed" : "query failed", e);
 			zerr_prefix(e, "cannot record %s in %s", m->file, c->h.display);
 			PQclear(run.res);
-			migrate_record_failure(c, m, it->row, 0, nstmt, util_now_ms() - start, e);
+			migrate_record_failure(c, m, it->row, 0, m->script.n, util_now_ms() - start,
+					       e);
 			break;
 		}
-		if (run.failed >= first_stmt && (delay = db_retry_next(&retry, &run)) >= 0) {
+		if (run.failed >= first[k] && (delay = db_retry_next(&retry, &run)) >= 0) {
 			migrate_log_retry(o, m, i, &run, retry.attempt, delay);
 			PQclear(run.res);
 			util_sleep_ms(delay);
@@ -737,11 +767,20 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *it, struct 
 		migrate_record_failure(c, m, it->row, 0, i, util_now_ms() - start, e);
 		break;
 	}
-	for (i = 0; i < nstmt; i++)
-		free(texts[i]);
+	for (k = 0; k < n; k++) {
+		for (i = 0; i < its[k].m->script.n; i++)
+			free(texts[k][i]);
+		free(texts[k]);
+		free(allowed[k]);
+	}
 	free(texts);
-	free(cmds);
 	free(allowed);
+	free(first);
+	free(del_at);
+	free(row_at);
+	free(del);
+	free(row);
+	free(cmds);
 	return rc;
 }
 
@@ -1342,7 +1381,7 @@ static void migrate_forced(struct migrate_ctx *c, const char *what, const char *
 static int migrate_recipe_table(struct migrate_ctx *c, int *yes, struct zerr *e);
 static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *m, struct zerr *e);
 static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration *m,
-			      const char *const *steps, int n, const struct db_cmd *also,
+			      const char *const *steps, int n, const struct db_cmd *also, int nalso,
 			      long long lock_ms, const char *what, struct zerr *e);
 
 /* A recipe's generated migration text, loaded like a file and given the
@@ -1439,7 +1478,7 @@ static void migrate_recipe_validate(struct migrate_ctx *c, const struct src_migr
 	if (lt <= 0 || lt > MIGRATE_VALIDATE_WAIT_MS)
 		lt = MIGRATE_VALIDATE_WAIT_MS;
 	if (recipe_validate_sql(m->recipe, &c->work, &sql, &e) == 0 &&
-	    (!sql || migrate_recipe_ddl(c, m, (const char *const *)&sql, 1, NULL, lt,
+	    (!sql || migrate_recipe_ddl(c, m, (const char *const *)&sql, 1, NULL, 0, lt,
 					"the VALIDATE of its NOT NULL check", &e) == 0)) {
 		if (sql)
 			log_info("validated",
@@ -1562,49 +1601,100 @@ out:
 	return rc;
 }
 
-/* A recipe version's expand (one transaction, or statement by statement
- * for CONCURRENTLY), which records the version and the recipe's row
- * together; nothing when its row exists. fresh: it ran now; backfilled:
- * the recipe's backfill is done (or it has none). */
-static int migrate_recipe_expand(struct migrate_ctx *c, struct plan_item *it, int *fresh,
-				 int *backfilled, struct zerr *e)
+/* The expand of recipe versions its[0..n) (one transaction, or statement
+ * by statement for CONCURRENTLY), which records each version and its
+ * recipe's row together; n > 1: a group (migrate_recipe_group) none of
+ * which is expanded, in one transaction (recipe_compile_expand), so that
+ * the apps queue behind the table's lock, and then reload the table and
+ * its new trigger, once for the group. Nothing when n is 1 and its row
+ * exists. fresh: it ran now; backfilled: the recipe's backfill is done
+ * (or it has none). */
+static int migrate_recipe_expand(struct migrate_ctx *c, struct plan_item *const *its, size_t n,
+				 int *fresh, int *backfilled, struct zerr *e)
 {
-	struct src_migration *m = it->m;
-	struct recipe_sql out = { 0 };
-	struct src_set set = { 0 };
-	struct plan_item git = *it;
+	const struct recipe **rs = xcalloc(n, sizeof(*rs));
+	struct recipe_sql *out = xcalloc(n, sizeof(*out));
+	struct src_set *sets = xcalloc(n, sizeof(*sets));
+	struct plan_item *git = xcalloc(n, sizeof(*git));
+	struct src_migration *m = its[0]->m;
 	char state[32];
+	size_t bad = 0;
 	int exists, rc = -1;
 
 	state[0] = '\0';
 	*fresh = *backfilled = 0;
 	if (migrate_recipe_table(c, &exists, e) < 0 ||
-	    (exists &&
+	    (exists && n == 1 &&
 	     migrate_recipe_state(c, m->version, state, sizeof(state), backfilled, e) < 0))
-		return -1;
-	if (state[0])
-		return 0;
-	if (recipe_compile_expand(m->recipe, &c->work, c->recipes, &out, e) < 0) {
-		zerr_prefix(e, "%s:%d", m->path, m->recipe->line);
+		goto out;
+	if (state[0]) {
+		rc = 0;
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++)
+		rs[k] = its[k]->m->recipe;
+	if (recipe_compile_expand(rs, n, &c->work, c->recipes, out, &bad, e) < 0) {
+		zerr_prefix(e, "%s:%d", its[bad]->m->path, rs[bad]->line);
 		goto out;
 	}
 	if (!exists && recipe_state_ensure(&c->work, c->recipes, e) < 0)
 		goto out;
-	for (size_t i = 0; i < out.nnotes; i++)
-		log_warn("recipe", "%s: %s", m->file, out.notes[i]);
-	if (migrate_recipe_load(m, out.expand.buf, &set, e) < 0)
-		goto out;
-	git.m = &set.v[0];
-	if ((git.m->transactional ? migrate_apply_tx(c, &git, e) : migrate_apply_notx(c, &git, e)) <
-	    0)
+	for (size_t k = 0; k < n; k++) {
+		for (size_t i = 0; i < out[k].nnotes; i++)
+			log_warn("recipe", "%s: %s", its[k]->m->file, out[k].notes[i]);
+		if (migrate_recipe_load(its[k]->m, out[k].expand.buf, &sets[k], e) < 0)
+			goto out;
+		git[k] = *its[k];
+		git[k].m = &sets[k].v[0];
+	}
+	if (n > 1) {
+		struct src_migration **more = xcalloc(n, sizeof(*more));
+		struct sb names;
+		for (size_t k = 1; k < n; k++)
+			more[k - 1] = its[k]->m;
+		sb_init(&names);
+		migrate_file_list(&names, m->file, more, n - 1);
+		log_info("expand", "%s: their expands of %s run in one transaction", names.buf,
+			 m->recipe->table);
+		sb_release(&names);
+		free(more);
+	}
+	if ((git[0].m->transactional ? migrate_apply_tx(c, git, n, e)
+				     : migrate_apply_notx(c, &git[0], e)) < 0)
 		goto out;
 	*fresh = 1;
 	*backfilled = !recipe_backfills(m->recipe);
 	rc = 0;
 out:
-	source_release(&set);
-	recipe_sql_release(&out);
+	for (size_t k = 0; k < n; k++) {
+		source_release(&sets[k]);
+		recipe_sql_release(&out[k]);
+	}
+	free(sets);
+	free(out);
+	free(git);
+	free(rs);
 	return rc;
+}
+
+/* Have none of plan items idx[0..n) a row in <history>_recipes? */
+static int migrate_recipes_none(struct migrate_ctx *c, const size_t *idx, size_t n, int *none,
+				struct zerr *e)
+{
+	int exists;
+
+	*none = 1;
+	if (migrate_recipe_table(c, &exists, e) < 0)
+		return -1;
+	for (size_t k = 0; exists && *none && k < n; k++) {
+		char state[32];
+		int bf;
+		if (migrate_recipe_state(c, c->plan.v[idx[k]].m->version, state, sizeof(state), &bf,
+					 e) < 0)
+			return -1;
+		*none = !state[0];
+	}
+	return 0;
 }
 
 /* Plan item i's recipe and the pending recipes right after it (before
@@ -1640,25 +1730,42 @@ static int migrate_apply_recipe(struct migrate_ctx *c, size_t i, size_t *last, s
 	size_t room = c->plan.n - i, *idx = xcalloc(room, sizeof(*idx));
 	const struct recipe **rs = xcalloc(room, sizeof(*rs));
 	struct src_migration **g = xcalloc(room, sizeof(*g));
+	struct plan_item **its = xcalloc(room, sizeof(*its));
 	int *fresh = xcalloc(room, sizeof(*fresh));
 	size_t cand = migrate_recipe_group(c, i, idx, rs), n = 0;
-	int backfilled, rc = -1;
+	int backfilled, none = 0, rc = -1;
 
 	*last = i;
-	if (migrate_recipe_expand(c, &c->plan.v[i], &fresh[0], &backfilled, e) < 0)
+	for (size_t k = 0; k < cand; k++)
+		its[k] = &c->plan.v[idx[k]];
+	if (cand > 1 && migrate_recipes_none(c, idx, cand, &none, e) < 0)
 		goto out;
-	g[n++] = c->plan.v[i].m;
-	for (size_t k = 1; !backfilled && k < cand; k++) {
-		struct plan_item *it = &c->plan.v[idx[k]];
-		int bf;
-		log_info("applying", "applying %s (its backfill joins that of %s)", it->m->file,
-			 g[0]->file);
-		if (migrate_recipe_expand(c, it, &fresh[n], &bf, e) < 0)
+	if (none) {
+		/* the group's expands in one transaction */
+		if (migrate_recipe_expand(c, its, cand, &fresh[0], &backfilled, e) < 0)
 			goto out;
-		*last = idx[k];
-		if (bf)
-			break;
-		g[n++] = it->m;
+		for (n = 0; n < cand; n++) {
+			g[n] = its[n]->m;
+			fresh[n] = 1;
+		}
+		*last = idx[cand - 1];
+	} else {
+		/* one by one (the group's first is expanded, by a run that
+		 * stopped before its backfill, or it is alone) */
+		if (migrate_recipe_expand(c, its, 1, &fresh[0], &backfilled, e) < 0)
+			goto out;
+		g[n++] = c->plan.v[i].m;
+		for (size_t k = 1; !backfilled && k < cand; k++) {
+			int bf;
+			log_info("applying", "applying %s (its backfill joins that of %s)",
+				 its[k]->m->file, g[0]->file);
+			if (migrate_recipe_expand(c, its + k, 1, &fresh[n], &bf, e) < 0)
+				goto out;
+			*last = idx[k];
+			if (bf)
+				break;
+			g[n++] = its[k]->m;
+		}
 	}
 	if (!backfilled && migrate_recipe_backfill(c, g, n, e) < 0)
 		goto out;
@@ -1673,6 +1780,7 @@ out:
 	free(idx);
 	free(rs);
 	free(g);
+	free(its);
 	free(fresh);
 	return rc;
 }
@@ -1756,17 +1864,16 @@ out:
 }
 
 /* Run steps[0..n), DDL statements of recipe file m, in one transaction
- * of its own under m's timeouts, with also (NULL: nothing) after them in
- * it; a lost lock race is retried. lock_ms >= 0: that lock_timeout
- * instead, and one attempt. what names them in messages ("contract step
- * 2 of 4"). */
+ * of its own under m's timeouts, with also[0..nalso) after them in it; a
+ * lost lock race is retried. lock_ms >= 0: that lock_timeout instead, and
+ * one attempt. what names them in messages ("contract step 2 of 4"). */
 static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration *m,
-			      const char *const *steps, int n, const struct db_cmd *also,
+			      const char *const *steps, int n, const struct db_cmd *also, int nalso,
 			      long long lock_ms, const char *what, struct zerr *e)
 {
 	struct db_retry retry;
 	long long lt = lock_ms >= 0 ? lock_ms : migrate_lock_timeout(c->o, m), delay;
-	struct db_cmd *cmds = xcalloc((size_t)n + 4, sizeof(*cmds));
+	struct db_cmd *cmds = xcalloc((size_t)n + (size_t)nalso + 3, sizeof(*cmds));
 	int rc = -1;
 
 	db_retry_init(&retry, lock_ms >= 0 ? 0 : c->o->ddl_retries);
@@ -1781,8 +1888,8 @@ static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration 
 		first = k;
 		for (int i = 0; i < n; i++)
 			cmds[k++] = (struct db_cmd){ steps[i], 0, NULL, 0 };
-		if (also)
-			cmds[k++] = *also;
+		for (int i = 0; i < nalso; i++)
+			cmds[k++] = also[i];
 		cmds[k++] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
 		if (db_pipeline(&c->work, &c->obs, cmds, k, -1, lt > 0 ? lt / 2 : 500, &run) == 0) {
 			rc = 0;
@@ -1843,9 +1950,26 @@ static int migrate_recipe_steps(struct migrate_ctx *c, const struct src_migratio
 		snprintf(what, sizeof(what), "contract step %d of %d", i + 1, n);
 	else
 		snprintf(what, sizeof(what), "contract steps %d to %d of %d", i + 1, j, n);
-	rc = migrate_recipe_ddl(c, m, steps + i, j - i, &also, -1, what, e);
+	rc = migrate_recipe_ddl(c, m, steps + i, j - i, &also, 1, -1, what, e);
 	free(prog);
 	return rc;
+}
+
+/* v[0..n) as a text[] literal */
+static void migrate_text_array(struct sb *arr, const char *const *v, size_t n)
+{
+	sb_init(arr);
+	sb_addc(arr, '{');
+	for (size_t i = 0; i < n; i++) {
+		sb_adds(arr, i ? ",\"" : "\"");
+		for (const char *q = v[i]; *q; q++) {
+			if (*q == '"' || *q == '\\')
+				sb_addc(arr, '\\');
+			sb_addc(arr, *q);
+		}
+		sb_addc(arr, '"');
+	}
+	sb_addc(arr, '}');
 }
 
 /* Contract one recipe: its steps are compiled once, stored in its row
@@ -1869,23 +1993,12 @@ static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *
 		struct recipe_sql out = { 0 };
 		struct sb arr;
 		PQclear(r);
-		if (recipe_compile_contract(m->recipe, &c->work, c->recipes, 0, &out, e) < 0) {
+		if (recipe_compile_contract(m->recipe, &c->work, c->recipes, 0, NULL, 0, &out, e) <
+		    0) {
 			zerr_prefix(e, "%s:%d: contract", m->path, m->recipe->line);
 			return -1;
 		}
-		/* a text[] literal */
-		sb_init(&arr);
-		sb_addc(&arr, '{');
-		for (size_t i = 0; i < out.ncontract; i++) {
-			sb_adds(&arr, i ? ",\"" : "\"");
-			for (const char *q = out.contract[i]; *q; q++) {
-				if (*q == '"' || *q == '\\')
-					sb_addc(&arr, '\\');
-				sb_addc(&arr, *q);
-			}
-			sb_addc(&arr, '"');
-		}
-		sb_addc(&arr, '}');
+		migrate_text_array(&arr, (const char *const *)out.contract, out.ncontract);
 		recipe_sql_release(&out);
 		p[1] = arr.buf;
 		sql = xasprintf("UPDATE %s SET contract_sql = $2::text[], state = 'contracting'"
@@ -1939,14 +2052,171 @@ out:
 	return rc;
 }
 
+/* Contract recipes ms[0..n) of one table (n > 1, each of whose
+ * contracts recipe_contract_joins, none started) in one transaction: the
+ * apps queue behind the table's lock, and reload the table, once for them
+ * all. Their steps are compiled before any runs (recipe_compile_contract
+ * with the versions before each) and recorded with their rows in that
+ * transaction: a killed one leaves them all as they were, to be compiled
+ * again. */
+static int migrate_recipe_contract_batch(struct migrate_ctx *c, struct src_migration *const *ms,
+					 size_t n, struct zerr *e)
+{
+	struct recipe_sql *out = xcalloc(n, sizeof(*out));
+	const char **before = xcalloc(n, sizeof(*before)), **steps = NULL;
+	struct db_cmd *rows = xcalloc(n, sizeof(*rows));
+	const char **params = xcalloc(3 * n, sizeof(*params));
+	struct sb *arrs = xcalloc(n, sizeof(*arrs)), names;
+	char(*counts)[16] = xcalloc(n, sizeof(*counts));
+	long long start = util_now_ms();
+	char *sql = xasprintf("UPDATE %s SET contract_sql = $2::text[], contract_step = $3::int,"
+			      " state = 'contracted', contracted_at = now(), error = NULL"
+			      " WHERE version = $1",
+			      c->recipes);
+	size_t nsteps = 0, k;
+	int rc = -1;
+
+	sb_init(&names);
+	migrate_file_list(&names, ms[0]->file, ms + 1, n - 1);
+	for (k = 0; k < n; k++) {
+		before[k] = ms[k]->version;
+		if (recipe_compile_contract(ms[k]->recipe, &c->work, c->recipes, 0, before, k,
+					    &out[k], e) < 0) {
+			zerr_prefix(e, "%s:%d: contract", ms[k]->path, ms[k]->recipe->line);
+			goto out;
+		}
+		steps = xrealloc(steps, (nsteps + out[k].ncontract + 1) * sizeof(*steps));
+		for (size_t i = 0; i < out[k].ncontract; i++)
+			steps[nsteps++] = out[k].contract[i];
+		migrate_text_array(&arrs[k], (const char *const *)out[k].contract,
+				   out[k].ncontract);
+		snprintf(counts[k], sizeof(counts[k]), "%zu", out[k].ncontract);
+		params[3 * k] = ms[k]->version;
+		params[3 * k + 1] = arrs[k].buf;
+		params[3 * k + 2] = counts[k];
+		rows[k] = (struct db_cmd){ sql, 3, params + 3 * k, 0 };
+	}
+	log_info("contract", "%s: their contracts of %s run in one transaction", names.buf,
+		 ms[0]->recipe->table);
+	{
+		char *what = xasprintf("the contracts of %s (one transaction)", names.buf);
+		rc = migrate_recipe_ddl(c, ms[0], steps, (int)nsteps, rows, (int)n, -1, what, e);
+		free(what);
+	}
+	for (k = 0; rc == 0 && k < n; k++)
+		log_event(LOG_INFO, "contracted",
+			  json_pack("{s:s, s:s, s:i}", "file", ms[k]->file, "recipe",
+				    ms[k]->recipe->name, "steps", (int)out[k].ncontract),
+			  "contracted %s (recipe=%s on %s: %zu step%s, %lld ms, in one transaction "
+			  "with the others)",
+			  ms[k]->file, ms[k]->recipe->name, ms[k]->recipe->table, out[k].ncontract,
+			  out[k].ncontract == 1 ? "" : "s", util_now_ms() - start);
+out:
+	for (k = 0; k < n; k++) {
+		recipe_sql_release(&out[k]);
+		sb_release(&arrs[k]);
+	}
+	sb_release(&names);
+	free(sql);
+	free(out);
+	free(before);
+	free(steps);
+	free(rows);
+	free(params);
+	free(arrs);
+	free(counts);
+	return rc;
+}
+
 static int migrate_row_version_cmp(const void *pa, const void *pb)
 {
 	return source_version_cmp(*(char *const *)pa, *(char *const *)pb);
 }
 
+/* The table of vs[i] ("version\0table") */
+static const char *migrate_row_table(char *const *vs, size_t i)
+{
+	return vs[i] + strlen(vs[i]) + 1;
+}
+
+/* May the contract of recipe version vs[i] (file ms[i], NULL when it is
+ * gone) run now? ok[i] 1 yes, 2 no: it waits for an earlier recipe on its
+ * table (blocked[0..nblocked)), for its file or for the guard; each is
+ * logged. Decided once: nothing when ok[i] is set. */
+static int migrate_contract_ok(struct migrate_ctx *c, struct guard *g,
+			       struct src_migration *const *ms, char *const *vs, size_t i,
+			       char *const *blocked, size_t nblocked, int *ok, struct zerr *e)
+{
+	const struct src_migration *m = ms[i];
+	const char *version = vs[i], *table = migrate_row_table(vs, i);
+	int wait = 0;
+	char *why = NULL;
+
+	if (ok[i])
+		return 0;
+	ok[i] = 2;
+	for (size_t k = 0; k < nblocked; k++)
+		wait |= strcmp(blocked[k], table) == 0;
+	if (!m) {
+		log_warn("recipe",
+			 "recipe version %s is expanded but its file is gone; its "
+			 "contract cannot run until the file is back",
+			 version);
+		return 0;
+	}
+	if (wait) {
+		log_info("contract-waits",
+			 "%s: its contract waits for the earlier recipe on %s to contract", m->file,
+			 table);
+		return 0;
+	}
+	ok[i] = 1;
+	if (m->recipe->contract_after) {
+		char *what = xasprintf("the contract of %s (recipe=%s contract-after=%s)", m->file,
+				       m->recipe->name, m->recipe->contract_after);
+		int allows = guard_allows(g, what, m->recipe->contract_after, &why, e);
+		free(what);
+		if (allows < 0)
+			return -1;
+		if (!allows && c->o->force_contract) {
+			migrate_forced(c, "running the contract of", m->file,
+				       m->recipe->contract_after, why);
+		} else if (!allows) {
+			log_event(LOG_WARN, "contract-deferred",
+				  json_pack("{s:s}", "file", m->file), "DEFERRED: %s", why);
+			if (!c->deferred)
+				c->deferred = xstrdup(why);
+			ok[i] = 2;
+		}
+		free(why);
+	}
+	return 0;
+}
+
+/* Can recipe file m's contract run in one transaction with others
+ * (migrate_recipe_contract_batch): none of its steps has run or been
+ * compiled, and recipe_contract_joins? */
+static int migrate_contract_joins(struct migrate_ctx *c, const struct src_migration *m, int *yes,
+				  struct zerr *e)
+{
+	char *sql = xasprintf("SELECT contract_sql IS NULL FROM %s WHERE version = $1", c->recipes);
+	const char *p[1] = { m->version };
+	PGresult *r = db_query(&c->work, sql, 1, p, e);
+
+	free(sql);
+	*yes = 0;
+	if (!r)
+		return -1;
+	*yes = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return *yes ? recipe_contract_joins(m->recipe, &c->work, yes, e) : 0;
+}
+
 /* Run the contracts the guard allows, in version order; a recipe waits
  * for the earlier recipes on its table. Each deferral is logged; none
- * holds back a later version's expand. */
+ * holds back a later version's expand. Consecutive ones on one table
+ * whose contracts can run together (migrate_contract_joins) run in one
+ * transaction. */
 static int migrate_recipe_contracts(struct migrate_ctx *c, struct zerr *e)
 {
 	char *sql = xasprintf("SELECT version, table_name FROM %s WHERE state <> 'contracted'"
@@ -1954,6 +2224,8 @@ static int migrate_recipe_contracts(struct migrate_ctx *c, struct zerr *e)
 			      c->recipes);
 	PGresult *r = db_query(&c->work, sql, 0, NULL, e);
 	char **vs = NULL, **blocked = NULL;
+	struct src_migration **ms = NULL, **batch = NULL;
+	int *ok = NULL; /* per version: 0 not decided, 1 runs, 2 does not */
 	size_t n = 0, nblocked = 0;
 	struct guard g;
 	int rc = 0;
@@ -1969,63 +2241,61 @@ static int migrate_recipe_contracts(struct migrate_ctx *c, struct zerr *e)
 	PQclear(r);
 	/* version order (the table name follows the version's NUL) */
 	util_sort(vs, n, sizeof(*vs), migrate_row_version_cmp);
+	ms = xcalloc(n + 1, sizeof(*ms));
+	batch = xcalloc(n + 1, sizeof(*batch));
+	ok = xcalloc(n + 1, sizeof(*ok));
+	for (size_t i = 0; i < n; i++)
+		ms[i] = migrate_recipe_file(c, vs[i]);
 	guard_init(&g, c->o, &c->work);
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		const char *version = vs[i], *table = vs[i] + strlen(vs[i]) + 1;
-		struct src_migration *m = migrate_recipe_file(c, version);
-		int wait = 0, ok = 1;
-		char *why = NULL;
+		const char *table = migrate_row_table(vs, i);
+		size_t nb = 0, j = i + 1;
+		int joins = 0;
 
-		for (size_t k = 0; k < nblocked; k++)
-			wait |= strcmp(blocked[k], table) == 0;
-		if (!m) {
-			log_warn("recipe",
-				 "recipe version %s is expanded but its file is gone; its "
-				 "contract cannot run until the file is back",
-				 version);
-			wait = 1;
-		} else if (wait) {
-			log_info("contract-waits",
-				 "%s: its contract waits for the earlier recipe on %s to contract",
-				 m->file, table);
-		} else if (m->recipe->contract_after) {
-			char *what = xasprintf("the contract of %s (recipe=%s contract-after=%s)",
-					       m->file, m->recipe->name, m->recipe->contract_after);
-			ok = guard_allows(&g, what, m->recipe->contract_after, &why, e);
-			free(what);
-			if (ok < 0) {
+		if (migrate_contract_ok(c, &g, ms, vs, i, blocked, nblocked, ok, e) < 0) {
+			rc = -1;
+			break;
+		}
+		if (ok[i] == 2) {
+			blocked = xrealloc(blocked, (nblocked + 1) * sizeof(*blocked));
+			blocked[nblocked++] = (char *)table;
+			continue;
+		}
+		if (db_interrupted) {
+			rc = zerr_set(e, ZDM_EXIT_FAILED,
+				      "interrupted by %s before the contract of %s",
+				      db_interrupt_name(), ms[i]->file);
+			break;
+		}
+		batch[nb++] = ms[i];
+		if (migrate_contract_joins(c, ms[i], &joins, e) < 0) {
+			rc = -1;
+			break;
+		}
+		/* the next ones on this table that run now and can join it */
+		for (; joins && j < n && strcmp(migrate_row_table(vs, j), table) == 0; j++) {
+			if (migrate_contract_ok(c, &g, ms, vs, j, blocked, nblocked, ok, e) < 0 ||
+			    (ok[j] == 1 && migrate_contract_joins(c, ms[j], &joins, e) < 0)) {
 				rc = -1;
 				break;
 			}
-			if (!ok && c->o->force_contract) {
-				migrate_forced(c, "running the contract of", m->file,
-					       m->recipe->contract_after, why);
-				ok = 1;
-			} else if (!ok) {
-				log_event(LOG_WARN, "contract-deferred",
-					  json_pack("{s:s}", "file", m->file), "DEFERRED: %s", why);
-				if (!c->deferred)
-					c->deferred = xstrdup(why);
-			}
-			free(why);
-		}
-		if (m && !wait && ok) {
-			if (db_interrupted) {
-				rc = zerr_set(e, ZDM_EXIT_FAILED,
-					      "interrupted by %s before the contract of %s",
-					      db_interrupt_name(), m->file);
+			if (ok[j] != 1 || !joins)
 				break;
-			}
-			rc = migrate_recipe_contract(c, m, e);
-			continue;
+			batch[nb++] = ms[j];
 		}
-		blocked = xrealloc(blocked, (nblocked + 1) * sizeof(*blocked));
-		blocked[nblocked++] = (char *)table;
+		if (rc < 0)
+			break;
+		rc = nb > 1 ? migrate_recipe_contract_batch(c, batch, nb, e)
+			    : migrate_recipe_contract(c, ms[i], e);
+		i += nb - 1;
 	}
 	guard_release(&g);
 	for (size_t i = 0; i < n; i++)
 		free(vs[i]);
 	free(vs);
+	free(ms);
+	free(batch);
+	free(ok);
 	free(blocked);
 	return rc;
 }
@@ -2259,36 +2529,40 @@ static void migrate_print_contracts(struct migrate_ctx *c)
 	PQclear(r);
 }
 
-/* What a pending recipe will run, phase by phase (--dry-run). Its
- * backfill is the one pass of rs[0..n) (rs[0] == m->recipe), or, with
- * joins, part of the pass of that file's recipe. */
+/* What a pending recipe will run, phase by phase (--dry-run): x, its
+ * compiled expand; its backfill is the one pass of rs[0..n) (rs[0] ==
+ * m->recipe), or, with joins, part of the pass (and of the expand's
+ * transaction, with one_tx) of that file's recipe. */
 static void migrate_print_recipe(struct migrate_ctx *c, const struct src_migration *m,
-				 const struct recipe *const *rs, size_t n, const char *joins)
+				 const struct recipe_sql *x, const struct recipe *const *rs,
+				 size_t n, const char *joins, int one_tx)
 {
 	const struct recipe *r = m->recipe;
-	struct recipe_sql x = { 0 }, k = { 0 };
+	struct recipe_sql k = { 0 };
 	struct zerr e = { 0 };
 	char *bf = joins ? NULL : recipe_backfill_sql(rs, n);
 
 	log_result("%s: recipe=%s on %s", m->file, r->name, r->table);
-	if (recipe_compile_expand(r, &c->work, c->recipes, &x, &e) < 0) {
-		log_result("  cannot compile it against this database: %s", e.msg);
-		free(bf);
-		return;
-	}
-	log_result("  expand (pre phase, with the version's history row):\n%s", x.expand.buf);
-	for (size_t i = 0; i < x.nnotes; i++)
-		log_result("  note: %s", x.notes[i]);
+	if (joins && one_tx)
+		log_result("  expand (pre phase, with the version's history row, in the transaction "
+			   "of %s's):\n%s",
+			   joins, x->expand.buf);
+	else
+		log_result("  expand (pre phase, with the version's history row%s):\n%s",
+			   one_tx ? "; the expands below run in this transaction too" : "",
+			   x->expand.buf);
+	for (size_t i = 0; i < x->nnotes; i++)
+		log_result("  note: %s", x->notes[i]);
 	if (bf)
 		log_result("  backfill (in batches, resumable%s):\n%s",
 			   n > 1 ? "; one pass for the recipes below it too" : "", bf);
 	else if (joins)
 		log_result("  backfill: in the one pass of %s (above)", joins);
-	if (x.validate)
+	if (x->validate)
 		log_result("  then, once the backfill is done (no app waits for it; if it cannot "
 			   "run, the contract does it):\n%s;",
-			   x.validate);
-	if (recipe_compile_contract(r, &c->work, c->recipes, 1, &k, &e) == 0) {
+			   x->validate);
+	if (recipe_compile_contract(r, &c->work, c->recipes, 1, NULL, 0, &k, &e) == 0) {
 		const char *const *steps = (const char *const *)k.contract;
 		int nsteps = (int)k.ncontract;
 		if (r->contract_after)
@@ -2306,8 +2580,41 @@ static void migrate_print_recipe(struct migrate_ctx *c, const struct src_migrati
 		}
 	}
 	recipe_sql_release(&k);
-	recipe_sql_release(&x);
 	free(bf);
+}
+
+/* --dry-run: the recipe group of plan item i (migrate_recipe_group), as
+ * migrate_apply_recipe runs it: its expands compiled together when none
+ * is expanded, its backfills in one pass. */
+static void migrate_print_group(struct migrate_ctx *c, const size_t *idx,
+				const struct recipe *const *rs, size_t n)
+{
+	struct recipe_sql *x = xcalloc(n, sizeof(*x));
+	const struct src_migration *m0 = c->plan.v[idx[0]].m;
+	struct zerr e = { 0 };
+	size_t bad = 0, ncomp = n;
+	int none = 0;
+
+	if (n > 1 && migrate_recipes_none(c, idx, n, &none, &e) < 0)
+		none = 0;
+	if (!none)
+		ncomp = 1;
+	for (size_t k = 0; k < n; k += ncomp) {
+		if (recipe_compile_expand(rs + k, ncomp, &c->work, c->recipes, x + k, &bad, &e) <
+		    0) {
+			log_result("%s: recipe=%s on %s", c->plan.v[idx[k + bad]].m->file,
+				   rs[k + bad]->name, rs[k + bad]->table);
+			log_result("  cannot compile it against this database: %s", e.msg);
+			memset(&e, 0, sizeof(e));
+			continue;
+		}
+		for (size_t j = k; j < k + ncomp; j++)
+			migrate_print_recipe(c, c->plan.v[idx[j]].m, &x[j], j ? NULL : rs,
+					     j ? 0 : n, j ? m0->file : NULL, n > 1 && none);
+		for (size_t j = k; j < k + ncomp; j++)
+			recipe_sql_release(&x[j]);
+	}
+	free(x);
 }
 
 static void migrate_print_plan(struct migrate_ctx *c)
@@ -2349,9 +2656,7 @@ static void migrate_print_plan(struct migrate_ctx *c)
 		idx = xcalloc(c->plan.n - i, sizeof(*idx));
 		rs = xcalloc(c->plan.n - i, sizeof(*rs));
 		n = migrate_recipe_group(c, i, idx, rs);
-		migrate_print_recipe(c, c->plan.v[i].m, rs, n, NULL);
-		for (size_t k = 1; k < n; k++)
-			migrate_print_recipe(c, c->plan.v[idx[k]].m, NULL, 0, c->plan.v[i].m->file);
+		migrate_print_group(c, idx, rs, n);
 		i = idx[n - 1];
 		free(idx);
 		free(rs);
@@ -2427,7 +2732,7 @@ static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 			 it->state == PLAN_FAILED ? " (retrying a failed attempt)" : "");
 		if ((it->m->recipe          ? migrate_apply_recipe(c, i, &i, e)
 		     : it->m->backfill      ? migrate_apply_backfill(c, it, NULL, NULL, 0, e)
-		     : it->m->transactional ? migrate_apply_tx(c, it, e)
+		     : it->m->transactional ? migrate_apply_tx(c, it, 1, e)
 					    : migrate_apply_notx(c, it, e)) < 0)
 			return -1;
 		it = &c->plan.v[i];

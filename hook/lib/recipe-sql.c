@@ -307,12 +307,21 @@ static int recipe_own_pair(const struct recipe *r, struct recipe_pair *p)
 	return 1;
 }
 
+/* Is version v one of vs[0..n)? */
+static int recipe_version_in(const char *v, const char *const *vs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(vs[i], v) == 0)
+			return 1;
+	return 0;
+}
+
 /* The pairs and fills of the recipes in flight on the table (state
- * table rows not contracted, except version skip), plus add (may be
- * NULL), in version order. */
+ * table rows not contracted, except versions skip[0..nskip) and those of
+ * add), plus add[0..nadd), in version order. */
 static int recipe_pairs_load(struct db *db, const char *state_table, const struct recipe_cat *c,
-			     const char *skip, const struct recipe_pair *add,
-			     struct recipe_pair **out, size_t *nout, struct zerr *e)
+			     const char *const *skip, size_t nskip, const struct recipe_pair *add,
+			     size_t nadd, struct recipe_pair **out, size_t *nout, struct zerr *e)
 {
 	struct recipe_pair *v = NULL;
 	size_t n = 0;
@@ -328,38 +337,44 @@ static int recipe_pairs_load(struct db *db, const char *state_table, const struc
 		if (exists) {
 			char *sql = xasprintf("SELECT version, col_old, col_new, up_expr, down_expr,"
 					      " fill_col, fill_expr FROM %s WHERE table_name = $1"
-					      " AND state <> 'contracted' AND version <> $2"
+					      " AND state <> 'contracted'"
 					      " AND (col_old IS NOT NULL OR fill_col IS NOT NULL)",
 					      state_table);
-			const char *p[2] = { c->qtable, skip ? skip : "" };
-			res = db_query(db, sql, 2, p, e);
+			const char *p[1] = { c->qtable };
+			res = db_query(db, sql, 1, p, e);
 			free(sql);
 			if (!res)
 				return -1;
-			n = (size_t)PQntuples(res);
-			v = xcalloc(n + 1, sizeof(*v));
-			for (size_t i = 0; i < n; i++) {
-				v[i].version = db_value_dup(res, (int)i, 0);
-				v[i].old = db_value_dup(res, (int)i, 1);
-				v[i].new_ = db_value_dup(res, (int)i, 2);
-				v[i].up = db_value_dup(res, (int)i, 3);
-				v[i].down = db_value_dup(res, (int)i, 4);
-				v[i].fill_col = db_value_dup(res, (int)i, 5);
-				v[i].fill = db_value_dup(res, (int)i, 6);
+			v = xcalloc((size_t)PQntuples(res) + nadd + 1, sizeof(*v));
+			for (int i = 0; i < PQntuples(res); i++) {
+				const char *ver = PQgetvalue(res, i, 0);
+				int dup = recipe_version_in(ver, skip, nskip);
+				for (size_t k = 0; k < nadd; k++)
+					dup |= strcmp(add[k].version, ver) == 0;
+				if (dup)
+					continue;
+				v[n].version = db_value_dup(res, i, 0);
+				v[n].old = db_value_dup(res, i, 1);
+				v[n].new_ = db_value_dup(res, i, 2);
+				v[n].up = db_value_dup(res, i, 3);
+				v[n].down = db_value_dup(res, i, 4);
+				v[n].fill_col = db_value_dup(res, i, 5);
+				v[n].fill = db_value_dup(res, i, 6);
+				n++;
 			}
 			PQclear(res);
 		}
 	}
-	if (add) {
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n].version = xstrdup(add->version);
-		v[n].old = add->old ? xstrdup(add->old) : NULL;
-		v[n].new_ = add->new_ ? xstrdup(add->new_) : NULL;
-		v[n].up = add->up ? xstrdup(add->up) : NULL;
-		v[n].down = add->down ? xstrdup(add->down) : NULL;
-		v[n].fill_col = add->fill_col ? xstrdup(add->fill_col) : NULL;
-		v[n].fill = add->fill ? xstrdup(add->fill) : NULL;
-		n++;
+	if (!v)
+		v = xcalloc(nadd + 1, sizeof(*v));
+	for (size_t k = 0; k < nadd; k++, n++) {
+		v[n].version = xstrdup(add[k].version);
+		v[n].old = add[k].old ? xstrdup(add[k].old) : NULL;
+		v[n].new_ = add[k].new_ ? xstrdup(add[k].new_) : NULL;
+		v[n].up = add[k].up ? xstrdup(add[k].up) : NULL;
+		v[n].down = add[k].down ? xstrdup(add[k].down) : NULL;
+		v[n].fill_col = add[k].fill_col ? xstrdup(add[k].fill_col) : NULL;
+		v[n].fill = add[k].fill ? xstrdup(add[k].fill) : NULL;
 	}
 	util_sort(v, n, sizeof(*v), recipe_pair_cmp);
 	*out = v;
@@ -694,20 +709,19 @@ int recipe_step_is_validate(const char *step)
 
 /* The INSERT that records the recipe as expanded. */
 static void recipe_state_insert(struct sb *s, const struct recipe *r, const char *state_table,
-				const struct recipe_cat *c, const struct recipe_pair *own,
-				int has_own)
+				const struct recipe_cat *c, const struct recipe_pair *own)
 {
 	char *lit[10];
 	const char *vals[10] = { r->version,
 				 r->name,
 				 c->qtable,
 				 r->contract_after,
-				 has_own ? own->old : NULL,
-				 has_own ? own->new_ : NULL,
-				 has_own ? own->up : NULL,
-				 has_own ? own->down : NULL,
-				 has_own ? own->fill_col : NULL,
-				 has_own ? own->fill : NULL };
+				 own ? own->old : NULL,
+				 own ? own->new_ : NULL,
+				 own ? own->up : NULL,
+				 own ? own->down : NULL,
+				 own ? own->fill_col : NULL,
+				 own ? own->fill : NULL };
 
 	for (int i = 0; i < 10; i++)
 		lit[i] = db_quote_literal(vals[i]);
@@ -865,83 +879,73 @@ int recipe_backfill_joins(const struct recipe *const *g, size_t n, const struct 
 	return ok;
 }
 
-int recipe_compile_expand(const struct recipe *r, struct db *db, const char *state_table,
-			  struct recipe_sql *out, struct zerr *e)
+/* r's own expand DDL (to ddl) against the catalog (read into c), with
+ * its notes and its VALIDATE in out; -1 with e set when the catalog does
+ * not fit. */
+static int recipe_expand_ddl(const struct recipe *r, struct db *db, struct recipe_cat *c,
+			     struct recipe_sql *out, struct sb *ddl, struct zerr *e)
 {
-	struct recipe_cat c;
-	struct recipe_pair own, *pairs = NULL;
-	size_t npairs = 0;
-	int has_own = 0, rc = -1;
+	struct sb *s = ddl;
 	const char *col = r->kind == RECIPE_RENAME_TABLE || r->kind == RECIPE_ADD_UNIQUE ||
 					  r->kind == RECIPE_ADD_FOREIGN_KEY
 				  ? NULL
 				  : r->column;
-	/* the recipe's own DDL; out->expand gets it after what needs no lock
-	 * on the table (below) */
-	struct sb ddl, *s = &ddl;
 
-	memset(out, 0, sizeof(*out));
-	sb_init(&out->expand);
-	sb_init(&ddl);
-	memset(&own, 0, sizeof(own));
-	if (recipe_read_cat(r, db, col, &c, e) < 0)
-		goto out;
-	out->table = xstrdup(c.qtable);
-	if (col && r->kind != RECIPE_ADD_COLUMN && !c.has_col) {
+	if (recipe_read_cat(r, db, col, c, e) < 0)
+		return -1;
+	if (col && r->kind != RECIPE_ADD_COLUMN && !c->has_col) {
 		zerr_set(e, ZDM_EXIT_USAGE, "recipe=%s: table %s has no column %s", r->name,
-			 c.qtable, col);
-		goto out;
+			 c->qtable, col);
+		return -1;
 	}
-	if (col && r->kind == RECIPE_ADD_COLUMN && c.has_col && db) {
+	if (col && r->kind == RECIPE_ADD_COLUMN && c->has_col && db) {
 		zerr_set(e, ZDM_EXIT_USAGE, "recipe=add-column: %s already has a column %s",
-			 c.qtable, col);
-		goto out;
+			 c->qtable, col);
+		return -1;
 	}
 	if ((r->kind == RECIPE_RENAME_COLUMN || r->kind == RECIPE_CHANGE_TYPE) &&
-	    (c.col_identity || c.col_generated)) {
+	    (c->col_identity || c->col_generated)) {
 		zerr_set(e, ZDM_EXIT_USAGE,
 			 "recipe=%s: %s.%s is %s column; zdm cannot keep a copy of it in step",
-			 r->name, c.qtable, col, c.col_identity ? "an identity" : "a generated");
-		goto out;
+			 r->name, c->qtable, col, c->col_identity ? "an identity" : "a generated");
+		return -1;
 	}
 	if (r->to && r->kind != RECIPE_RENAME_TABLE) {
 		int yes;
-		if (recipe_col_exists(db, &c, r->to, &yes, e) < 0)
-			goto out;
+		if (recipe_col_exists(db, c, r->to, &yes, e) < 0)
+			return -1;
 		if (yes) {
 			zerr_set(e, ZDM_EXIT_USAGE, "recipe=%s: %s already has a column %s",
-				 r->name, c.qtable, r->to);
-			goto out;
+				 r->name, c->qtable, r->to);
+			return -1;
 		}
 	}
-	if (r->kind == RECIPE_RENAME_TABLE && (c.rules || c.rls)) {
+	if (r->kind == RECIPE_RENAME_TABLE && (c->rules || c->rls)) {
 		zerr_set(e, ZDM_EXIT_USAGE,
 			 "recipe=rename-table: %s has %s; the view that old code uses would bypass "
 			 "them",
-			 c.qtable, c.rules ? "rules" : "row-level security");
-		goto out;
+			 c->qtable, c->rules ? "rules" : "row-level security");
+		return -1;
 	}
-	sb_addf(&out->expand, "-- zdm: transaction=%s\n",
-		r->kind == RECIPE_ADD_UNIQUE ? "off" : "on");
 	switch (r->kind) {
 	case RECIPE_RENAME_COLUMN:
 	case RECIPE_CHANGE_TYPE: {
 		char *qn = db_quote_ident(r->to);
-		sb_addf(s, "ALTER TABLE %s ADD COLUMN %s %s%s%s;\n", c.qtable, qn,
-			r->kind == RECIPE_CHANGE_TYPE ? r->type : c.col_type,
-			r->kind == RECIPE_RENAME_COLUMN && c.col_collate ? " COLLATE " : "",
-			r->kind == RECIPE_RENAME_COLUMN && c.col_collate ? c.col_collate : "");
-		if (c.col_notnull) {
+		sb_addf(s, "ALTER TABLE %s ADD COLUMN %s %s%s%s;\n", c->qtable, qn,
+			r->kind == RECIPE_CHANGE_TYPE ? r->type : c->col_type,
+			r->kind == RECIPE_RENAME_COLUMN && c->col_collate ? " COLLATE " : "",
+			r->kind == RECIPE_RENAME_COLUMN && c->col_collate ? c->col_collate : "");
+		if (c->col_notnull) {
 			char *ck = recipe_check_name(r);
 			sb_addf(s,
 				"ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n",
-				c.qtable, ck, qn);
-			out->validate = recipe_validate_stmt(c.qtable, ck);
+				c->qtable, ck, qn);
+			out->validate = recipe_validate_stmt(c->qtable, ck);
 			free(ck);
 		}
-		if (recipe_note_dependents(r, db, &c, out, e) < 0) {
+		if (recipe_note_dependents(r, db, c, out, e) < 0) {
 			free(qn);
-			goto out;
+			return -1;
 		}
 		free(qn);
 		break;
@@ -949,18 +953,18 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 	case RECIPE_SET_NOT_NULL: {
 		char *ck = recipe_check_name(r), *qc = db_quote_ident(r->column);
 		sb_addf(s, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n",
-			c.qtable, ck, qc);
+			c->qtable, ck, qc);
 		/* without up, no backfill makes the check true before the
 		 * contract */
 		if (recipe_backfills(r))
-			out->validate = recipe_validate_stmt(c.qtable, ck);
+			out->validate = recipe_validate_stmt(c->qtable, ck);
 		free(ck);
 		free(qc);
 		break;
 	}
 	case RECIPE_ADD_UNIQUE: {
 		char *qi = db_quote_ident(r->cname);
-		sb_addf(s, "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s);\n", qi, c.qtable,
+		sb_addf(s, "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s);\n", qi, c->qtable,
 			r->columns);
 		free(qi);
 		break;
@@ -969,14 +973,14 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 		char *qi = db_quote_ident(r->cname);
 		sb_addf(s,
 			"ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s%s%s NOT VALID;\n",
-			c.qtable, qi, r->columns, r->references, r->on_delete ? " ON DELETE " : "",
+			c->qtable, qi, r->columns, r->references, r->on_delete ? " ON DELETE " : "",
 			r->on_delete ? r->on_delete : "");
 		free(qi);
 		break;
 	}
 	case RECIPE_ADD_COLUMN: {
 		char *qc = db_quote_ident(r->column);
-		sb_addf(s, "ALTER TABLE %s ADD COLUMN %s %s%s%s;\n", c.qtable, qc, r->type,
+		sb_addf(s, "ALTER TABLE %s ADD COLUMN %s %s%s%s;\n", c->qtable, qc, r->type,
 			r->dflt ? " DEFAULT " : "", r->dflt ? r->dflt : "");
 		free(qc);
 		break;
@@ -984,11 +988,11 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 	case RECIPE_DROP_COLUMN:
 		break;
 	case RECIPE_RENAME_TABLE: {
-		char *qto = db_quote_ident(r->to), *qnew = recipe_qual(&c, r->to);
-		sb_addf(s, "ALTER TABLE %s RENAME TO %s;\n", c.qtable, qto);
-		sb_addf(s, "CREATE VIEW %s AS SELECT * FROM %s;\n", c.qtable, qnew);
+		char *qto = db_quote_ident(r->to), *qnew = recipe_qual(c, r->to);
+		sb_addf(s, "ALTER TABLE %s RENAME TO %s;\n", c->qtable, qto);
+		sb_addf(s, "CREATE VIEW %s AS SELECT * FROM %s;\n", c->qtable, qnew);
 		if (db) {
-			const char *p[1] = { c.oid };
+			const char *p[1] = { c->oid };
 			PGresult *res =
 				db_query(db,
 					 "SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
@@ -1001,11 +1005,11 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 			if (!res) {
 				free(qto);
 				free(qnew);
-				goto out;
+				return -1;
 			}
 			for (int i = 0; i < PQntuples(res); i++)
 				sb_addf(s, "GRANT %s ON %s TO %s;\n", PQgetvalue(res, i, 0),
-					c.qtable, PQgetvalue(res, i, 1));
+					c->qtable, PQgetvalue(res, i, 1));
 			PQclear(res);
 		}
 		free(qto);
@@ -1013,37 +1017,73 @@ int recipe_compile_expand(const struct recipe *r, struct db *db, const char *sta
 		break;
 	}
 	}
-	has_own = recipe_own_pair(r, &own);
-	if (r->kind == RECIPE_ADD_UNIQUE) {
-		/* statement by statement: the row records a finished index */
-		sb_adds(&out->expand, ddl.buf);
-		recipe_state_insert(&out->expand, r, state_table, &c, &own, has_own);
-	} else {
-		/* one transaction, whose table lock (from the first ALTER to
-		 * COMMIT) the apps queue behind: the recipe's row and the sync
-		 * function first, then the DDL and the trigger */
-		struct sb trigger;
-		sb_init(&trigger);
-		recipe_state_insert(&out->expand, r, state_table, &c, &own, has_own);
-		if (has_own && recipe_pairs_load(db, state_table, &c, r->version, &own, &pairs,
-						 &npairs, e) < 0) {
-			sb_release(&trigger);
-			goto out;
-		}
-		if (has_own)
-			recipe_sync_sql(&c, pairs, npairs, NULL, NULL, &out->expand, &trigger);
-		sb_adds(&out->expand, ddl.buf);
-		sb_adds(&out->expand, trigger.buf);
-		sb_release(&trigger);
+	return 0;
+}
+
+int recipe_compile_expand(const struct recipe *const *rs, size_t n, struct db *db,
+			  const char *state_table, struct recipe_sql *out, size_t *bad,
+			  struct zerr *e)
+{
+	struct recipe_cat *cats = xcalloc(n, sizeof(*cats));
+	struct recipe_pair *owns = xcalloc(n, sizeof(*owns)), *pairs = NULL;
+	struct sb *ddls = xcalloc(n, sizeof(*ddls)), trigger;
+	size_t npairs = 0, nowns = 0;
+	int rc = -1;
+
+	memset(out, 0, n * sizeof(*out));
+	sb_init(&trigger);
+	for (size_t k = 0; k < n; k++) {
+		sb_init(&out[k].expand);
+		sb_init(&ddls[k]);
 	}
+	for (size_t k = 0; k < n; k++) {
+		if (bad)
+			*bad = k;
+		if (recipe_expand_ddl(rs[k], db, &cats[k], &out[k], &ddls[k], e) < 0)
+			goto out;
+		out[k].table = xstrdup(cats[k].qtable);
+		sb_addf(&out[k].expand, "-- zdm: transaction=%s\n",
+			rs[k]->kind == RECIPE_ADD_UNIQUE ? "off" : "on");
+	}
+	if (rs[0]->kind == RECIPE_ADD_UNIQUE) {
+		/* statement by statement: the row records a finished index */
+		sb_adds(&out[0].expand, ddls[0].buf);
+		recipe_state_insert(&out[0].expand, rs[0], state_table, &cats[0], NULL);
+		rc = 0;
+		goto out;
+	}
+	/* one transaction, whose table lock (from the first ALTER to COMMIT)
+	 * the apps queue behind: each recipe's row and the sync function
+	 * (of them all) first, then the DDL and the trigger */
+	for (size_t k = 0; k < n; k++) {
+		int own = recipe_own_pair(rs[k], &owns[nowns]);
+		recipe_state_insert(&out[k].expand, rs[k], state_table, &cats[k],
+				    own ? &owns[nowns] : NULL);
+		nowns += (size_t)own;
+	}
+	if (nowns) {
+		if (recipe_pairs_load(db, state_table, &cats[0], NULL, 0, owns, nowns, &pairs,
+				      &npairs, e) < 0)
+			goto out;
+		recipe_sync_sql(&cats[0], pairs, npairs, NULL, NULL, &out[0].expand, &trigger);
+	}
+	for (size_t k = 0; k < n; k++)
+		sb_adds(&out[k].expand, ddls[k].buf);
+	sb_adds(&out[n - 1].expand, trigger.buf);
 	rc = 0;
 out:
-	sb_release(&ddl);
-	recipe_pair_clear(&own);
+	for (size_t k = 0; k < n; k++) {
+		sb_release(&ddls[k]);
+		recipe_cat_release(&cats[k]);
+	}
+	recipe_pairs_release(owns, nowns);
 	recipe_pairs_release(pairs, npairs);
-	recipe_cat_release(&c);
+	sb_release(&trigger);
+	free(ddls);
+	free(cats);
 	if (rc < 0)
-		recipe_sql_release(out);
+		for (size_t k = 0; k < n; k++)
+			recipe_sql_release(&out[k]);
 	return rc;
 }
 
@@ -1105,6 +1145,38 @@ int recipe_validate_sql(const struct recipe *r, struct db *db, char **sql, struc
 	return rc;
 }
 
+int recipe_contract_joins(const struct recipe *r, struct db *db, int *yes, struct zerr *e)
+{
+	struct recipe_cat c;
+	char *ck;
+	int not_valid = 0, rc;
+
+	*yes = 0;
+	switch (r->kind) {
+	case RECIPE_DROP_COLUMN:
+		*yes = 1;
+		return 0;
+	case RECIPE_ADD_COLUMN:
+		/* not-null=true: its contract adds the check, and scans */
+		*yes = !r->not_null;
+		return 0;
+	case RECIPE_RENAME_COLUMN:
+	case RECIPE_CHANGE_TYPE:
+	case RECIPE_SET_NOT_NULL:
+		break;
+	default:
+		return 0;
+	}
+	if (recipe_read_cat(r, db, NULL, &c, e) < 0)
+		return -1;
+	ck = recipe_check_name(r);
+	rc = recipe_has_constraint(db, &c, ck, 1, &not_valid, e);
+	*yes = rc == 0 && !not_valid;
+	free(ck);
+	recipe_cat_release(&c);
+	return rc;
+}
+
 /* CHECK NOT VALID (unless added at expand) -> VALIDATE -> SET NOT NULL
  * (PostgreSQL 12+ skips the scan for a validated check) -> drop the check */
 static void recipe_not_null_steps(struct recipe_sql *out, const struct recipe *r,
@@ -1125,8 +1197,12 @@ static void recipe_not_null_steps(struct recipe_sql *out, const struct recipe *r
 }
 
 int recipe_compile_contract(const struct recipe *r, struct db *db, const char *state_table,
-			    int planned, struct recipe_sql *out, struct zerr *e)
+			    int planned, const char *const *before, size_t nbefore,
+			    struct recipe_sql *out, struct zerr *e)
 {
+	/* the recipes whose pairs the contract's trigger no longer serves */
+	const char **gone = xcalloc(nbefore + 1, sizeof(*gone));
+	size_t ngone = nbefore;
 	struct recipe_cat c;
 	struct recipe_pair *pairs = NULL;
 	size_t npairs = 0;
@@ -1137,6 +1213,9 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 				  : NULL;
 	const char *table = r->kind == RECIPE_RENAME_TABLE ? NULL : r->table;
 
+	for (size_t i = 0; i < nbefore; i++)
+		gone[i] = before[i];
+	gone[ngone] = r->version;
 	memset(out, 0, sizeof(*out));
 	sb_init(&out->expand);
 	if (table) {
@@ -1180,8 +1259,8 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 			recipe_add_step(out,
 					xasprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
 						  c.qtable, qn, c.col_default));
-		if (recipe_pairs_load(db, state_table, &c, r->version, NULL, &pairs, &npairs, e) <
-		    0) {
+		if (recipe_pairs_load(db, state_table, &c, gone, ngone + 1, NULL, 0, &pairs,
+				      &npairs, e) < 0) {
 			free(qo);
 			free(qn);
 			goto out;
@@ -1196,7 +1275,7 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 		recipe_not_null_steps(out, r, &c, r->column, 0);
 		c.has_trigger |= planned;
 		if (r->up) {
-			if (recipe_pairs_load(db, state_table, &c, r->version, NULL, &pairs,
+			if (recipe_pairs_load(db, state_table, &c, gone, ngone + 1, NULL, 0, &pairs,
 					      &npairs, e) < 0)
 				goto out;
 			recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL,
@@ -1222,7 +1301,7 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 			recipe_not_null_steps(out, r, &c, r->column, 1);
 		c.has_trigger |= planned;
 		if (r->fill) {
-			if (recipe_pairs_load(db, state_table, &c, r->version, NULL, &pairs,
+			if (recipe_pairs_load(db, state_table, &c, gone, ngone + 1, NULL, 0, &pairs,
 					      &npairs, e) < 0)
 				goto out;
 			recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL,
@@ -1245,6 +1324,7 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 	}
 	rc = 0;
 out:
+	free(gone);
 	recipe_pairs_release(pairs, npairs);
 	recipe_cat_release(&c);
 	if (rc < 0)

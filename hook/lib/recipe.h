@@ -87,13 +87,17 @@ int recipe_state_exists(struct db *db, const char *state_table, int *yes, struct
 /* Create it when missing (under the migration lock). */
 int recipe_state_ensure(struct db *db, const char *state_table, struct zerr *e);
 
-/* Compile r against the catalog on db (the expand and backfill; state_table
- * names <history>_recipes). -1 with e set when the catalog does not fit
- * (no such table or column, a generated column, ...; exit 2). With db
- * NULL, the SQL shows <...> where it needs the catalog (zdm-hook plan
- * without a database). */
-int recipe_compile_expand(const struct recipe *r, struct db *db, const char *state_table,
-			  struct recipe_sql *out, struct zerr *e);
+/* Compile the expands of rs[0..n) against the catalog on db into
+ * out[0..n) (state_table names <history>_recipes). n > 1: a group that
+ * recipe_backfill_joins made, none expanded yet, whose expands run in one
+ * transaction, out[0]'s text first: the table's sync function, made once
+ * for them all, is in out[0], its trigger at the end of out[n - 1]. -1
+ * with e set, and *bad the index of the recipe, when the catalog does not
+ * fit (no such table or column, a generated column, ...; exit 2). With db NULL, the SQL shows <...> where
+ * it needs the catalog (zdm-hook plan without a database). */
+int recipe_compile_expand(const struct recipe *const *rs, size_t n, struct db *db,
+			  const char *state_table, struct recipe_sql *out, size_t *bad,
+			  struct zerr *e);
 /* The backfill migration's text (a "-- zdm: backfill" file, loaded with
  * source_load_texts) of recipes rs[0..n), one UPDATE that fills the
  * columns of all of them in one pass over the table (n > 1: recipes that
@@ -119,8 +123,19 @@ int recipe_validate_sql(const struct recipe *r, struct db *db, char **sql, struc
  * EXCLUSIVE)? */
 int recipe_step_is_validate(const char *step);
 /* Compile r's contract steps. planned: r is not expanded yet (--dry-run),
- * compile them as they will be once it is. */
+ * compile them as they will be once it is. before[0..nbefore): the
+ * versions whose contracts run just before r's, in its transaction (their
+ * steps compiled against the same catalog): the table's sync trigger
+ * keeps none of their pairs either. */
 int recipe_compile_contract(const struct recipe *r, struct db *db, const char *state_table,
-			    int planned, struct recipe_sql *out, struct zerr *e);
+			    int planned, const char *const *before, size_t nbefore,
+			    struct recipe_sql *out, struct zerr *e);
+/* Can r's contract run in one transaction with the contracts of the
+ * recipes before it on its table (their steps compiled before any runs)?
+ * Yes for the recipes that change columns (not rename-table, add-unique,
+ * add-foreign-key) whose contract scans nothing: a NOT NULL check that
+ * is NOT VALID would make its VALIDATE scan the table under the lock the
+ * others' steps take. */
+int recipe_contract_joins(const struct recipe *r, struct db *db, int *yes, struct zerr *e);
 
 #endif

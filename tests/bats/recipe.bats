@@ -53,6 +53,21 @@ kill_migrate() {
 	wait $holder 2>/dev/null || true
 	wait_gone
 }
+# rename_and_amount: V2 renames full_name, V3 makes amount NOT NULL (0
+# for NULLs); their backfills join, as do their contracts once due
+rename_and_amount() {
+	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0"
+	mig V3__amount.sql "-- zdm: recipe=set-not-null table=users column=amount contract-after=2.0.0
+-- zdm: up
+coalesce(amount, 0)"
+}
+# kill_at_table_lock: kill_migrate (KILL_CONN=1) while migrate waits for
+# the ACCESS EXCLUSIVE lock on users that a session's ACCESS SHARE holds
+users_lock_sql() { echo "select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'users' and l.mode = '$1' and $2l.granted"; }
+kill_at_table_lock() {
+	KILL_CONN=1 kill_migrate "begin; lock table users in access share mode; select pg_sleep(600)" \
+		"$(users_lock_sql AccessShareLock '')" "$(users_lock_sql AccessExclusiveLock 'not ')"
+}
 # kill_in_backfill KEY: kill_migrate inside big_recipe KEY's backfill
 kill_in_backfill() {
 	kill_migrate "select pg_advisory_lock($1); select pg_sleep(600)" \
@@ -441,7 +456,7 @@ convert_from(display_bytes, 'UTF8')"
 	assert_output --partial "backfill: in the one pass of V2__rename.sql (above)"
 	run migrate
 	assert_success
-	assert_output --partial "applying V3__label.sql (its backfill joins that of V2__rename.sql)"
+	assert_output --partial "V2__rename.sql and V3__label.sql: their expands of users run in one transaction"
 	assert_output --partial "V2__rename.sql and V3__label.sql: their backfills of users run as one pass over the table"
 	assert_output --partial "applied V2__rename.sql and V3__label.sql (one backfill of users: 3000 rows"
 	assert_output --partial "applied V4__bytes.sql (backfill of users: 3000 rows"
@@ -493,6 +508,59 @@ convert_from(display_bytes, 'UTF8')"
 	[ "$(q "select to_regclass('after_big') is not null")" = t ]
 }
 
+@test "recipe: a group's expands are one transaction: the second one's failure leaves none, named by its file" {
+	users
+	run migrate
+	rename_and_amount
+	run migrate --dry-run
+	assert_success
+	assert_output --partial "expand (pre phase, with the version's history row; the expands below run in this transaction too):"
+	assert_output --partial "expand (pre phase, with the version's history row, in the transaction of V2__rename.sql's):"
+	# one sync function for both, in V2's part; the trigger once, at the end
+	[ "$(printf '%s\n' "$output" | grep -c 'CREATE OR REPLACE FUNCTION')" = 1 ]
+	[ "$(printf '%s\n' "$output" | grep -c 'CREATE TRIGGER zdm_sync')" = 1 ]
+	# V3's check name is taken: its part of the transaction fails
+	q "alter table users add constraint zdm_3_nn check (amount > -1)"
+	run migrate
+	assert_failure 1
+	assert_output --partial "their expands of users run in one transaction"
+	assert_output --partial "V3__amount.sql"
+	assert_output --partial 'constraint "zdm_3_nn" for relation "users" already exists'
+	# nothing of V2 stayed either: no column, no trigger, no recipe row
+	[ "$(q "select count(*) from information_schema.columns where table_name = 'users' and column_name = 'display_name'")" = 0 ]
+	[ "$(q "select count(*) from pg_trigger where tgname = 'zdm_sync'")" = 0 ]
+	[ "$(q "select count(*) from zdm_schema_history_recipes")" = 0 ]
+	[ "$(q "select count(*) from zdm_schema_history where version = '2'")" = 0 ]
+	[ "$(q "select success from zdm_schema_history where version = '3'")" = f ]
+	q "alter table users drop constraint zdm_3_nn"
+	run migrate
+	assert_success
+	[ "$(state 2)" = "expanded t 0" ]
+	[ "$(state 3)" = "expanded t 0" ]
+	# the one function keeps both in step
+	q "insert into users (full_name, amount) values ('old', null)"
+	[ "$(q "select display_name || ' ' || amount from users where full_name = 'old'")" = "old 0" ]
+}
+
+@test "recipe: kill -9 while a group's expands wait for the table's lock; the next run applies both" {
+	users
+	run migrate
+	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0"
+	mig V3__label.sql "-- zdm: recipe=add-column table=users column=label type=text contract-after=2.0.0
+-- zdm: fill
+'u-' || id"
+	kill_at_table_lock
+	grep -q "their expands of users run in one transaction" "$T/log"
+	[ "$(q "select count(*) from zdm_schema_history where version in ('2', '3')")" = 0 ]
+	[ "$(q "select count(*) from information_schema.columns where table_name = 'users' and column_name in ('display_name', 'label')")" = 0 ]
+	run migrate
+	assert_success
+	assert_output --partial "their expands of users run in one transaction"
+	[ "$(state 2)" = "expanded t 0" ]
+	[ "$(state 3)" = "expanded t 0" ]
+	[ "$(q "select count(*) from users where display_name is distinct from full_name or label is distinct from 'u-' || id")" = 0 ]
+}
+
 @test "recipe: a pass killed alone resumes alone when a recipe that could have joined it arrives with the next release" {
 	users
 	big_recipe 4244
@@ -532,6 +600,66 @@ CASE WHEN id = 2500 THEN NULL ELSE coalesce(amount, 0) END"
 	assert_output --partial "resuming after key"
 	[ "$(q "select count(*) from users where display_name is null or amount is null")" = 0 ]
 	[ "$(state 3)" = "expanded t 0" ]
+}
+
+@test "recipe: due contracts of one table run in one transaction; one whose check is NOT VALID runs alone" {
+	users
+	run migrate
+	rename_and_amount
+	# no up: its check stays NOT VALID, its contract scans: not in the group
+	mig V4__label.sql "-- zdm: recipe=add-column table=users column=label type=text contract-after=2.0.0
+-- zdm: fill
+'u-' || id"
+	mig V5__amount2.sql "-- zdm: recipe=set-not-null table=users column=label contract-after=3.0.0"
+	run migrate
+	assert_success
+	rolled_out 2.0.0
+	run migrate
+	assert_success
+	assert_output --partial "V2__rename.sql, V3__amount.sql and V4__label.sql: their contracts of users run in one transaction"
+	assert_output --partial "contracted V3__amount.sql (recipe=set-not-null on users: 4 steps"
+	assert_output --partial "DEFERRED: the contract of V5__amount2.sql"
+	# recorded together, each with its own steps
+	[ "$(q "select count(distinct xmin::text) || ' ' || count(*) from zdm_schema_history_recipes where version in ('2', '3', '4') and state = 'contracted'")" = "1 3" ]
+	[ "$(q "select contract_step = array_length(contract_sql, 1) from zdm_schema_history_recipes where version = '3'")" = t ]
+	# V5, still in flight, keeps no column in step: the last of the
+	# group's steps dropped the trigger and its function
+	[ "$(q "select count(*) from pg_trigger where tgname = 'zdm_sync'")" = 0 ]
+	[ "$(q "select count(*) from pg_proc where proname = 'zdm_sync_users'")" = 0 ]
+	run cols users
+	assert_output "id:NO:nextval('users_id_seq'::regclass) amount:NO:- display_name:NO:'anon'::text label:YES:-"
+	# new code's writes: no old column to keep in step; V5's check holds
+	q "insert into users (display_name, amount, label) values ('new', 1, 'n')"
+	rolled_out 3.0.0
+	run migrate
+	assert_success
+	refute_output --partial "run in one transaction"
+	assert_output --partial "contracted V5__amount2.sql (recipe=set-not-null on users: 3 steps"
+	run cols users
+	assert_output "id:NO:nextval('users_id_seq'::regclass) amount:NO:- display_name:NO:'anon'::text label:NO:-"
+}
+
+@test "recipe: kill -9 while one transaction of contracts waits for the table's lock; the next run does them all" {
+	users
+	run migrate
+	rename_and_amount
+	run migrate
+	assert_success
+	rolled_out 2.0.0
+	kill_at_table_lock
+	grep -q "their contracts of users run in one transaction" "$T/log"
+	# nothing of either stayed, not even their compiled steps
+	[ "$(state 2)" = "expanded t 0" ]
+	[ "$(state 3)" = "expanded t 0" ]
+	[ "$(q "select count(contract_sql) from zdm_schema_history_recipes")" = 0 ]
+	[ "$(q "select count(*) from information_schema.columns where table_name = 'users' and column_name = 'full_name'")" = 1 ]
+	run migrate
+	assert_success
+	assert_output --partial "V2__rename.sql and V3__amount.sql: their contracts of users run in one transaction"
+	[ "$(state 2)" = "contracted t 6" ]
+	[ "$(state 3)" = "contracted t 5" ]
+	run cols users
+	assert_output "id:NO:nextval('users_id_seq'::regclass) amount:NO:- display_name:NO:'anon'::text"
 }
 
 @test "recipe: the sync trigger does not touch zdm's backfill, also one made before the trigger had a WHEN" {
