@@ -1177,10 +1177,23 @@ int recipe_contract_joins(const struct recipe *r, struct db *db, int *yes, struc
 	return rc;
 }
 
+/* Append steps[0..n) to out's contract (taking them) and free steps. */
+static void recipe_add_steps(struct recipe_sql *out, char **steps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		recipe_add_step(out, steps[i]);
+	free(steps);
+}
+
 /* CHECK NOT VALID (unless added at expand) -> VALIDATE -> SET NOT NULL
- * (PostgreSQL 12+ skips the scan for a validated check) -> drop the check */
+ * (PostgreSQL 12+ skips the scan for a validated check) -> drop the check.
+ * sync[0..nsync) (taken), the sync trigger's steps, go right after the
+ * VALIDATE: in the transaction of SET NOT NULL, but before it, since
+ * CREATE OR REPLACE FUNCTION (the plpgsql compile, a few ms) takes no
+ * lock on the table and the apps need not queue behind it. */
 static void recipe_not_null_steps(struct recipe_sql *out, const struct recipe *r,
-				  const struct recipe_cat *c, const char *col, int add_check)
+				  const struct recipe_cat *c, const char *col, int add_check,
+				  char **sync, size_t nsync)
 {
 	char *ck = recipe_check_name(r), *qc = db_quote_ident(col);
 
@@ -1189,6 +1202,7 @@ static void recipe_not_null_steps(struct recipe_sql *out, const struct recipe *r
 					       "NULL) NOT VALID",
 					       c->qtable, ck, qc));
 	recipe_add_step(out, recipe_validate_stmt(c->qtable, ck));
+	recipe_add_steps(out, sync, nsync);
 	recipe_add_step(out,
 			xasprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", c->qtable, qc));
 	recipe_add_step(out, xasprintf("ALTER TABLE %s DROP CONSTRAINT %s", c->qtable, ck));
@@ -1202,7 +1216,8 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 {
 	/* the recipes whose pairs the contract's trigger no longer serves */
 	const char **gone = xcalloc(nbefore + 1, sizeof(*gone));
-	size_t ngone = nbefore;
+	size_t ngone = nbefore, nsync = 0;
+	char **sync = NULL; /* the sync trigger's steps */
 	struct recipe_cat c;
 	struct recipe_pair *pairs = NULL;
 	size_t npairs = 0;
@@ -1253,34 +1268,37 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 			has_check = c.col_notnull;
 			c.has_trigger = 1;
 		}
-		if (has_check)
-			recipe_not_null_steps(out, r, &c, r->to, 0);
-		if (r->kind == RECIPE_RENAME_COLUMN && c.col_default)
-			recipe_add_step(out,
-					xasprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
-						  c.qtable, qn, c.col_default));
 		if (recipe_pairs_load(db, state_table, &c, gone, ngone + 1, NULL, 0, &pairs,
 				      &npairs, e) < 0) {
 			free(qo);
 			free(qn);
 			goto out;
 		}
-		recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL, NULL);
+		recipe_sync_sql(&c, pairs, npairs, &sync, &nsync, NULL, NULL);
+		if (has_check)
+			recipe_not_null_steps(out, r, &c, r->to, 0, sync, nsync);
+		else
+			recipe_add_steps(out, sync, nsync);
+		sync = NULL;
+		if (r->kind == RECIPE_RENAME_COLUMN && c.col_default)
+			recipe_add_step(out,
+					xasprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+						  c.qtable, qn, c.col_default));
 		recipe_add_step(out, xasprintf("ALTER TABLE %s DROP COLUMN %s", c.qtable, qo));
 		free(qo);
 		free(qn);
 		break;
 	}
 	case RECIPE_SET_NOT_NULL:
-		recipe_not_null_steps(out, r, &c, r->column, 0);
 		c.has_trigger |= planned;
 		if (r->up) {
 			if (recipe_pairs_load(db, state_table, &c, gone, ngone + 1, NULL, 0, &pairs,
 					      &npairs, e) < 0)
 				goto out;
-			recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL,
-					NULL);
+			recipe_sync_sql(&c, pairs, npairs, &sync, &nsync, NULL, NULL);
 		}
+		recipe_not_null_steps(out, r, &c, r->column, 0, sync, nsync);
+		sync = NULL;
 		break;
 	case RECIPE_ADD_UNIQUE: {
 		char *qi = db_quote_ident(r->cname);
@@ -1297,16 +1315,18 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 		break;
 	}
 	case RECIPE_ADD_COLUMN:
-		if (r->not_null)
-			recipe_not_null_steps(out, r, &c, r->column, 1);
 		c.has_trigger |= planned;
 		if (r->fill) {
 			if (recipe_pairs_load(db, state_table, &c, gone, ngone + 1, NULL, 0, &pairs,
 					      &npairs, e) < 0)
 				goto out;
-			recipe_sync_sql(&c, pairs, npairs, &out->contract, &out->ncontract, NULL,
-					NULL);
+			recipe_sync_sql(&c, pairs, npairs, &sync, &nsync, NULL, NULL);
 		}
+		if (r->not_null)
+			recipe_not_null_steps(out, r, &c, r->column, 1, sync, nsync);
+		else
+			recipe_add_steps(out, sync, nsync);
+		sync = NULL;
 		break;
 	case RECIPE_DROP_COLUMN: {
 		char *qc = db_quote_ident(r->column);
@@ -1324,6 +1344,9 @@ int recipe_compile_contract(const struct recipe *r, struct db *db, const char *s
 	}
 	rc = 0;
 out:
+	for (size_t i = 0; sync && i < nsync; i++)
+		free(sync[i]);
+	free(sync);
 	free(gone);
 	recipe_pairs_release(pairs, npairs);
 	recipe_cat_release(&c);
