@@ -107,7 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fuzz_source_report(&src, &r);
 	lint_report_release(&r);
-	learn = xcalloc(src.n ? src.n : 1, 1);
+	/* one flag per file, then one per B file (srclint.h) */
+	learn = xcalloc(src.n + src.nbaselines + 1, 1);
 	for (size_t i = 0; i + 1 < src.n; i++)
 		learn[i] = 1;
 	if (srclint_run(&src, learn, &r, &e) == 0)
