@@ -1972,6 +1972,19 @@ static void migrate_text_array(struct sb *arr, const char *const *v, size_t n)
 	sb_addc(arr, '}');
 }
 
+/* The log line of recipe file m's contract of n steps, begun at start;
+ * together: in one transaction with others. */
+static void migrate_log_contracted(const struct src_migration *m, int n, long long start,
+				   int together)
+{
+	log_event(LOG_INFO, "contracted",
+		  json_pack("{s:s, s:s, s:i}", "file", m->file, "recipe", m->recipe->name, "steps",
+			    n),
+		  "contracted %s (recipe=%s on %s: %d step%s, %lld ms%s)", m->file, m->recipe->name,
+		  m->recipe->table, n, n == 1 ? "" : "s", util_now_ms() - start,
+		  together ? ", in one transaction with the others" : "");
+}
+
 /* Contract one recipe: its steps are compiled once, stored in its row
  * (so a resumed run runs the same ones), then run from the first not
  * done. */
@@ -2040,11 +2053,7 @@ static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *
 		if (migrate_recipe_steps(c, m, none, 0, 1, 1, e) < 0)
 			goto out;
 	}
-	log_event(LOG_INFO, "contracted",
-		  json_pack("{s:s, s:s, s:i}", "file", m->file, "recipe", m->recipe->name, "steps",
-			    n),
-		  "contracted %s (recipe=%s on %s: %d step%s, %lld ms)", m->file, m->recipe->name,
-		  m->recipe->table, n, n == 1 ? "" : "s", util_now_ms() - start);
+	migrate_log_contracted(m, n, start, 0);
 	rc = 0;
 out:
 	free(steps);
@@ -2104,13 +2113,7 @@ static int migrate_recipe_contract_batch(struct migrate_ctx *c, struct src_migra
 		free(what);
 	}
 	for (k = 0; rc == 0 && k < n; k++)
-		log_event(LOG_INFO, "contracted",
-			  json_pack("{s:s, s:s, s:i}", "file", ms[k]->file, "recipe",
-				    ms[k]->recipe->name, "steps", (int)out[k].ncontract),
-			  "contracted %s (recipe=%s on %s: %zu step%s, %lld ms, in one transaction "
-			  "with the others)",
-			  ms[k]->file, ms[k]->recipe->name, ms[k]->recipe->table, out[k].ncontract,
-			  out[k].ncontract == 1 ? "" : "s", util_now_ms() - start);
+		migrate_log_contracted(ms[k], (int)out[k].ncontract, start, 1);
 out:
 	for (k = 0; k < n; k++) {
 		recipe_sql_release(&out[k]);

@@ -1121,19 +1121,15 @@ static int recipe_has_constraint(struct db *db, const struct recipe_cat *c, cons
 	return 0;
 }
 
-int recipe_validate_sql(const struct recipe *r, struct db *db, char **sql, struct zerr *e)
+/* The VALIDATE of r's NOT NULL check ("zdm_<version>_nn") when its table
+ * has it NOT VALID (*sql NULL otherwise; caller frees). */
+static int recipe_nn_not_valid(const struct recipe *r, struct db *db, char **sql, struct zerr *e)
 {
 	struct recipe_cat c;
 	char *ck;
 	int yes = 0, rc;
 
 	*sql = NULL;
-	/* a check that a backfill has made true (add-column's is added by
-	 * its contract) */
-	if (!recipe_backfills(r) ||
-	    (r->kind != RECIPE_RENAME_COLUMN && r->kind != RECIPE_CHANGE_TYPE &&
-	     r->kind != RECIPE_SET_NOT_NULL))
-		return 0;
 	if (recipe_read_cat(r, db, NULL, &c, e) < 0)
 		return -1;
 	ck = recipe_check_name(r);
@@ -1145,11 +1141,21 @@ int recipe_validate_sql(const struct recipe *r, struct db *db, char **sql, struc
 	return rc;
 }
 
+int recipe_validate_sql(const struct recipe *r, struct db *db, char **sql, struct zerr *e)
+{
+	*sql = NULL;
+	/* a check that a backfill has made true (add-column's is added by
+	 * its contract) */
+	if (!recipe_backfills(r) ||
+	    (r->kind != RECIPE_RENAME_COLUMN && r->kind != RECIPE_CHANGE_TYPE &&
+	     r->kind != RECIPE_SET_NOT_NULL))
+		return 0;
+	return recipe_nn_not_valid(r, db, sql, e);
+}
+
 int recipe_contract_joins(const struct recipe *r, struct db *db, int *yes, struct zerr *e)
 {
-	struct recipe_cat c;
-	char *ck;
-	int not_valid = 0, rc;
+	char *validate;
 
 	*yes = 0;
 	switch (r->kind) {
@@ -1167,14 +1173,11 @@ int recipe_contract_joins(const struct recipe *r, struct db *db, int *yes, struc
 	default:
 		return 0;
 	}
-	if (recipe_read_cat(r, db, NULL, &c, e) < 0)
+	if (recipe_nn_not_valid(r, db, &validate, e) < 0)
 		return -1;
-	ck = recipe_check_name(r);
-	rc = recipe_has_constraint(db, &c, ck, 1, &not_valid, e);
-	*yes = rc == 0 && !not_valid;
-	free(ck);
-	recipe_cat_release(&c);
-	return rc;
+	*yes = !validate;
+	free(validate);
+	return 0;
 }
 
 /* Append steps[0..n) to out's contract (taking them) and free steps. */

@@ -93,8 +93,9 @@ int recipe_state_ensure(struct db *db, const char *state_table, struct zerr *e);
  * transaction, out[0]'s text first: the table's sync function, made once
  * for them all, is in out[0], its trigger at the end of out[n - 1]. -1
  * with e set, and *bad the index of the recipe, when the catalog does not
- * fit (no such table or column, a generated column, ...; exit 2). With db NULL, the SQL shows <...> where
- * it needs the catalog (zdm-hook plan without a database). */
+ * fit (no such table or column, a generated column, ...; exit 2). With db
+ * NULL, the SQL shows <...> where it needs the catalog (zdm-hook plan
+ * without a database). */
 int recipe_compile_expand(const struct recipe *const *rs, size_t n, struct db *db,
 			  const char *state_table, struct recipe_sql *out, size_t *bad,
 			  struct zerr *e);
