@@ -1906,8 +1906,15 @@ static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration 
 					    : steps[0]);
 			break;
 		}
-		log_warn("retry", "%s: %s lost a lock race (%s); retrying in %lld ms", m->file,
-			 what, run.res ? PQresultErrorMessage(run.res) : "", delay);
+		log_event(LOG_WARN, "lock-timeout",
+			  json_pack("{s:s, s:s, s:i, s:s}", "file", m->file, "what", what,
+				    "attempt", retry.attempt, "blocked_by", run.blockers),
+			  "%s: %s %s; blocked by %s; retry %d of %d in %lld ms", m->file, what,
+			  strcmp(db_sqlstate(run.res), "40P01") == 0
+				  ? "deadlocked with another session"
+				  : "timed out waiting for a lock (lock_timeout)",
+			  run.blockers[0] ? run.blockers : "a session that has gone since",
+			  retry.attempt, c->o->ddl_retries, delay);
 		PQclear(run.res);
 		util_sleep_ms(delay);
 	}

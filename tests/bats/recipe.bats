@@ -270,7 +270,7 @@ coalesce(amount, 0) + CASE WHEN id > 1500 THEN wait_go() ELSE 0 END"
 	wait $p
 	run cat "$T/log"
 	assert_output --partial "V2__nn.sql: its NOT NULL check is left for the contract to validate: a vacuum or a schema change holds users"
-	refute_output --partial "lost a lock race"
+	refute_output --partial "timed out waiting for a lock"
 	[ "$(q "select convalidated from pg_constraint where conname = 'zdm_2_nn'")" = f ]
 	[ "$(state 2)" = "expanded t 0" ]
 	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(602)%' and pid <> pg_backend_pid()" >/dev/null
@@ -660,6 +660,29 @@ CASE WHEN id = 2500 THEN NULL ELSE coalesce(amount, 0) END"
 	[ "$(state 3)" = "contracted t 5" ]
 	run cols users
 	assert_output "id:NO:nextval('users_id_seq'::regclass) amount:NO:- display_name:NO:'anon'::text"
+}
+
+@test "recipe: a contract that cannot get the table's lock in time names the session holding it, and retries" {
+	users
+	rename_and_amount
+	run migrate
+	assert_success
+	rolled_out 2.0.0
+	PGAPPNAME=holder psql -X -q -c "begin; lock table users in access share mode; select pg_sleep(600)" >/dev/null 2>&1 &
+	local holder=$! p
+	wait_for "$(users_lock_sql AccessShareLock '')" 1
+	migrate --lock-timeout 300ms >"$T/log" 2>&1 &
+	p=$!
+	# the holder lets go once the contract has lost one race to it
+	wait_for_line "$T/log" "timed out waiting for a lock"
+	q "select pg_cancel_backend(pid) from pg_stat_activity where application_name = 'holder'" >/dev/null
+	wait $holder 2>/dev/null || true
+	wait $p
+	run cat "$T/log"
+	assert_output --regexp "V2__rename.sql: the contracts of V2__rename.sql and V3__amount.sql \(one transaction\) timed out waiting for a lock \(lock_timeout\); blocked by pid [0-9]+ \(application \"holder\", active, transaction open [0-9:]+\): begin; lock table users in access share mode; select pg_sleep\(600\); retry 1 of 10 in [0-9]+ ms"
+	assert_output --partial "contracted V3__amount.sql"
+	[ "$(state 2)" = "contracted t 6" ]
+	[ "$(state 3)" = "contracted t 5" ]
 }
 
 @test "recipe: the sync trigger does not touch zdm's backfill, also one made before the trigger had a WHEN" {
