@@ -24,16 +24,19 @@
 #   run post 2.0.0), 5 contract (zdm: run pre 2.0.1; pgroll: complete),
 #   6 after (v2).
 #
-# The pair runs BENCH_PGROLL_RUNS times (zdm then pgroll each time, on
-# fresh databases); each figure is the median of the runs (client errors:
-# their sum), and a line per run gives that run's ratios: one run's p99
-# and expand ratios swing by half on a 2-core machine.
+# The pair runs BENCH_PGROLL_RUNS times (zdm first in odd runs, pgroll
+# first in even ones, each on a fresh database); each figure is the median
+# of the runs (client errors: their sum), and a line per run gives that
+# run's ratios: one run's p99 and expand ratios swing by half on a 2-core
+# machine.
 #
 # Prints zdm/pgroll ratios: client errors (whole run), app p99 during the
 # migration (requests started during phases 2 and 5), expand-to-ready time
 # (phase 2, backfill included), write overhead while both shapes are live
-# (p50 of updates and inserts in phase 3 over phase 1), contract time
-# (phase 5), and whether each ended with the same final table. Targets,
+# (the server time of a write then over before the expand, measured apart
+# from the load, below; the write p50 of phase 3 over phase 1 is printed
+# beside it), contract time (phase 5), and whether each ended with the
+# same final table. Targets,
 # printed, never asserted: 0 errors for zdm; every ratio <= 1, the expand
 # (backfill) <= 0.5. Writes $ZDM_BUILD/bench/pgroll.csv and the raw results
 # (request logs, phases, every command's output) under
@@ -50,6 +53,8 @@
 #   BENCH_PGROLL_RATE [50] (requests/s per client)
 #   BENCH_PGROLL_BASELINE [5] BENCH_PGROLL_BOTH [10] BENCH_PGROLL_SETTLE [3]
 #     (seconds: v1 alone before the expand; both versions; v2 alone after)
+#   BENCH_PGROLL_WRITES [20000] BENCH_PGROLL_COST_ROUNDS [5] (the write
+#     overhead: updates per measurement, half as many inserts; rounds)
 #   BENCH_PGDIR [$TMPDIR]          where the cluster's data goes
 set -euo pipefail
 
@@ -71,6 +76,8 @@ RATE=${BENCH_PGROLL_RATE:-50}
 BASELINE=${BENCH_PGROLL_BASELINE:-5}
 BOTH=${BENCH_PGROLL_BOTH:-10}
 SETTLE=${BENCH_PGROLL_SETTLE:-3}
+WRITES=${BENCH_PGROLL_WRITES:-20000}
+COST_REPS=${BENCH_PGROLL_COST_ROUNDS:-5}
 
 # targets: zdm/pgroll at most this (errors: zdm's count)
 T_RATIO=1 T_EXPAND=0.5 T_ERRORS=0
@@ -82,11 +89,13 @@ die() {
 note() { echo "bench-pgroll: $*" >&2; }
 
 for v in ZDM_BENCH_ROWS:$ROWS BENCH_PGROLL_RUNS:$RUNS BENCH_PGROLL_CLIENTS:$CLIENTS BENCH_PGROLL_RATE:$RATE \
-	BENCH_PGROLL_BASELINE:$BASELINE BENCH_PGROLL_BOTH:$BOTH BENCH_PGROLL_SETTLE:$SETTLE; do
+	BENCH_PGROLL_BASELINE:$BASELINE BENCH_PGROLL_BOTH:$BOTH BENCH_PGROLL_SETTLE:$SETTLE \
+	BENCH_PGROLL_WRITES:$WRITES BENCH_PGROLL_COST_ROUNDS:$COST_REPS; do
 	[[ ${v#*:} =~ ^[1-9][0-9]*$ ]] || die "${v%%:*} must be a positive integer (got \"${v#*:}\")"
 done
 ((CLIENTS <= 64)) || die "BENCH_PGROLL_CLIENTS must be at most 64"
 ((RUNS <= 20)) || die "BENCH_PGROLL_RUNS must be at most 20"
+((WRITES >= 2)) || die "BENCH_PGROLL_WRITES must be at least 2"
 for t in "$hook" "$loadgen"; do
 	[ -x "$t" ] || die "$t not found; run make first"
 done
@@ -179,15 +188,19 @@ lg_stop() {
 	((rc == 0)) || { tail -n 5 "$1/loadgen.$2.log" >&2; die "$(basename "$1"): zdm-loadgen $2 failed (exit $rc)"; }
 }
 
-# run TOOL RUN: the whole scenario with TOOL on a fresh database, results
-# in $res/run-RUN/TOOL
-run() {
-	local tool=$1 d=$res/run-$2/$1 db=bench_$1 c1 c2 s2
-	mkdir -p "$d"
-	: >"$d/phases.tsv" && : >"$d/summary.txt"
+# the search_path of app 1.x's and 2.x's sessions under each tool: pgroll's
+# version schemas, as pgroll requires; zdm's apps use the table itself
+# (the server's default search_path)
+s2=public_$(basename "$here/pgroll/02_"*.yaml .yaml)
+declare -A sp1=([zdm]='' [pgroll]=public_01_create_users) sp2=([zdm]='' [pgroll]=$s2)
+db_url() { echo "postgres://postgres@127.0.0.1:$PGPORT/$1?sslmode=disable"; }
+# setup TOOL DIR DB: database DB created at release 1.0.0 by TOOL with ROWS
+# rows of tests/rollout/seed.sql; sets url (the database's URL) for the
+# steps that follow
+setup() {
+	local tool=$1 d=$2 db=$3
 	sql -d postgres -c "CREATE DATABASE $db" >/dev/null
-	url="postgres://postgres@127.0.0.1:$PGPORT/$db?sslmode=disable"
-	note "run $2 of $RUNS, $tool: setup, $ROWS rows"
+	url=$(db_url "$db")
 	case $tool in
 	zdm)
 		mkdir -p "$d/release-1.0.0" "$d/release-2.0.x"
@@ -196,17 +209,33 @@ run() {
 		step "$d" setup-pre job "$d" pre 1.0.0 1 "$d/release-1.0.0"
 		PGDATABASE=$db sql -v rows="$ROWS" -f tests/rollout/seed.sql >/dev/null
 		step "$d" setup-post job "$d" post 1.0.0 1 "$d/release-1.0.0"
-		c1="dbname=$db" c2="dbname=$db"
 		;;
 	pgroll)
 		step "$d" setup-init "$pgroll" init --postgres-url "$url"
 		step "$d" setup-create "$pgroll" start --postgres-url "$url" --complete "$here/pgroll/01_create_users.yaml"
 		PGDATABASE=$db sql -v rows="$ROWS" -f tests/rollout/seed.sql >/dev/null
-		s2=public_$(basename "$here/pgroll/02_"*.yaml .yaml)
-		c1="dbname=$db options='-c search_path=public_01_create_users'"
-		c2="dbname=$db options='-c search_path=$s2'"
 		;;
 	esac
+}
+# expand TOOL DIR: release 2.0.0's expand on the database of url (zdm: the
+# pre Job, its contracts deferred; pgroll: start), backfill included
+expand() {
+	case $1 in
+	zdm) step "$2" expand job "$2" pre 2.0.0 2 "$2/release-2.0.x" ;;
+	pgroll) step "$2" expand "$pgroll" start --postgres-url "$url" "$here/pgroll/02_rename_set_not_null.yaml" ;;
+	esac
+}
+
+# run TOOL RUN: the whole scenario with TOOL on a fresh database, results
+# in $res/run-RUN/TOOL
+run() {
+	local tool=$1 d=$res/run-$2/$1 db=bench_$1 c1 c2
+	mkdir -p "$d"
+	: >"$d/phases.tsv" && : >"$d/summary.txt"
+	note "run $2 of $RUNS, $tool: setup, $ROWS rows"
+	setup "$tool" "$d" "$db"
+	c1="dbname=$db" c2="dbname=$db"
+	[ -z "${sp1[$tool]}" ] || c1+=" options='-c search_path=${sp1[$tool]}'" c2+=" options='-c search_path=${sp2[$tool]}'"
 	phase_name=''
 	lg_start "$d" v1 "$root/tests/rollout/v1.sql" "$c1"
 	sleep 0.5
@@ -214,10 +243,7 @@ run() {
 	sleep "$BASELINE"
 	note "$tool: expand"
 	phase "$d" "2 expand"
-	case $tool in
-	zdm) step "$d" expand job "$d" pre 2.0.0 2 "$d/release-2.0.x" ;;
-	pgroll) step "$d" expand "$pgroll" start --postgres-url "$url" "$here/pgroll/02_rename_set_not_null.yaml" ;;
-	esac
+	expand "$tool" "$d"
 	phase "$d" "3 both shapes live"
 	lg_start "$d" v2 "$here/v2.sql" "$c2"
 	sleep "$BOTH"
@@ -248,10 +274,93 @@ run() {
 
 note "zdm-hook $("$hook" --version | awk '{print $NF}') vs pgroll $pgroll_ver, PostgreSQL $pg_version," \
 	"$ROWS rows, $CLIENTS clients per app version at $RATE req/s"
+# which tool goes first alternates, so neither always meets the cluster
+# as the other left it (its WAL, its autovacuums still running)
 for ((r = 1; r <= RUNS; r++)); do
-	run zdm "$r"
-	run pgroll "$r"
+	if ((r % 2)); then
+		run zdm "$r" && run pgroll "$r"
+	else
+		run pgroll "$r" && run zdm "$r"
+	fi
 done
+
+# --- write cost, both shapes live, without the load ---------------------------
+# What each tool's way of keeping both shapes (zdm: one trigger; pgroll: two
+# triggers and its version schemas' views) adds to a write, measured on the
+# server, away from the load: under the load a write's p50 is 0.5-0.7 ms of
+# round trip and CPU queueing, and what the triggers add (microseconds) is
+# lost in the differences between runs. Two databases per tool, set up as
+# above with ROWS rows: cost_TOOL_before stays at release 1.0.0,
+# cost_TOOL_live has release 2.0.0's expand (both shapes live; the
+# backfill's dead rows vacuumed away, so what is timed is the triggers, not
+# the pruning). A measurement times WRITES updates of the first WRITES rows,
+# in a scattered order, and WRITES/2 inserts (the load's 2:1 mix; rows that
+# stay in shared_buffers, as an app's working set does: updates scattered
+# over the whole table time the copies into the buffer cache, not the
+# triggers), one app version's statements through its search_path, in one
+# DO block whose transaction is rolled back, after a VACUUM that clears the
+# last one's dead rows, so every measurement starts from the same table. A
+# round times, for each tool, app 1.x's writes before, then app 1.x's and
+# app 2.x's writes live, back to back, so the quotient of a round compares
+# measurements seconds apart; the tools take turns going first
+# (COST_REPS rounds).
+# wtime DB SEARCH_PATH APP: microseconds per write of APP (v1, v2) on DB
+wtime() {
+	local db=$1 sp=$2 app=$3 upd ins hot=$((WRITES < ROWS ? WRITES : ROWS))
+	if [ "$app" = v1 ]; then
+		upd="full_name = 'w' || i"
+		ins="(full_name, email) VALUES ('w' || i, 'wcost' || i || '@example.com')"
+	else
+		upd="display_name = 'w' || i, nickname = 'w' || i"
+		ins="(display_name, email, nickname) VALUES ('w' || i, 'wcost' || i || '@example.com', 'w' || i)"
+	fi
+	sql -d "$db" <<-SQL
+		VACUUM public.users;
+		${sp:+SET search_path TO $sp;}
+		BEGIN;
+		DO \$\$
+		DECLARE t0 timestamptz := clock_timestamp();
+		BEGIN
+			FOR i IN 1..$WRITES LOOP
+				UPDATE users SET $upd WHERE id = (i::bigint * 7919) % $hot + 1;
+				IF i % 2 = 0 THEN INSERT INTO users $ins; END IF;
+			END LOOP;
+			PERFORM set_config('zdm_bench.us', round((extract(epoch FROM clock_timestamp() - t0) * 1e6
+				/ ($WRITES + $WRITES / 2))::numeric, 2)::text, true);
+		END
+		\$\$;
+		SELECT current_setting('zdm_bench.us');
+		ROLLBACK;
+	SQL
+}
+# write_cost: the measurements into $res/write-cost/times.tsv (tool round
+# before-v1 live-v1 live-v2, microseconds per write), each database's
+# commands' output under $res/write-cost/TOOL-STATE/
+write_cost() {
+	local d=$res/write-cost t r st order
+	: >"$d/times.tsv"
+	for t in zdm pgroll; do
+		for st in before live; do
+			mkdir -p "$d/$t-$st" && : >"$d/$t-$st/summary.txt"
+			setup "$t" "$d/$t-$st" "cost_${t}_$st"
+		done
+		expand "$t" "$d/$t-live"
+		sql -d "cost_${t}_live" -c "VACUUM ANALYZE public.users"
+	done
+	for ((r = 1; r <= COST_REPS; r++)); do
+		if ((r % 2)); then order="zdm pgroll"; else order="pgroll zdm"; fi
+		for t in $order; do
+			printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$r" "$(wtime "cost_${t}_before" "${sp1[$t]}" v1)" \
+				"$(wtime "cost_${t}_live" "${sp1[$t]}" v1)" "$(wtime "cost_${t}_live" "${sp2[$t]}" v2)" >>"$d/times.tsv"
+		done
+	done
+	for t in zdm pgroll; do
+		for st in before live; do sql -d postgres -c "DROP DATABASE cost_${t}_$st" >/dev/null; done
+	done
+}
+note "write cost, both shapes live: $COST_REPS rounds of $WRITES updates and $((WRITES / 2)) inserts per app version and tool"
+mkdir -p "$res/write-cost"
+write_cost
 
 # --- figures -------------------------------------------------------------------
 # Every function below takes K: one run's results of one tool, run-R/TOOL.
@@ -313,6 +422,18 @@ done
 r_p99=$(ratio "${p99[zdm]}" "${p99[pgroll]}")
 r_exp=$(ratio "${exp[zdm]}" "${exp[pgroll]}")
 r_wo=$(ratio "${wover[zdm]}" "${wover[pgroll]}")
+# write cost: per tool, the median over the rounds of the quotient live
+# over before (a round's live time: the mean of its v1 and v2 writes), and
+# the medians of the three times, printed beside it
+declare -A wc_before wc_v1 wc_v2 wcost
+for t in zdm pgroll; do
+	wc_before[$t]=$(awk -F'\t' -v t="$t" '$1 == t {print $3}' "$res/write-cost/times.tsv" | median)
+	wc_v1[$t]=$(awk -F'\t' -v t="$t" '$1 == t {print $4}' "$res/write-cost/times.tsv" | median)
+	wc_v2[$t]=$(awk -F'\t' -v t="$t" '$1 == t {print $5}' "$res/write-cost/times.tsv" | median)
+	wcost[$t]=$(awk -F'\t' -v t="$t" '$1 == t && $3 > 0 {printf "%.4f\n", ($4 + $5) / 2 / $3}' "$res/write-cost/times.tsv" |
+		median | awk '{if ($1 != "") printf "%.2f", $1}')
+done
+r_wc=$(ratio "${wcost[zdm]}" "${wcost[pgroll]}")
 r_con=$(ratio "${con[zdm]}" "${con[pgroll]}")
 if [ "${err[pgroll]}" = 0 ]; then
 	if [ "${err[zdm]}" = 0 ]; then r_err="0/0"; else r_err="inf"; fi
@@ -332,13 +453,20 @@ fmt='%-40s %12s %12s %10s %8s  %s\n'
 	printf "$fmt" "client errors (of ${req[zdm]} / ${req[pgroll]} requests)" "${err[zdm]}" "${err[pgroll]}" "$r_err" "zdm 0" "$v_err"
 	printf "$fmt" "app p99 during the migration" "$(ms "${p99[zdm]}")" "$(ms "${p99[pgroll]}")" "$r_p99" "<= $T_RATIO" "$(le "$r_p99" $T_RATIO)"
 	printf "$fmt" "expand-to-ready (backfill included)" "${exp[zdm]} ms" "${exp[pgroll]} ms" "$r_exp" "<= $T_EXPAND" "$(le "$r_exp" $T_EXPAND)"
-	printf "$fmt" "write overhead, both shapes live" "${wover[zdm]}x" "${wover[pgroll]}x" "$r_wo" "<= $T_RATIO" "$(le "$r_wo" $T_RATIO)"
+	printf "$fmt" "write overhead, both shapes live" "${wcost[zdm]}x" "${wcost[pgroll]}x" "$r_wc" "<= $T_RATIO" "$(le "$r_wc" $T_RATIO)"
+	printf "$fmt" "  write p50 under the load (phase 3/1)" "${wover[zdm]}x" "${wover[pgroll]}x" "$r_wo" "" "(context)"
 	printf "$fmt" "contract" "${con[zdm]} ms" "${con[pgroll]} ms" "$r_con" "<= $T_RATIO" "$(le "$r_con" $T_RATIO)"
 	printf "$fmt" "same final table, no trigger left" "${shape[zdm]}" "${shape[pgroll]}" "" "" ""
 }
-echo "write overhead: p50 of updates and inserts while both shapes are live over v1 alone:" \
+us() { awk -v us="$1" 'BEGIN {if (us == "") print "-"; else printf "%.1f us", us}'; }
+echo "write overhead: server time of a write while both shapes are live (app 1.x's, app 2.x's) over app 1.x's" \
+	"before the expand, no load, median of $COST_REPS rounds' quotients, $((WRITES + WRITES / 2)) writes a measurement;" \
+	"the times' medians:" \
+	"zdm ($(us "${wc_v1[zdm]}"), $(us "${wc_v2[zdm]}")) / $(us "${wc_before[zdm]}")," \
+	"pgroll ($(us "${wc_v1[pgroll]}"), $(us "${wc_v2[pgroll]}")) / $(us "${wc_before[pgroll]}")"
+echo "write p50 under the load: updates and inserts in phase 3 over phase 1:" \
 	"zdm $(ms "${w3[zdm]}") / $(ms "${w1[zdm]}"), pgroll $(ms "${w3[pgroll]}") / $(ms "${w1[pgroll]}")"
-echo "zdm/pgroll per run (p99, expand, write overhead, contract):"
+echo "zdm/pgroll per run (p99, expand, write p50 under the load, contract):"
 for ((r = 1; r <= RUNS; r++)); do
 	z=run-$r/zdm g=run-$r/pgroll
 	echo "  run $r: $(ratio "${p99[$z]}" "${p99[$g]}"), $(ratio "${exp[$z]}" "${exp[$g]}")," \
@@ -376,7 +504,8 @@ mkdir -p "$out"
 	echo "requests,count,${req[zdm]},${req[pgroll]},,,"
 	echo "p99_during_migration,us,${p99[zdm]},${p99[pgroll]},$r_p99,$T_RATIO,$(le "$r_p99" $T_RATIO)"
 	echo "expand_to_ready,ms,${exp[zdm]},${exp[pgroll]},$r_exp,$T_EXPAND,$(le "$r_exp" $T_EXPAND)"
-	echo "write_overhead_both_live,ratio,${wover[zdm]},${wover[pgroll]},$r_wo,$T_RATIO,$(le "$r_wo" $T_RATIO)"
+	echo "write_overhead_both_live,ratio,${wcost[zdm]},${wcost[pgroll]},$r_wc,$T_RATIO,$(le "$r_wc" $T_RATIO)"
+	echo "write_p50_under_load,ratio,${wover[zdm]},${wover[pgroll]},$r_wo,,"
 	echo "contract,ms,${con[zdm]},${con[pgroll]},$r_con,$T_RATIO,$(le "$r_con" $T_RATIO)"
 	echo "final_table_same,bool,$([ "${shape[zdm]}" = yes ] && echo 1 || echo 0),$([ "${shape[pgroll]}" = yes ] && echo 1 || echo 0),,,"
 } >"$csv"

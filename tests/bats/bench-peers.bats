@@ -71,7 +71,8 @@ bench_build() {
 		skip "pgroll is not built yet (about 5 min cold): make bench-pgroll, tests/tools/build.sh pgroll, or ZDM_TEST_BUILD_PEERS=1 builds it"
 	bench_build
 	run env ZDM_BUILD="$B" ZDM_BENCH_ROWS=1000 BENCH_PGROLL_RUNS=2 BENCH_PGROLL_CLIENTS=1 \
-		BENCH_PGROLL_BASELINE=1 BENCH_PGROLL_BOTH=1 BENCH_PGROLL_SETTLE=1 "$ZDM_ROOT/bench/bench-pgroll.sh"
+		BENCH_PGROLL_BASELINE=1 BENCH_PGROLL_BOTH=1 BENCH_PGROLL_SETTLE=1 \
+		BENCH_PGROLL_WRITES=200 BENCH_PGROLL_COST_ROUNDS=2 "$ZDM_ROOT/bench/bench-pgroll.sh"
 	assert_success
 	assert_output --regexp "pgroll: zdm-hook .* vs pgroll v[0-9.]+ on PostgreSQL .*, 1000 rows"
 	assert_line "figures: the median of 2 runs of each tool (client errors: their sum)"
@@ -85,9 +86,16 @@ bench_build() {
 	assert_line --regexp '^app p99 during the migration +[0-9.]+ ms +[0-9.]+ ms +[0-9]+\.[0-9]{2} +<= 1 '
 	assert_line --regexp '^expand-to-ready \(backfill included\) +[0-9]+ ms +[0-9]+ ms +[0-9]+\.[0-9]{2} +<= 0.5 '
 	assert_line --regexp '^write overhead, both shapes live +[0-9.]+x +[0-9.]+x +[0-9]+\.[0-9]{2} +<= 1 '
+	assert_line --regexp '^  write p50 under the load \(phase 3/1\) +[0-9.]+x +[0-9.]+x +[0-9]+\.[0-9]{2} +\(context\)$'
+	assert_line --regexp "^write overhead: server time of a write .* median of 2 rounds' quotients, 300 writes a measurement; the times' medians: zdm \\([0-9.]+ us, [0-9.]+ us\\) / [0-9.]+ us, pgroll \\([0-9.]+ us, [0-9.]+ us\\) / [0-9.]+ us$"
+	# each round timed each tool's writes before the expand (app 1.x) and
+	# after it (app 1.x and 2.x), every time a positive number; the tools
+	# took turns going first
+	[ "$(awk -F'\t' '$3 + 0 > 0 && $4 + 0 > 0 && $5 + 0 > 0' "$B/bench/pgroll/write-cost/times.tsv" | wc -l)" = 4 ]
+	[ "$(cut -f1,2 "$B/bench/pgroll/write-cost/times.tsv" | tr '\t' : | paste -sd' ')" = "zdm:1 pgroll:1 pgroll:2 zdm:2" ]
 	assert_line --regexp '^contract +[0-9]+ ms +[0-9]+ ms +[0-9]+\.[0-9]{2} +<= 1 '
 	# both tools reached the same final table (the one zdm's migrations
 	# and pgroll's operations are written to reach)
 	assert_line --regexp '^same final table, no trigger left +yes +yes'
-	[ "$(wc -l <"$B/bench/pgroll.csv")" = 8 ]
+	[ "$(wc -l <"$B/bench/pgroll.csv")" = 9 ]
 }
