@@ -344,6 +344,7 @@ write_cost() {
 			mkdir -p "$d/$t-$st" && : >"$d/$t-$st/summary.txt"
 			setup "$t" "$d/$t-$st" "cost_${t}_$st"
 		done
+		url=$(db_url "cost_${t}_live")
 		expand "$t" "$d/$t-live"
 		sql -d "cost_${t}_live" -c "VACUUM ANALYZE public.users"
 	done

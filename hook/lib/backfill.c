@@ -279,10 +279,8 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 				log_warn("lock-timeout",
 					 "%s: a batch could not get its locks within the "
 					 "lock_timeout; blocked by %s; retry %d of %d in %lld ms",
-					 b->m->file,
-					 run.blockers[0] ? run.blockers
-							 : "a session that has gone since",
-					 retry.attempt, b->ddl_retries, delay);
+					 b->m->file, db_run_blockers(&run), retry.attempt,
+					 b->ddl_retries, delay);
 				PQclear(run.res);
 				util_sleep_ms(delay);
 				continue;

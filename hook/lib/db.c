@@ -84,6 +84,16 @@ int db_retry_is_lock(const PGresult *res)
 	return strcmp(s, "55P03") == 0 || strcmp(s, "40P01") == 0;
 }
 
+int db_retry_is_deadlock(const PGresult *res)
+{
+	return strcmp(db_sqlstate(res), "40P01") == 0;
+}
+
+const char *db_run_blockers(const struct db_run *run)
+{
+	return run->blockers[0] ? run->blockers : "a session that has gone since";
+}
+
 long long db_retry_next(struct db_retry *r, const struct db_run *run)
 {
 	long long delay;

@@ -149,6 +149,12 @@ int db_retry_is_lock(const PGresult *res);
  * counted in r, or -1 when it must not be retried (cancelled by a signal,
  * not a lock failure, retries or total bound spent). */
 long long db_retry_next(struct db_retry *r, const struct db_run *run);
+/* Did res fail on a deadlock (40P01)? NULL-safe, as db_retry_is_lock. */
+int db_retry_is_deadlock(const PGresult *res);
+/* The sessions that blocked run's statement, as the observer described
+ * them (db_run), for a retry's or a failure's message; words saying so
+ * when the observer found none (the blocker had gone before it looked). */
+const char *db_run_blockers(const struct db_run *run);
 
 /* One command of a pipeline: a single SQL statement with $n parameters,
  * run unnamed, or with cache prepared once per connection (see

@@ -459,7 +459,7 @@ static void migrate_log_retry(const struct migrate_opts *o, const struct src_mig
 			      size_t idx, const struct db_run *run, int attempt, long long delay)
 {
 	const struct sql_stmt *st = &m->script.v[idx];
-	int deadlock = strcmp(db_sqlstate(run->res), "40P01") == 0;
+	int deadlock = db_retry_is_deadlock(run->res);
 	char lt[32];
 
 	util_format_duration(o->lock_timeout_ms, lt, sizeof(lt));
@@ -762,7 +762,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *its, size_t
 		migrate_stmt_error(c, m, i, run.res, e);
 		if (db_retry_is_lock(run.res))
 			zerr_hint(e, "gave up after %d retries; blocked by %s", o->ddl_retries,
-				  run.blockers[0] ? run.blockers : "a session that has gone since");
+				  db_run_blockers(&run));
 		PQclear(run.res);
 		migrate_record_failure(c, m, it->row, 0, i, util_now_ms() - start, e);
 		break;
@@ -1910,11 +1910,10 @@ static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration 
 			  json_pack("{s:s, s:s, s:i, s:s}", "file", m->file, "what", what,
 				    "attempt", retry.attempt, "blocked_by", run.blockers),
 			  "%s: %s %s; blocked by %s; retry %d of %d in %lld ms", m->file, what,
-			  strcmp(db_sqlstate(run.res), "40P01") == 0
+			  db_retry_is_deadlock(run.res)
 				  ? "deadlocked with another session"
 				  : "timed out waiting for a lock (lock_timeout)",
-			  run.blockers[0] ? run.blockers : "a session that has gone since",
-			  retry.attempt, c->o->ddl_retries, delay);
+			  db_run_blockers(&run), retry.attempt, c->o->ddl_retries, delay);
 		PQclear(run.res);
 		util_sleep_ms(delay);
 	}
