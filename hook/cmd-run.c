@@ -9,8 +9,10 @@
  *         --contract-in-post, apply the contract migrations that this
  *         completed rollout unblocks.
  *
- * The row is completed whatever the outcome; when the stamping connection
- * was lost meanwhile, one reconnect is tried for the final stamp.
+ * One session does it all: the stamps, the migrations (migrate_opts.session;
+ * migrate's observer is the only other one) and the assertions. The row is
+ * completed whatever the outcome; when the session was lost meanwhile and
+ * migrate could not replace it, one reconnect is tried for the final stamp.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,7 @@ static int cmd_run_steps(struct cmd_ctx *ctx, const struct deplog_entry *d,
 	}
 	if (post)
 		o.completed_app_version = d->app_version;
+	o.session = db; /* the stamping session does the work too */
 	if (migrate_run(&o, res, e) < 0)
 		return -1;
 	if (spec && spec->n) {

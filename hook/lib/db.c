@@ -91,7 +91,11 @@ int db_retry_is_deadlock(const PGresult *res)
 
 const char *db_run_blockers(const struct db_run *run)
 {
-	return run->blockers[0] ? run->blockers : "a session that has gone since";
+	if (run->blockers[0])
+		return run->blockers;
+	/* watched: the observer looked and found none left */
+	return run->watched ? "a session that has gone since"
+			    : "a session zdm could not look up in time";
 }
 
 long long db_retry_next(struct db_retry *r, const struct db_run *run)
@@ -315,8 +319,8 @@ static int db_retryable(PGconn *conn)
  * a Job that does not use GSS; PGGSSENCMODE or the URL still choose
  * otherwise. */
 struct db_params {
-	const char *keys[10];
-	const char *vals[10];
+	const char *keys[13];
+	const char *vals[13];
 	char connect_timeout[24], idle[24], interval[24], count[24], user_timeout[24];
 };
 
@@ -355,6 +359,34 @@ static void db_params(struct db_params *p, const struct db_opts *o)
 	if (o->url) { /* else libpq reads PG* itself */
 		p->keys[n] = "dbname";
 		p->vals[n++] = o->url;
+	}
+	p->keys[n] = NULL;
+	p->vals[n] = NULL;
+}
+
+/* db_params for a session on the server peer is connected to (later keys
+ * win over the URL's): the same host, port and address, so no name is
+ * looked up again and a multi-host URL cannot pick another server. */
+static void db_params_pinned(struct db_params *p, const struct db_opts *o, const struct db *peer)
+{
+	const char *host = PQhost(peer->conn), *addr = PQhostaddr(peer->conn);
+	const char *port = PQport(peer->conn);
+	size_t n;
+
+	db_params(p, o);
+	for (n = 0; p->keys[n]; n++)
+		;
+	if (host && *host) {
+		p->keys[n] = "host";
+		p->vals[n++] = host;
+	}
+	if (addr && *addr && host && *host != '/') {
+		p->keys[n] = "hostaddr";
+		p->vals[n++] = addr;
+	}
+	if (port && *port) {
+		p->keys[n] = "port";
+		p->vals[n++] = port;
 	}
 	p->keys[n] = NULL;
 	p->vals[n] = NULL;
@@ -551,6 +583,13 @@ int db_require_session(struct db *db, struct db *other, struct zerr *e)
 		return -1;
 	if (first == PQbackendPID(db->conn))
 		return 0;
+	/* a lazy observer (db_observer_init) is needed now */
+	if ((!other->conn || other->connecting) && other->lazy) {
+		const struct db_opts *o = other->lazy;
+		db_close(other);
+		if (db_connect(other, o, "observer", e) < 0)
+			return -1;
+	}
 	for (round = 0; round < 3; round++) {
 		const struct db_cmd cmds[2] = { { "BEGIN", 0, NULL, 0 },
 						{ "SELECT pg_catalog.pg_backend_pid()", 0, NULL,
@@ -611,6 +650,19 @@ void db_rollback(struct db *db)
 
 	if (st == PQTRANS_INTRANS || st == PQTRANS_INERROR)
 		PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+void db_reset_session(struct db *db)
+{
+	struct zerr e = { 0 };
+
+	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK || db->lost)
+		return;
+	db_rollback(db);
+	db_forget_cached(db); /* DISCARD ALL deallocates them */
+	db->session_ready = 0;
+	if (db_exec(db, "DISCARD ALL", &e) < 0)
+		log_warn("session", "could not reset the session: %s", e.msg);
 }
 
 int db_exec(struct db *db, const char *sql, struct zerr *e)
@@ -730,6 +782,65 @@ char *db_quote_literal(const char *s)
 	return sb_steal(&b);
 }
 
+void db_observer_init(struct db *obs, const struct db_opts *o, const struct db *peer)
+{
+	db_close(obs);
+	memset(obs, 0, sizeof(*obs));
+	obs->purpose = "observer";
+	obs->peer_timeout_ms = db_peer_timeout(o);
+	obs->lazy = o;
+	obs->peer = peer;
+}
+
+/* Advance an observer's connection without blocking: 1 when it is ready
+ * for queries, 0 while it is being set up or when it cannot be. */
+static int db_observer_ready(struct db *obs)
+{
+	struct zerr e = { 0 };
+
+	if (obs->conn && !obs->connecting)
+		return PQstatus(obs->conn) == CONNECTION_OK;
+	if (!obs->lazy || obs->lazy_failed || !obs->peer || !obs->peer->conn)
+		return 0;
+	if (!obs->conn) {
+		struct db_params p;
+		db_params_pinned(&p, obs->lazy, obs->peer);
+		obs->conn = PQconnectStartParams(p.keys, p.vals, 1);
+		obs->connecting = 1;
+		obs->polling = PGRES_POLLING_WRITING;
+		if (!obs->conn || PQstatus(obs->conn) == CONNECTION_BAD)
+			goto failed;
+	}
+	/* PQconnectPoll only once the socket is ready for what it waits for */
+	for (;;) {
+		struct pollfd pfd = { PQsocket(obs->conn),
+				      obs->polling == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
+
+		if (poll(&pfd, 1, 0) <= 0)
+			return 0;
+		obs->polling = PQconnectPoll(obs->conn);
+		if (obs->polling == PGRES_POLLING_OK)
+			break;
+		if (obs->polling == PGRES_POLLING_FAILED)
+			goto failed;
+	}
+	obs->connecting = 0;
+	if (db_session_setup(obs, &e) < 0)
+		goto failed;
+	return 1;
+failed:
+	log_warn("observer",
+		 "could not open a second session to see who blocks a statement: %s; "
+		 "messages will not name the blocking session",
+		 obs->conn ? db_conn_error(obs->conn) : "out of memory");
+	if (obs->conn)
+		PQfinish(obs->conn);
+	obs->conn = NULL;
+	obs->connecting = 0;
+	obs->lazy_failed = 1;
+	return 0;
+}
+
 /* Describe the sessions that block pid, using the observer connection. */
 static void db_find_blockers(struct db *observer, int pid, char *out, size_t size)
 {
@@ -771,6 +882,7 @@ static int db_wait(struct db *db, struct db *observer, long long start, long lon
 	int sock = PQsocket(db->conn);
 
 	for (;;) {
+		int maxfd = sock;
 		fd_set rfds, wfds;
 		struct timeval tv = { 0, 50000 };
 		int flush;
@@ -792,7 +904,13 @@ static int db_wait(struct db *db, struct db *observer, long long start, long lon
 			return -1;
 		if (!flush && !PQisBusy(db->conn))
 			return 0;
-		if (observer && watch_ms > 0 && !r->watched && util_now_ms() - start >= watch_ms) {
+		/* a lazy observer starts connecting halfway to the watch and goes
+		 * on while we wait, so that it is there when the watch comes */
+		if (observer && (observer->connecting || (watch_ms > 0 && !r->watched &&
+							  util_now_ms() - start >= watch_ms / 2)))
+			(void)db_observer_ready(observer);
+		if (observer && watch_ms > 0 && !r->watched && util_now_ms() - start >= watch_ms &&
+		    db_observer_ready(observer)) {
 			db_find_blockers(observer, PQbackendPID(db->conn), r->blockers,
 					 sizeof(r->blockers));
 			r->watched = 1;
@@ -802,7 +920,14 @@ static int db_wait(struct db *db, struct db *observer, long long start, long lon
 		FD_SET(sock, &rfds);
 		if (flush)
 			FD_SET(sock, &wfds);
-		if (select(sock + 1, &rfds, &wfds, NULL, &tv) < 0 && errno != EINTR)
+		/* an observer being connected wakes us up when it can go on */
+		if (observer && observer->connecting && PQsocket(observer->conn) >= 0) {
+			int os = PQsocket(observer->conn);
+			FD_SET(os, observer->polling == PGRES_POLLING_READING ? &rfds : &wfds);
+			if (os > maxfd)
+				maxfd = os;
+		}
+		if (select(maxfd + 1, &rfds, &wfds, NULL, &tv) < 0 && errno != EINTR)
 			return -1;
 		if (!PQconsumeInput(db->conn))
 			return -1;

@@ -43,6 +43,12 @@ struct db {
 				  connection broke: see db_lost */
 	long long peer_timeout_ms;
 	int started; /* db_connect_start began conn; db_connect ends it */
+	/* an observer that connects when first needed (db_observer_init) */
+	const struct db_opts *lazy; /* how it connects; NULL: not one */
+	const struct db *peer; /* the session it observes, on whose server */
+	int connecting; /* conn is being set up, without blocking */
+	PostgresPollingStatusType polling; /* what that waits for next */
+	int lazy_failed; /* it could not connect: no more attempts */
 	char *cached[DB_CACHED_MAX]; /* SQL prepared as zdm_<gen>_<index> */
 	int cached_gen;
 };
@@ -69,6 +75,14 @@ int db_connect(struct db *db, const struct db_opts *o, const char *purpose, stru
  * while zdm reads the migrations; db_connect then finishes (its first
  * attempt) and reports. db_close releases a connection never finished. */
 void db_connect_start(struct db *db, const struct db_opts *o, const char *purpose);
+/* An observer (db_run, db_pipeline; db_require_session's probe) that
+ * connects only when first needed: when a statement of peer's has waited
+ * its watch time, or when the pooler probe needs a second session. Most
+ * runs never wait, so they cost the server one backend, not two; a run
+ * that waits connects without blocking while its statement goes on (a
+ * statement that completes meanwhile is not held up), to the very server
+ * peer is on. o and peer must outlive obs. */
+void db_observer_init(struct db *obs, const struct db_opts *o, const struct db *peer);
 /* Settings for a session that will run or hold something: a backend
  * whose client died stops within seconds (client_connection_check_
  * interval, PostgreSQL 14+), and no idle timeout ends an idle lock holder.
@@ -93,6 +107,10 @@ const char *db_describe(const struct db *db);
  * ROLLBACK; its outcome does not matter (a lost connection has none). */
 void db_rollback(struct db *db);
 
+/* Hand a session back as a new one would be: no transaction, no advisory
+ * lock, settings, role and prepared statements as at connect (DISCARD
+ * ALL). A lost session is left as it is, for its owner to replace. */
+void db_reset_session(struct db *db);
 /* Run a command that returns no rows; -1 with e set on error. */
 int db_exec(struct db *db, const char *sql, struct zerr *e);
 /* Run a parameterised query; returns a PGRES_TUPLES_OK or
@@ -153,7 +171,8 @@ long long db_retry_next(struct db_retry *r, const struct db_run *run);
 int db_retry_is_deadlock(const PGresult *res);
 /* The sessions that blocked run's statement, as the observer described
  * them (db_run), for a retry's or a failure's message; words saying so
- * when the observer found none (the blocker had gone before it looked). */
+ * when the observer found none (the blocker had gone before it looked)
+ * or did not look (it was still connecting, or could not connect). */
 const char *db_run_blockers(const struct db_run *run);
 
 /* One command of a pipeline: a single SQL statement with $n parameters,

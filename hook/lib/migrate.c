@@ -21,9 +21,14 @@
  * later failed attempt was recorded beside it, so an applied migration is
  * never applied again.
  *
+ * The work session is migrate's own, or the caller's (migrate_opts.session:
+ * `run` stamps the deployment log on it before and after, so that a hook
+ * Job costs the server one backend for its work, not two).
+ *
  * A second connection, `obs`, observes: it names who blocks a waiting
  * statement, and serves as the second client of db_require_session's
- * pooler probe. It holds nothing.
+ * pooler probe. It holds nothing, and connects only when one of those
+ * needs it (db_observer_init).
  *
  * A lost session (the server restarted, terminated it, or the network
  * failed for --peer-timeout) is not a failed migration: the run connects
@@ -411,7 +416,8 @@ struct migrate_ctx {
 	struct src_set src;
 	struct history h;
 	struct plan plan;
-	struct db work, obs;
+	struct db *work; /* own, or the caller's session (migrate_opts.session) */
+	struct db own, obs;
 	struct db_opts dbo;
 	int locked;
 	int reconnects; /* lost sessions replaced so far */
@@ -447,7 +453,7 @@ static int migrate_stmt_error(struct migrate_ctx *c, const struct src_migration 
 	if (res)
 		db_result_error(e, ZDM_EXIT_FAILED, res, where);
 	else
-		zerr_set(e, ZDM_EXIT_FAILED, "%s: %s", where, PQerrorMessage(c->work.conn));
+		zerr_set(e, ZDM_EXIT_FAILED, "%s: %s", where, PQerrorMessage(c->work->conn));
 	if (!e->detail[0])
 		zerr_detail(e, "statement %zu of %zu: %.300s%s", idx + 1, m->script.n, text,
 			    strlen(text) > 300 ? "..." : "");
@@ -469,7 +475,9 @@ static void migrate_log_retry(const struct migrate_opts *o, const struct src_mig
 		  "%s:%d: %s; %s; retry %d of %d in %lld ms", m->path, st->line,
 		  deadlock ? "deadlock with another session"
 			   : "could not get the lock within the lock_timeout",
-		  run->blockers[0] ? run->blockers : "the blocking session has already gone",
+		  run->blockers[0] ? run->blockers
+		  : run->watched   ? "the blocking session has already gone"
+				   : "zdm could not look up the blocking session in time",
 		  attempt, o->ddl_retries, delay);
 	(void)lt;
 }
@@ -497,13 +505,13 @@ static void migrate_record_failure(struct migrate_ctx *c, const struct src_migra
 	w.total_stmts = (int)m->script.n;
 	w.error = err->msg;
 	w.error_stmt = stmt;
-	db_rollback(&c->work);
-	if (db_lost(&c->work)) {
+	db_rollback(c->work);
+	if (db_lost(c->work)) {
 		free(stmt);
 		return; /* the next pass or run sees no row, or the old one */
 	}
-	if ((prev ? history_update(&c->h, &c->work, prev->rank, &w, &e2)
-		  : history_insert(&c->h, &c->work, &w, &e2)) < 0)
+	if ((prev ? history_update(&c->h, c->work, prev->rank, &w, &e2)
+		  : history_insert(&c->h, c->work, &w, &e2)) < 0)
 		log_warn("history", "could not record the failure: %s", e2.msg);
 	free(stmt);
 }
@@ -693,7 +701,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *its, size_t
 		commit_at = nc;
 		cmds[nc++] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
 
-		failed = db_pipeline(&c->work, &c->obs, cmds, nc, -1, lt > 0 ? lt / 2 : 500, &run);
+		failed = db_pipeline(c->work, &c->obs, cmds, nc, -1, lt > 0 ? lt / 2 : 500, &run);
 		for (k = 0; k < n; k++) {
 			history_cmd_release(&row[k]);
 			if (del_at[k] >= 0)
@@ -716,7 +724,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *its, size_t
 			rc = 0;
 			break;
 		}
-		db_rollback(&c->work);
+		db_rollback(c->work);
 		/* the migration the failure happened in, and its statement */
 		for (k = n - 1; k > 0 && run.failed < first[k]; k--)
 			;
@@ -735,7 +743,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *its, size_t
 			break;
 		}
 		if (!run.res) { /* the connection is gone */
-			db_run_error(&c->work, &run, NULL, e);
+			db_run_error(c->work, &run, NULL, e);
 			zerr_prefix(e, "%s", m->path);
 			zerr_detail(e,
 				    "the migration was not committed unless the server finished it; "
@@ -745,7 +753,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *its, size_t
 		if (run.failed == row_at[k] || run.failed == commit_at || run.failed == del_at[k]) {
 			/* the row or the COMMIT failed (a deferred constraint, ...):
 			 * nothing of the migration stayed */
-			db_run_error(&c->work, &run,
+			db_run_error(c->work, &run,
 				     run.failed == commit_at ? "commit failed" : "query failed", e);
 			zerr_prefix(e, "cannot record %s in %s", m->file, c->h.display);
 			PQclear(run.res);
@@ -804,8 +812,8 @@ static int migrate_index_state(struct migrate_ctx *c, const char *name, const st
 
 	if (also)
 		cmds[1] = *also; /* in the same round trip */
-	if (db_pipeline(&c->work, NULL, cmds, also ? 2 : 1, 0, 0, &run) < 0) {
-		db_run_error(&c->work, &run, "query failed", e);
+	if (db_pipeline(c->work, NULL, cmds, also ? 2 : 1, 0, 0, &run) < 0) {
+		db_run_error(c->work, &run, "query failed", e);
 		PQclear(run.res);
 		return -1;
 	}
@@ -815,7 +823,7 @@ static int migrate_index_state(struct migrate_ctx *c, const char *name, const st
 	PQclear(r);
 	if (state != 2)
 		return state;
-	r = db_query(&c->work,
+	r = db_query(c->work,
 		     "SELECT p.pid, a.query_start FROM pg_catalog.pg_stat_progress_create_index p"
 		     " JOIN pg_catalog.pg_stat_activity a ON a.pid = p.pid"
 		     " WHERE p.index_relid = pg_catalog.to_regclass($1)",
@@ -852,7 +860,7 @@ static int migrate_wait_builder(struct migrate_ctx *c, const struct src_migratio
 		 "waiting for that build to end",
 		 m->path, st->line, name, builder[0]);
 	for (int attempt = 0; !db_interrupted; attempt++) {
-		PGresult *r = db_query(&c->work,
+		PGresult *r = db_query(c->work,
 				       "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity"
 				       " WHERE pid = $1::int AND state = 'active'"
 				       " AND query_start = $2::timestamptz)",
@@ -896,7 +904,7 @@ static int migrate_cic_prepare(struct migrate_ctx *c, const struct src_migration
 		log_warn("invalid-index",
 			 "%s:%d: dropping INVALID index %s left by an earlier failed build",
 			 m->path, st->line, name);
-		rc = db_exec(&c->work, sql, e);
+		rc = db_exec(c->work, sql, e);
 		free(sql);
 	} else if (state == 1 && resuming) {
 		log_info("resume",
@@ -937,16 +945,16 @@ static int migrate_record_index(struct migrate_ctx *c, const struct src_migratio
 	cmds[1] = (struct db_cmd){ migrate_valid_guard, 1, params, 1 };
 	cmds[2] = row.cmd;
 	cmds[3] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
-	rc = db_pipeline(&c->work, NULL, cmds, 4, -1, 0, &run);
+	rc = db_pipeline(c->work, NULL, cmds, 4, -1, 0, &run);
 	history_cmd_release(&row);
 	if (rc == 0)
 		return 0;
-	db_rollback(&c->work);
+	db_rollback(c->work);
 	if (run.failed == 1) {
 		zerr_set(e, ZDM_EXIT_FAILED, "index %s was left INVALID", index);
 		zerr_hint(e, "the next run drops it and builds it again");
 	} else {
-		db_run_error(&c->work, &run, run.failed == 3 ? "commit failed" : "query failed", e);
+		db_run_error(c->work, &run, run.failed == 3 ? "commit failed" : "query failed", e);
 		if (run.res)
 			zerr_prefix(e, "cannot record %s in %s", m->file, c->h.display);
 	}
@@ -1002,9 +1010,9 @@ static int migrate_notx_begin(struct migrate_notx *n, struct plan_item *it, cons
 		n->resuming = 1;
 		return 0;
 	}
-	if (it->row && !it->row->success && history_delete(&c->h, &c->work, it->row->rank, e) < 0)
+	if (it->row && !it->row->success && history_delete(&c->h, c->work, it->row->rank, e) < 0)
 		return -1;
-	n->rank = history_insert(&c->h, &c->work, &n->w, e);
+	n->rank = history_insert(&c->h, c->work, &n->w, e);
 	return n->rank < 0 ? -1 : 0;
 }
 
@@ -1014,7 +1022,7 @@ static int migrate_notx_progress(struct migrate_notx *n, size_t i, struct zerr *
 	n->w.applied_stmts = (int)i + 1;
 	n->w.execution_ms = (int)(util_now_ms() - n->start);
 	n->w.success = (size_t)n->w.applied_stmts == n->m->script.n;
-	return history_update(&n->c->h, &n->c->work, n->rank, &n->w, e);
+	return history_update(&n->c->h, n->c->work, n->rank, &n->w, e);
 }
 
 /* One attempt at a transactional statement: the statement and its
@@ -1040,16 +1048,16 @@ static enum migrate_step migrate_notx_try_tx(struct migrate_notx *n, size_t i, c
 	cmds[2] = (struct db_cmd){ text, 0, NULL, 0 };
 	cmds[3] = row.cmd;
 	cmds[4] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
-	rc = db_pipeline(&c->work, &c->obs, cmds, 5, -1, lt > 0 ? lt / 2 : 500, run);
+	rc = db_pipeline(c->work, &c->obs, cmds, 5, -1, lt > 0 ? lt / 2 : 500, run);
 	history_cmd_release(&row);
 	n->w.tx_time = 0;
 	if (rc == 0)
 		return MIGRATE_STEP_DONE;
-	db_rollback(&c->work);
+	db_rollback(c->work);
 	if (run->res && run->failed >= 3) {
 		/* its progress could not be written, or the COMMIT failed:
 		 * rolled back, it runs again next time */
-		db_run_error(&c->work, run, run->failed == 4 ? "commit failed" : "query failed", e);
+		db_run_error(c->work, run, run->failed == 4 ? "commit failed" : "query failed", e);
 		zerr_prefix(e, "cannot record %s in %s", n->m->file, c->h.display);
 		PQclear(run->res);
 		zerr_prefix(e, "%s:%d", n->m->path, n->m->script.v[i].line);
@@ -1069,8 +1077,8 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
 	struct migrate_ctx *c = n->c;
 
 	if (!*timeouts_set) {
-		PGresult *r = db_query_cached(&c->work, ts->cmd.sql, ts->cmd.nparams,
-					      ts->cmd.params, 0, e);
+		PGresult *r = db_query_cached(c->work, ts->cmd.sql, ts->cmd.nparams, ts->cmd.params,
+					      0, e);
 		if (!r) {
 			zerr_prefix(e, "%s:%d", n->m->path, n->m->script.v[i].line);
 			return MIGRATE_STEP_FAILED;
@@ -1078,7 +1086,7 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
 		PQclear(r);
 		*timeouts_set = 1;
 	}
-	if (db_run(&c->work, NULL, text, lt > 0 ? lt / 2 : 500, run) == 0) {
+	if (db_run(c->work, NULL, text, lt > 0 ? lt / 2 : 500, run) == 0) {
 		PQclear(run->res);
 		return MIGRATE_STEP_DONE;
 	}
@@ -1109,7 +1117,7 @@ static enum migrate_step migrate_notx_attempts(struct migrate_notx *n, size_t i,
 		if (step != MIGRATE_STEP_TRIED)
 			return step;
 		if (!run.res && !run.interrupted) { /* the connection is gone */
-			db_run_error(&n->c->work, &run, NULL, e);
+			db_run_error(n->c->work, &run, NULL, e);
 			zerr_prefix(e, "%s", n->m->path);
 			zerr_detail(e, "%zu of %zu statements are applied and recorded", i,
 				    n->m->script.n);
@@ -1228,7 +1236,7 @@ static int migrate_apply_notx_steps(struct migrate_ctx *c, struct plan_item *it,
 	if (m->script.n == 0) {
 		n.w.success = 1;
 		n.w.execution_ms = (int)(util_now_ms() - n.start);
-		if (history_update(&c->h, &c->work, n.rank, &n.w, e) < 0)
+		if (history_update(&c->h, c->work, n.rank, &n.w, e) < 0)
 			return -1;
 	}
 	log_event(LOG_INFO, "applied",
@@ -1299,10 +1307,10 @@ static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it,
 	if (it->row) {
 		ranks[0] = it->row->rank;
 		b.resume_after = it->row->backfill_key;
-	} else if ((ranks[0] = history_insert(&c->h, &c->work, &w[0], e)) < 0) {
+	} else if ((ranks[0] = history_insert(&c->h, c->work, &w[0], e)) < 0) {
 		goto out;
 	}
-	b.db = &c->work;
+	b.db = c->work;
 	b.observer = &c->obs;
 	b.h = &c->h;
 	b.ranks = ranks;
@@ -1319,9 +1327,9 @@ static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it,
 	if (rc < 0) {
 		/* keep the rows' resume point; record why it stopped */
 		struct zerr e2 = { 0 };
-		db_rollback(&c->work);
-		for (size_t i = 0; i < nrows && PQstatus(c->work.conn) == CONNECTION_OK; i++)
-			if (history_update(&c->h, &c->work, ranks[i], &w[i], &e2) < 0) {
+		db_rollback(c->work);
+		for (size_t i = 0; i < nrows && PQstatus(c->work->conn) == CONNECTION_OK; i++)
+			if (history_update(&c->h, c->work, ranks[i], &w[i], &e2) < 0) {
 				log_warn("history", "could not record the failure: %s", e2.msg);
 				break;
 			}
@@ -1329,7 +1337,7 @@ static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it,
 	}
 	rc = -1;
 	for (size_t i = 0; i < nrows; i++)
-		if (history_update(&c->h, &c->work, ranks[i], &w[i], e) < 0)
+		if (history_update(&c->h, c->work, ranks[i], &w[i], e) < 0)
 			goto out;
 	sb_init(&names);
 	migrate_file_list(&names, m->file, also, nalso);
@@ -1417,7 +1425,7 @@ static int migrate_recipe_state(struct migrate_ctx *c, const char *version, char
 {
 	char *sql = xasprintf("SELECT state, backfilled FROM %s WHERE version = $1", c->recipes);
 	const char *p[1] = { version };
-	PGresult *r = db_query(&c->work, sql, 1, p, e);
+	PGresult *r = db_query(c->work, sql, 1, p, e);
 
 	free(sql);
 	if (!r)
@@ -1442,7 +1450,7 @@ static int migrate_history_row(struct migrate_ctx *c, const char *v, int *rank, 
 			      " ORDER BY installed_rank DESC LIMIT 1",
 			      c->h.qname);
 	const char *p[1] = { v };
-	PGresult *r = db_query(&c->work, sql, 1, p, e);
+	PGresult *r = db_query(c->work, sql, 1, p, e);
 
 	free(sql);
 	if (!r)
@@ -1477,7 +1485,7 @@ static void migrate_recipe_validate(struct migrate_ctx *c, const struct src_migr
 	 * longer wait would have PostgreSQL cancel. */
 	if (lt <= 0 || lt > MIGRATE_VALIDATE_WAIT_MS)
 		lt = MIGRATE_VALIDATE_WAIT_MS;
-	if (recipe_validate_sql(m->recipe, &c->work, &sql, &e) == 0 &&
+	if (recipe_validate_sql(m->recipe, c->work, &sql, &e) == 0 &&
 	    (!sql || migrate_recipe_ddl(c, m, (const char *const *)&sql, 1, NULL, 0, lt,
 					"the VALIDATE of its NOT NULL check", &e) == 0)) {
 		if (sql)
@@ -1553,7 +1561,7 @@ static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *
 	if (n > 1)
 		log_info("backfill", "%s: their backfills of %s run as one pass over the table",
 			 names.buf, ms[0]->recipe->table);
-	if (db_set(&c->work, "zdm.sync_off", "on", 0, e) < 0)
+	if (db_set(c->work, "zdm.sync_off", "on", 0, e) < 0)
 		goto out;
 	if (migrate_apply_backfill(c, &bit, ms + 1, ranks + 1, n - 1, e) < 0) {
 		/* a NOT VALID check of a recipe (zdm_<version>_nn) refused a
@@ -1575,14 +1583,14 @@ static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *
 	}
 	/* the versions were reported applied by their expands already */
 	json_array_remove(c->applied, json_array_size(c->applied) - 1);
-	if (db_exec(&c->work, "RESET zdm.sync_off", e) < 0)
+	if (db_exec(c->work, "RESET zdm.sync_off", e) < 0)
 		goto out;
 filled:
 	for (size_t i = 0; i < n; i++) {
 		char *sql = xasprintf("UPDATE %s SET backfilled = true WHERE version = $1",
 				      c->recipes);
 		const char *p[1] = { ms[i]->version };
-		PGresult *r = db_query(&c->work, sql, 1, p, e);
+		PGresult *r = db_query(c->work, sql, 1, p, e);
 		free(sql);
 		if (!r)
 			goto out;
@@ -1633,11 +1641,11 @@ static int migrate_recipe_expand(struct migrate_ctx *c, struct plan_item *const 
 	}
 	for (size_t k = 0; k < n; k++)
 		rs[k] = its[k]->m->recipe;
-	if (recipe_compile_expand(rs, n, &c->work, c->recipes, out, &bad, e) < 0) {
+	if (recipe_compile_expand(rs, n, c->work, c->recipes, out, &bad, e) < 0) {
 		zerr_prefix(e, "%s:%d", its[bad]->m->path, rs[bad]->line);
 		goto out;
 	}
-	if (!exists && recipe_state_ensure(&c->work, c->recipes, e) < 0)
+	if (!exists && recipe_state_ensure(c->work, c->recipes, e) < 0)
 		goto out;
 	for (size_t k = 0; k < n; k++) {
 		for (size_t i = 0; i < out[k].nnotes; i++)
@@ -1807,7 +1815,7 @@ static int migrate_recipe_resume(struct migrate_ctx *c, struct zerr *e)
 {
 	char *sql = xasprintf("SELECT version FROM %s WHERE NOT backfilled AND state = 'expanded'",
 			      c->recipes);
-	PGresult *r = db_query(&c->work, sql, 0, NULL, e);
+	PGresult *r = db_query(c->work, sql, 0, NULL, e);
 	struct src_migration **ms;
 	const struct recipe **rs;
 	char **keys;
@@ -1891,14 +1899,14 @@ static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration 
 		for (int i = 0; i < nalso; i++)
 			cmds[k++] = also[i];
 		cmds[k++] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
-		if (db_pipeline(&c->work, &c->obs, cmds, k, -1, lt > 0 ? lt / 2 : 500, &run) == 0) {
+		if (db_pipeline(c->work, &c->obs, cmds, k, -1, lt > 0 ? lt / 2 : 500, &run) == 0) {
 			rc = 0;
 			break;
 		}
-		db_rollback(&c->work);
+		db_rollback(c->work);
 		delay = db_retry_next(&retry, &run);
 		if (delay < 0) {
-			db_run_error(&c->work, &run, "recipe step failed", e);
+			db_run_error(c->work, &run, "recipe step failed", e);
 			PQclear(run.res);
 			zerr_prefix(e, "%s: %s (%.200s)", m->path, what,
 				    run.failed >= first && run.failed < first + n
@@ -2000,7 +2008,7 @@ static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *
 	char *sql =
 		xasprintf("SELECT contract_sql IS NULL, contract_step FROM %s WHERE version = $1",
 			  c->recipes);
-	PGresult *r = db_query(&c->work, sql, 1, p, e);
+	PGresult *r = db_query(c->work, sql, 1, p, e);
 	long long start = util_now_ms();
 	const char **steps = NULL;
 	int from, rc = -1, n;
@@ -2012,7 +2020,7 @@ static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *
 		struct recipe_sql out = { 0 };
 		struct sb arr;
 		PQclear(r);
-		if (recipe_compile_contract(m->recipe, &c->work, c->recipes, 0, NULL, 0, &out, e) <
+		if (recipe_compile_contract(m->recipe, c->work, c->recipes, 0, NULL, 0, &out, e) <
 		    0) {
 			zerr_prefix(e, "%s:%d: contract", m->path, m->recipe->line);
 			return -1;
@@ -2023,7 +2031,7 @@ static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *
 		sql = xasprintf("UPDATE %s SET contract_sql = $2::text[], state = 'contracting'"
 				" WHERE version = $1",
 				c->recipes);
-		r = db_query(&c->work, sql, 2, p, e);
+		r = db_query(c->work, sql, 2, p, e);
 		free(sql);
 		sb_release(&arr);
 		if (!r)
@@ -2037,7 +2045,7 @@ static int migrate_recipe_contract(struct migrate_ctx *c, struct src_migration *
 	sql = xasprintf("SELECT s FROM %s, unnest(contract_sql) WITH ORDINALITY AS u(s, i)"
 			" WHERE version = $1 ORDER BY i",
 			c->recipes);
-	r = db_query(&c->work, sql, 1, p, e);
+	r = db_query(c->work, sql, 1, p, e);
 	free(sql);
 	if (!r)
 		return -1;
@@ -2095,7 +2103,7 @@ static int migrate_recipe_contract_batch(struct migrate_ctx *c, struct src_migra
 	migrate_file_list(&names, ms[0]->file, ms + 1, n - 1);
 	for (k = 0; k < n; k++) {
 		before[k] = ms[k]->version;
-		if (recipe_compile_contract(ms[k]->recipe, &c->work, c->recipes, 0, before, k,
+		if (recipe_compile_contract(ms[k]->recipe, c->work, c->recipes, 0, before, k,
 					    &out[k], e) < 0) {
 			zerr_prefix(e, "%s:%d: contract", ms[k]->path, ms[k]->recipe->line);
 			goto out;
@@ -2210,7 +2218,7 @@ static int migrate_contract_joins(struct migrate_ctx *c, const struct src_migrat
 {
 	char *sql = xasprintf("SELECT contract_sql IS NULL FROM %s WHERE version = $1", c->recipes);
 	const char *p[1] = { m->version };
-	PGresult *r = db_query(&c->work, sql, 1, p, e);
+	PGresult *r = db_query(c->work, sql, 1, p, e);
 
 	free(sql);
 	*yes = 0;
@@ -2218,7 +2226,7 @@ static int migrate_contract_joins(struct migrate_ctx *c, const struct src_migrat
 		return -1;
 	*yes = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
 	PQclear(r);
-	return *yes ? recipe_contract_joins(m->recipe, &c->work, yes, e) : 0;
+	return *yes ? recipe_contract_joins(m->recipe, c->work, yes, e) : 0;
 }
 
 /* Run the contracts the guard allows, in version order; a recipe waits
@@ -2231,7 +2239,7 @@ static int migrate_recipe_contracts(struct migrate_ctx *c, struct zerr *e)
 	char *sql = xasprintf("SELECT version, table_name FROM %s WHERE state <> 'contracted'"
 			      " AND backfilled",
 			      c->recipes);
-	PGresult *r = db_query(&c->work, sql, 0, NULL, e);
+	PGresult *r = db_query(c->work, sql, 0, NULL, e);
 	char **vs = NULL, **blocked = NULL;
 	struct src_migration **ms = NULL, **batch = NULL;
 	int *ok = NULL; /* per version: 0 not decided, 1 runs, 2 does not */
@@ -2255,7 +2263,7 @@ static int migrate_recipe_contracts(struct migrate_ctx *c, struct zerr *e)
 	ok = xcalloc(n + 1, sizeof(*ok));
 	for (size_t i = 0; i < n; i++)
 		ms[i] = migrate_recipe_file(c, vs[i]);
-	guard_init(&g, c->o, &c->work);
+	guard_init(&g, c->o, c->work);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const char *table = migrate_row_table(vs, i);
 		size_t nb = 0, j = i + 1;
@@ -2314,7 +2322,7 @@ static int migrate_recipe_contracts(struct migrate_ctx *c, struct zerr *e)
 static int migrate_recipe_table(struct migrate_ctx *c, int *yes, struct zerr *e)
 {
 	*yes = 0;
-	return c->recipes ? recipe_state_exists(&c->work, c->recipes, yes, e) : 0;
+	return c->recipes ? recipe_state_exists(c->work, c->recipes, yes, e) : 0;
 }
 
 /* Is there recipe work left in the database: an unfinished backfill or a
@@ -2331,7 +2339,7 @@ static int migrate_recipe_work(struct migrate_ctx *c, int *any, struct zerr *e)
 	if (!exists)
 		return 0;
 	sql = xasprintf("SELECT count(*) FROM %s WHERE state <> 'contracted'", c->recipes);
-	r = db_query(&c->work, sql, 0, NULL, e);
+	r = db_query(c->work, sql, 0, NULL, e);
 	free(sql);
 	if (!r)
 		return -1;
@@ -2362,7 +2370,7 @@ static int migrate_guard(struct migrate_ctx *c, struct zerr *e)
 	c->deferred = NULL;
 	c->stop = c->plan.n;
 	c->forced = 0;
-	guard_init(&g, o, &c->work);
+	guard_init(&g, o, c->work);
 	for (size_t i = 0; i < c->plan.n; i++) {
 		struct plan_item *it = &c->plan.v[i];
 		char *what, *why = NULL;
@@ -2424,7 +2432,7 @@ static int migrate_db_empty(struct migrate_ctx *c, int *empty, struct zerr *e)
 	for (size_t i = 0; i < c->h.n; i++)
 		if (c->h.v[i].success)
 			return 0;
-	r = db_query(&c->work, sql, 3, params, e);
+	r = db_query(c->work, sql, 3, params, e);
 	if (!r)
 		return -1;
 	*empty = db_value_ll(r, 0, 0, 1) == 0;
@@ -2504,7 +2512,7 @@ static void migrate_report_deferral(struct migrate_ctx *c)
 static int migrate_load_and_plan(struct migrate_ctx *c, struct zerr *e)
 {
 	plan_release(&c->plan);
-	if (history_load(&c->h, &c->work, e) < 0)
+	if (history_load(&c->h, c->work, e) < 0)
 		return -1;
 	plan_build(&c->plan, &c->src, &c->h, &c->po);
 	if (plan_validate(&c->plan, &c->src, c->o->out_of_order, e) < 0)
@@ -2525,7 +2533,7 @@ static void migrate_print_contracts(struct migrate_ctx *c)
 	sql = xasprintf("SELECT version, recipe, table_name, state, contract_after, backfilled"
 			" FROM %s WHERE state <> 'contracted'",
 			c->recipes);
-	r = db_query(&c->work, sql, 0, NULL, &e);
+	r = db_query(c->work, sql, 0, NULL, &e);
 	free(sql);
 	if (!r)
 		return;
@@ -2571,7 +2579,7 @@ static void migrate_print_recipe(struct migrate_ctx *c, const struct src_migrati
 		log_result("  then, once the backfill is done (no app waits for it; if it cannot "
 			   "run, the contract does it):\n%s;",
 			   x->validate);
-	if (recipe_compile_contract(r, &c->work, c->recipes, 1, NULL, 0, &k, &e) == 0) {
+	if (recipe_compile_contract(r, c->work, c->recipes, 1, NULL, 0, &k, &e) == 0) {
 		const char *const *steps = (const char *const *)k.contract;
 		int nsteps = (int)k.ncontract;
 		if (r->contract_after)
@@ -2609,7 +2617,7 @@ static void migrate_print_group(struct migrate_ctx *c, const size_t *idx,
 	if (!none)
 		ncomp = 1;
 	for (size_t k = 0; k < n; k += ncomp) {
-		if (recipe_compile_expand(rs + k, ncomp, &c->work, c->recipes, x + k, &bad, &e) <
+		if (recipe_compile_expand(rs + k, ncomp, c->work, c->recipes, x + k, &bad, &e) <
 		    0) {
 			log_result("%s: recipe=%s on %s", c->plan.v[idx[k + bad]].m->file,
 				   rs[k + bad]->name, rs[k + bad]->table);
@@ -2692,7 +2700,7 @@ static int migrate_insert_baseline(struct migrate_ctx *c, struct zerr *e)
 			      " '<< Flyway Baseline >>', NULL, left(current_user, 100), 0, true)",
 			      c->h.qname);
 	const char *params[1] = { c->po.baseline };
-	PGresult *r = db_query(&c->work, sql, 1, params, e);
+	PGresult *r = db_query(c->work, sql, 1, params, e);
 
 	free(sql);
 	if (!r)
@@ -2710,13 +2718,13 @@ static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 {
 	int recipes;
 
-	if (db_connect(&c->obs, &c->dbo, "observer", e) < 0 ||
-	    db_prepare_session(&c->work, e) < 0 || db_require_session(&c->work, &c->obs, e) < 0)
+	db_observer_init(&c->obs, &c->dbo, c->work);
+	if (db_prepare_session(c->work, e) < 0 || db_require_session(c->work, &c->obs, e) < 0)
 		return -1;
-	if (lock_acquire(&c->work, c->h.lock_key, c->o->lock_wait_ms, e) < 0)
+	if (lock_acquire(c->work, c->h.lock_key, c->o->lock_wait_ms, e) < 0)
 		return -1;
 	c->locked = 1;
-	if (history_ensure(&c->h, &c->work, e) < 0 || migrate_load_and_plan(c, e) < 0)
+	if (history_ensure(&c->h, c->work, e) < 0 || migrate_load_and_plan(c, e) < 0)
 		return -1;
 	if (c->po.baseline && c->h.n == 0) {
 		if (migrate_insert_baseline(c, e) < 0 || migrate_load_and_plan(c, e) < 0)
@@ -2753,7 +2761,7 @@ static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 	if (migrate_recipe_table(c, &recipes, e) < 0 ||
 	    (recipes && migrate_recipe_contracts(c, e) < 0))
 		return -1;
-	if (history_load(&c->h, &c->work, e) < 0)
+	if (history_load(&c->h, c->work, e) < 0)
 		return -1;
 	plan_release(&c->plan);
 	plan_build(&c->plan, &c->src, &c->h, &c->po);
@@ -2767,10 +2775,10 @@ static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 static int migrate_reconnect(struct migrate_ctx *c, struct zerr *e)
 {
 	struct zerr lost = *e;
-	long long bound = c->work.peer_timeout_ms;
+	long long bound = c->work->peer_timeout_ms;
 
-	if (db_interrupted ||
-	    !((c->work.conn && db_lost(&c->work)) || (c->obs.conn && db_lost(&c->obs))))
+	if (db_interrupted || !((c->work->conn && db_lost(c->work)) ||
+				(c->obs.conn && !c->obs.connecting && db_lost(&c->obs))))
 		return -1;
 	e->code = ZDM_EXIT_CONNECT;
 	if (c->reconnects++ >= c->o->connect_retries)
@@ -2780,9 +2788,9 @@ static int migrate_reconnect(struct migrate_ctx *c, struct zerr *e)
 		 c->locked ? "; the server released the migration lock with it" : "");
 	c->locked = 0;
 	db_close(&c->obs);
-	db_close(&c->work);
+	db_close(c->work);
 	c->dbo.deadline_ms = util_now_ms() + bound / 4;
-	if (db_connect(&c->work, &c->dbo, "migrate", e) < 0) {
+	if (db_connect(c->work, &c->dbo, "migrate", e) < 0) {
 		zerr_prefix(e, "lost the database session (%s); connecting again failed", lost.msg);
 		return -1;
 	}
@@ -2827,7 +2835,7 @@ static int migrate_settings(struct migrate_ctx *c, struct zerr *e)
  * ${flyway:defaultSchema}: read them from the session and load again. */
 static int migrate_reload_builtins(struct migrate_ctx *c, struct src_load_opts *lo, struct zerr *e)
 {
-	PGresult *r = db_query(&c->work,
+	PGresult *r = db_query(c->work,
 			       "SELECT current_user, current_database(), "
 			       "coalesce(current_schema(), '')",
 			       0, NULL, e);
@@ -2858,6 +2866,7 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 	struct migrate_ctx c;
 	long long start = util_now_ms();
 	int rc = -1, recipe_work = 0;
+	const char *lender = NULL;
 
 	memset(&c, 0, sizeof(c));
 	c.o = o;
@@ -2865,30 +2874,36 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 				  .connect_retries = o->connect_retries,
 				  .peer_timeout_ms = o->peer_timeout_ms };
 	c.applied = json_array();
+	c.work = o->session ? o->session : &c.own;
+	if (o->session) {
+		lender = o->session->purpose; /* its errors say what it was doing */
+		o->session->purpose = "migrate";
+	}
 	if (history_check_name(o->history_table, e) < 0)
 		goto cleanup;
 	/* the server starts a backend while we read the files */
-	db_connect_start(&c.work, &c.dbo, "migrate");
+	if (!o->session)
+		db_connect_start(c.work, &c.dbo, "migrate");
 	lo.encoding = o->encoding;
 	lo.placeholders = o->placeholders;
 	lo.nplaceholders = o->nplaceholders;
 	lo.table = o->history_table;
 	if (source_load_opts(o->dir, &lo, &c.src, e) < 0 || migrate_settings(&c, e) < 0)
 		goto cleanup;
-	if (db_connect(&c.work, &c.dbo, "migrate", e) < 0)
+	if (!o->session && db_connect(c.work, &c.dbo, "migrate", e) < 0)
 		goto cleanup;
-	log_info("connected", "connected to %s (PostgreSQL %d.%d)", db_describe(&c.work),
-		 c.work.server_version / 10000, c.work.server_version % 10000);
+	log_info("connected", "connected to %s (PostgreSQL %d.%d)", db_describe(c.work),
+		 c.work->server_version / 10000, c.work->server_version % 10000);
 	if (c.src.db_builtins && migrate_reload_builtins(&c, &lo, e) < 0)
 		goto cleanup;
-	if (history_init(&c.h, &c.work, o->history_table, e) < 0)
+	if (history_init(&c.h, c.work, o->history_table, e) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < c.src.n && !c.recipes; i++)
 		if (c.src.v[i].recipe)
 			c.recipes = recipe_state_table(c.h.schema, c.h.table);
 	if (c.src.conf.baseline_on_migrate) {
 		int empty = 1;
-		if (history_load(&c.h, &c.work, e) < 0 || migrate_db_empty(&c, &empty, e) < 0)
+		if (history_load(&c.h, c.work, e) < 0 || migrate_db_empty(&c, &empty, e) < 0)
 			goto cleanup;
 		if (c.h.n == 0 && !empty)
 			c.po.baseline = c.src.conf.baseline_version ? c.src.conf.baseline_version
@@ -2902,10 +2917,7 @@ int migrate_run(const struct migrate_opts *o, struct migrate_result *res, struct
 	if (migrate_load_and_plan(&c, e) < 0)
 		goto cleanup;
 	/* nothing to run: no lint, no lock (Argo CD re-runs hooks on every
-	 * sync); applied files were judged when they were pending. With work
-	 * to do, the observer's connection starts while the lint runs. */
-	if (migrate_count_pending(&c.plan, 0, c.stop) > 0 && !o->dry_run)
-		db_connect_start(&c.obs, &c.dbo, "observer");
+	 * sync); applied files were judged when they were pending */
 	if (migrate_count_pending(&c.plan, 0, c.plan.n) > 0 && migrate_lint(&c, e) < 0)
 		goto cleanup;
 	if (o->dry_run) {
@@ -2979,9 +2991,13 @@ cleanup:
 	free(c.since_learn);
 	lint_report_release(&c.lint);
 	if (c.locked)
-		lock_release(&c.work, c.h.lock_key);
+		lock_release(c.work, c.h.lock_key);
 	db_close(&c.obs);
-	db_close(&c.work);
+	if (o->session) {
+		db_reset_session(c.work);
+		c.work->purpose = lender;
+	} else
+		db_close(c.work);
 	plan_release(&c.plan);
 	history_release(&c.h);
 	source_release(&c.src);

@@ -44,6 +44,13 @@ struct migrate_opts {
 	const char *const *placeholders; /* --placeholder NAME=VALUE, in order */
 	size_t nplaceholders;
 	long long max_replica_lag_ms; /* backfills pause above it; 0: off */
+	/* a connected session to do the work on (the run command's, which
+	 * stamps the deployment log on it too: one server backend for the
+	 * whole run); NULL: migrate connects its own. A borrowed session is
+	 * handed back reset (DISCARD ALL: no transaction, lock, SET or
+	 * prepared statement of the run left), or replaced by a new one when
+	 * it was lost and the run connected again. */
+	struct db *session;
 
 	/* the contract guard */
 	const char *log_table; /* deployment log */

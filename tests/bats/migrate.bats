@@ -664,18 +664,44 @@ zdm_waits_for_other_build() {
 	assert_output "1"
 }
 
-@test "migrate: gives up after --ddl-retries with exit 1 and names the blocker" {
-	q "create table t (id int);" >/dev/null
+# alter_behind_holder LOCK_TIMEOUT: V1 alters t while another session
+# holds a lock on t for the whole run; run's status and output are the
+# migrate's (2 retries)
+alter_behind_holder() {
+	local holder
 	mig V1__alter.sql "alter table t add column name text;"
 	psql -X -q -c "begin; lock table t in access share mode; select pg_sleep(600); commit;" >/dev/null 2>&1 &
 	holder=$!
 	wait_for "select count(*) from pg_locks where relation = 't'::regclass and granted and pid <> pg_backend_pid()" 1
-	run hook migrate --dir "$M" --lock-timeout 100ms --ddl-retries 2
+	run hook migrate --dir "$M" --lock-timeout "$1" --ddl-retries 2
 	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
 	wait $holder 2>/dev/null || true
+}
+
+@test "migrate: gives up after --ddl-retries with exit 1 and names the blocker" {
+	q "create table t (id int);" >/dev/null
+	alter_behind_holder 300ms
 	assert_failure 1
 	assert_output --partial "canceling statement due to lock timeout (SQLSTATE 55P03)"
 	assert_output --partial "hint: gave up after 2 retries; blocked by pid"
+}
+
+@test "migrate: with no second session to spare, a statement behind a lock still retries, and says it could not name the blocker" {
+	# the observer that names blockers connects only when a statement
+	# waits; a role allowed one connection cannot have it
+	ROLE="zdm_one_$$"
+	psql -q -X -d postgres -c "create role $ROLE login password 'pw' connection limit 1" \
+		-c "alter database \"$PGDATABASE\" owner to $ROLE" >/dev/null
+	export ZDM_DATABASE_URL="postgresql://$ROLE:pw@$PGHOST:$PGPORT/$PGDATABASE"
+	psql -X -q -d "$ZDM_DATABASE_URL" -c "create table t (id int)"
+	alter_behind_holder 400ms
+	assert_failure 1
+	assert_output --regexp "warning: could not open a second session to see who blocks a statement: .*too many connections for role"
+	assert_output --partial "could not get the lock within the lock_timeout; zdm could not look up the blocking session in time; retry 1 of 2"
+	assert_output --partial "hint: gave up after 2 retries; blocked by a session zdm could not look up in time"
+	[ "$(grep -c "could not open a second session" <<<"$output")" = 1 ]
+	run q "select count(*) from information_schema.columns where table_name = 't' and column_name = 'name'"
+	assert_output "0"
 }
 
 @test "migrate: a second runner waits for the lock, names the holder, and times out with exit 3" {

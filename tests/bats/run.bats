@@ -218,6 +218,25 @@ pre 2.0.1 succeeded 3 false"
 	assert_output "pre|started|t|t|t"
 }
 
+@test "run: one server session stamps, migrates and asserts, and a migration's SET does not reach the stamp or the assertions" {
+	rm "$M/V3__drop_full_name.sql"
+	# the zdm-hook sessions on this database while V4 runs, then a
+	# session-level setting that would hide "users" from the assertions'
+	# unqualified check
+	cat >"$M/V4__seen.sql" <<-'EOF'
+		create table seen as select count(*) as n from pg_stat_activity
+		 where datname = current_database() and application_name like 'zdm-hook%';
+		select set_config('search_path', 'nowhere', false);
+	EOF
+	run pre 1.0.0 1
+	assert_success
+	assert_output --partial "assertions: 23 passed, 0 failed"
+	run q "select n from seen"
+	assert_output "1"
+	run q "select phase, status, migration_version from schema_deployment_log"
+	assert_output "pre|succeeded|4"
+}
+
 @test "run: values come from ZDM_* variables; unknown ones stay NULL" {
 	ZDM_PHASE=pre ZDM_RELEASE=envrel ZDM_APP_VERSION=1.0.0 ZDM_MIGRATIONS_DIR="$M" \
 		ZDM_SOURCE_REVISION=abc123 HOSTNAME=pod-7 run hook run
