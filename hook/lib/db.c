@@ -109,7 +109,26 @@ long long db_retry_next(struct db_retry *r, const struct db_run *run)
 		return -1;
 	r->attempt++;
 	r->slept_ms += delay;
+	r->lock_timeout_ms = run->autovacuum_wait_ms;
 	return delay;
+}
+
+long long db_retry_lock_timeout(const struct db_retry *r, long long lt)
+{
+	return lt > 0 && r->lock_timeout_ms > lt ? r->lock_timeout_ms : lt;
+}
+
+const char *db_retry_note(const struct db_retry *r, long long lt, char *buf, size_t size)
+{
+	long long next = db_retry_lock_timeout(r, lt);
+
+	if (next == lt)
+		return "";
+	snprintf(buf, size,
+		 "; the next attempt waits up to %lld ms, past deadlock_timeout, so that "
+		 "PostgreSQL cancels the autovacuum",
+		 next);
+	return buf;
 }
 
 /* libpq's message as one line (static copy): its first line, the cause;
@@ -842,8 +861,10 @@ failed:
 }
 
 /* Describe the sessions that block pid, using the observer connection. */
-static void db_find_blockers(struct db *observer, int pid, char *out, size_t size)
+static void db_find_blockers(struct db *observer, int pid, struct db_run *run)
 {
+	char *out = run->blockers;
+	size_t size = sizeof(run->blockers);
 	char pidbuf[16];
 	const char *params[] = { pidbuf };
 	struct zerr e = { 0 };
@@ -854,17 +875,25 @@ static void db_find_blockers(struct db *observer, int pid, char *out, size_t siz
 	r = db_query(observer,
 		     "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''),"
 		     " left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 160),"
-		     " coalesce(to_char(now() - a.xact_start, 'HH24:MI:SS'), '')"
+		     " coalesce(to_char(now() - a.xact_start, 'HH24:MI:SS'), ''),"
+		     " a.backend_type = 'autovacuum worker'"
+		     " AND coalesce(a.query, '') NOT LIKE '%to prevent wraparound%',"
+		     " (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'deadlock_timeout')"
 		     " FROM pg_catalog.pg_stat_activity a"
 		     " WHERE a.pid = ANY (pg_catalog.pg_blocking_pids($1::int))",
 		     1, params, &e);
 	if (!r)
 		return;
 	for (int i = 0; i < PQntuples(r) && used < size; i++) {
-		int n = snprintf(out + used, size - used,
-				 "%spid %s (application \"%s\", %s, transaction open %s): %s",
-				 i ? "; " : "", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-				 PQgetvalue(r, i, 2), PQgetvalue(r, i, 4), PQgetvalue(r, i, 3));
+		int n;
+
+		/* the margin: the deadlock check runs, the autovacuum stops */
+		if (!strcmp(PQgetvalue(r, i, 5), "t"))
+			run->autovacuum_wait_ms = strtoll(PQgetvalue(r, i, 6), NULL, 10) + 500;
+		n = snprintf(out + used, size - used,
+			     "%spid %s (application \"%s\", %s, transaction open %s): %s",
+			     i ? "; " : "", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+			     PQgetvalue(r, i, 2), PQgetvalue(r, i, 4), PQgetvalue(r, i, 3));
 		if (n < 0)
 			break;
 		used += (size_t)n;
@@ -911,8 +940,7 @@ static int db_wait(struct db *db, struct db *observer, long long start, long lon
 			(void)db_observer_ready(observer);
 		if (observer && watch_ms > 0 && !r->watched && util_now_ms() - start >= watch_ms &&
 		    db_observer_ready(observer)) {
-			db_find_blockers(observer, PQbackendPID(db->conn), r->blockers,
-					 sizeof(r->blockers));
+			db_find_blockers(observer, PQbackendPID(db->conn), r);
 			r->watched = 1;
 		}
 		FD_ZERO(&rfds);

@@ -134,6 +134,10 @@ struct db_run {
 	int interrupted; /* a signal arrived and the statement was cancelled */
 	int watched; /* the observer looked for blockers */
 	char blockers[1024]; /* who blocked it, when an observer found out */
+	/* one of them was an autovacuum that PostgreSQL cancels for a lock
+	 * request waiting longer than deadlock_timeout (not one to prevent
+	 * wraparound): deadlock_timeout + a margin, in ms; else 0 */
+	long long autovacuum_wait_ms;
 };
 
 /* Run one statement (any SQL text) on db; wait with signal handling.
@@ -158,8 +162,19 @@ struct db_retry {
 	int max; /* retries after the first attempt */
 	int attempt; /* retries granted so far (1 after the first) */
 	long long slept_ms; /* delays granted so far */
+	long long lock_timeout_ms; /* the next attempt's, when longer (0: as set) */
 };
 void db_retry_init(struct db_retry *r, int max_retries);
+/* The lock_timeout of the next attempt: lt, or longer after an attempt
+ * that an autovacuum blocked. PostgreSQL cancels an autovacuum (not one
+ * to prevent wraparound) only for a lock request that has waited
+ * deadlock_timeout, and a lock_timeout no longer than that fires first:
+ * retried as it was, the statement would lose to the autovacuum every
+ * time, however long it runs. lt 0 (no lock_timeout) stays 0. */
+long long db_retry_lock_timeout(const struct db_retry *r, long long lt);
+/* "" or, when the next attempt waits longer than lt for that reason, the
+ * words that say so ("; the next attempt waits up to ..."), in buf. */
+const char *db_retry_note(const struct db_retry *r, long long lt, char *buf, size_t size);
 /* Did res fail on a lock timeout or a deadlock? NULL-safe: no result, or
  * one without a SQLSTATE, is not. */
 int db_retry_is_lock(const PGresult *res);

@@ -461,25 +461,32 @@ static int migrate_stmt_error(struct migrate_ctx *c, const struct src_migration 
 	return -1;
 }
 
+static long long migrate_lock_timeout(const struct migrate_opts *o, const struct src_migration *m)
+{
+	return m->lock_timeout_ms >= 0 ? m->lock_timeout_ms : o->lock_timeout_ms;
+}
+
 static void migrate_log_retry(const struct migrate_opts *o, const struct src_migration *m,
-			      size_t idx, const struct db_run *run, int attempt, long long delay)
+			      size_t idx, const struct db_run *run, const struct db_retry *retry,
+			      long long delay)
 {
 	const struct sql_stmt *st = &m->script.v[idx];
 	int deadlock = db_retry_is_deadlock(run->res);
-	char lt[32];
+	char note[160];
 
-	util_format_duration(o->lock_timeout_ms, lt, sizeof(lt));
 	log_event(LOG_WARN, "lock-timeout",
-		  json_pack("{s:s, s:i, s:i, s:s}", "file", m->file, "line", st->line, "attempt",
-			    attempt, "blocked_by", run->blockers),
-		  "%s:%d: %s; %s; retry %d of %d in %lld ms", m->path, st->line,
+		  json_pack("{s:s, s:i, s:i, s:s, s:I}", "file", m->file, "line", st->line,
+			    "attempt", retry->attempt, "blocked_by", run->blockers,
+			    "next_lock_timeout_ms",
+			    (json_int_t)db_retry_lock_timeout(retry, migrate_lock_timeout(o, m))),
+		  "%s:%d: %s; %s; retry %d of %d in %lld ms%s", m->path, st->line,
 		  deadlock ? "deadlock with another session"
 			   : "could not get the lock within the lock_timeout",
 		  run->blockers[0] ? run->blockers
 		  : run->watched   ? "the blocking session has already gone"
 				   : "zdm could not look up the blocking session in time",
-		  attempt, o->ddl_retries, delay);
-	(void)lt;
+		  retry->attempt, o->ddl_retries, delay,
+		  db_retry_note(retry, migrate_lock_timeout(o, m), note, sizeof(note)));
 }
 
 /* Record a failed attempt outside the (rolled back) transaction. */
@@ -514,11 +521,6 @@ static void migrate_record_failure(struct migrate_ctx *c, const struct src_migra
 		  : history_insert(&c->h, c->work, &w, &e2)) < 0)
 		log_warn("history", "could not record the failure: %s", e2.msg);
 	free(stmt);
-}
-
-static long long migrate_lock_timeout(const struct migrate_opts *o, const struct src_migration *m)
-{
-	return m->lock_timeout_ms >= 0 ? m->lock_timeout_ms : o->lock_timeout_ms;
 }
 
 static long long migrate_stmt_timeout(const struct migrate_opts *o, const struct src_migration *m)
@@ -659,7 +661,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *its, size_t
 		struct db_run run;
 		struct migrate_timeouts t;
 		int nc = 0, commit_at, failed;
-		long long lt = migrate_lock_timeout(o, its[0].m);
+		long long lt = db_retry_lock_timeout(&retry, migrate_lock_timeout(o, its[0].m));
 		const struct src_migration *m;
 		const struct plan_item *it;
 
@@ -762,7 +764,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *its, size_t
 			break;
 		}
 		if (run.failed >= first[k] && (delay = db_retry_next(&retry, &run)) >= 0) {
-			migrate_log_retry(o, m, i, &run, retry.attempt, delay);
+			migrate_log_retry(o, m, i, &run, &retry, delay);
 			PQclear(run.res);
 			util_sleep_ms(delay);
 			continue;
@@ -1109,9 +1111,10 @@ static enum migrate_step migrate_notx_attempts(struct migrate_notx *n, size_t i,
 	db_retry_init(&retry, o->ddl_retries);
 	for (;;) {
 		struct db_run run = { 0 };
+		long long lt_try = db_retry_lock_timeout(&retry, lt);
 		enum migrate_step step = kind == SQL_TX_NORMAL
-						 ? migrate_notx_try_tx(n, i, text, lt, &run, e)
-						 : migrate_notx_try_alone(n, i, text, lt, ts,
+						 ? migrate_notx_try_tx(n, i, text, lt_try, &run, e)
+						 : migrate_notx_try_alone(n, i, text, lt_try, ts,
 									  &timeouts_set, &run, e);
 
 		if (step != MIGRATE_STEP_TRIED)
@@ -1124,7 +1127,7 @@ static enum migrate_step migrate_notx_attempts(struct migrate_notx *n, size_t i,
 			return MIGRATE_STEP_LOST;
 		}
 		if ((delay = db_retry_next(&retry, &run)) >= 0) {
-			migrate_log_retry(o, n->m, i, &run, retry.attempt, delay);
+			migrate_log_retry(o, n->m, i, &run, &retry, delay);
 			PQclear(run.res);
 			util_sleep_ms(delay);
 			continue;
@@ -1881,6 +1884,7 @@ static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration 
 {
 	struct db_retry retry;
 	long long lt = lock_ms >= 0 ? lock_ms : migrate_lock_timeout(c->o, m), delay;
+	char note[160];
 	struct db_cmd *cmds = xcalloc((size_t)n + (size_t)nalso + 3, sizeof(*cmds));
 	int rc = -1;
 
@@ -1890,7 +1894,9 @@ static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration 
 		struct db_run run;
 		int k = 0, first;
 
-		migrate_timeouts_cmd(&t, lt, migrate_stmt_timeout(c->o, m), 1);
+		long long lt_try = db_retry_lock_timeout(&retry, lt);
+
+		migrate_timeouts_cmd(&t, lt_try, migrate_stmt_timeout(c->o, m), 1);
 		cmds[k++] = (struct db_cmd){ "BEGIN", 0, NULL, 0 };
 		cmds[k++] = t.cmd;
 		first = k;
@@ -1899,7 +1905,8 @@ static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration 
 		for (int i = 0; i < nalso; i++)
 			cmds[k++] = also[i];
 		cmds[k++] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
-		if (db_pipeline(c->work, &c->obs, cmds, k, -1, lt > 0 ? lt / 2 : 500, &run) == 0) {
+		if (db_pipeline(c->work, &c->obs, cmds, k, -1, lt_try > 0 ? lt_try / 2 : 500,
+				&run) == 0) {
 			rc = 0;
 			break;
 		}
@@ -1915,13 +1922,16 @@ static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration 
 			break;
 		}
 		log_event(LOG_WARN, "lock-timeout",
-			  json_pack("{s:s, s:s, s:i, s:s}", "file", m->file, "what", what,
-				    "attempt", retry.attempt, "blocked_by", run.blockers),
-			  "%s: %s %s; blocked by %s; retry %d of %d in %lld ms", m->file, what,
+			  json_pack("{s:s, s:s, s:i, s:s, s:I}", "file", m->file, "what", what,
+				    "attempt", retry.attempt, "blocked_by", run.blockers,
+				    "next_lock_timeout_ms",
+				    (json_int_t)db_retry_lock_timeout(&retry, lt)),
+			  "%s: %s %s; blocked by %s; retry %d of %d in %lld ms%s", m->file, what,
 			  db_retry_is_deadlock(run.res)
 				  ? "deadlocked with another session"
 				  : "timed out waiting for a lock (lock_timeout)",
-			  db_run_blockers(&run), retry.attempt, c->o->ddl_retries, delay);
+			  db_run_blockers(&run), retry.attempt, c->o->ddl_retries, delay,
+			  db_retry_note(&retry, lt, note, sizeof(note)));
 		PQclear(run.res);
 		util_sleep_ms(delay);
 	}

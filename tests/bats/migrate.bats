@@ -704,6 +704,26 @@ alter_behind_holder() {
 	assert_output "0"
 }
 
+@test "migrate: a DDL blocked by an autovacuum waits past deadlock_timeout on its retry, so that PostgreSQL cancels the autovacuum" {
+	# PostgreSQL cancels an autovacuum for a lock request that has waited
+	# deadlock_timeout (1 s); a lock_timeout below that fires first. An
+	# autovacuum slowed to a crawl holds t's SHARE UPDATE EXCLUSIVE lock for
+	# minutes, longer than every retry at 300 ms would take.
+	q "create table t (id int) with (autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1,
+	     autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0, autovacuum_analyze_threshold = 2000000000);
+	   insert into t select generate_series(1, 100000); delete from t" >/dev/null
+	psql -q -X -d postgres -c "alter system set autovacuum_naptime = '1s'" -c "select pg_reload_conf()" >/dev/null
+	wait_for "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker' and datname = current_database() and query like '%VACUUM%.t'" 1 600 && rc=0 || rc=$?
+	psql -q -X -d postgres -c "alter system reset autovacuum_naptime" -c "select pg_reload_conf()" >/dev/null
+	[ "$rc" = 0 ]
+	mig V1__alter.sql "alter table t add column name text;"
+	run hook migrate --dir "$M" --lock-timeout 300ms --ddl-retries 4
+	assert_success
+	assert_output --regexp "V1__alter.sql:1: could not get the lock within the lock_timeout; pid [0-9]+ \(application \"\", active, transaction open [0-9:]+\): autovacuum: VACUUM [a-z.]*t; retry [1-3] of 4 in [0-9]+ ms; the next attempt waits up to 1500 ms, past deadlock_timeout, so that PostgreSQL cancels the autovacuum"
+	run q "select count(*) from information_schema.columns where table_name = 't' and column_name = 'name'"
+	assert_output "1"
+}
+
 @test "migrate: a second runner waits for the lock, names the holder, and times out with exit 3" {
 	# pod-a's V1 waits for a lock the test holds: pod-a keeps zdm's lock
 	# until the test lets it go on
