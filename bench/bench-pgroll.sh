@@ -427,10 +427,12 @@ r_wo=$(ratio "${wover[zdm]}" "${wover[pgroll]}")
 # over before (a round's live time: the mean of its v1 and v2 writes), and
 # the medians of the three times, printed beside it
 declare -A wc_before wc_v1 wc_v2 wcost
+# wc_median TOOL COLUMN: the median of one column of times.tsv for TOOL
+wc_median() { awk -F'\t' -v t="$1" -v c="$2" '$1 == t {print $c}' "$res/write-cost/times.tsv" | median; }
 for t in zdm pgroll; do
-	wc_before[$t]=$(awk -F'\t' -v t="$t" '$1 == t {print $3}' "$res/write-cost/times.tsv" | median)
-	wc_v1[$t]=$(awk -F'\t' -v t="$t" '$1 == t {print $4}' "$res/write-cost/times.tsv" | median)
-	wc_v2[$t]=$(awk -F'\t' -v t="$t" '$1 == t {print $5}' "$res/write-cost/times.tsv" | median)
+	wc_before[$t]=$(wc_median "$t" 3)
+	wc_v1[$t]=$(wc_median "$t" 4)
+	wc_v2[$t]=$(wc_median "$t" 5)
 	wcost[$t]=$(awk -F'\t' -v t="$t" '$1 == t && $3 > 0 {printf "%.4f\n", ($4 + $5) / 2 / $3}' "$res/write-cost/times.tsv" |
 		median | awk '{if ($1 != "") printf "%.2f", $1}')
 done

@@ -935,13 +935,15 @@ static int db_wait(struct db *db, struct db *observer, long long start, long lon
 			return 0;
 		/* a lazy observer starts connecting halfway to the watch and goes
 		 * on while we wait, so that it is there when the watch comes */
-		if (observer && (observer->connecting || (watch_ms > 0 && !r->watched &&
-							  util_now_ms() - start >= watch_ms / 2)))
-			(void)db_observer_ready(observer);
-		if (observer && watch_ms > 0 && !r->watched && util_now_ms() - start >= watch_ms &&
-		    db_observer_ready(observer)) {
-			db_find_blockers(observer, PQbackendPID(db->conn), r);
-			r->watched = 1;
+		if (observer) {
+			long long waited = util_now_ms() - start;
+			int watch = watch_ms > 0 && !r->watched;
+
+			if ((observer->connecting || (watch && waited >= watch_ms / 2)) &&
+			    db_observer_ready(observer) && watch && waited >= watch_ms) {
+				db_find_blockers(observer, PQbackendPID(db->conn), r);
+				r->watched = 1;
+			}
 		}
 		FD_ZERO(&rfds);
 		FD_ZERO(&wfds);

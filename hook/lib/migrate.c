@@ -472,13 +472,13 @@ static void migrate_log_retry(const struct migrate_opts *o, const struct src_mig
 {
 	const struct sql_stmt *st = &m->script.v[idx];
 	int deadlock = db_retry_is_deadlock(run->res);
+	long long lt = migrate_lock_timeout(o, m);
 	char note[160];
 
 	log_event(LOG_WARN, "lock-timeout",
 		  json_pack("{s:s, s:i, s:i, s:s, s:I}", "file", m->file, "line", st->line,
 			    "attempt", retry->attempt, "blocked_by", run->blockers,
-			    "next_lock_timeout_ms",
-			    (json_int_t)db_retry_lock_timeout(retry, migrate_lock_timeout(o, m))),
+			    "next_lock_timeout_ms", (json_int_t)db_retry_lock_timeout(retry, lt)),
 		  "%s:%d: %s; %s; retry %d of %d in %lld ms%s", m->path, st->line,
 		  deadlock ? "deadlock with another session"
 			   : "could not get the lock within the lock_timeout",
@@ -486,7 +486,7 @@ static void migrate_log_retry(const struct migrate_opts *o, const struct src_mig
 		  : run->watched   ? "the blocking session has already gone"
 				   : "zdm could not look up the blocking session in time",
 		  retry->attempt, o->ddl_retries, delay,
-		  db_retry_note(retry, migrate_lock_timeout(o, m), note, sizeof(note)));
+		  db_retry_note(retry, lt, note, sizeof(note)));
 }
 
 /* Record a failed attempt outside the (rolled back) transaction. */
