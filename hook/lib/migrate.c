@@ -466,13 +466,14 @@ static long long migrate_lock_timeout(const struct migrate_opts *o, const struct
 	return m->lock_timeout_ms >= 0 ? m->lock_timeout_ms : o->lock_timeout_ms;
 }
 
+/* Log the retry of statement idx of m, which lost a lock race under a
+ * lock_timeout of lt (before any lengthening by retry). */
 static void migrate_log_retry(const struct migrate_opts *o, const struct src_migration *m,
-			      size_t idx, const struct db_run *run, const struct db_retry *retry,
-			      long long delay)
+			      size_t idx, long long lt, const struct db_run *run,
+			      const struct db_retry *retry, long long delay)
 {
 	const struct sql_stmt *st = &m->script.v[idx];
 	int deadlock = db_retry_is_deadlock(run->res);
-	long long lt = migrate_lock_timeout(o, m);
 	char note[160];
 
 	log_event(LOG_WARN, "lock-timeout",
@@ -661,7 +662,8 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *its, size_t
 		struct db_run run;
 		struct migrate_timeouts t;
 		int nc = 0, commit_at, failed;
-		long long lt = db_retry_lock_timeout(&retry, migrate_lock_timeout(o, its[0].m));
+		long long lt_base = migrate_lock_timeout(o, its[0].m);
+		long long lt = db_retry_lock_timeout(&retry, lt_base);
 		const struct src_migration *m;
 		const struct plan_item *it;
 
@@ -764,7 +766,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *its, size_t
 			break;
 		}
 		if (run.failed >= first[k] && (delay = db_retry_next(&retry, &run)) >= 0) {
-			migrate_log_retry(o, m, i, &run, &retry, delay);
+			migrate_log_retry(o, m, i, lt_base, &run, &retry, delay);
 			PQclear(run.res);
 			util_sleep_ms(delay);
 			continue;
@@ -881,12 +883,18 @@ static int migrate_wait_builder(struct migrate_ctx *c, const struct src_migratio
 	return 0;
 }
 
-/* Before and after a CREATE INDEX CONCURRENTLY. Returns 1 when the
- * statement must be skipped (a killed run built it already), 0 to run
- * it, -1 on error. */
+/* Before each attempt at a CREATE INDEX CONCURRENTLY (timeouts, when
+ * not NULL, go out with the first query). An attempt that lost a lock
+ * race after the build began left its index INVALID, as a failed run
+ * does, and the statement again would fail on the name: such an index is
+ * dropped first, by a DROP that can lose the same race (lt its
+ * lock_timeout). Returns 1 when the statement must be skipped (a killed
+ * run built it already), 0 to run it, 2 when the DROP failed (run holds
+ * its result, to retry or report), -1 on error. */
 static int migrate_cic_prepare(struct migrate_ctx *c, const struct src_migration *m,
 			       const struct sql_stmt *st, int resuming,
-			       const struct db_cmd *timeouts, struct zerr *e)
+			       const struct db_cmd *timeouts, long long lt, struct db_run *run,
+			       struct zerr *e)
 {
 	char *name = sql_cic_index_name(st);
 	char builder[2][64];
@@ -906,7 +914,10 @@ static int migrate_cic_prepare(struct migrate_ctx *c, const struct src_migration
 		log_warn("invalid-index",
 			 "%s:%d: dropping INVALID index %s left by an earlier failed build",
 			 m->path, st->line, name);
-		rc = db_exec(c->work, sql, e);
+		if (db_run(c->work, &c->obs, sql, lt > 0 ? lt / 2 : 500, run) < 0)
+			rc = 2;
+		else
+			PQclear(run->res);
 		free(sql);
 	} else if (state == 1 && resuming) {
 		log_info("resume",
@@ -1068,43 +1079,184 @@ static enum migrate_step migrate_notx_try_tx(struct migrate_notx *n, size_t i, c
 	return MIGRATE_STEP_TRIED;
 }
 
+/* Is child pending detach from parent, as a DETACH PARTITION ...
+ * CONCURRENTLY leaves it when its wait for older snapshots was cancelled,
+ * timed out or killed? The statement again would fail on it (55000) for
+ * ever; FINALIZE finishes it. also, when not NULL, goes out in the same
+ * round trip. 1 yes, 0 no, -1 on error. */
+static int migrate_detach_pending(struct migrate_ctx *c, const char *parent, const char *child,
+				  const struct db_cmd *also, struct zerr *e)
+{
+	const char *params[2] = { parent, child };
+	struct db_cmd cmds[2] = { { "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i"
+				    " WHERE i.inhparent = pg_catalog.to_regclass($1)"
+				    " AND i.inhrelid = pg_catalog.to_regclass($2)"
+				    " AND i.inhdetachpending)",
+				    2, params, 1 } };
+	struct db_run run;
+	int pending;
+
+	if (also)
+		cmds[1] = *also;
+	if (db_pipeline(c->work, NULL, cmds, also ? 2 : 1, 0, 0, &run) < 0) {
+		db_run_error(c->work, &run, "query failed", e);
+		PQclear(run.res);
+		return -1;
+	}
+	pending = PQgetvalue(run.res, 0, 0)[0] == 't';
+	PQclear(run.res);
+	return pending;
+}
+
 /* One attempt at a statement that cannot share a transaction or a
  * pipeline (CONCURRENTLY and friends): the session's timeouts first,
- * unless sent already (with the index state), then the statement. */
+ * when this attempt's lock_timeout lt is not the one *sent_lt says the
+ * session has, then, for a CREATE INDEX CONCURRENTLY of index, its
+ * index's state (migrate_cic_prepare; the first attempt of a resumed file
+ * may find it built), then the statement; for a DETACH PARTITION ...
+ * CONCURRENTLY that an earlier attempt or run left pending, its FINALIZE
+ * instead. */
 static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i, const char *text,
-						long long lt, const struct migrate_timeouts *ts,
-						int *timeouts_set, struct db_run *run,
-						struct zerr *e)
+						const char *index, long long lt, long long *sent_lt,
+						int first, struct db_run *run, struct zerr *e)
 {
 	struct migrate_ctx *c = n->c;
+	const struct sql_stmt *st = &n->m->script.v[i];
+	struct migrate_timeouts ts;
+	const struct db_cmd *set = NULL;
+	char *parent, *child, *finalize = NULL;
+	enum migrate_step step;
 
-	if (!*timeouts_set) {
-		PGresult *r = db_query_cached(c->work, ts->cmd.sql, ts->cmd.nparams, ts->cmd.params,
-					      0, e);
+	if (*sent_lt != lt) {
+		migrate_timeouts_cmd(&ts, lt, migrate_stmt_timeout(c->o, n->m), 0);
+		set = &ts.cmd;
+	}
+	if (index) {
+		int rc = migrate_cic_prepare(c, n->m, st, first && n->resuming && (int)i == n->from,
+					     set, lt, run, e);
+		if (rc < 0) {
+			zerr_prefix(e, "%s:%d", n->m->path, st->line);
+			return MIGRATE_STEP_FAILED;
+		}
+		*sent_lt = lt; /* with the index's state */
+		if (rc == 1)
+			return MIGRATE_STEP_DONE;
+		if (rc == 2)
+			return MIGRATE_STEP_TRIED;
+	} else if (sql_detach_names(st, &parent, &child)) {
+		int pending = migrate_detach_pending(c, parent, child, set, e);
+		if (pending < 0) {
+			zerr_prefix(e, "%s:%d", n->m->path, st->line);
+			free(parent);
+			free(child);
+			return MIGRATE_STEP_FAILED;
+		}
+		*sent_lt = lt;
+		if (pending) {
+			log_info("resume",
+				 "%s:%d: partition %s is pending detach from %s (an earlier attempt "
+				 "did not finish); finishing it with DETACH PARTITION ... FINALIZE",
+				 n->m->path, st->line, child, parent);
+			text = finalize = xasprintf("ALTER TABLE %s DETACH PARTITION %s FINALIZE",
+						    parent, child);
+		}
+		free(parent);
+		free(child);
+	} else if (set) {
+		PGresult *r = db_query_cached(c->work, set->sql, set->nparams, set->params, 0, e);
 		if (!r) {
-			zerr_prefix(e, "%s:%d", n->m->path, n->m->script.v[i].line);
+			zerr_prefix(e, "%s:%d", n->m->path, st->line);
 			return MIGRATE_STEP_FAILED;
 		}
 		PQclear(r);
-		*timeouts_set = 1;
+		*sent_lt = lt;
 	}
-	if (db_run(c->work, NULL, text, lt > 0 ? lt / 2 : 500, run) == 0) {
+	step = db_run(c->work, &c->obs, text, lt > 0 ? lt / 2 : 500, run) == 0 ? MIGRATE_STEP_DONE
+									       : MIGRATE_STEP_TRIED;
+	if (step == MIGRATE_STEP_DONE)
 		PQclear(run->res);
-		return MIGRATE_STEP_DONE;
+	free(finalize);
+	return step;
+}
+
+/* A REINDEX ... CONCURRENTLY that fails after its first transaction
+ * (a lost lock race, a duplicate in a unique index, a signal) leaves an
+ * INVALID copy of an index, named <index>_ccnew[N] (or, past the swap,
+ * the old one as _ccold[N]), which every write to the table then
+ * maintains; each retry adds one more. The INVALID such indexes that a
+ * statement's attempts made are those absent from a list taken before
+ * the first (migrate_cc_list: their oids as an array literal); once the
+ * statement has succeeded or failed for good, migrate_cc_drop drops
+ * them, under a lock_timeout of 1 s (a blocker that outlived the
+ * statement is not waited for again), except on a table that another
+ * session is indexing now (its REINDEX may be the one building them). */
+static const char migrate_cc_where[] =
+	" FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
+	" WHERE NOT i.indisvalid AND c.relname ~ '_cc(new|old)[0-9]*$'";
+
+static char *migrate_cc_list(struct migrate_ctx *c, struct zerr *e)
+{
+	char *sql = xasprintf("SELECT coalesce(array_agg(i.indexrelid), '{}')::text%s",
+			      migrate_cc_where);
+	PGresult *r = db_query(c->work, sql, 0, NULL, e);
+	char *list = r ? db_value_dup(r, 0, 0) : NULL;
+
+	PQclear(r);
+	free(sql);
+	return list;
+}
+
+static void migrate_cc_drop(struct migrate_ctx *c, const struct src_migration *m,
+			    const struct sql_stmt *st, const char *before)
+{
+	const char *params[1] = { before };
+	char *sql =
+		xasprintf("SELECT i.indexrelid::regclass::text%s AND i.indexrelid <> ALL ($1::oid[])"
+			  " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p"
+			  " WHERE p.relid = i.indrelid AND p.pid <> pg_catalog.pg_backend_pid())"
+			  " ORDER BY 1",
+			  migrate_cc_where);
+	struct zerr e = { 0 };
+	PGresult *r = db_set(c->work, "lock_timeout", "1s", 0, &e) < 0
+			      ? NULL
+			      : db_query(c->work, sql, 1, params, &e);
+
+	free(sql);
+	if (!r) {
+		log_warn("invalid-index",
+			 "%s:%d: could not look for INVALID indexes that failed attempts at the "
+			 "REINDEX ... CONCURRENTLY left: %s",
+			 m->path, st->line, e.msg);
+		return;
 	}
-	return MIGRATE_STEP_TRIED;
+	for (int k = 0; k < PQntuples(r) && !db_interrupted; k++) {
+		const char *name = PQgetvalue(r, k, 0);
+		char *drop = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", name);
+
+		log_warn("invalid-index",
+			 "%s:%d: dropping INVALID index %s, left by a failed attempt at the "
+			 "REINDEX ... CONCURRENTLY",
+			 m->path, st->line, name);
+		if (db_exec(c->work, drop, &e) < 0)
+			log_warn("invalid-index",
+				 "%s:%d: could not drop %s (%s); it slows every write to its "
+				 "table: drop it by hand (DROP INDEX CONCURRENTLY)",
+				 m->path, st->line, name, e.msg);
+		free(drop);
+	}
+	PQclear(r);
 }
 
 /* Run statement i until it succeeds, retrying a lost lock race
- * (db_retry_next), dispatching each attempt on the statement's kind. */
+ * (db_retry_next), dispatching each attempt on the statement's kind;
+ * index: what a CREATE INDEX CONCURRENTLY builds, else NULL. */
 static enum migrate_step migrate_notx_attempts(struct migrate_notx *n, size_t i,
 					       enum sql_txkind kind, const char *text,
-					       const struct migrate_timeouts *ts, int timeouts_set,
-					       struct zerr *e)
+					       const char *index, struct zerr *e)
 {
 	const struct migrate_opts *o = n->c->o;
 	struct db_retry retry;
-	long long delay;
+	long long delay, sent_lt = -1;
 	long long lt = kind == SQL_TX_CONCURRENT ? o->concurrent_timeout_ms
 						 : migrate_lock_timeout(o, n->m);
 
@@ -1114,8 +1266,10 @@ static enum migrate_step migrate_notx_attempts(struct migrate_notx *n, size_t i,
 		long long lt_try = db_retry_lock_timeout(&retry, lt);
 		enum migrate_step step = kind == SQL_TX_NORMAL
 						 ? migrate_notx_try_tx(n, i, text, lt_try, &run, e)
-						 : migrate_notx_try_alone(n, i, text, lt_try, ts,
-									  &timeouts_set, &run, e);
+						 : migrate_notx_try_alone(n, i, text, index, lt_try,
+									  &sent_lt,
+									  retry.attempt == 0, &run,
+									  e);
 
 		if (step != MIGRATE_STEP_TRIED)
 			return step;
@@ -1127,7 +1281,7 @@ static enum migrate_step migrate_notx_attempts(struct migrate_notx *n, size_t i,
 			return MIGRATE_STEP_LOST;
 		}
 		if ((delay = db_retry_next(&retry, &run)) >= 0) {
-			migrate_log_retry(o, n->m, i, &run, &retry, delay);
+			migrate_log_retry(o, n->m, i, lt, &run, &retry, delay);
 			PQclear(run.res);
 			util_sleep_ms(delay);
 			continue;
@@ -1149,38 +1303,27 @@ static enum migrate_step migrate_notx_stmt(struct migrate_notx *n, size_t i, int
 					   struct zerr *e)
 {
 	struct migrate_ctx *c = n->c;
-	const struct migrate_opts *o = c->o;
 	struct src_migration *m = n->m;
 	const struct sql_stmt *st = &m->script.v[i];
 	enum sql_txkind kind = sql_stmt_txkind(st);
-	struct migrate_timeouts ts; /* session timeouts, for the non-NORMAL kinds */
 	enum migrate_step step;
-	char *text, *index = NULL;
-	int timeouts_set = 0;
+	char *text, *index, *cc_before = NULL;
 
 	*recorded = 0;
 	if (db_interrupted)
 		return MIGRATE_STEP_INTERRUPTED;
-	migrate_timeouts_cmd(&ts,
-			     kind == SQL_TX_CONCURRENT ? o->concurrent_timeout_ms
-						       : migrate_lock_timeout(o, m),
-			     migrate_stmt_timeout(o, m), 0);
-	if (kind == SQL_TX_CONCURRENT) {
-		/* its index's state and the timeouts: one round trip */
-		int skip = migrate_cic_prepare(c, m, st, n->resuming && (int)i == n->from, &ts.cmd,
-					       e);
-		if (skip < 0) {
-			zerr_prefix(e, "%s:%d", m->path, st->line);
-			return MIGRATE_STEP_FAILED;
-		}
-		if (skip)
-			return MIGRATE_STEP_DONE;
-		index = sql_cic_index_name(st);
-		timeouts_set = index != NULL;
+	if (kind == SQL_TX_CONCURRENT && sql_tok_is(&st->toks[0], "reindex") &&
+	    !(cc_before = migrate_cc_list(c, e))) {
+		zerr_prefix(e, "%s:%d", m->path, st->line);
+		return MIGRATE_STEP_FAILED;
 	}
+	index = kind == SQL_TX_CONCURRENT ? sql_cic_index_name(st) : NULL;
 	text = sql_stmt_text(m->sql, st);
-	step = migrate_notx_attempts(n, i, kind, text, &ts, timeouts_set, e);
+	step = migrate_notx_attempts(n, i, kind, text, index, e);
 	free(text);
+	if (cc_before && (step == MIGRATE_STEP_DONE || step == MIGRATE_STEP_FAILED))
+		migrate_cc_drop(c, m, st, cc_before);
+	free(cc_before);
 	if (step == MIGRATE_STEP_DONE && kind == SQL_TX_NORMAL)
 		*recorded = 1;
 	if (step == MIGRATE_STEP_DONE && index) {

@@ -500,6 +500,48 @@ char *sql_cic_index_name(const struct sql_stmt *st)
 	return xstrndup(name->p, name->len);
 }
 
+/* A possibly qualified name (up to catalog.schema.name) at t[*i]: its
+ * parts as written, joined by '.', and *i past it; NULL when none. */
+static char *sql_qualified_name(const struct sql_token *t, size_t n, size_t *i)
+{
+	struct sb s;
+
+	if (*i >= n || !sql_is_name(&t[*i]))
+		return NULL;
+	sb_init(&s);
+	sb_addf(&s, "%.*s", (int)t[*i].len, t[*i].p);
+	for ((*i)++; *i + 1 < n && sql_tok_is_punct(&t[*i], '.') && sql_is_name(&t[*i + 1]);
+	     *i += 2)
+		sb_addf(&s, ".%.*s", (int)t[*i + 1].len, t[*i + 1].p);
+	return sb_steal(&s);
+}
+
+int sql_detach_names(const struct sql_stmt *st, char **parent, char **child)
+{
+	const struct sql_token *t = st->toks;
+	size_t n = st->ntoks, i = 2;
+
+	*parent = *child = NULL;
+	if (n < 6 || !sql_tok_is(&t[0], "alter") || !sql_tok_is(&t[1], "table"))
+		return 0;
+	if (i + 1 < n && sql_tok_is(&t[i], "if") && sql_tok_is(&t[i + 1], "exists"))
+		i += 2;
+	if (i < n && sql_tok_is(&t[i], "only"))
+		i++;
+	*parent = sql_qualified_name(t, n, &i);
+	if (*parent && i + 1 < n && sql_tok_is(&t[i], "detach") &&
+	    sql_tok_is(&t[i + 1], "partition")) {
+		i += 2;
+		*child = sql_qualified_name(t, n, &i);
+		if (*child && i + 1 == n && sql_tok_is(&t[i], "concurrently"))
+			return 1;
+	}
+	free(*parent);
+	free(*child);
+	*parent = *child = NULL;
+	return 0;
+}
+
 void sql_stmt_name(const struct sql_stmt *st, char *buf, size_t size)
 {
 	size_t n = 2;

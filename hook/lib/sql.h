@@ -127,4 +127,10 @@ enum sql_txkind sql_stmt_txkind(const struct sql_stmt *st);
  * not such a statement (caller frees). */
 char *sql_cic_index_name(const struct sql_stmt *st);
 
+/* For ALTER TABLE [IF EXISTS] [ONLY] parent DETACH PARTITION child
+ * CONCURRENTLY: 1 with *parent and *child the names as written (quoted if
+ * they were, qualified if they were; caller frees), else 0 with both
+ * NULL. */
+int sql_detach_names(const struct sql_stmt *st, char **parent, char **child);
+
 #endif

@@ -629,6 +629,128 @@ zdm_waits_for_other_build() {
 	zdm_waits_for_other_build 60 "$writer"
 }
 
+# hold_old_snapshot TABLE: a session named old-snapshot holds a snapshot
+# that read TABLE until release_old_snapshot (pid in $snap): a CONCURRENTLY
+# statement waits for it
+hold_old_snapshot() {
+	PGAPPNAME=old-snapshot psql -X -q -c "begin isolation level repeatable read; select count(*) from $1; select pg_sleep(600); commit;" >/dev/null 2>&1 &
+	snap=$!
+	wait_for "select count(*) from pg_stat_activity where application_name = 'old-snapshot' and backend_xmin is not null" 1
+}
+
+release_old_snapshot() {
+	q "select pg_cancel_backend(pid) from pg_stat_activity where application_name = 'old-snapshot'" >/dev/null
+	wait "$snap" || true
+}
+
+# migrate_behind_snapshot: zdm migrates in the background, each attempt of
+# a CONCURRENTLY statement timing out after 300 ms (pid in $p, output in
+# $T/out)
+migrate_behind_snapshot() {
+	"$ZDM_HOOK" migrate --dir "$M" --concurrent-timeout 300ms --ddl-retries 40 >"$T/out" 2>&1 &
+	p=$!
+}
+
+# migrated_after_snapshot: the snapshot ends, and zdm succeeds ($output:
+# its output)
+migrated_after_snapshot() {
+	local rc
+	release_old_snapshot
+	wait "$p" && rc=0 || rc=$?
+	run cat "$T/out"
+	echo "$output"
+	[ "$rc" -eq 0 ]
+}
+
+@test "migrate: a CONCURRENTLY build that times out behind an old snapshot is retried: its INVALID index dropped first, the blocker named" {
+	q "create table t (id int, email text); insert into t select g, 'e' || g from generate_series(1, 100) g" >/dev/null
+	mig V1__idx.sql $'-- zdm: transaction=off\ncreate index concurrently t_email_idx on t (email);'
+	# each attempt creates the index, waits for the snapshot, times out
+	# and leaves the index INVALID
+	hold_old_snapshot t
+	migrate_behind_snapshot
+	# an attempt after one that left the index INVALID, and a retry that
+	# names the snapshot's session (the observer may be late on a busy
+	# machine: then a later attempt names it)
+	wait_for_line "$T/out" 'dropping INVALID index t_email_idx left by an earlier failed build' 600
+	wait_for_line "$T/out" 'V1__idx.sql:2: could not get the lock within the lock_timeout; pid [0-9]+ \(application "old-snapshot", active, transaction open [0-9:]+\): .*pg_sleep\(600\)' 600
+	migrated_after_snapshot
+	refute_output --partial "already exists"
+	run q "select h.success, h.applied_stmts, i.indisvalid from zdm_schema_history h, pg_index i where i.indexrelid = 't_email_idx'::regclass"
+	assert_output "t|1|t"
+	run q "select count(*) from pg_index where indrelid = 't'::regclass"
+	assert_output "1"
+}
+
+@test "migrate: a REINDEX CONCURRENTLY retried behind an old snapshot leaves none of its attempts' INVALID copies, and no one else's is touched" {
+	q "create table t (id int, email text); insert into t select g, 'e' || g from generate_series(1, 100) g;
+	   create index t_email_idx on t (email)" >/dev/null
+	# someone else's INVALID leftover, from before zdm's run: not zdm's to drop
+	q "create table u (id int); insert into u values (1), (1)" >/dev/null
+	q "create unique index concurrently u_id_ccnew on u (id)" >/dev/null 2>&1 || true
+	run q "select indisvalid from pg_index where indexrelid = 'u_id_ccnew'::regclass"
+	assert_output "f"
+	mig V1__reindex.sql $'-- zdm: transaction=off\nreindex index concurrently t_email_idx;'
+	hold_old_snapshot t
+	migrate_behind_snapshot
+	# two attempts, each of which left an INVALID copy of t_email_idx
+	wait_for_line "$T/out" 'V1__reindex.sql:2: could not get the lock within the lock_timeout.*retry 2 of 40' 600
+	wait_for "select count(*) from pg_class where relname ~ '^t_email_idx_ccnew'" 2 600
+	migrated_after_snapshot
+	assert_output --regexp 'V1__reindex.sql:2: dropping INVALID index t_email_idx_ccnew, left by a failed attempt at the REINDEX ... CONCURRENTLY'
+	refute_output --partial "drop it by hand"
+	run q "select string_agg(indexrelid::regclass::text || ':' || indisvalid, ',' order by indexrelid::regclass::text) from pg_index where indrelid in ('t'::regclass, 'u'::regclass)"
+	assert_output "t_email_idx:true,u_id_ccnew:false"
+	run q "select success, applied_stmts from zdm_schema_history"
+	assert_output "t|1"
+}
+
+# detach_behind_snapshot: partitioned table p (p1, p2), V1 detaches p2
+# CONCURRENTLY, and hold_old_snapshot p
+detach_behind_snapshot() {
+	q "create table p (id int, v int) partition by range (id);
+	   create table p1 partition of p for values from (0) to (100);
+	   create table p2 partition of p for values from (100) to (200);
+	   insert into p select g, g from generate_series(0, 199) g" >/dev/null
+	mig V1__detach.sql $'-- zdm: transaction=off\nalter table p detach partition p2 concurrently;'
+	hold_old_snapshot p
+}
+
+# detach_finished: p2 is detached, not pending, and V1 is recorded once
+detach_finished() {
+	run q "select string_agg(inhrelid::regclass::text || ':' || inhdetachpending, ',') from pg_inherits where inhparent = 'p'::regclass"
+	assert_output "p1:false"
+	run q "select count(*), bool_and(success), min(applied_stmts) from zdm_schema_history"
+	assert_output "1|t|1"
+}
+
+@test "migrate: a DETACH PARTITION CONCURRENTLY that times out behind an old snapshot is finished by FINALIZE on its retry" {
+	detach_behind_snapshot
+	migrate_behind_snapshot
+	# the timed-out attempt left p2 pending detach; the retries finish it
+	wait_for_line "$T/out" 'V1__detach.sql:2: partition p2 is pending detach from p \(an earlier attempt did not finish\); finishing it with DETACH PARTITION ... FINALIZE' 600
+	wait_for_line "$T/out" 'V1__detach.sql:2: could not get the lock within the lock_timeout; pid [0-9]+ \(application "old-snapshot"' 600
+	migrated_after_snapshot
+	refute_output --partial "already pending detach"
+	detach_finished
+}
+
+@test "migrate: kill -9 while a DETACH PARTITION CONCURRENTLY waits: the next run finishes it with FINALIZE" {
+	detach_behind_snapshot
+	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
+	p=$!
+	# zdm's DETACH waits for the old snapshot, p2 already pending detach
+	wait_for "select count(*) from pg_inherits where inhrelid = 'p2'::regclass and inhdetachpending" 1 600
+	kill -9 "$p"
+	wait "$p" || true
+	wait_gone
+	release_old_snapshot
+	run hook migrate --dir "$M"
+	assert_success
+	assert_output --partial "partition p2 is pending detach from p (an earlier attempt did not finish); finishing it with DETACH PARTITION ... FINALIZE"
+	detach_finished
+}
+
 # --- the lock and lock_timeout ---------------------------------------------
 
 @test "migrate: DDL behind a lock holder retries under lock_timeout; app queries never queue behind it" {

@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t i = 0; i < s.n; i++) {
 		const struct sql_stmt *st = &s.v[i];
-		char buf[256], *text, *idx;
+		char buf[256], *text, *idx, *parent, *child;
 		int line, col;
 
 		fuzz_sql_check(st->off >= prev_end && st->off + st->len <= len && st->ntoks > 0);
@@ -76,6 +76,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sql_stmt_head(st, 40, buf, 8);
 		(void)sql_stmt_txkind(st);
 		idx = sql_cic_index_name(st);
+		/* a detach names both tables, or neither */
+		fuzz_sql_check(sql_detach_names(st, &parent, &child)
+				       ? parent && child && *parent && *child
+				       : !parent && !child);
+		free(parent);
+		free(child);
 		for (long pos = 0; pos <= (long)st->len + 2; pos += 1 + (long)st->len / 7) {
 			sql_position_to_line(src, st, pos, &line, &col);
 			fuzz_sql_check(line >= 1 && col >= 1);

@@ -297,9 +297,51 @@ static void test_kind(void)
 	}
 }
 
+struct detach_case {
+	const char *src;
+	const char *parent, *child; /* expected sql_detach_names, or NULL */
+};
+
+static const struct detach_case detach_cases[] = {
+	{ "alter table p detach partition c concurrently", "p", "c" },
+	{ "ALTER TABLE IF EXISTS ONLY s.\"P\" DETACH PARTITION s . \"c 1\" CONCURRENTLY", "s.\"P\"",
+	  "s.\"c 1\"" },
+	{ "alter table db.s.p detach partition db.s.c concurrently", "db.s.p", "db.s.c" },
+	{ "alter table p detach partition c finalize", NULL, NULL },
+	{ "alter table p detach partition c", NULL, NULL },
+	{ "alter table p detach partition concurrently", NULL, NULL },
+	{ "alter table p add column c int", NULL, NULL },
+	{ "alter index p detach partition c concurrently", NULL, NULL },
+};
+
+static void test_detach(void)
+{
+	for (size_t i = 0; i < ZDM_ARRAY_LEN(detach_cases); i++) {
+		const struct detach_case *c = &detach_cases[i];
+		struct sql_script s;
+		struct zerr e = { 0 };
+		char *parent, *child;
+		int yes;
+
+		CHECK(sql_split(c->src, strlen(c->src), "t.sql", &s, &e) == 0, "split: %s", e.msg);
+		if (s.n != 1)
+			continue;
+		yes = sql_detach_names(&s.v[0], &parent, &child);
+		CHECK(yes == (c->parent != NULL), "[%s]: detach %d", c->src, yes);
+		CHECK(yes ? strcmp(parent, c->parent) == 0 && strcmp(child, c->child) == 0
+			  : !parent && !child,
+		      "[%s]: parent %s, child %s", c->src, parent ? parent : "NULL",
+		      child ? child : "NULL");
+		free(parent);
+		free(child);
+		sql_script_release(&s);
+	}
+}
+
 int main(void)
 {
 	test_kind();
+	test_detach();
 	test_split();
 	test_position();
 	test_head();
