@@ -1108,17 +1108,39 @@ static int migrate_detach_pending(struct migrate_ctx *c, const char *parent, con
 	return pending;
 }
 
+/* Set the session's timeouts for an attempt under lock_timeout lt,
+ * unless *sent_lt says they are set already. */
+static int migrate_alone_timeouts(struct migrate_notx *n, const struct sql_stmt *st, long long lt,
+				  long long *sent_lt, struct zerr *e)
+{
+	struct migrate_timeouts ts;
+	PGresult *r;
+
+	if (*sent_lt == lt)
+		return 0;
+	migrate_timeouts_cmd(&ts, lt, migrate_stmt_timeout(n->c->o, n->m), 0);
+	r = db_query_cached(n->c->work, ts.cmd.sql, ts.cmd.nparams, ts.cmd.params, 0, e);
+	if (!r) {
+		zerr_prefix(e, "%s:%d", n->m->path, st->line);
+		return -1;
+	}
+	PQclear(r);
+	*sent_lt = lt;
+	return 0;
+}
+
 /* One attempt at a statement that cannot share a transaction or a
- * pipeline (CONCURRENTLY and friends): the session's timeouts first,
- * when this attempt's lock_timeout lt is not the one *sent_lt says the
- * session has, then, for a CREATE INDEX CONCURRENTLY of index, its
- * index's state (migrate_cic_prepare; the first attempt of a resumed file
- * may find it built), then the statement; for a DETACH PARTITION ...
+ * pipeline (CONCURRENTLY and friends) under lock_timeout lt: the
+ * session's timeouts, when *sent_lt says they differ (sent with the first
+ * query); for a CREATE INDEX CONCURRENTLY of index, its index's state
+ * (migrate_cic_prepare; the first attempt of a resumed file may find it
+ * built); then the statement, or, for a DETACH PARTITION ...
  * CONCURRENTLY that an earlier attempt or run left pending, its FINALIZE
- * instead. */
+ * under the migration's lock_timeout instead. */
 static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i, const char *text,
 						const char *index, long long lt, long long *sent_lt,
-						int first, struct db_run *run, struct zerr *e)
+						const struct db_retry *retry, struct db_run *run,
+						struct zerr *e)
 {
 	struct migrate_ctx *c = n->c;
 	const struct sql_stmt *st = &n->m->script.v[i];
@@ -1132,7 +1154,9 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
 		set = &ts.cmd;
 	}
 	if (index) {
-		int rc = migrate_cic_prepare(c, n->m, st, first && n->resuming && (int)i == n->from,
+		int rc = migrate_cic_prepare(c, n->m, st,
+					     retry->attempt == 0 && n->resuming &&
+						     (int)i == n->from,
 					     set, lt, run, e);
 		if (rc < 0) {
 			zerr_prefix(e, "%s:%d", n->m->path, st->line);
@@ -1159,17 +1183,17 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
 				 n->m->path, st->line, child, parent);
 			text = finalize = xasprintf("ALTER TABLE %s DETACH PARTITION %s FINALIZE",
 						    parent, child);
+			/* FINALIZE holds the partition's ACCESS EXCLUSIVE lock
+			 * while it waits for older snapshots: bounded like any
+			 * DDL that takes it */
+			lt = db_retry_lock_timeout(retry, migrate_lock_timeout(c->o, n->m));
 		}
 		free(parent);
 		free(child);
-	} else if (set) {
-		PGresult *r = db_query_cached(c->work, set->sql, set->nparams, set->params, 0, e);
-		if (!r) {
-			zerr_prefix(e, "%s:%d", n->m->path, st->line);
-			return MIGRATE_STEP_FAILED;
-		}
-		PQclear(r);
-		*sent_lt = lt;
+	}
+	if (migrate_alone_timeouts(n, st, lt, sent_lt, e) < 0) {
+		free(finalize);
+		return MIGRATE_STEP_FAILED;
 	}
 	step = db_run(c->work, &c->obs, text, lt > 0 ? lt / 2 : 500, run) == 0 ? MIGRATE_STEP_DONE
 									       : MIGRATE_STEP_TRIED;
@@ -1187,9 +1211,10 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
  * statement's attempts made are those absent from a list taken before
  * the first (migrate_cc_list: their oids as an array literal); once the
  * statement has succeeded or failed for good, migrate_cc_drop drops
- * them, under a lock_timeout of 1 s (a blocker that outlived the
- * statement is not waited for again), except on a table that another
- * session is indexing now (its REINDEX may be the one building them). */
+ * them, under a lock_timeout just past deadlock_timeout (a blocker that
+ * outlived the statement is not waited for again; an autovacuum yields),
+ * except on a table that another session is indexing now (its REINDEX
+ * may be the one building them). */
 static const char migrate_cc_where[] =
 	" FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
 	" WHERE NOT i.indisvalid AND c.relname ~ '_cc(new|old)[0-9]*$'";
@@ -1217,34 +1242,47 @@ static void migrate_cc_drop(struct migrate_ctx *c, const struct src_migration *m
 			  " ORDER BY 1",
 			  migrate_cc_where);
 	struct zerr e = { 0 };
-	PGresult *r = db_set(c->work, "lock_timeout", "1s", 0, &e) < 0
-			      ? NULL
-			      : db_query(c->work, sql, 1, params, &e);
+	/* the lock_timeout to restore, and one past deadlock_timeout, after
+	 * which PostgreSQL cancels an autovacuum that holds the table */
+	PGresult *t = db_query(c->work,
+			       "SELECT pg_catalog.current_setting('lock_timeout'),"
+			       " ((extract(epoch FROM pg_catalog.current_setting('deadlock_timeout')"
+			       "::interval) * 1000)::bigint + 1000)::text || 'ms'",
+			       0, NULL, &e);
+	PGresult *r = t && db_set(c->work, "lock_timeout", PQgetvalue(t, 0, 1), 0, &e) == 0
+			      ? db_query(c->work, sql, 1, params, &e)
+			      : NULL;
 
 	free(sql);
-	if (!r) {
+	if (!r)
 		log_warn("invalid-index",
 			 "%s:%d: could not look for INVALID indexes that failed attempts at the "
 			 "REINDEX ... CONCURRENTLY left: %s",
 			 m->path, st->line, e.msg);
-		return;
-	}
-	for (int k = 0; k < PQntuples(r) && !db_interrupted; k++) {
+	for (int k = 0; r && k < PQntuples(r) && !db_interrupted; k++) {
 		const char *name = PQgetvalue(r, k, 0);
 		char *drop = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", name);
+		struct db_run run;
 
 		log_warn("invalid-index",
 			 "%s:%d: dropping INVALID index %s, left by a failed attempt at the "
 			 "REINDEX ... CONCURRENTLY",
 			 m->path, st->line, name);
-		if (db_exec(c->work, drop, &e) < 0)
+		if (db_run(c->work, NULL, drop, 0, &run) < 0) {
+			db_run_error(c->work, &run, "query failed", &e);
 			log_warn("invalid-index",
 				 "%s:%d: could not drop %s (%s); it slows every write to its "
 				 "table: drop it by hand (DROP INDEX CONCURRENTLY)",
 				 m->path, st->line, name, e.msg);
+		}
+		PQclear(run.res);
 		free(drop);
 	}
 	PQclear(r);
+	if (t && db_set(c->work, "lock_timeout", PQgetvalue(t, 0, 0), 0, &e) < 0)
+		log_warn("invalid-index", "%s:%d: could not restore lock_timeout: %s", m->path,
+			 st->line, e.msg);
+	PQclear(t);
 }
 
 /* Run statement i until it succeeds, retrying a lost lock race
@@ -1264,12 +1302,15 @@ static enum migrate_step migrate_notx_attempts(struct migrate_notx *n, size_t i,
 	for (;;) {
 		struct db_run run = { 0 };
 		long long lt_try = db_retry_lock_timeout(&retry, lt);
-		enum migrate_step step = kind == SQL_TX_NORMAL
-						 ? migrate_notx_try_tx(n, i, text, lt_try, &run, e)
-						 : migrate_notx_try_alone(n, i, text, index, lt_try,
-									  &sent_lt,
-									  retry.attempt == 0, &run,
-									  e);
+		enum migrate_step step;
+
+		/* a signal in the delay: not a failure of the next attempt's
+		 * checks, which it would cancel */
+		if (db_interrupted)
+			return MIGRATE_STEP_INTERRUPTED;
+		step = kind == SQL_TX_NORMAL ? migrate_notx_try_tx(n, i, text, lt_try, &run, e)
+					     : migrate_notx_try_alone(n, i, text, index, lt_try,
+								      &sent_lt, &retry, &run, e);
 
 		if (step != MIGRATE_STEP_TRIED)
 			return step;
