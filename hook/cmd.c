@@ -87,7 +87,7 @@ const struct opt_def cmd_opt_concurrent_timeout = {
 	.kind = OPT_DURATION,
 	.metavar = "DURATION",
 	.def = "30m",
-	.help = "lock_timeout of CREATE/DROP/REINDEX INDEX CONCURRENTLY (they wait for old snapshots)",
+	.help = "lock_timeout of CREATE/DROP/REINDEX INDEX CONCURRENTLY and DETACH PARTITION ... CONCURRENTLY (they wait for old snapshots)",
 };
 
 const struct opt_def cmd_opt_connect_retries = {
