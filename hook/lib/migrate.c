@@ -466,6 +466,13 @@ static long long migrate_lock_timeout(const struct migrate_opts *o, const struct
 	return m->lock_timeout_ms >= 0 ? m->lock_timeout_ms : o->lock_timeout_ms;
 }
 
+/* When a statement under lock_timeout lt has waited long enough for the
+ * observer to look up who blocks it (db_run's watch_ms). */
+static long long migrate_watch_ms(long long lt)
+{
+	return lt > 0 ? lt / 2 : 500;
+}
+
 /* Log the retry of statement idx of m, which lost a lock race under a
  * lock_timeout of lt (before any lengthening by retry). */
 static void migrate_log_retry(const struct migrate_opts *o, const struct src_migration *m,
@@ -705,7 +712,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *its, size_t
 		commit_at = nc;
 		cmds[nc++] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
 
-		failed = db_pipeline(c->work, &c->obs, cmds, nc, -1, lt > 0 ? lt / 2 : 500, &run);
+		failed = db_pipeline(c->work, &c->obs, cmds, nc, -1, migrate_watch_ms(lt), &run);
 		for (k = 0; k < n; k++) {
 			history_cmd_release(&row[k]);
 			if (del_at[k] >= 0)
@@ -796,6 +803,24 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *its, size_t
 	return rc;
 }
 
+/* Run cmd with also (when not NULL) after it in the same round trip:
+ * cmd's result, or NULL with e set. */
+static PGresult *migrate_query_also(struct migrate_ctx *c, const struct db_cmd *cmd,
+				    const struct db_cmd *also, struct zerr *e)
+{
+	struct db_cmd cmds[2] = { *cmd };
+	struct db_run run;
+
+	if (also)
+		cmds[1] = *also;
+	if (db_pipeline(c->work, NULL, cmds, also ? 2 : 1, 0, 0, &run) < 0) {
+		db_run_error(c->work, &run, "query failed", e);
+		PQclear(run.res);
+		return NULL;
+	}
+	return run.res;
+}
+
 /* Query an index's state by regclass text: 0 absent, 1 valid, 2 invalid
  * and idle (left by a failed build), 3 invalid but being built (then
  * builder gets the building session's pid and its statement's
@@ -807,21 +832,14 @@ static int migrate_index_state(struct migrate_ctx *c, const char *name, const st
 			       char builder[2][64], struct zerr *e)
 {
 	const char *params[1] = { name };
-	struct db_cmd cmds[2] = { { "SELECT i.indisvalid AND i.indisready FROM pg_catalog.pg_index i"
-				    " WHERE i.indexrelid = pg_catalog.to_regclass($1)",
-				    1, params, 1 } };
-	struct db_run run;
-	PGresult *r;
+	const struct db_cmd q = { "SELECT i.indisvalid AND i.indisready FROM pg_catalog.pg_index i"
+				  " WHERE i.indexrelid = pg_catalog.to_regclass($1)",
+				  1, params, 1 };
+	PGresult *r = migrate_query_also(c, &q, also, e);
 	int state = 0;
 
-	if (also)
-		cmds[1] = *also; /* in the same round trip */
-	if (db_pipeline(c->work, NULL, cmds, also ? 2 : 1, 0, 0, &run) < 0) {
-		db_run_error(c->work, &run, "query failed", e);
-		PQclear(run.res);
+	if (!r)
 		return -1;
-	}
-	r = run.res;
 	if (PQntuples(r) == 1)
 		state = PQgetvalue(r, 0, 0)[0] == 't' ? 1 : 2;
 	PQclear(r);
@@ -914,7 +932,7 @@ static int migrate_cic_prepare(struct migrate_ctx *c, const struct src_migration
 		log_warn("invalid-index",
 			 "%s:%d: dropping INVALID index %s left by an earlier failed build",
 			 m->path, st->line, name);
-		if (db_run(c->work, &c->obs, sql, lt > 0 ? lt / 2 : 500, run) < 0)
+		if (db_run(c->work, &c->obs, sql, migrate_watch_ms(lt), run) < 0)
 			rc = 2;
 		else
 			PQclear(run->res);
@@ -1061,7 +1079,7 @@ static enum migrate_step migrate_notx_try_tx(struct migrate_notx *n, size_t i, c
 	cmds[2] = (struct db_cmd){ text, 0, NULL, 0 };
 	cmds[3] = row.cmd;
 	cmds[4] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
-	rc = db_pipeline(c->work, &c->obs, cmds, 5, -1, lt > 0 ? lt / 2 : 500, run);
+	rc = db_pipeline(c->work, &c->obs, cmds, 5, -1, migrate_watch_ms(lt), run);
 	history_cmd_release(&row);
 	n->w.tx_time = 0;
 	if (rc == 0)
@@ -1088,24 +1106,30 @@ static int migrate_detach_pending(struct migrate_ctx *c, const char *parent, con
 				  const struct db_cmd *also, struct zerr *e)
 {
 	const char *params[2] = { parent, child };
-	struct db_cmd cmds[2] = { { "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i"
-				    " WHERE i.inhparent = pg_catalog.to_regclass($1)"
-				    " AND i.inhrelid = pg_catalog.to_regclass($2)"
-				    " AND i.inhdetachpending)",
-				    2, params, 1 } };
-	struct db_run run;
+	const struct db_cmd q = { "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i"
+				  " WHERE i.inhparent = pg_catalog.to_regclass($1)"
+				  " AND i.inhrelid = pg_catalog.to_regclass($2)"
+				  " AND i.inhdetachpending)",
+				  2, params, 1 };
+	PGresult *r = migrate_query_also(c, &q, also, e);
 	int pending;
 
-	if (also)
-		cmds[1] = *also;
-	if (db_pipeline(c->work, NULL, cmds, also ? 2 : 1, 0, 0, &run) < 0) {
-		db_run_error(c->work, &run, "query failed", e);
-		PQclear(run.res);
+	if (!r)
 		return -1;
-	}
-	pending = PQgetvalue(run.res, 0, 0)[0] == 't';
-	PQclear(run.res);
+	pending = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
 	return pending;
+}
+
+/* The command that sets the session's timeouts for an attempt under
+ * lock_timeout lt (in ts), or NULL when *sent_lt says they are set. */
+static const struct db_cmd *migrate_alone_cmd(const struct migrate_notx *n, long long lt,
+					      long long sent_lt, struct migrate_timeouts *ts)
+{
+	if (sent_lt == lt)
+		return NULL;
+	migrate_timeouts_cmd(ts, lt, migrate_stmt_timeout(n->c->o, n->m), 0);
+	return &ts->cmd;
 }
 
 /* Set the session's timeouts for an attempt under lock_timeout lt,
@@ -1114,12 +1138,12 @@ static int migrate_alone_timeouts(struct migrate_notx *n, const struct sql_stmt 
 				  long long *sent_lt, struct zerr *e)
 {
 	struct migrate_timeouts ts;
+	const struct db_cmd *set = migrate_alone_cmd(n, lt, *sent_lt, &ts);
 	PGresult *r;
 
-	if (*sent_lt == lt)
+	if (!set)
 		return 0;
-	migrate_timeouts_cmd(&ts, lt, migrate_stmt_timeout(n->c->o, n->m), 0);
-	r = db_query_cached(n->c->work, ts.cmd.sql, ts.cmd.nparams, ts.cmd.params, 0, e);
+	r = db_query_cached(n->c->work, set->sql, set->nparams, set->params, 0, e);
 	if (!r) {
 		zerr_prefix(e, "%s:%d", n->m->path, st->line);
 		return -1;
@@ -1145,14 +1169,10 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
 	struct migrate_ctx *c = n->c;
 	const struct sql_stmt *st = &n->m->script.v[i];
 	struct migrate_timeouts ts;
-	const struct db_cmd *set = NULL;
+	const struct db_cmd *set = migrate_alone_cmd(n, lt, *sent_lt, &ts);
 	char *parent, *child, *finalize = NULL;
 	enum migrate_step step;
 
-	if (*sent_lt != lt) {
-		migrate_timeouts_cmd(&ts, lt, migrate_stmt_timeout(c->o, n->m), 0);
-		set = &ts.cmd;
-	}
 	if (index) {
 		int rc = migrate_cic_prepare(c, n->m, st,
 					     retry->attempt == 0 && n->resuming &&
@@ -1195,8 +1215,8 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
 		free(finalize);
 		return MIGRATE_STEP_FAILED;
 	}
-	step = db_run(c->work, &c->obs, text, lt > 0 ? lt / 2 : 500, run) == 0 ? MIGRATE_STEP_DONE
-									       : MIGRATE_STEP_TRIED;
+	step = db_run(c->work, &c->obs, text, migrate_watch_ms(lt), run) == 0 ? MIGRATE_STEP_DONE
+									      : MIGRATE_STEP_TRIED;
 	if (step == MIGRATE_STEP_DONE)
 		PQclear(run->res);
 	free(finalize);
@@ -2089,8 +2109,8 @@ static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration 
 		for (int i = 0; i < nalso; i++)
 			cmds[k++] = also[i];
 		cmds[k++] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
-		if (db_pipeline(c->work, &c->obs, cmds, k, -1, lt_try > 0 ? lt_try / 2 : 500,
-				&run) == 0) {
+		if (db_pipeline(c->work, &c->obs, cmds, k, -1, migrate_watch_ms(lt_try), &run) ==
+		    0) {
 			rc = 0;
 			break;
 		}
