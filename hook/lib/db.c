@@ -860,17 +860,19 @@ failed:
 	return 0;
 }
 
-/* Describe the sessions that block pid, using the observer connection. */
-static void db_find_blockers(struct db *observer, int pid, struct db_run *run)
+/* Describe the sessions that block pid, using the observer connection,
+ * into out (size bytes; "" when none); *autovacuum_ms (when not NULL) is
+ * set when one of them is an autovacuum that PostgreSQL cancels. */
+static void db_find_blockers(struct db *observer, int pid, char *out, size_t size,
+			     long long *autovacuum_ms)
 {
-	char *out = run->blockers;
-	size_t size = sizeof(run->blockers);
 	char pidbuf[16];
 	const char *params[] = { pidbuf };
 	struct zerr e = { 0 };
 	PGresult *r;
 	size_t used = 0;
 
+	out[0] = '\0';
 	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
 	r = db_query(observer,
 		     "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''),"
@@ -888,8 +890,8 @@ static void db_find_blockers(struct db *observer, int pid, struct db_run *run)
 		int n;
 
 		/* the margin: the deadlock check runs, the autovacuum stops */
-		if (!strcmp(PQgetvalue(r, i, 5), "t"))
-			run->autovacuum_wait_ms = strtoll(PQgetvalue(r, i, 6), NULL, 10) + 500;
+		if (autovacuum_ms && !strcmp(PQgetvalue(r, i, 5), "t"))
+			*autovacuum_ms = strtoll(PQgetvalue(r, i, 6), NULL, 10) + 500;
 		n = snprintf(out + used, size - used,
 			     "%spid %s (application \"%s\", %s, transaction open %s): %s",
 			     i ? "; " : "", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
@@ -901,10 +903,60 @@ static void db_find_blockers(struct db *observer, int pid, struct db_run *run)
 	PQclear(r);
 }
 
+/* A statement that runs long says so while it runs, so that the log of a
+ * hook Job shows what it waits for: first after DB_REPORT_FIRST_MS, then
+ * every DB_REPORT_EVERY_MS. The lazy observer starts connecting
+ * DB_REPORT_LEAD_MS before a report. */
+#define DB_REPORT_FIRST_MS 10000LL
+#define DB_REPORT_EVERY_MS 60000LL
+#define DB_REPORT_LEAD_MS 2000LL
+
+/* Log that pid's statement is still running after waited ms: what it
+ * waits on and who blocks it, when the observer (NULL: none) can see. */
+static void db_report_wait(struct db *observer, int pid, long long waited)
+{
+	char blockers[1024] = "", pidbuf[16];
+	const char *params[] = { pidbuf };
+	char *wait = NULL;
+	struct zerr e = { 0 };
+	long long s = waited / 1000;
+
+	if (observer) {
+		PGresult *r;
+
+		snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+		r = db_query(observer,
+			     "SELECT a.wait_event_type || ': ' || a.wait_event"
+			     " FROM pg_catalog.pg_stat_activity a WHERE a.pid = $1::int",
+			     1, params, &e);
+		if (r) {
+			wait = db_value_dup(r, 0, 0);
+			PQclear(r);
+		}
+		db_find_blockers(observer, pid, blockers, sizeof(blockers), NULL);
+	}
+	if (blockers[0])
+		log_event(LOG_WARN, "still-waiting",
+			  json_pack("{s:I, s:i, s:s?, s:s}", "waited_ms", (json_int_t)waited, "pid",
+				    pid, "wait_event", wait, "blockers", blockers),
+			  "the statement of session %d is still waiting after %lld s%s%s%s; "
+			  "blocked by %s",
+			  pid, s, wait ? " (" : "", wait ? wait : "", wait ? ")" : "", blockers);
+	else
+		log_event(LOG_INFO, "still-running",
+			  json_pack("{s:I, s:i, s:s?}", "waited_ms", (json_int_t)waited, "pid", pid,
+				    "wait_event", wait),
+			  "the statement of session %d is still running after %lld s (%s)", pid, s,
+			  wait       ? wait
+			  : observer ? "working, not waiting"
+				     : "no second session to see what it waits for");
+	free(wait);
+}
+
 /* Wait until the next result can be read without blocking (and the
  * output is flushed): cancel the running command once a signal arrived,
- * and look up who blocks it, once, after watch_ms. -1 when the connection
- * failed. */
+ * look up who blocks it, once, after watch_ms, and report a long wait
+ * (db_report_wait). -1 when the connection failed. */
 static int db_wait(struct db *db, struct db *observer, long long start, long long watch_ms,
 		   struct db_run *r)
 {
@@ -933,16 +985,27 @@ static int db_wait(struct db *db, struct db *observer, long long start, long lon
 			return -1;
 		if (!flush && !PQisBusy(db->conn))
 			return 0;
-		/* a lazy observer starts connecting halfway to the watch and goes
-		 * on while we wait, so that it is there when the watch comes */
+		/* a lazy observer starts connecting halfway to the watch (or
+		 * shortly before a report) and goes on while we wait, so that it
+		 * is there when the watch comes */
 		if (observer) {
 			long long waited = util_now_ms() - start;
-			int watch = watch_ms > 0 && !r->watched;
+			long long report = r->report_ms ? r->report_ms : DB_REPORT_FIRST_MS;
+			int watch = watch_ms > 0 && !r->watched, ready = 0;
 
-			if ((observer->connecting || (watch && waited >= watch_ms / 2)) &&
-			    db_observer_ready(observer) && watch && waited >= watch_ms) {
-				db_find_blockers(observer, PQbackendPID(db->conn), r);
+			if (observer->connecting || (watch && waited >= watch_ms / 2) ||
+			    waited >= report - DB_REPORT_LEAD_MS)
+				ready = db_observer_ready(observer);
+			if (ready && watch && waited >= watch_ms) {
+				db_find_blockers(observer, PQbackendPID(db->conn), r->blockers,
+						 sizeof(r->blockers), &r->autovacuum_wait_ms);
 				r->watched = 1;
+			}
+			/* a report waits for an observer still connecting */
+			if (waited >= report && (ready || !observer->connecting)) {
+				db_report_wait(ready ? observer : NULL, PQbackendPID(db->conn),
+					       waited);
+				r->report_ms = waited + DB_REPORT_EVERY_MS;
 			}
 		}
 		FD_ZERO(&rfds);

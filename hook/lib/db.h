@@ -138,11 +138,15 @@ struct db_run {
 	 * request waiting longer than deadlock_timeout (not one to prevent
 	 * wraparound): deadlock_timeout + a margin, in ms; else 0 */
 	long long autovacuum_wait_ms;
+	long long report_ms; /* when the next still-running report is due (0: first) */
 };
 
 /* Run one statement (any SQL text) on db; wait with signal handling.
  * With an observer and watch_ms > 0, after watch_ms the observer looks up
  * pg_blocking_pids of db's backend and describes them in r->blockers.
+ * With an observer, a statement still running after 10 s is logged, then
+ * every 60 s: what it waits on, and who blocks it (event still-waiting,
+ * a warning) or that nothing does (still-running).
  * Returns 0 when the statement succeeded (even if a signal arrived
  * meanwhile: check db_interrupted), -1 when it failed or was cancelled
  * (r->res holds the error result when there is one). */

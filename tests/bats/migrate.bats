@@ -682,6 +682,35 @@ migrated_after_snapshot() {
 	assert_output "1"
 }
 
+@test "migrate: a statement that waits long says so while it waits, naming what blocks it" {
+	q "create table t (id int, email text); insert into t select g, 'e' || g from generate_series(1, 100) g" >/dev/null
+	mig V1__idx.sql $'-- zdm: transaction=off\ncreate index concurrently t_email_idx on t (email);'
+	hold_old_snapshot t
+	# the default --concurrent-timeout (30 min): the build waits for the
+	# snapshot, and the log says so after 10 s, not after 30 min
+	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
+	p=$!
+	wait_for_line "$T/out" 'warning: the statement of session [0-9]+ is still waiting after 1[0-9] s \(Lock: virtualxid\); blocked by pid [0-9]+ \(application "old-snapshot", active, transaction open [0-9:]+\): .*pg_sleep\(600\)' 600
+	migrated_after_snapshot
+	assert_output --regexp 'applied V1__idx.sql'
+	run q "select h.success, i.indisvalid from zdm_schema_history h, pg_index i where i.indexrelid = 't_email_idx'::regclass"
+	assert_output "t|t"
+}
+
+@test "migrate: a statement that runs long with nothing blocking it says it is still running, in text and in JSON" {
+	mig V1__slow.sql 'select pg_sleep(10.5);'
+	run "$ZDM_HOOK" migrate --dir "$M"
+	assert_success
+	assert_output --regexp 'info: the statement of session [0-9]+ is still running after 10 s \(Timeout: PgSleep\)'
+	refute_output --partial "still waiting"
+	q "drop table zdm_schema_history" >/dev/null
+	run "$ZDM_HOOK" migrate --dir "$M" --output json
+	assert_success
+	line=$(grep '"still-running"' <<<"$output")
+	run jq -r '[.level, .waited_ms >= 10000, .wait_event, (.pid | type)] | join(" ")' <<<"$line"
+	assert_output "info true Timeout: PgSleep number"
+}
+
 @test "migrate: a REINDEX CONCURRENTLY retried behind an old snapshot leaves none of its attempts' INVALID copies, and no one else's is touched" {
 	q "create table t (id int, email text); insert into t select g, 'e' || g from generate_series(1, 100) g;
 	   create index t_email_idx on t (email)" >/dev/null
