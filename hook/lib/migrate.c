@@ -1235,19 +1235,51 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
  * outlived the statement is not waited for again; an autovacuum yields),
  * except on a table that another session is indexing now (its REINDEX
  * may be the one building them). */
-static const char migrate_cc_where[] =
+#define MIGRATE_CC_FROM                                                                            \
 	" FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
-	" WHERE NOT i.indisvalid AND c.relname ~ '_cc(new|old)[0-9]*$'";
+#define MIGRATE_CC_COND " NOT i.indisvalid AND c.relname ~ '_cc(new|old)[0-9]*$'"
+static const char migrate_cc_where[] = MIGRATE_CC_FROM " WHERE" MIGRATE_CC_COND;
 
-static char *migrate_cc_list(struct migrate_ctx *c, struct zerr *e)
+/* resumed: st is the statement a killed run was in (migrate_notx_stmt).
+ * Its INVALID copies of the index (INDEX) or of the table's indexes
+ * (TABLE) it names, as PostgreSQL names them (the base name, maybe
+ * truncated, then the suffix), are not on the list: PostgreSQL's advice
+ * for a REINDEX CONCURRENTLY that did not finish is to drop them, and
+ * this statement is that REINDEX run again. */
+static char *migrate_cc_list(struct migrate_ctx *c, const struct src_migration *m,
+			     const struct sql_stmt *resumed, struct zerr *e)
 {
-	char *sql = xasprintf("SELECT coalesce(array_agg(i.indexrelid), '{}')::text%s",
-			      migrate_cc_where);
-	PGresult *r = db_query(c->work, sql, 0, NULL, e);
-	char *list = r ? db_value_dup(r, 0, 0) : NULL;
+	char *target = NULL;
+	int table = 0;
+	const char *params[2];
+	static const char sql[] =
+		"SELECT coalesce(array_agg(i.indexrelid) FILTER (WHERE NOT o.own), '{}')::text,"
+		" string_agg(i.indexrelid::regclass::text, ', ' ORDER BY c.relname)"
+		" FILTER (WHERE o.own)" MIGRATE_CC_FROM
+		" CROSS JOIN LATERAL (SELECT $1::text IS NOT NULL AND EXISTS (SELECT 1"
+		" FROM pg_catalog.pg_index j JOIN pg_catalog.pg_class jc ON jc.oid = j.indexrelid"
+		" WHERE j.indrelid = i.indrelid AND j.indexrelid <> i.indexrelid"
+		" AND CASE WHEN $2::bool THEN j.indrelid = pg_catalog.to_regclass($1)"
+		" ELSE j.indexrelid = pg_catalog.to_regclass($1) END"
+		" AND pg_catalog.starts_with(jc.relname::text, pg_catalog.regexp_replace("
+		"c.relname::text, '_cc(new|old)[0-9]*$', ''))) AS own) o"
+		" WHERE" MIGRATE_CC_COND;
+	PGresult *r;
+	char *list;
 
+	if (resumed)
+		(void)sql_reindex_target(resumed, &table, &target);
+	params[0] = target;
+	params[1] = table ? "t" : "f";
+	r = db_query(c->work, sql, 2, params, e);
+	list = r ? db_value_dup(r, 0, 0) : NULL;
+	if (r && !PQgetisnull(r, 0, 1))
+		log_info("invalid-index",
+			 "%s:%d: the REINDEX ... CONCURRENTLY that an earlier run did not finish "
+			 "left INVALID copies of %s: %s; they are dropped once it is done",
+			 m->path, resumed->line, target, PQgetvalue(r, 0, 1));
 	PQclear(r);
-	free(sql);
+	free(target);
 	return list;
 }
 
@@ -1374,7 +1406,8 @@ static enum migrate_step migrate_notx_stmt(struct migrate_notx *n, size_t i, int
 	if (db_interrupted)
 		return MIGRATE_STEP_INTERRUPTED;
 	if (kind == SQL_TX_CONCURRENT && sql_tok_is(&st->toks[0], "reindex") &&
-	    !(cc_before = migrate_cc_list(c, e))) {
+	    !(cc_before = migrate_cc_list(c, m, n->resuming && i == (size_t)n->from ? st : NULL,
+					  e))) {
 		zerr_prefix(e, "%s:%d", m->path, st->line);
 		return MIGRATE_STEP_FAILED;
 	}

@@ -542,6 +542,38 @@ int sql_detach_names(const struct sql_stmt *st, char **parent, char **child)
 	return 0;
 }
 
+int sql_reindex_target(const struct sql_stmt *st, int *table, char **name)
+{
+	const struct sql_token *t = st->toks;
+	size_t n = st->ntoks, i = 1;
+
+	*table = 0;
+	*name = NULL;
+	if (n < 3 || !sql_tok_is(&t[0], "reindex"))
+		return 0;
+	if (sql_tok_is_punct(&t[i], '(')) { /* ( options ): past the matching ) */
+		int depth = 0;
+		for (; i < n; i++)
+			if (sql_tok_is_punct(&t[i], '('))
+				depth++;
+			else if (sql_tok_is_punct(&t[i], ')') && --depth == 0)
+				break;
+		i++;
+	}
+	if (i >= n || !(sql_tok_is(&t[i], "index") || sql_tok_is(&t[i], "table")))
+		return 0;
+	*table = sql_tok_is(&t[i++], "table");
+	if (i < n && sql_tok_is(&t[i], "concurrently"))
+		i++;
+	*name = sql_qualified_name(t, n, &i);
+	if (*name && i == n)
+		return 1;
+	free(*name);
+	*name = NULL;
+	*table = 0;
+	return 0;
+}
+
 void sql_stmt_name(const struct sql_stmt *st, char *buf, size_t size)
 {
 	size_t n = 2;

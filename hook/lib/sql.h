@@ -133,4 +133,9 @@ char *sql_cic_index_name(const struct sql_stmt *st);
  * NULL. */
 int sql_detach_names(const struct sql_stmt *st, char **parent, char **child);
 
+/* For REINDEX [(options)] {INDEX | TABLE} [CONCURRENTLY] name: 1 with
+ * *name as written (caller frees) and *table 1 for TABLE, 0 for INDEX;
+ * else 0 with *name NULL (SCHEMA, DATABASE, SYSTEM; not a REINDEX). */
+int sql_reindex_target(const struct sql_stmt *st, int *table, char **name);
+
 #endif

@@ -579,8 +579,7 @@ assert_untouched() {
 zdm_waits_for_other_build() {
 	local sleep=$1 blocker=$2 p orc rc
 	mig V1__idx.sql $'-- zdm: transaction=off\ncreate index concurrently if not exists t_email_idx on t (email);'
-	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
-	p=$!
+	migrate_bg
 	wait_for_line "$T/out" 'index t_email_idx is being built by another session \(pid [0-9]+\); waiting for that build to end'
 	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep($sleep)%' and pid <> pg_backend_pid()" >/dev/null
 	wait "$blocker" || true
@@ -643,12 +642,26 @@ release_old_snapshot() {
 	wait "$snap" || true
 }
 
-# migrate_behind_snapshot: zdm migrates in the background, each attempt of
-# a CONCURRENTLY statement timing out after 300 ms (pid in $p, output in
-# $T/out)
-migrate_behind_snapshot() {
-	"$ZDM_HOOK" migrate --dir "$M" --concurrent-timeout 300ms --ddl-retries 40 >"$T/out" 2>&1 &
+# migrate_bg [OPTION...]: zdm migrates $M in the background (pid in $p,
+# output in $T/out)
+migrate_bg() {
+	"$ZDM_HOOK" migrate --dir "$M" "$@" >"$T/out" 2>&1 &
 	p=$!
+}
+
+# kill9_when SQL: once SQL returns 1, kill -9 the zdm of migrate_bg and
+# wait until its session is gone
+kill9_when() {
+	wait_for "$1" 1 600
+	kill -9 "$p"
+	wait "$p" || true
+	wait_gone
+}
+
+# migrate_behind_snapshot: migrate_bg, each attempt of a CONCURRENTLY
+# statement timing out after 300 ms
+migrate_behind_snapshot() {
+	migrate_bg --concurrent-timeout 300ms --ddl-retries 40
 }
 
 # migrated_after_snapshot: the snapshot ends, and zdm succeeds ($output:
@@ -688,8 +701,7 @@ migrated_after_snapshot() {
 	hold_old_snapshot t
 	# the default --concurrent-timeout (30 min): the build waits for the
 	# snapshot, and the log says so after 10 s, not after 30 min
-	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
-	p=$!
+	migrate_bg
 	wait_for_line "$T/out" 'warning: the statement of session [0-9]+ is still waiting after 1[0-9] s \(Lock: virtualxid\); blocked by pid [0-9]+ \(application "old-snapshot", active, transaction open [0-9:]+\): .*pg_sleep\(600\)' 600
 	migrated_after_snapshot
 	assert_output --regexp 'applied V1__idx.sql'
@@ -734,6 +746,34 @@ migrated_after_snapshot() {
 	assert_output "t|1"
 }
 
+@test "migrate: kill -9 while a REINDEX CONCURRENTLY waits: the next run drops the INVALID copy it left, and no other index" {
+	q "create table t (id int, email text); insert into t select g, 'e' || g from generate_series(1, 100) g;
+	   insert into t values (1, 'dup'); create index t_email_idx on t (email); create index t_id_idx on t (id)" >/dev/null
+	# others' INVALID leftovers: one on another table, and one named for
+	# another index of t (a failed unique build: id 1 is there twice)
+	q "create table u (id int); insert into u values (1), (1)" >/dev/null
+	q "create unique index concurrently u_id_ccnew on u (id)" >/dev/null 2>&1 || true
+	q "create unique index concurrently t_id_idx_ccnew on t (id)" >/dev/null 2>&1 || true
+	run q "select string_agg(indexrelid::regclass::text || ':' || indisvalid, ',' order by indexrelid::regclass::text) from pg_index where indexrelid::regclass::text like '%ccnew'"
+	assert_output "t_id_idx_ccnew:false,u_id_ccnew:false"
+	mig V1__reindex.sql $'-- zdm: transaction=off\nreindex index concurrently t_email_idx;'
+	hold_old_snapshot t
+	migrate_bg
+	# the REINDEX has built its copy and waits for the old snapshot
+	kill9_when "select count(*) from pg_stat_activity where application_name like 'zdm-hook%' and query ~* '^reindex' and wait_event = 'virtualxid'"
+	run q "select indisvalid from pg_index where indexrelid = 't_email_idx_ccnew'::regclass"
+	assert_output "f"
+	release_old_snapshot
+	run "$ZDM_HOOK" migrate --dir "$M"
+	assert_success
+	assert_output --regexp 'V1__reindex.sql:2: the REINDEX ... CONCURRENTLY that an earlier run did not finish left INVALID copies of t_email_idx: t_email_idx_ccnew; they are dropped once it is done'
+	assert_output --regexp 'V1__reindex.sql:2: dropping INVALID index t_email_idx_ccnew, left by a failed attempt'
+	run q "select string_agg(indexrelid::regclass::text || ':' || indisvalid, ',' order by indexrelid::regclass::text) from pg_index where indrelid in ('t'::regclass, 'u'::regclass)"
+	assert_output "t_email_idx:true,t_id_idx:true,t_id_idx_ccnew:false,u_id_ccnew:false"
+	run q "select success, applied_stmts from zdm_schema_history"
+	assert_output "t|1"
+}
+
 # detach_behind_snapshot: partitioned table p (p1, p2), V1 detaches p2
 # CONCURRENTLY, and hold_old_snapshot p
 detach_behind_snapshot() {
@@ -766,18 +806,13 @@ detach_finished() {
 
 @test "migrate: kill -9 while a DETACH PARTITION CONCURRENTLY waits: the next run finishes it with FINALIZE, without locking the partition past lock_timeout" {
 	detach_behind_snapshot
-	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
-	p=$!
+	migrate_bg
 	# zdm's DETACH waits for the old snapshot, p2 already pending detach
-	wait_for "select count(*) from pg_inherits where inhrelid = 'p2'::regclass and inhdetachpending" 1 600
-	kill -9 "$p"
-	wait "$p" || true
-	wait_gone
+	kill9_when "select count(*) from pg_inherits where inhrelid = 'p2'::regclass and inhdetachpending"
 	# the next run, with the snapshot still there: FINALIZE takes p2's
 	# ACCESS EXCLUSIVE lock while it waits for older snapshots, so it runs
 	# under --lock-timeout (not the 30 min --concurrent-timeout) and retries
-	"$ZDM_HOOK" migrate --dir "$M" --lock-timeout 300ms --ddl-retries 40 >"$T/out" 2>&1 &
-	p=$!
+	migrate_bg --lock-timeout 300ms --ddl-retries 40
 	wait_for_line "$T/out" 'partition p2 is pending detach from p \(an earlier attempt did not finish\); finishing it with DETACH PARTITION ... FINALIZE' 600
 	wait_for_line "$T/out" 'V1__detach.sql:2: could not get the lock within the lock_timeout.*retry 1 of 40' 600
 	# a reader of the partition is served between the attempts
@@ -937,8 +972,7 @@ alter_behind_holder() {
 
 @test "migrate: SIGTERM cancels the statement, rolls back, releases the lock" {
 	mig V1__slow.sql "create table t (id int); select pg_sleep(30);"
-	"$ZDM_HOOK" migrate --dir "$M" --termination-log "$T/term" >"$T/out" 2>&1 &
-	p=$!
+	migrate_bg --termination-log "$T/term"
 	wait_backends '%pg_sleep(30)%' 1 300 active
 	kill -TERM $p
 	start=$(date +%s)
@@ -957,8 +991,7 @@ alter_behind_holder() {
 @test "migrate: kill -9 mid-migration leaves the database consistent; the re-run applies it exactly once" {
 	mig V1__t.sql "create table runs (n int);"
 	mig V2__slow.sql "insert into runs values (2); select pg_sleep(30); create table t (id int);"
-	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
-	p=$!
+	migrate_bg
 	wait_backends '%pg_sleep(30)%' 1 50 active || true
 	kill -9 $p
 	wait $p || true
@@ -986,12 +1019,9 @@ alter_behind_holder() {
 	psql -X -q -c "select pg_advisory_lock(7); select pg_sleep(60)" >/dev/null 2>&1 &
 	gate=$!
 	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 7 and objsubid = 1 and granted" 1
-	"$ZDM_HOOK" migrate --dir "$M" >"$T/out" 2>&1 &
-	p=$!
-	wait_for "select count(*) from pg_locks where locktype = 'advisory' and objid = 7 and objsubid = 1 and not granted" 1
-	kill -9 $p
-	wait $p || true
-	wait_gone   # client_connection_check_interval ends the orphaned backend
+	migrate_bg
+	# (client_connection_check_interval ends the orphaned backend)
+	kill9_when "select count(*) from pg_locks where locktype = 'advisory' and objid = 7 and objsubid = 1 and not granted"
 	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()" >/dev/null
 	wait $gate || true
 	run hook status --dir "$M"

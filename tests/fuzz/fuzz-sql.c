@@ -63,8 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t i = 0; i < s.n; i++) {
 		const struct sql_stmt *st = &s.v[i];
-		char buf[256], *text, *idx, *parent, *child;
-		int line, col;
+		char buf[256], *text, *idx, *parent, *child, *target;
+		int line, col, table;
 
 		fuzz_sql_check(st->off >= prev_end && st->off + st->len <= len && st->ntoks > 0);
 		fuzz_sql_check(st->line >= 1 && st->end_line >= st->line);
@@ -82,6 +82,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				       : !parent && !child);
 		free(parent);
 		free(child);
+		/* a REINDEX INDEX|TABLE names its target, else nothing */
+		fuzz_sql_check(sql_reindex_target(st, &table, &target)
+				       ? target && *target && (table == 0 || table == 1)
+				       : !target && !table);
+		free(target);
 		for (long pos = 0; pos <= (long)st->len + 2; pos += 1 + (long)st->len / 7) {
 			sql_position_to_line(src, st, pos, &line, &col);
 			fuzz_sql_check(line >= 1 && col >= 1);

@@ -338,10 +338,54 @@ static void test_detach(void)
 	}
 }
 
+struct reindex_case {
+	const char *src;
+	const char *name; /* expected sql_reindex_target, or NULL */
+	int table;
+};
+
+static const struct reindex_case reindex_cases[] = {
+	{ "reindex index concurrently t_email_idx", "t_email_idx", 0 },
+	{ "REINDEX TABLE CONCURRENTLY s.\"T 1\"", "s.\"T 1\"", 1 },
+	{ "reindex (verbose, tablespace fast) index concurrently db.s.i", "db.s.i", 0 },
+	{ "reindex (concurrently) table t", "t", 1 },
+	{ "reindex (concurrently true, verbose (false)) table t", "t", 1 },
+	{ "reindex index i", "i", 0 },
+	{ "reindex schema concurrently s", NULL, 0 },
+	{ "reindex database concurrently d", NULL, 0 },
+	{ "reindex system d", NULL, 0 },
+	{ "reindex table concurrently", NULL, 0 },
+	{ "reindex (verbose table t", NULL, 0 },
+	{ "reindex index concurrently i j", NULL, 0 },
+	{ "create index concurrently i on t (c)", NULL, 0 },
+};
+
+static void test_reindex(void)
+{
+	for (size_t i = 0; i < ZDM_ARRAY_LEN(reindex_cases); i++) {
+		const struct reindex_case *c = &reindex_cases[i];
+		struct sql_script s;
+		struct zerr e = { 0 };
+		char *name;
+		int yes, table;
+
+		CHECK(sql_split(c->src, strlen(c->src), "t.sql", &s, &e) == 0, "split: %s", e.msg);
+		if (s.n != 1)
+			continue;
+		yes = sql_reindex_target(&s.v[0], &table, &name);
+		CHECK(yes == (c->name != NULL), "[%s]: reindex %d", c->src, yes);
+		CHECK(yes ? strcmp(name, c->name) == 0 && table == c->table : !name && !table,
+		      "[%s]: name %s, table %d", c->src, name ? name : "NULL", table);
+		free(name);
+		sql_script_release(&s);
+	}
+}
+
 int main(void)
 {
 	test_kind();
 	test_detach();
+	test_reindex();
 	test_split();
 	test_position();
 	test_head();

@@ -1,0 +1,2 @@
+-- zdm: transaction=off
+reindex (verbose, concurrently) table concurrently s."T 1";
