@@ -1711,12 +1711,15 @@ static int migrate_history_row(struct migrate_ctx *c, const char *v, int *rank, 
 /* Once m's backfill is done, validate its NOT NULL check (when it has
  * one, NOT VALID: recipe_validate_sql) while the apps run, so that its
  * contract has no table to scan. Best effort: the contract keeps its own
- * VALIDATE step, which does the work when this could not. */
-static void migrate_recipe_validate(struct migrate_ctx *c, const struct src_migration *m)
+ * VALIDATE step, which does the work when this could not. held: an
+ * earlier recipe of the same backfill found the table held, and this one
+ * does not wait for it again. Returns 1 when the table was held. */
+static int migrate_recipe_validate(struct migrate_ctx *c, const struct src_migration *m, int held)
 {
 	struct zerr e = { 0 };
 	char *sql = NULL;
 	long long start = util_now_ms(), lt = migrate_lock_timeout(c->o, m);
+	int later = 0;
 
 	/* One attempt that waits at most MIGRATE_VALIDATE_WAIT_MS, less than
 	 * deadlock_timeout's default: what holds a lock that conflicts with
@@ -1725,34 +1728,42 @@ static void migrate_recipe_validate(struct migrate_ctx *c, const struct src_migr
 	 * longer wait would have PostgreSQL cancel. */
 	if (lt <= 0 || lt > MIGRATE_VALIDATE_WAIT_MS)
 		lt = MIGRATE_VALIDATE_WAIT_MS;
-	if (recipe_validate_sql(m->recipe, c->work, &sql, &e) == 0 &&
-	    (!sql || migrate_recipe_ddl(c, m, (const char *const *)&sql, 1, NULL, 0, lt,
-					"the VALIDATE of its NOT NULL check", &e) == 0)) {
-		if (sql)
+	if (recipe_validate_sql(m->recipe, c->work, &sql, &e) == 0) {
+		if (!sql)
+			return held; /* nothing to validate */
+		if (held)
+			later = 1;
+		else if (migrate_recipe_ddl(c, m, (const char *const *)&sql, 1, NULL, 0, lt,
+					    "the VALIDATE of its NOT NULL check", &e) == 0) {
 			log_info("validated",
 				 "%s: its NOT NULL check validated after the backfill (%lld ms); "
 				 "the contract has no rows to scan",
 				 m->file, util_now_ms() - start);
-		free(sql);
-		return;
+			free(sql);
+			return 0;
+		}
 	}
 	free(sql);
+	if (later || strstr(e.msg, "(SQLSTATE 55P03)")) {
+		log_info("validate-later",
+			 "%s: its NOT NULL check is left for the contract to validate: a vacuum "
+			 "or a schema change holds %s%s",
+			 m->file, m->recipe->table,
+			 later ? " (as the VALIDATE before it found; not waited for again)" : "");
+		return 1;
+	}
 	if (strstr(e.msg, "(SQLSTATE 23514)"))
 		log_warn("recipe",
 			 "%s: rows of %s have no value for the column that recipe=%s makes NOT "
 			 "NULL (%s); its contract will fail on them: give them a value (an "
 			 "UPDATE) before the contract runs",
 			 m->file, m->recipe->table, m->recipe->name, e.msg);
-	else if (strstr(e.msg, "(SQLSTATE 55P03)"))
-		log_info("validate-later",
-			 "%s: its NOT NULL check is left for the contract to validate: a vacuum "
-			 "or a schema change holds %s",
-			 m->file, m->recipe->table);
 	else
 		log_warn("recipe",
 			 "%s: could not validate its NOT NULL check after the backfill (%s); its "
 			 "contract validates it",
 			 m->file, e.msg);
+	return 0;
 }
 
 /* The backfill of expanded recipes ms[0..n) (n > 1: a group that
@@ -1771,7 +1782,7 @@ static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *
 	struct sb names = { 0 };
 	int *ranks = xcalloc(n, sizeof(*ranks));
 	char *text, *key = NULL;
-	int rc = -1;
+	int rc = -1, held = 0;
 
 	for (size_t i = 0; i < n; i++)
 		rs[i] = ms[i]->recipe;
@@ -1837,7 +1848,7 @@ filled:
 		PQclear(r);
 	}
 	for (size_t i = 0; i < n; i++)
-		migrate_recipe_validate(c, ms[i]);
+		held = migrate_recipe_validate(c, ms[i], held);
 	rc = 0;
 out:
 	source_release(&set);

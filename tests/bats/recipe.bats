@@ -247,7 +247,7 @@ CASE WHEN id = 3 THEN NULL ELSE coalesce(note, 'none') END"
 	[ "$(q "select attnotnull from pg_attribute where attrelid = 't'::regclass and attname = 'note'")" = t ]
 }
 
-@test "recipe: the VALIDATE after the backfill does not wait for a vacuum's lock (nor get it cancelled); the contract validates" {
+@test "recipe: the VALIDATE after the backfill does not wait for a vacuum's lock (nor get it cancelled), nor does the next one of the same pass; the contract validates" {
 	users
 	run migrate
 	q "update users set amount = null where id > 1400"
@@ -257,6 +257,8 @@ CASE WHEN id = 3 THEN NULL ELSE coalesce(note, 'none') END"
 	mig V2__nn.sql "-- zdm: recipe=set-not-null table=users column=amount contract-after=2.0.0 batch-size=100
 -- zdm: up
 coalesce(amount, 0) + CASE WHEN id > 1500 THEN wait_go() ELSE 0 END"
+	# a second recipe in the same pass, with a NOT NULL check of its own
+	mig V2.1__rn.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0 batch-size=100"
 	"$ZDM_HOOK" migrate --dir "$M" --lock-timeout 5s >"$T/log" 2>&1 &
 	local p=$! sue
 	wait_for "select count(*) from pg_stat_activity where wait_event = 'PgSleep' and application_name like 'zdm-hook%'" 1
@@ -269,18 +271,22 @@ coalesce(amount, 0) + CASE WHEN id > 1500 THEN wait_go() ELSE 0 END"
 	# the run ends while the lock is still held: one short try, no retry
 	wait $p
 	run cat "$T/log"
-	assert_output --partial "V2__nn.sql: its NOT NULL check is left for the contract to validate: a vacuum or a schema change holds users"
+	assert_output --partial "V2__nn.sql and V2.1__rn.sql: their backfills of users run as one pass"
+	assert_output --partial "V2__nn.sql: its NOT NULL check is left for the contract to validate: a vacuum or a schema change holds users"$'\n'
+	assert_output --partial "V2.1__rn.sql: its NOT NULL check is left for the contract to validate: a vacuum or a schema change holds users (as the VALIDATE before it found; not waited for again)"
 	refute_output --partial "timed out waiting for a lock"
-	[ "$(q "select convalidated from pg_constraint where conname = 'zdm_2_nn'")" = f ]
+	run q "select string_agg(conname || ':' || convalidated, ',' order by conname) from pg_constraint where conname ~ '^zdm_[0-9_]+_nn$'"
+	assert_output "zdm_2_1_nn:false,zdm_2_nn:false"
 	[ "$(state 2)" = "expanded t 0" ]
+	[ "$(state 2.1)" = "expanded t 0" ]
 	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(602)%' and pid <> pg_backend_pid()" >/dev/null
 	wait $sue 2>/dev/null || true
 	run migrate --force-contract
 	assert_success
 	refute_output --partial "finishing its backfill"
-	run state 2
-	assert_output "contracted t 5"
-	[ "$(q "select attnotnull from pg_attribute where attrelid = 'users'::regclass and attname = 'amount'")" = t ]
+	[ "$(state 2 | cut -d' ' -f1-2)" = "contracted t" ]
+	[ "$(state 2.1 | cut -d' ' -f1-2)" = "contracted t" ]
+	[ "$(q "select string_agg(attname || ':' || attnotnull, ',' order by attname) from pg_attribute where attrelid = 'users'::regclass and attname in ('amount', 'display_name', 'full_name')")" = "amount:true,display_name:true" ]
 }
 
 @test "recipe add-unique: CONCURRENTLY, then the constraint USING INDEX in the same run" {
