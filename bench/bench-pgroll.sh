@@ -234,6 +234,10 @@ run() {
 	: >"$d/phases.tsv" && : >"$d/summary.txt"
 	note "run $2 of $RUNS, $tool: setup, $ROWS rows"
 	setup "$tool" "$d" "$db"
+	# every run starts from a checkpoint: the one the seed's WAL (and the
+	# runs before) would bring on otherwise falls in one tool's expand or
+	# the other's, by chance
+	sql -d postgres -c CHECKPOINT
 	c1="dbname=$db" c2="dbname=$db"
 	[ -z "${sp1[$tool]}" ] || c1+=" options='-c search_path=${sp1[$tool]}'" c2+=" options='-c search_path=${sp2[$tool]}'"
 	phase_name=''
