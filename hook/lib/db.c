@@ -860,6 +860,22 @@ failed:
 	return 0;
 }
 
+/* Do not end s inside a UTF-8 sequence (snprintf cut it at a byte
+ * count): a JSON log line refuses the text otherwise. */
+static void db_utf8_cut(char *s)
+{
+	size_t n = strlen(s), k = n;
+
+	while (k > 0 && ((unsigned char)s[k - 1] & 0xC0) == 0x80)
+		k--;
+	if (k > 0 && ((unsigned char)s[k - 1] & 0xC0) == 0xC0) {
+		unsigned char c = (unsigned char)s[k - 1];
+		size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+		if (n - (k - 1) < len)
+			s[k - 1] = '\0';
+	}
+}
+
 /* Describe the sessions that block pid, using the observer connection,
  * into out (size bytes; "" when none); *autovacuum_ms (when not NULL) is
  * set when one of them is an autovacuum that PostgreSQL cancels. */
@@ -901,6 +917,8 @@ static void db_find_blockers(struct db *observer, int pid, char *out, size_t siz
 		used += (size_t)n;
 	}
 	PQclear(r);
+	if (used >= size)
+		db_utf8_cut(out);
 }
 
 /* A statement that runs long says so while it runs, so that the log of a
@@ -917,6 +935,7 @@ static void db_report_wait(struct db *observer, int pid, long long waited)
 {
 	char blockers[1024] = "", pidbuf[16];
 	const char *params[] = { pidbuf };
+	const char *what = "no second session to see what it waits for";
 	char *wait = NULL;
 	struct zerr e = { 0 };
 	long long s = waited / 1000;
@@ -929,27 +948,27 @@ static void db_report_wait(struct db *observer, int pid, long long waited)
 			     "SELECT a.wait_event_type || ': ' || a.wait_event"
 			     " FROM pg_catalog.pg_stat_activity a WHERE a.pid = $1::int",
 			     1, params, &e);
-		if (r) {
+		if (r && PQntuples(r) == 1) {
 			wait = db_value_dup(r, 0, 0);
-			PQclear(r);
+			what = "working, not waiting";
+		} else {
+			what = "the second session could not see what it waits for";
 		}
+		PQclear(r);
 		db_find_blockers(observer, pid, blockers, sizeof(blockers), NULL);
 	}
 	if (blockers[0])
 		log_event(LOG_WARN, "still-waiting",
 			  json_pack("{s:I, s:i, s:s?, s:s}", "waited_ms", (json_int_t)waited, "pid",
 				    pid, "wait_event", wait, "blockers", blockers),
-			  "the statement of session %d is still waiting after %lld s%s%s%s; "
-			  "blocked by %s",
+			  "zdm's session %d is still waiting after %lld s%s%s%s; blocked by %s",
 			  pid, s, wait ? " (" : "", wait ? wait : "", wait ? ")" : "", blockers);
 	else
 		log_event(LOG_INFO, "still-running",
 			  json_pack("{s:I, s:i, s:s?}", "waited_ms", (json_int_t)waited, "pid", pid,
 				    "wait_event", wait),
-			  "the statement of session %d is still running after %lld s (%s)", pid, s,
-			  wait       ? wait
-			  : observer ? "working, not waiting"
-				     : "no second session to see what it waits for");
+			  "zdm's session %d is still running after %lld s (%s)", pid, s,
+			  wait ? wait : what);
 	free(wait);
 }
 
@@ -1001,8 +1020,10 @@ static int db_wait(struct db *db, struct db *observer, long long start, long lon
 						 sizeof(r->blockers), &r->autovacuum_wait_ms);
 				r->watched = 1;
 			}
-			/* a report waits for an observer still connecting */
-			if (waited >= report && (ready || !observer->connecting)) {
+			/* a report waits a little for an observer still connecting
+			 * (PQconnectPoll has no timeout of its own) */
+			if (waited >= report && (ready || !observer->connecting ||
+						 waited >= report + DB_REPORT_LEAD_MS)) {
 				db_report_wait(ready ? observer : NULL, PQbackendPID(db->conn),
 					       waited);
 				r->report_ms = waited + DB_REPORT_EVERY_MS;

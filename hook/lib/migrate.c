@@ -1240,12 +1240,13 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
 #define MIGRATE_CC_COND " NOT i.indisvalid AND c.relname ~ '_cc(new|old)[0-9]*$'"
 static const char migrate_cc_where[] = MIGRATE_CC_FROM " WHERE" MIGRATE_CC_COND;
 
-/* resumed: st is the statement a killed run was in (migrate_notx_stmt).
- * Its INVALID copies of the index (INDEX) or of the table's indexes
- * (TABLE) it names, as PostgreSQL names them (the base name, maybe
- * truncated, then the suffix), are not on the list: PostgreSQL's advice
- * for a REINDEX CONCURRENTLY that did not finish is to drop them, and
- * this statement is that REINDEX run again. */
+/* resumed: st is the statement an earlier run started and did not
+ * finish (killed, interrupted, failed; migrate_notx_stmt). The INVALID
+ * copies of the index (INDEX) or of the table's and its TOAST table's
+ * indexes (TABLE) it names, as PostgreSQL names them (the base name,
+ * maybe cut, then the suffix), are not on the list, whoever left them:
+ * PostgreSQL's advice for a REINDEX CONCURRENTLY that did not finish is
+ * to drop them and run it again, which this statement does. */
 static char *migrate_cc_list(struct migrate_ctx *c, const struct src_migration *m,
 			     const struct sql_stmt *resumed, struct zerr *e)
 {
@@ -1258,11 +1259,17 @@ static char *migrate_cc_list(struct migrate_ctx *c, const struct src_migration *
 		" FILTER (WHERE o.own)" MIGRATE_CC_FROM
 		" CROSS JOIN LATERAL (SELECT $1::text IS NOT NULL AND EXISTS (SELECT 1"
 		" FROM pg_catalog.pg_index j JOIN pg_catalog.pg_class jc ON jc.oid = j.indexrelid"
+		" CROSS JOIN LATERAL pg_catalog.regexp_replace(c.relname::text,"
+		" '_cc(new|old)[0-9]*$', '') AS b(base)"
 		" WHERE j.indrelid = i.indrelid AND j.indexrelid <> i.indexrelid"
-		" AND CASE WHEN $2::bool THEN j.indrelid = pg_catalog.to_regclass($1)"
+		" AND CASE WHEN $2::bool THEN j.indrelid IN (pg_catalog.to_regclass($1),"
+		" (SELECT t.reltoastrelid FROM pg_catalog.pg_class t"
+		" WHERE t.oid = pg_catalog.to_regclass($1)))"
 		" ELSE j.indexrelid = pg_catalog.to_regclass($1) END"
-		" AND pg_catalog.starts_with(jc.relname::text, pg_catalog.regexp_replace("
-		"c.relname::text, '_cc(new|old)[0-9]*$', ''))) AS own) o"
+		/* the base name, or one PostgreSQL cut to fit the suffix in 63
+		 * bytes (a multibyte character may leave it up to 3 short) */
+		" AND (jc.relname::text = b.base OR pg_catalog.octet_length(c.relname::text) >= 60"
+		" AND pg_catalog.starts_with(jc.relname::text, b.base))) AS own) o"
 		" WHERE" MIGRATE_CC_COND;
 	PGresult *r;
 	char *list;
@@ -1763,7 +1770,7 @@ static int migrate_recipe_validate(struct migrate_ctx *c, const struct src_migra
 			 "%s: could not validate its NOT NULL check after the backfill (%s); its "
 			 "contract validates it",
 			 m->file, e.msg);
-	return 0;
+	return held;
 }
 
 /* The backfill of expanded recipes ms[0..n) (n > 1: a group that
@@ -1847,7 +1854,7 @@ filled:
 			goto out;
 		PQclear(r);
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && !db_interrupted; i++)
 		held = migrate_recipe_validate(c, ms[i], held);
 	rc = 0;
 out:

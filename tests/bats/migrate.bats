@@ -702,7 +702,7 @@ migrated_after_snapshot() {
 	# the default --concurrent-timeout (30 min): the build waits for the
 	# snapshot, and the log says so after 10 s, not after 30 min
 	migrate_bg
-	wait_for_line "$T/out" 'warning: the statement of session [0-9]+ is still waiting after 1[0-9] s \(Lock: virtualxid\); blocked by pid [0-9]+ \(application "old-snapshot", active, transaction open [0-9:]+\): .*pg_sleep\(600\)' 600
+	wait_for_line "$T/out" 'warning: zdm'"'"'s session [0-9]+ is still waiting after 1[0-9] s \(Lock: virtualxid\); blocked by pid [0-9]+ \(application "old-snapshot", active, transaction open [0-9:]+\): .*pg_sleep\(600\)' 600
 	migrated_after_snapshot
 	assert_output --regexp 'applied V1__idx.sql'
 	run q "select h.success, i.indisvalid from zdm_schema_history h, pg_index i where i.indexrelid = 't_email_idx'::regclass"
@@ -713,7 +713,7 @@ migrated_after_snapshot() {
 	mig V1__slow.sql 'select pg_sleep(10.5);'
 	run "$ZDM_HOOK" migrate --dir "$M"
 	assert_success
-	assert_output --regexp 'info: the statement of session [0-9]+ is still running after 10 s \(Timeout: PgSleep\)'
+	assert_output --regexp 'info: zdm'"'"'s session [0-9]+ is still running after 10 s \(Timeout: PgSleep\)'
 	refute_output --partial "still waiting"
 	q "drop table zdm_schema_history" >/dev/null
 	run "$ZDM_HOOK" migrate --dir "$M" --output json
