@@ -1242,8 +1242,8 @@ static const char migrate_cc_where[] = MIGRATE_CC_FROM " WHERE" MIGRATE_CC_COND;
 
 /* resumed: st is the statement an earlier run started and did not
  * finish (killed, interrupted, failed; migrate_notx_stmt). The INVALID
- * copies of the index (INDEX) or of the table's and its TOAST table's
- * indexes (TABLE) it names, as PostgreSQL names them (the base name,
+ * copies of the index (INDEX) or of the table's indexes (TABLE) it names,
+ * with their partitions' and TOAST tables', as PostgreSQL names them (the base name,
  * maybe cut, then the suffix), are not on the list, whoever left them:
  * PostgreSQL's advice for a REINDEX CONCURRENTLY that did not finish is
  * to drop them and run it again, which this statement does. */
@@ -1262,10 +1262,14 @@ static char *migrate_cc_list(struct migrate_ctx *c, const struct src_migration *
 		" CROSS JOIN LATERAL pg_catalog.regexp_replace(c.relname::text,"
 		" '_cc(new|old)[0-9]*$', '') AS b(base)"
 		" WHERE j.indrelid = i.indrelid AND j.indexrelid <> i.indexrelid"
-		" AND CASE WHEN $2::bool THEN j.indrelid IN (pg_catalog.to_regclass($1),"
-		" (SELECT t.reltoastrelid FROM pg_catalog.pg_class t"
-		" WHERE t.oid = pg_catalog.to_regclass($1)))"
-		" ELSE j.indexrelid = pg_catalog.to_regclass($1) END"
+		/* TABLE: the table, its partitions, their TOAST tables; INDEX:
+		 * the index and its partitions */
+		" AND CASE WHEN $2::bool THEN j.indrelid IN (SELECT v.x FROM pg_catalog.pg_class t"
+		" CROSS JOIN LATERAL (VALUES (t.oid), (t.reltoastrelid)) AS v(x)"
+		" WHERE t.oid = pg_catalog.to_regclass($1) OR t.oid IN (SELECT p.relid"
+		" FROM pg_catalog.pg_partition_tree(pg_catalog.to_regclass($1)) p))"
+		" ELSE j.indexrelid = pg_catalog.to_regclass($1) OR j.indexrelid IN (SELECT p.relid"
+		" FROM pg_catalog.pg_partition_tree(pg_catalog.to_regclass($1)) p) END"
 		/* the base name, or one PostgreSQL cut to fit the suffix in 63
 		 * bytes (a multibyte character may leave it up to 3 short) */
 		" AND (jc.relname::text = b.base OR pg_catalog.octet_length(c.relname::text) >= 60"
@@ -1412,7 +1416,9 @@ static enum migrate_step migrate_notx_stmt(struct migrate_notx *n, size_t i, int
 	*recorded = 0;
 	if (db_interrupted)
 		return MIGRATE_STEP_INTERRUPTED;
+	/* (REINDEX ... CONCURRENTLY: PostgreSQL 12+; pg_partition_tree too) */
 	if (kind == SQL_TX_CONCURRENT && sql_tok_is(&st->toks[0], "reindex") &&
+	    c->work->server_version >= 120000 &&
 	    !(cc_before = migrate_cc_list(c, m, n->resuming && i == (size_t)n->from ? st : NULL,
 					  e))) {
 		zerr_prefix(e, "%s:%d", m->path, st->line);

@@ -774,6 +774,29 @@ migrated_after_snapshot() {
 	assert_output "t|1"
 }
 
+@test "migrate: kill -9 while a REINDEX TABLE CONCURRENTLY of a partitioned table waits: the next run drops the copy it left on a partition" {
+	q "create table p (id int, email text) partition by range (id);
+	   create table p1 partition of p for values from (0) to (100);
+	   create table p2 partition of p for values from (100) to (200);
+	   insert into p select g, 'e' || g from generate_series(0, 199) g;
+	   create index p_email_idx on p (email)" >/dev/null
+	mig V1__reindex.sql $'-- zdm: transaction=off\nreindex table concurrently p;'
+	hold_old_snapshot p1
+	migrate_bg
+	kill9_when "select count(*) from pg_stat_activity where application_name like 'zdm-hook%' and query ~* '^reindex' and wait_event = 'virtualxid'"
+	run q "select string_agg(indexrelid::regclass::text, ',' order by indexrelid::regclass::text) from pg_index where not indisvalid"
+	# REINDEX TABLE rebuilds the TOAST table's index too
+	assert_output --regexp '^p1_email_idx_ccnew,pg_toast\.pg_toast_[0-9]+_index_ccnew$'
+	release_old_snapshot
+	run "$ZDM_HOOK" migrate --dir "$M"
+	assert_success
+	assert_output --regexp 'V1__reindex.sql:2: the REINDEX ... CONCURRENTLY that an earlier run did not finish left INVALID copies of p: p1_email_idx_ccnew, pg_toast\.pg_toast_[0-9]+_index_ccnew; they are dropped once it is done'
+	run q "select count(*) from pg_index where not indisvalid"
+	assert_output "0"
+	run q "select success, applied_stmts from zdm_schema_history"
+	assert_output "t|1"
+}
+
 # detach_behind_snapshot: partitioned table p (p1, p2), V1 detaches p2
 # CONCURRENTLY, and hold_old_snapshot p
 detach_behind_snapshot() {
