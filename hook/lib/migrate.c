@@ -1003,6 +1003,9 @@ struct migrate_notx {
 	int from; /* first statement to run */
 	int resuming; /* the row existed: a killed run may have done some */
 	long long start;
+	/* the attempt that failed was the DROP of this INVALID index (a
+	 * CREATE INDEX CONCURRENTLY's leftover), not the statement */
+	const char *failed_drop;
 };
 
 /* How one statement, or one attempt at it, ended. */
@@ -1173,6 +1176,7 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
 	char *parent, *child, *finalize = NULL;
 	enum migrate_step step;
 
+	n->failed_drop = NULL;
 	if (index) {
 		int rc = migrate_cic_prepare(c, n->m, st,
 					     retry->attempt == 0 && n->resuming &&
@@ -1185,8 +1189,10 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
 		*sent_lt = lt; /* with the index's state */
 		if (rc == 1)
 			return MIGRATE_STEP_DONE;
-		if (rc == 2)
+		if (rc == 2) {
+			n->failed_drop = index;
 			return MIGRATE_STEP_TRIED;
+		}
 	} else if (sql_detach_names(st, &parent, &child)) {
 		int pending = migrate_detach_pending(c, parent, child, set, e);
 		if (pending < 0) {
@@ -1394,7 +1400,25 @@ static enum migrate_step migrate_notx_attempts(struct migrate_notx *n, size_t i,
 			PQclear(run.res);
 			return MIGRATE_STEP_INTERRUPTED;
 		}
-		migrate_stmt_error(n->c, n->m, i, run.res, e);
+		if (n->failed_drop) {
+			/* the DROP's error, not one of the statement's text */
+			char where[1100];
+			snprintf(where, sizeof(where), "%s:%d: DROP INDEX CONCURRENTLY %s",
+				 n->m->path, n->m->script.v[i].line, n->failed_drop);
+			db_result_error(e, ZDM_EXIT_FAILED, run.res, where);
+			if (!e->detail[0])
+				zerr_detail(e,
+					    "%s is an INVALID index that an earlier build left; the "
+					    "statement builds it again once it is dropped",
+					    n->failed_drop);
+			if (!e->hint[0])
+				zerr_hint(e,
+					  "drop it by hand (DROP INDEX CONCURRENTLY %s), then run "
+					  "again",
+					  n->failed_drop);
+		} else {
+			migrate_stmt_error(n->c, n->m, i, run.res, e);
+		}
 		PQclear(run.res);
 		return MIGRATE_STEP_FAILED;
 	}

@@ -570,6 +570,29 @@ assert_untouched() {
 	assert_output "t"
 }
 
+@test "migrate: when the DROP of a failed build's INVALID index fails, the error is the DROP's, with the index and the fix" {
+	mig V1__t.sql $'create table t (id int, email text);\ninsert into t values (1, \'a\'), (2, \'a\');'
+	mig V2__idx.sql $'-- zdm: transaction=off\nselect 1;\ncreate unique index concurrently t_email_key on t (email);'
+	run hook migrate --dir "$M"
+	assert_failure 1
+	q "update t set email = 'b' where id = 2" >/dev/null
+	# something refuses the DROP (here an event trigger; a missing
+	# privilege does the same)
+	q "create function no_drop() returns event_trigger language plpgsql as \$\$ begin raise exception 'no index may be dropped here'; end \$\$;
+	   create event trigger no_drop on ddl_command_start when tag in ('DROP INDEX') execute function no_drop()" >/dev/null
+	run hook migrate --dir "$M"
+	assert_failure 1
+	assert_output --partial "V2__idx.sql:3: DROP INDEX CONCURRENTLY t_email_key: no index may be dropped here (SQLSTATE P0001)"
+	assert_output --partial "t_email_key is an INVALID index that an earlier build left"
+	assert_output --partial "hint: drop it by hand (DROP INDEX CONCURRENTLY t_email_key), then run again"
+	refute_output --partial "detail: statement 2 of 2"
+	q "drop event trigger no_drop" >/dev/null
+	run hook migrate --dir "$M"
+	assert_success
+	run q "select indisvalid from pg_index where indexrelid = 't_email_key'::regclass"
+	assert_output "t"
+}
+
 # zdm_waits_for_other_build SLEEP BLOCKER: with another session's CREATE
 # INDEX CONCURRENTLY of t_email_idx (pid in $other, output in $T/other)
 # held up by a session running pg_sleep(SLEEP) (pid BLOCKER), zdm's own
