@@ -1008,6 +1008,13 @@ struct migrate_notx {
 	const char *failed_drop;
 };
 
+/* Is statement i the one an earlier run of the file started and did not
+ * finish (killed, interrupted, failed)? */
+static int migrate_notx_resumed_at(const struct migrate_notx *n, size_t i)
+{
+	return n->resuming && i == (size_t)n->from;
+}
+
 /* How one statement, or one attempt at it, ended. */
 enum migrate_step {
 	MIGRATE_STEP_DONE, /* it ran */
@@ -1179,8 +1186,7 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
 	n->failed_drop = NULL;
 	if (index) {
 		int rc = migrate_cic_prepare(c, n->m, st,
-					     retry->attempt == 0 && n->resuming &&
-						     (int)i == n->from,
+					     retry->attempt == 0 && migrate_notx_resumed_at(n, i),
 					     set, lt, run, e);
 		if (rc < 0) {
 			zerr_prefix(e, "%s:%d", n->m->path, st->line);
@@ -1243,7 +1249,8 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
  * may be the one building them). */
 #define MIGRATE_CC_FROM                                                                            \
 	" FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
-#define MIGRATE_CC_COND " NOT i.indisvalid AND c.relname ~ '_cc(new|old)[0-9]*$'"
+#define MIGRATE_CC_SUFFIX "'_cc(new|old)[0-9]*$'"
+#define MIGRATE_CC_COND " NOT i.indisvalid AND c.relname ~ " MIGRATE_CC_SUFFIX
 static const char migrate_cc_where[] = MIGRATE_CC_FROM " WHERE" MIGRATE_CC_COND;
 
 /* resumed: st is the statement an earlier run started and did not
@@ -1265,8 +1272,8 @@ static char *migrate_cc_list(struct migrate_ctx *c, const struct src_migration *
 		" FILTER (WHERE o.own)" MIGRATE_CC_FROM
 		" CROSS JOIN LATERAL (SELECT $1::text IS NOT NULL AND EXISTS (SELECT 1"
 		" FROM pg_catalog.pg_index j JOIN pg_catalog.pg_class jc ON jc.oid = j.indexrelid"
-		" CROSS JOIN LATERAL pg_catalog.regexp_replace(c.relname::text,"
-		" '_cc(new|old)[0-9]*$', '') AS b(base)"
+		" CROSS JOIN LATERAL pg_catalog.regexp_replace(c.relname::text, " MIGRATE_CC_SUFFIX
+		", '') AS b(base)"
 		" WHERE j.indrelid = i.indrelid AND j.indexrelid <> i.indexrelid"
 		/* TABLE: the table, its partitions, their TOAST tables; INDEX:
 		 * the index and its partitions */
@@ -1443,8 +1450,7 @@ static enum migrate_step migrate_notx_stmt(struct migrate_notx *n, size_t i, int
 	/* (REINDEX ... CONCURRENTLY: PostgreSQL 12+; pg_partition_tree too) */
 	if (kind == SQL_TX_CONCURRENT && sql_tok_is(&st->toks[0], "reindex") &&
 	    c->work->server_version >= 120000 &&
-	    !(cc_before = migrate_cc_list(c, m, n->resuming && i == (size_t)n->from ? st : NULL,
-					  e))) {
+	    !(cc_before = migrate_cc_list(c, m, migrate_notx_resumed_at(n, i) ? st : NULL, e))) {
 		zerr_prefix(e, "%s:%d", m->path, st->line);
 		return MIGRATE_STEP_FAILED;
 	}

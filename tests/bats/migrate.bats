@@ -681,6 +681,15 @@ kill9_when() {
 	wait_gone
 }
 
+# reindex_killed_behind_snapshot TABLE: hold_old_snapshot TABLE, and
+# kill -9 the zdm of migrate_bg once its REINDEX has built its copy and
+# waits for that snapshot
+reindex_killed_behind_snapshot() {
+	hold_old_snapshot "$1"
+	migrate_bg
+	kill9_when "select count(*) from pg_stat_activity where application_name like 'zdm-hook%' and query ~* '^reindex' and wait_event = 'virtualxid'"
+}
+
 # migrate_behind_snapshot: migrate_bg, each attempt of a CONCURRENTLY
 # statement timing out after 300 ms
 migrate_behind_snapshot() {
@@ -780,10 +789,7 @@ migrated_after_snapshot() {
 	run q "select string_agg(indexrelid::regclass::text || ':' || indisvalid, ',' order by indexrelid::regclass::text) from pg_index where indexrelid::regclass::text like '%ccnew'"
 	assert_output "t_id_idx_ccnew:false,u_id_ccnew:false"
 	mig V1__reindex.sql $'-- zdm: transaction=off\nreindex index concurrently t_email_idx;'
-	hold_old_snapshot t
-	migrate_bg
-	# the REINDEX has built its copy and waits for the old snapshot
-	kill9_when "select count(*) from pg_stat_activity where application_name like 'zdm-hook%' and query ~* '^reindex' and wait_event = 'virtualxid'"
+	reindex_killed_behind_snapshot t
 	run q "select indisvalid from pg_index where indexrelid = 't_email_idx_ccnew'::regclass"
 	assert_output "f"
 	release_old_snapshot
@@ -804,9 +810,7 @@ migrated_after_snapshot() {
 	   insert into p select g, 'e' || g from generate_series(0, 199) g;
 	   create index p_email_idx on p (email)" >/dev/null
 	mig V1__reindex.sql $'-- zdm: transaction=off\nreindex table concurrently p;'
-	hold_old_snapshot p1
-	migrate_bg
-	kill9_when "select count(*) from pg_stat_activity where application_name like 'zdm-hook%' and query ~* '^reindex' and wait_event = 'virtualxid'"
+	reindex_killed_behind_snapshot p1
 	run q "select string_agg(indexrelid::regclass::text, ',' order by indexrelid::regclass::text) from pg_index where not indisvalid"
 	# REINDEX TABLE rebuilds the TOAST table's index too
 	assert_output --regexp '^p1_email_idx_ccnew,pg_toast\.pg_toast_[0-9]+_index_ccnew$'
