@@ -93,7 +93,7 @@ const char *db_run_blockers(const struct db_run *run)
 {
 	if (run->blockers[0])
 		return run->blockers;
-	/* watched: the observer looked and found none left */
+	/* watched: the observer saw it wait and found no blocker left */
 	return run->watched ? "a session that has gone since"
 			    : "a session zdm could not look up in time";
 }
@@ -878,40 +878,54 @@ static void db_utf8_cut(char *s)
 
 /* Describe the sessions that block pid, using the observer connection,
  * into out (size bytes; "" when none); *autovacuum_ms (when not NULL) is
- * set when one of them is an autovacuum that PostgreSQL cancels. */
-static void db_find_blockers(struct db *observer, int pid, char *out, size_t size,
-			     long long *autovacuum_ms)
+ * set when one of them is an autovacuum that PostgreSQL cancels. Only a
+ * session waiting on a heavyweight lock has blockers to look up:
+ * pg_blocking_pids takes every lock manager partition lock, which stalls
+ * the lock requests of every session for as long, so it is not called for
+ * a statement that is working. 1 when pid waits on a lock (out holds its
+ * blockers, "" when they have gone), 0 when it does not, -1 when the look-up
+ * failed. */
+static int db_find_blockers(struct db *observer, int pid, char *out, size_t size,
+			    long long *autovacuum_ms)
 {
 	char pidbuf[16];
 	const char *params[] = { pidbuf };
 	struct zerr e = { 0 };
 	PGresult *r;
 	size_t used = 0;
+	int waits;
 
 	out[0] = '\0';
 	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
 	r = db_query(observer,
-		     "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''),"
+		     "SELECT w.wait_event_type IS NOT DISTINCT FROM 'Lock', a.pid,"
+		     " coalesce(a.application_name, ''), coalesce(a.state, ''),"
 		     " left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 160),"
 		     " coalesce(to_char(now() - a.xact_start, 'HH24:MI:SS'), ''),"
 		     " a.backend_type = 'autovacuum worker'"
 		     " AND coalesce(a.query, '') NOT LIKE '%to prevent wraparound%',"
 		     " (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'deadlock_timeout')"
-		     " FROM pg_catalog.pg_stat_activity a"
-		     " WHERE a.pid = ANY (pg_catalog.pg_blocking_pids($1::int))",
+		     " FROM pg_catalog.pg_stat_activity w"
+		     " LEFT JOIN LATERAL pg_catalog.unnest(CASE WHEN w.wait_event_type = 'Lock'"
+		     " THEN pg_catalog.pg_blocking_pids(w.pid) END) AS b(pid) ON true"
+		     " LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = b.pid"
+		     " WHERE w.pid = $1::int",
 		     1, params, &e);
 	if (!r)
-		return;
-	for (int i = 0; i < PQntuples(r) && used < size; i++) {
+		return -1;
+	waits = PQntuples(r) > 0 && !strcmp(PQgetvalue(r, 0, 0), "t");
+	for (int i = 0; waits && i < PQntuples(r) && used < size; i++) {
 		int n;
 
+		if (PQgetisnull(r, i, 1))
+			continue; /* waiting, but its blockers have gone */
 		/* the margin: the deadlock check runs, the autovacuum stops */
-		if (autovacuum_ms && !strcmp(PQgetvalue(r, i, 5), "t"))
-			*autovacuum_ms = strtoll(PQgetvalue(r, i, 6), NULL, 10) + 500;
+		if (autovacuum_ms && !strcmp(PQgetvalue(r, i, 6), "t"))
+			*autovacuum_ms = strtoll(PQgetvalue(r, i, 7), NULL, 10) + 500;
 		n = snprintf(out + used, size - used,
 			     "%spid %s (application \"%s\", %s, transaction open %s): %s",
-			     i ? "; " : "", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-			     PQgetvalue(r, i, 2), PQgetvalue(r, i, 4), PQgetvalue(r, i, 3));
+			     used ? "; " : "", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+			     PQgetvalue(r, i, 3), PQgetvalue(r, i, 5), PQgetvalue(r, i, 4));
 		if (n < 0)
 			break;
 		used += (size_t)n;
@@ -919,6 +933,7 @@ static void db_find_blockers(struct db *observer, int pid, char *out, size_t siz
 	PQclear(r);
 	if (used >= size)
 		db_utf8_cut(out);
+	return waits;
 }
 
 /* A statement that runs long says so while it runs, so that the log of a
@@ -1015,10 +1030,19 @@ static int db_wait(struct db *db, struct db *observer, long long start, long lon
 			if (observer->connecting || (watch && waited >= watch_ms / 2) ||
 			    waited >= report - DB_REPORT_LEAD_MS)
 				ready = db_observer_ready(observer);
-			if (ready && watch && waited >= watch_ms) {
-				db_find_blockers(observer, PQbackendPID(db->conn), r->blockers,
-						 sizeof(r->blockers), &r->autovacuum_wait_ms);
-				r->watched = 1;
+			/* a statement that is working when the watch comes may
+			 * wait later (the next statement of a pipeline, a lock
+			 * an ALTER takes after its scan): look again every
+			 * watch_ms, so that a wait that ends in lock_timeout is
+			 * always seen */
+			if (ready && watch &&
+			    waited >= (r->watch_next_ms ? r->watch_next_ms : watch_ms)) {
+				if (db_find_blockers(observer, PQbackendPID(db->conn), r->blockers,
+						     sizeof(r->blockers),
+						     &r->autovacuum_wait_ms) > 0)
+					r->watched = 1;
+				else
+					r->watch_next_ms = waited + watch_ms;
 			}
 			/* a report waits a little for an observer still connecting
 			 * (PQconnectPoll has no timeout of its own) */

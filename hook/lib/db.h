@@ -132,7 +132,8 @@ struct db_run {
 	PGresult *res; /* final result (caller clears); NULL if lost */
 	int failed; /* db_pipeline: index of the failing command, else -1 */
 	int interrupted; /* a signal arrived and the statement was cancelled */
-	int watched; /* the observer looked for blockers */
+	int watched; /* the observer saw it wait on a lock and looked for blockers */
+	long long watch_next_ms; /* when the observer looks again (0: at watch_ms) */
 	char blockers[1024]; /* who blocked it, when an observer found out */
 	/* one of them was an autovacuum that PostgreSQL cancels for a lock
 	 * request waiting longer than deadlock_timeout (not one to prevent
@@ -142,8 +143,10 @@ struct db_run {
 };
 
 /* Run one statement (any SQL text) on db; wait with signal handling.
- * With an observer and watch_ms > 0, after watch_ms the observer looks up
- * pg_blocking_pids of db's backend and describes them in r->blockers.
+ * With an observer and watch_ms > 0, after watch_ms, and again every
+ * watch_ms until it finds db's backend waiting on a lock, the observer
+ * looks; once it waits, it describes pg_blocking_pids of the backend in
+ * r->blockers.
  * With an observer, a statement still running after 10 s is logged, then
  * every 60 s: what it waits on, and who blocks it (event still-waiting,
  * a warning) or that nothing does (still-running).

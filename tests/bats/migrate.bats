@@ -930,6 +930,26 @@ alter_behind_holder() {
 	assert_output --partial "hint: gave up after 2 retries; blocked by pid"
 }
 
+@test "migrate: a lock wait that starts after a statement has run a while still names its blocker" {
+	# the watch comes (half the lock_timeout) while the file's first
+	# statement runs, not waiting; the ALTER after it then waits behind the
+	# holder: the observer must look again, not report a blocker "gone"
+	q "create table t (id int);" >/dev/null
+	mig V1__alter.sql "select pg_sleep(0.6);
+alter table t add column name text;"
+	psql -X -q -c "set application_name = 'holder'" \
+		-c "begin; lock table t in access share mode; select pg_sleep(600); commit;" >/dev/null 2>&1 &
+	local holder=$!
+	wait_for "select count(*) from pg_locks where relation = 't'::regclass and granted and pid <> pg_backend_pid()" 1
+	run hook migrate --dir "$M" --lock-timeout 600ms --ddl-retries 1
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $holder 2>/dev/null || true
+	assert_failure 1
+	assert_output --regexp "could not get the lock within the lock_timeout; pid [0-9]+ \(application \"holder\", (active|idle in transaction), transaction open [0-9:]+\): .*; retry 1 of 1"
+	refute_output --partial "has already gone"
+	assert_output --regexp "hint: gave up after 1 retries; blocked by pid [0-9]+ \(application \"holder\""
+}
+
 @test "migrate: with no second session to spare, a statement behind a lock still retries, and says it could not name the blocker" {
 	# the observer that names blockers connects only when a statement
 	# waits; a role allowed one connection cannot have it
