@@ -2196,8 +2196,11 @@ static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration 
 		for (int i = 0; i < nalso; i++)
 			cmds[k++] = also[i];
 		cmds[k++] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
-		if (db_pipeline(c->work, &c->obs, cmds, k, -1, migrate_watch_ms(lt_try), &run) ==
-		    0) {
+		/* a single best-effort attempt (lock_ms) names no blocker: it
+		 * has no second session look one up, which would connect while
+		 * the apps are busy just for a VALIDATE's scan */
+		if (db_pipeline(c->work, &c->obs, cmds, k, -1,
+				lock_ms >= 0 ? 0 : migrate_watch_ms(lt_try), &run) == 0) {
 			rc = 0;
 			break;
 		}

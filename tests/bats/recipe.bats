@@ -247,6 +247,41 @@ CASE WHEN id = 3 THEN NULL ELSE coalesce(note, 'none') END"
 	[ "$(q "select attnotnull from pg_attribute where attrelid = 't'::regclass and attname = 'note'")" = t ]
 }
 
+@test "recipe: the VALIDATE after the backfill, held up by another session, opens no second session to look it up" {
+	# a one-attempt VALIDATE names no blocker (the contract will validate),
+	# so it has no observer connect while the apps are busy: a role
+	# allowed one connection shows any attempt as a warning
+	ROLE="zdm_one_$$"
+	psql -q -X -d postgres -c "create role $ROLE login password 'pw' connection limit 1" \
+		-c "alter database \"$PGDATABASE\" owner to $ROLE" >/dev/null
+	export ZDM_DATABASE_URL="postgresql://$ROLE:pw@$PGHOST:$PGPORT/$PGDATABASE"
+	users
+	run migrate
+	assert_success
+	psql -X -q -d "$ZDM_DATABASE_URL" -c "update users set amount = null where id > 1400" \
+		-c "create table go (x int)" \
+		-c "create function wait_go() returns int language plpgsql as \$\$ begin while not exists (select 1 from go) loop perform pg_sleep(0.05); end loop; return 0; end \$\$"
+	mig V2__nn.sql "-- zdm: recipe=set-not-null table=users column=amount contract-after=2.0.0 batch-size=100
+-- zdm: up
+coalesce(amount, 0) + CASE WHEN id > 1500 THEN wait_go() ELSE 0 END"
+	# a lock_timeout long enough that the backfill's batch, inside
+	# wait_go, has no observer either
+	"$ZDM_HOOK" migrate --dir "$M" --lock-timeout 30s >"$T/log" 2>&1 &
+	local p=$! sue
+	wait_for "select count(*) from pg_stat_activity where wait_event = 'PgSleep' and application_name like 'zdm-hook%'" 1
+	psql -X -q -c "begin; lock table users in share update exclusive mode; select pg_sleep(603)" >/dev/null 2>&1 &
+	sue=$!
+	wait_for "select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'users' and l.mode = 'ShareUpdateExclusiveLock' and l.granted" 1
+	q "insert into go values (1)"
+	wait $p
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(603)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $sue 2>/dev/null || true
+	run cat "$T/log"
+	assert_output --partial "V2__nn.sql: its NOT NULL check is left for the contract to validate: a vacuum or a schema change holds users"
+	refute_output --partial "second session"
+	[ "$(q "select convalidated from pg_constraint where conname = 'zdm_2_nn'")" = f ]
+}
+
 @test "recipe: the VALIDATE after the backfill does not wait for a vacuum's lock (nor get it cancelled), nor does the next one of the same pass; the contract validates" {
 	users
 	run migrate
