@@ -272,7 +272,8 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 		db_retry_init(&retry, b->ddl_retries);
 		for (;;) {
 			t0 = util_now_ms();
-			if (db_run(b->db, b->observer, sql, b->lock_timeout_ms / 2 + 1, &run) == 0)
+			if (db_run(b->db, b->observer, sql, db_watch_ms(b->lock_timeout_ms),
+				   &run) == 0)
 				break;
 			db_rollback(b->db);
 			if ((delay = db_retry_next(&retry, &run)) >= 0) {

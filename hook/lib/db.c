@@ -896,38 +896,50 @@ static int db_find_blockers(struct db *observer, int pid, char *out, size_t size
 	int waits;
 
 	out[0] = '\0';
+	if (autovacuum_ms)
+		*autovacuum_ms = 0;
 	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	/* a parallel query's workers are reported under their leader's pid,
+	 * once each (DISTINCT); a prepared transaction as pid 0 */
 	r = db_query(observer,
-		     "SELECT w.wait_event_type IS NOT DISTINCT FROM 'Lock', a.pid,"
+		     "SELECT w.wait_event_type IS NOT DISTINCT FROM 'Lock', b.pid, a.pid IS NOT NULL,"
 		     " coalesce(a.application_name, ''), coalesce(a.state, ''),"
 		     " left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 160),"
 		     " coalesce(to_char(now() - a.xact_start, 'HH24:MI:SS'), ''),"
-		     " a.backend_type = 'autovacuum worker'"
-		     " AND coalesce(a.query, '') NOT LIKE '%to prevent wraparound%',"
-		     " (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'deadlock_timeout')"
+		     " CASE WHEN a.backend_type = 'autovacuum worker'"
+		     " AND coalesce(a.query, '') NOT LIKE '%to prevent wraparound%' THEN"
+		     " (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'deadlock_timeout') END"
 		     " FROM pg_catalog.pg_stat_activity w"
-		     " LEFT JOIN LATERAL pg_catalog.unnest(CASE WHEN w.wait_event_type = 'Lock'"
-		     " THEN pg_catalog.pg_blocking_pids(w.pid) END) AS b(pid) ON true"
+		     " LEFT JOIN LATERAL (SELECT DISTINCT u.pid FROM pg_catalog.unnest("
+		     "CASE WHEN w.wait_event_type = 'Lock' THEN pg_catalog.pg_blocking_pids(w.pid) END)"
+		     " AS u(pid)) AS b ON true"
 		     " LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = b.pid"
-		     " WHERE w.pid = $1::int",
+		     " WHERE w.pid = $1::int ORDER BY b.pid",
 		     1, params, &e);
 	if (!r)
 		return -1;
 	waits = PQntuples(r) > 0 && !strcmp(PQgetvalue(r, 0, 0), "t");
 	for (int i = 0; waits && i < PQntuples(r) && used < size; i++) {
+		const char *sep = used ? "; " : "";
 		int n;
 
 		if (PQgetisnull(r, i, 1))
 			continue; /* waiting, but its blockers have gone */
-		/* the margin: the deadlock check runs, the autovacuum stops */
-		if (autovacuum_ms && !strcmp(PQgetvalue(r, i, 6), "t"))
-			*autovacuum_ms = strtoll(PQgetvalue(r, i, 7), NULL, 10) + 500;
-		n = snprintf(out + used, size - used,
-			     "%spid %s (application \"%s\", %s, transaction open %s): %s",
-			     used ? "; " : "", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-			     PQgetvalue(r, i, 3), PQgetvalue(r, i, 5), PQgetvalue(r, i, 4));
+		if (!strcmp(PQgetvalue(r, i, 1), "0"))
+			n = snprintf(out + used, size - used,
+				     "%sa prepared transaction (see pg_prepared_xacts)", sep);
+		else if (strcmp(PQgetvalue(r, i, 2), "t"))
+			continue; /* ended since pg_blocking_pids saw it */
+		else
+			n = snprintf(out + used, size - used,
+				     "%spid %s (application \"%s\", %s, transaction open %s): %s",
+				     sep, PQgetvalue(r, i, 1), PQgetvalue(r, i, 3),
+				     PQgetvalue(r, i, 4), PQgetvalue(r, i, 6), PQgetvalue(r, i, 5));
 		if (n < 0)
 			break;
+		/* the margin: the deadlock check runs, the autovacuum stops */
+		if (autovacuum_ms && !PQgetisnull(r, i, 7))
+			*autovacuum_ms = strtoll(PQgetvalue(r, i, 7), NULL, 10) + 500;
 		used += (size_t)n;
 	}
 	PQclear(r);
@@ -941,6 +953,8 @@ static int db_find_blockers(struct db *observer, int pid, char *out, size_t size
  * every DB_REPORT_EVERY_MS. The lazy observer starts connecting
  * DB_REPORT_LEAD_MS before a report. */
 #define DB_REPORT_FIRST_MS 10000LL
+/* The shortest time between two looks of a watch (db_wait). */
+#define DB_WATCH_MIN_MS 100LL
 #define DB_REPORT_EVERY_MS 60000LL
 #define DB_REPORT_LEAD_MS 2000LL
 
@@ -987,10 +1001,16 @@ static void db_report_wait(struct db *observer, int pid, long long waited)
 	free(wait);
 }
 
+long long db_watch_ms(long long lock_timeout_ms)
+{
+	return lock_timeout_ms > 0 ? lock_timeout_ms / 2 : 500;
+}
+
 /* Wait until the next result can be read without blocking (and the
  * output is flushed): cancel the running command once a signal arrived,
- * look up who blocks it, once, after watch_ms, and report a long wait
- * (db_report_wait). -1 when the connection failed. */
+ * look up who blocks it after watch_ms and every watch_ms (at least
+ * DB_WATCH_MIN_MS) after that, and report a long wait (db_report_wait).
+ * -1 when the connection failed. */
 static int db_wait(struct db *db, struct db *observer, long long start, long long watch_ms,
 		   struct db_run *r)
 {
@@ -1025,24 +1045,33 @@ static int db_wait(struct db *db, struct db *observer, long long start, long lon
 		if (observer) {
 			long long waited = util_now_ms() - start;
 			long long report = r->report_ms ? r->report_ms : DB_REPORT_FIRST_MS;
-			int watch = watch_ms > 0 && !r->watched, ready = 0;
+			int watch = watch_ms > 0, ready = 0;
 
 			if (observer->connecting || (watch && waited >= watch_ms / 2) ||
 			    waited >= report - DB_REPORT_LEAD_MS)
 				ready = db_observer_ready(observer);
 			/* a statement that is working when the watch comes may
-			 * wait later (the next statement of a pipeline, a lock
-			 * an ALTER takes after its scan): look again every
-			 * watch_ms, so that a wait that ends in lock_timeout is
-			 * always seen */
+			 * wait later, and one that waited may get its lock and
+			 * wait for another (the next statement of a pipeline, a
+			 * lock an ALTER takes after its scan): look every
+			 * watch_ms, half the lock_timeout, and keep what the
+			 * last look that saw a wait found, so that the wait
+			 * that ends in lock_timeout is the one reported (a look
+			 * just after it ended sees no wait and changes nothing) */
 			if (ready && watch &&
 			    waited >= (r->watch_next_ms ? r->watch_next_ms : watch_ms)) {
-				if (db_find_blockers(observer, PQbackendPID(db->conn), r->blockers,
-						     sizeof(r->blockers),
-						     &r->autovacuum_wait_ms) > 0)
+				char seen[sizeof(r->blockers)];
+				long long av;
+
+				if (db_find_blockers(observer, PQbackendPID(db->conn), seen,
+						     sizeof(seen), &av) > 0) {
+					memcpy(r->blockers, seen, sizeof(seen));
+					r->autovacuum_wait_ms = av;
 					r->watched = 1;
-				else
-					r->watch_next_ms = waited + watch_ms;
+				}
+				r->watch_next_ms = waited + (watch_ms > DB_WATCH_MIN_MS
+								     ? watch_ms
+								     : DB_WATCH_MIN_MS);
 			}
 			/* a report waits a little for an observer still connecting
 			 * (PQconnectPoll has no timeout of its own) */

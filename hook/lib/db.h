@@ -142,11 +142,17 @@ struct db_run {
 	long long report_ms; /* when the next still-running report is due (0: first) */
 };
 
+/* The watch_ms of a statement under lock_timeout lock_timeout_ms (0:
+ * none): half of it, so that a lock wait that ends in lock_timeout is
+ * looked at while it lasts; 500 ms without one (a deadlock is reported
+ * after deadlock_timeout, 1 s by default). */
+long long db_watch_ms(long long lock_timeout_ms);
+
 /* Run one statement (any SQL text) on db; wait with signal handling.
- * With an observer and watch_ms > 0, after watch_ms, and again every
- * watch_ms until it finds db's backend waiting on a lock, the observer
- * looks; once it waits, it describes pg_blocking_pids of the backend in
- * r->blockers.
+ * With an observer and watch_ms > 0, after watch_ms and every watch_ms
+ * after that, the observer looks whether db's backend waits on a lock;
+ * when it does, it describes pg_blocking_pids of the backend in
+ * r->blockers (the last wait it saw).
  * With an observer, a statement still running after 10 s is logged, then
  * every 60 s: what it waits on, and who blocks it (event still-waiting,
  * a warning) or that nothing does (still-running).

@@ -466,13 +466,6 @@ static long long migrate_lock_timeout(const struct migrate_opts *o, const struct
 	return m->lock_timeout_ms >= 0 ? m->lock_timeout_ms : o->lock_timeout_ms;
 }
 
-/* When a statement under lock_timeout lt has waited long enough for the
- * observer to look up who blocks it (db_run's watch_ms). */
-static long long migrate_watch_ms(long long lt)
-{
-	return lt > 0 ? lt / 2 : 500;
-}
-
 /* Log the retry of statement idx of m, which lost a lock race under a
  * lock_timeout of lt (before any lengthening by retry). */
 static void migrate_log_retry(const struct migrate_opts *o, const struct src_migration *m,
@@ -712,7 +705,7 @@ static int migrate_apply_tx(struct migrate_ctx *c, struct plan_item *its, size_t
 		commit_at = nc;
 		cmds[nc++] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
 
-		failed = db_pipeline(c->work, &c->obs, cmds, nc, -1, migrate_watch_ms(lt), &run);
+		failed = db_pipeline(c->work, &c->obs, cmds, nc, -1, db_watch_ms(lt), &run);
 		for (k = 0; k < n; k++) {
 			history_cmd_release(&row[k]);
 			if (del_at[k] >= 0)
@@ -932,7 +925,7 @@ static int migrate_cic_prepare(struct migrate_ctx *c, const struct src_migration
 		log_warn("invalid-index",
 			 "%s:%d: dropping INVALID index %s left by an earlier failed build",
 			 m->path, st->line, name);
-		if (db_run(c->work, &c->obs, sql, migrate_watch_ms(lt), run) < 0)
+		if (db_run(c->work, &c->obs, sql, db_watch_ms(lt), run) < 0)
 			rc = 2;
 		else
 			PQclear(run->res);
@@ -1089,7 +1082,7 @@ static enum migrate_step migrate_notx_try_tx(struct migrate_notx *n, size_t i, c
 	cmds[2] = (struct db_cmd){ text, 0, NULL, 0 };
 	cmds[3] = row.cmd;
 	cmds[4] = (struct db_cmd){ "COMMIT", 0, NULL, 0 };
-	rc = db_pipeline(c->work, &c->obs, cmds, 5, -1, migrate_watch_ms(lt), run);
+	rc = db_pipeline(c->work, &c->obs, cmds, 5, -1, db_watch_ms(lt), run);
 	history_cmd_release(&row);
 	n->w.tx_time = 0;
 	if (rc == 0)
@@ -1227,8 +1220,8 @@ static enum migrate_step migrate_notx_try_alone(struct migrate_notx *n, size_t i
 		free(finalize);
 		return MIGRATE_STEP_FAILED;
 	}
-	step = db_run(c->work, &c->obs, text, migrate_watch_ms(lt), run) == 0 ? MIGRATE_STEP_DONE
-									      : MIGRATE_STEP_TRIED;
+	step = db_run(c->work, &c->obs, text, db_watch_ms(lt), run) == 0 ? MIGRATE_STEP_DONE
+									 : MIGRATE_STEP_TRIED;
 	if (step == MIGRATE_STEP_DONE)
 		PQclear(run->res);
 	free(finalize);
@@ -2200,7 +2193,7 @@ static int migrate_recipe_ddl(struct migrate_ctx *c, const struct src_migration 
 		 * has no second session look one up, which would connect while
 		 * the apps are busy just for a VALIDATE's scan */
 		if (db_pipeline(c->work, &c->obs, cmds, k, -1,
-				lock_ms >= 0 ? 0 : migrate_watch_ms(lt_try), &run) == 0) {
+				lock_ms >= 0 ? 0 : db_watch_ms(lt_try), &run) == 0) {
 			rc = 0;
 			break;
 		}
