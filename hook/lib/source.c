@@ -560,7 +560,7 @@ static int source_check_backfill(struct src_migration *m, struct zerr *e)
 	if (!m->bf_batch_size)
 		m->bf_batch_size = 1000;
 	if (!m->bf_batch_time_ms)
-		m->bf_batch_time_ms = 25;
+		m->bf_batch_time_ms = 50;
 	return 0;
 }
 
