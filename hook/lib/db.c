@@ -882,11 +882,13 @@ static void db_utf8_cut(char *s)
  * session waiting on a heavyweight lock has blockers to look up:
  * pg_blocking_pids takes every lock manager partition lock, which stalls
  * the lock requests of every session for as long, so it is not called for
- * a statement that is working. 1 when pid waits on a lock (out holds its
- * blockers, "" when they have gone), 0 when it does not, -1 when the look-up
- * failed. */
+ * a statement that is working. *wait_event (when not NULL) is set to
+ * what pid waits on ("Lock: virtualxid"; NULL when it is working; caller
+ * frees). 1 when pid waits on a lock (out holds its blockers, "" when they
+ * have gone), 0 when it does not, -1 when the look-up failed or could not
+ * see pid. */
 static int db_find_blockers(struct db *observer, int pid, char *out, size_t size,
-			    long long *autovacuum_ms)
+			    long long *autovacuum_ms, char **wait_event)
 {
 	char pidbuf[16];
 	const char *params[] = { pidbuf };
@@ -898,27 +900,37 @@ static int db_find_blockers(struct db *observer, int pid, char *out, size_t size
 	out[0] = '\0';
 	if (autovacuum_ms)
 		*autovacuum_ms = 0;
+	if (wait_event)
+		*wait_event = NULL;
 	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
 	/* a parallel query's workers are reported under their leader's pid,
 	 * once each (DISTINCT); a prepared transaction as pid 0 */
-	r = db_query(observer,
-		     "SELECT w.wait_event_type IS NOT DISTINCT FROM 'Lock', b.pid, a.pid IS NOT NULL,"
-		     " coalesce(a.application_name, ''), coalesce(a.state, ''),"
-		     " left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 160),"
-		     " coalesce(to_char(now() - a.xact_start, 'HH24:MI:SS'), ''),"
-		     " CASE WHEN a.backend_type = 'autovacuum worker'"
-		     " AND coalesce(a.query, '') NOT LIKE '%to prevent wraparound%' THEN"
-		     " (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'deadlock_timeout') END"
-		     " FROM pg_catalog.pg_stat_activity w"
-		     " LEFT JOIN LATERAL (SELECT DISTINCT u.pid FROM pg_catalog.unnest("
-		     "CASE WHEN w.wait_event_type = 'Lock' THEN pg_catalog.pg_blocking_pids(w.pid) END)"
-		     " AS u(pid)) AS b ON true"
-		     " LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = b.pid"
-		     " WHERE w.pid = $1::int ORDER BY b.pid",
-		     1, params, &e);
+	r = db_query(
+		observer,
+		"SELECT w.wait_event_type IS NOT DISTINCT FROM 'Lock', b.pid, a.pid IS NOT NULL,"
+		" coalesce(a.application_name, ''), coalesce(a.state, ''),"
+		" left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 160),"
+		" coalesce(to_char(now() - a.xact_start, 'HH24:MI:SS'), ''),"
+		" CASE WHEN a.backend_type = 'autovacuum worker'"
+		" AND coalesce(a.query, '') NOT LIKE '%to prevent wraparound%' THEN"
+		" (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'deadlock_timeout') END,"
+		" w.wait_event_type || ': ' || w.wait_event"
+		" FROM pg_catalog.pg_stat_activity w"
+		" LEFT JOIN LATERAL (SELECT DISTINCT u.pid FROM pg_catalog.unnest("
+		"CASE WHEN w.wait_event_type = 'Lock' THEN pg_catalog.pg_blocking_pids(w.pid) END)"
+		" AS u(pid)) AS b ON true"
+		" LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = b.pid"
+		" WHERE w.pid = $1::int ORDER BY b.pid",
+		1, params, &e);
 	if (!r)
 		return -1;
-	waits = PQntuples(r) > 0 && !strcmp(PQgetvalue(r, 0, 0), "t");
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return -1;
+	}
+	waits = !strcmp(PQgetvalue(r, 0, 0), "t");
+	if (wait_event)
+		*wait_event = db_value_dup(r, 0, 8);
 	for (int i = 0; waits && i < PQntuples(r) && used < size; i++) {
 		const char *sep = used ? "; " : "";
 		int n;
@@ -953,8 +965,6 @@ static int db_find_blockers(struct db *observer, int pid, char *out, size_t size
  * every DB_REPORT_EVERY_MS. The lazy observer starts connecting
  * DB_REPORT_LEAD_MS before a report. */
 #define DB_REPORT_FIRST_MS 10000LL
-/* The shortest time between two looks of a watch (db_wait). */
-#define DB_WATCH_MIN_MS 100LL
 #define DB_REPORT_EVERY_MS 60000LL
 #define DB_REPORT_LEAD_MS 2000LL
 
@@ -962,30 +972,15 @@ static int db_find_blockers(struct db *observer, int pid, char *out, size_t size
  * waits on and who blocks it, when the observer (NULL: none) can see. */
 static void db_report_wait(struct db *observer, int pid, long long waited)
 {
-	char blockers[1024] = "", pidbuf[16];
-	const char *params[] = { pidbuf };
+	char blockers[1024] = "";
 	const char *what = "no second session to see what it waits for";
 	char *wait = NULL;
-	struct zerr e = { 0 };
 	long long s = waited / 1000;
 
-	if (observer) {
-		PGresult *r;
-
-		snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
-		r = db_query(observer,
-			     "SELECT a.wait_event_type || ': ' || a.wait_event"
-			     " FROM pg_catalog.pg_stat_activity a WHERE a.pid = $1::int",
-			     1, params, &e);
-		if (r && PQntuples(r) == 1) {
-			wait = db_value_dup(r, 0, 0);
-			what = "working, not waiting";
-		} else {
-			what = "the second session could not see what it waits for";
-		}
-		PQclear(r);
-		db_find_blockers(observer, pid, blockers, sizeof(blockers), NULL);
-	}
+	if (observer)
+		what = db_find_blockers(observer, pid, blockers, sizeof(blockers), NULL, &wait) < 0
+			       ? "the second session could not see what it waits for"
+			       : "working, not waiting";
 	if (blockers[0])
 		log_event(LOG_WARN, "still-waiting",
 			  json_pack("{s:I, s:i, s:s?, s:s}", "waited_ms", (json_int_t)waited, "pid",
@@ -1000,6 +995,9 @@ static void db_report_wait(struct db *observer, int pid, long long waited)
 			  wait ? wait : what);
 	free(wait);
 }
+
+/* The shortest time between two looks of a watch (db_wait). */
+#define DB_WATCH_MIN_MS 100LL
 
 long long db_watch_ms(long long lock_timeout_ms)
 {
@@ -1064,7 +1062,7 @@ static int db_wait(struct db *db, struct db *observer, long long start, long lon
 				long long av;
 
 				if (db_find_blockers(observer, PQbackendPID(db->conn), seen,
-						     sizeof(seen), &av) > 0) {
+						     sizeof(seen), &av, NULL) > 0) {
 					memcpy(r->blockers, seen, sizeof(seen));
 					r->autovacuum_wait_ms = av;
 					r->watched = 1;

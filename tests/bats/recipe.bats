@@ -75,6 +75,26 @@ kill_in_backfill() {
 		"select count(*) from pg_locks where locktype = 'advisory' and objid = $1 and not granted"
 }
 
+# migrate_validate_held [OPTS]: migrate --dir $M OPTS in the background,
+# its output in $T/log. Its backfill waits inside wait_go() (the test's up
+# expression calls it) until another session holds what a vacuum holds,
+# SHARE UPDATE EXCLUSIVE on users (no conflict with the backfill's
+# writes); the run then ends while that lock is still held, so that the
+# VALIDATE after the backfill finds the table held. The holder is
+# cancelled once the run has ended.
+migrate_validate_held() {
+	"$ZDM_HOOK" migrate --dir "$M" "$@" >"$T/log" 2>&1 &
+	local p=$! sue
+	wait_for "select count(*) from pg_stat_activity where wait_event = 'PgSleep' and application_name like 'zdm-hook%'" 1
+	psql -X -q -c "begin; lock table users in share update exclusive mode; select pg_sleep(602)" >/dev/null 2>&1 &
+	sue=$!
+	wait_for "select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'users' and l.mode = 'ShareUpdateExclusiveLock' and l.granted" 1
+	q "insert into go values (1)"
+	wait $p
+	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(602)%' and pid <> pg_backend_pid()" >/dev/null
+	wait $sue 2>/dev/null || true
+}
+
 @test "recipe rename-column: expand, backfill, both apps' writes in step, contract after the rollout" {
 	users
 	mig V2__rename.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0 batch-size=500"
@@ -266,16 +286,7 @@ CASE WHEN id = 3 THEN NULL ELSE coalesce(note, 'none') END"
 coalesce(amount, 0) + CASE WHEN id > 1500 THEN wait_go() ELSE 0 END"
 	# a lock_timeout long enough that the backfill's batch, inside
 	# wait_go, has no observer either
-	"$ZDM_HOOK" migrate --dir "$M" --lock-timeout 30s >"$T/log" 2>&1 &
-	local p=$! sue
-	wait_for "select count(*) from pg_stat_activity where wait_event = 'PgSleep' and application_name like 'zdm-hook%'" 1
-	psql -X -q -c "begin; lock table users in share update exclusive mode; select pg_sleep(603)" >/dev/null 2>&1 &
-	sue=$!
-	wait_for "select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'users' and l.mode = 'ShareUpdateExclusiveLock' and l.granted" 1
-	q "insert into go values (1)"
-	wait $p
-	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(603)%' and pid <> pg_backend_pid()" >/dev/null
-	wait $sue 2>/dev/null || true
+	migrate_validate_held --lock-timeout 30s
 	run cat "$T/log"
 	assert_output --partial "V2__nn.sql: its NOT NULL check is left for the contract to validate: a vacuum or a schema change holds users"
 	# from the end of the backfill on (a machine so slow that the batch
@@ -298,17 +309,8 @@ coalesce(amount, 0) + CASE WHEN id > 1500 THEN wait_go() ELSE 0 END"
 coalesce(amount, 0) + CASE WHEN id > 1500 THEN wait_go() ELSE 0 END"
 	# a second recipe in the same pass, with a NOT NULL check of its own
 	mig V2.1__rn.sql "-- zdm: recipe=rename-column table=users column=full_name to=display_name contract-after=2.0.0 batch-size=100"
-	"$ZDM_HOOK" migrate --dir "$M" --lock-timeout 5s >"$T/log" 2>&1 &
-	local p=$! sue
-	wait_for "select count(*) from pg_stat_activity where wait_event = 'PgSleep' and application_name like 'zdm-hook%'" 1
-	# what a vacuum holds: SHARE UPDATE EXCLUSIVE on the table (no
-	# conflict with the backfill's writes)
-	psql -X -q -c "begin; lock table users in share update exclusive mode; select pg_sleep(602)" >/dev/null 2>&1 &
-	sue=$!
-	wait_for "select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'users' and l.mode = 'ShareUpdateExclusiveLock' and l.granted" 1
-	q "insert into go values (1)"
 	# the run ends while the lock is still held: one short try, no retry
-	wait $p
+	migrate_validate_held --lock-timeout 5s
 	run cat "$T/log"
 	assert_output --partial "V2__nn.sql and V2.1__rn.sql: their backfills of users run as one pass"
 	assert_output --partial "V2__nn.sql: its NOT NULL check is left for the contract to validate: a vacuum or a schema change holds users"$'\n'
@@ -318,8 +320,6 @@ coalesce(amount, 0) + CASE WHEN id > 1500 THEN wait_go() ELSE 0 END"
 	assert_output "zdm_2_1_nn:false,zdm_2_nn:false"
 	[ "$(state 2)" = "expanded t 0" ]
 	[ "$(state 2.1)" = "expanded t 0" ]
-	q "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(602)%' and pid <> pg_backend_pid()" >/dev/null
-	wait $sue 2>/dev/null || true
 	run migrate --force-contract
 	assert_success
 	refute_output --partial "finishing its backfill"
