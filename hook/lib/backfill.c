@@ -12,6 +12,20 @@
  * followed by the history row's new resume point and COMMIT in one
  * pipeline. The last key is passed as a quoted literal: it comes from the
  * database itself (max(key)::text), never from user input.
+ *
+ * Split batches, when the key follows the table's physical order (a plain
+ * table whose key's pg_stats correlation is at least 0.9, as a serial or
+ * identity key's is): the message above updates only the rows at an even
+ * line pointer of their page (... AND (alias.ctid::text::point)[1]::int
+ * % 2 = 0) and commits alone; a second one updates the rest of the same
+ * slice, AND NOT (alias.xmin = <the first one's xid>), and commits with the
+ * resume point. An UPDATE of a full page moves the row's new version to
+ * another page and adds an entry to every index; once the first half has
+ * moved and committed, PostgreSQL prunes its old versions when the second
+ * one reads the page, and the second half's new versions fit beside them
+ * (HOT: no index entries). The xmin test keeps every row of a slice
+ * updated at most once, even by an UPDATE whose WHERE would pick a row it
+ * has already done.
  */
 #include "backfill.h"
 
@@ -24,12 +38,22 @@
 
 #define BACKFILL_MIN 10
 #define BACKFILL_MAX 1000000
-
 struct backfill_key {
 	char *column; /* quoted */
 	char *type; /* format_type, for casts */
 	long long estimate; /* rows in the table (planner), -1 unknown */
+	int split; /* split batches (see the top of this file) */
 };
+
+/* what backfill_find_key reads of the key column and its table: name,
+ * type, estimated rows, and whether to split batches (a plain table whose
+ * key's |pg_stats.correlation| is at least 0.9) */
+#define BACKFILL_KEY_COLUMNS                                                                       \
+	"SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),"                       \
+	" c.reltuples::bigint, c.relkind = 'r' AND coalesce((SELECT abs(s.correlation)"            \
+	" FROM pg_catalog.pg_stats s JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname"   \
+	" WHERE n.oid = c.relnamespace AND s.tablename = c.relname AND s.attname = a.attname"      \
+	" AND NOT s.inherited), 0) >= 0.9"
 
 /* The key column: key= as given, else the table's single-column primary
  * key; an input error (exit 2) when there is none. */
@@ -47,16 +71,16 @@ static int backfill_find_key(struct backfill_ctx *b, struct backfill_key *k, str
 			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 		params[1] = folded;
 		r = db_query(b->db,
-			     "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),"
-			     " c.reltuples::bigint FROM pg_catalog.pg_attribute a"
+			     BACKFILL_KEY_COLUMNS
+			     " FROM pg_catalog.pg_attribute a"
 			     " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
 			     " WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attname = $2"
 			     " AND NOT a.attisdropped",
 			     2, params, e);
 	} else {
 		r = db_query(b->db,
-			     "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),"
-			     " c.reltuples::bigint FROM pg_catalog.pg_index i"
+			     BACKFILL_KEY_COLUMNS
+			     " FROM pg_catalog.pg_index i"
 			     " JOIN pg_catalog.pg_class c ON c.oid = i.indrelid"
 			     " JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid"
 			     "  AND a.attnum = i.indkey[0]"
@@ -84,6 +108,7 @@ static int backfill_find_key(struct backfill_ctx *b, struct backfill_key *k, str
 	k->column = db_quote_ident(PQgetvalue(r, 0, 0));
 	k->type = xstrdup(PQgetvalue(r, 0, 1));
 	k->estimate = db_value_ll(r, 0, 2, -1);
+	k->split = !strcmp(PQgetvalue(r, 0, 3), "t");
 	PQclear(r);
 	if (k->estimate < 0) {
 		/* never analysed: count when that is cheap (under 64 MB); the
@@ -103,44 +128,88 @@ static int backfill_find_key(struct backfill_ctx *b, struct backfill_key *k, str
 	return 0;
 }
 
-/* Build one batch's SQL (caller frees). last: NULL for the first batch. */
+/* Append value to s as a quoted literal; -1 when libpq cannot quote it. */
+static int backfill_literal(struct backfill_ctx *b, struct sb *s, const char *value)
+{
+	char *lit = PQescapeLiteral(b->db->conn, value, strlen(value));
+
+	if (!lit)
+		return -1;
+	sb_adds(s, lit);
+	PQfreemem(lit);
+	return 0;
+}
+
+enum backfill_part {
+	BACKFILL_WHOLE, /* the slice in one message */
+	BACKFILL_FIRST, /* a split batch's even line pointers */
+	BACKFILL_REST, /* and the rest of its slice */
+};
+
+/* One message of a batch (caller frees; NULL when a value cannot be
+ * quoted), returning hi, n and the rows updated (and BACKFILL_FIRST, its
+ * transaction's xid). last: NULL for the first batch. BACKFILL_REST: the
+ * slice is (last, hi], xid the first part's. */
 static char *backfill_sql(struct backfill_ctx *b, const struct backfill_key *k, const char *last,
-			  long long size)
+			  long long size, enum backfill_part part, const char *hi, const char *xid)
 {
 	const struct src_migration *m = b->m;
 	const struct sql_stmt *st = &m->script.v[0];
 	const char *text = m->sql + st->off;
-	struct sb s;
-	char *lit = NULL;
+	struct sb s, cond;
+	int bad = 0;
 
 	sb_init(&s);
-	if (last) {
-		lit = PQescapeLiteral(b->db->conn, last, strlen(last));
-		if (!lit) {
-			sb_release(&s);
-			return NULL;
-		}
-	}
+	sb_init(&cond); /* the slice, in the UPDATE's WHERE */
 	sb_addf(&s,
 		"BEGIN;SET LOCAL lock_timeout = '%lldms';SET LOCAL statement_timeout = '%lldms';\n",
 		b->lock_timeout_ms, b->statement_timeout_ms);
-	sb_addf(&s,
-		"WITH zdm_range AS (SELECT max(k)::text AS hi, count(*) AS n FROM"
-		" (SELECT %s AS k FROM %s",
-		k->column, m->bf_table);
-	if (lit)
-		sb_addf(&s, " WHERE %s > %s::%s", k->column, lit, k->type);
-	sb_addf(&s, " ORDER BY %s LIMIT %lld) zdm_keys),\nzdm_done AS (", k->column, size);
+	if (part == BACKFILL_REST) {
+		sb_adds(&s, "WITH ");
+		bad |= backfill_literal(b, &cond, hi);
+		sb_addf(&cond, "::%s", k->type);
+	} else {
+		sb_addf(&s,
+			"WITH zdm_range AS (SELECT max(k)::text AS hi, count(*) AS n FROM"
+			" (SELECT %s AS k FROM %s",
+			k->column, m->bf_table);
+		if (last) {
+			sb_addf(&s, " WHERE %s > ", k->column);
+			bad |= backfill_literal(b, &s, last);
+			sb_addf(&s, "::%s", k->type);
+		}
+		sb_addf(&s, " ORDER BY %s LIMIT %lld) zdm_keys),\n", k->column, size);
+		sb_addf(&cond, "(SELECT hi FROM zdm_range)::%s", k->type);
+	}
+	sb_adds(&s, "zdm_done AS (");
 	sb_add(&s, text, m->bf_where);
 	sb_adds(&s, "WHERE (");
 	sb_add(&s, text + m->bf_where + 5, st->len - m->bf_where - 5);
-	sb_addf(&s, ")\n AND %s.%s <= (SELECT hi FROM zdm_range)::%s", m->bf_target, k->column,
-		k->type);
-	if (lit)
-		sb_addf(&s, " AND %s.%s > %s::%s", m->bf_target, k->column, lit, k->type);
-	sb_adds(&s, " RETURNING 1)\nSELECT (SELECT hi FROM zdm_range), (SELECT n FROM zdm_range),"
-		    " (SELECT count(*) FROM zdm_done)");
-	PQfreemem(lit);
+	sb_addf(&s, ")\n AND %s.%s <= %s", m->bf_target, k->column, cond.buf);
+	if (last) {
+		sb_addf(&s, " AND %s.%s > ", m->bf_target, k->column);
+		bad |= backfill_literal(b, &s, last);
+		sb_addf(&s, "::%s", k->type);
+	}
+	if (part == BACKFILL_FIRST)
+		sb_addf(&s, " AND (%s.ctid::text::point)[1]::int %% 2 = 0", m->bf_target);
+	if (part == BACKFILL_REST) {
+		sb_addf(&s, " AND NOT (%s.xmin = ", m->bf_target);
+		bad |= backfill_literal(b, &s, xid);
+		sb_adds(&s, "::xid)");
+		sb_adds(&s, " RETURNING 1)\nSELECT NULL, NULL, (SELECT count(*) FROM zdm_done)");
+	} else {
+		sb_adds(&s,
+			" RETURNING 1)\nSELECT (SELECT hi FROM zdm_range), (SELECT n FROM zdm_range),"
+			" (SELECT count(*) FROM zdm_done)");
+		if (part == BACKFILL_FIRST)
+			sb_adds(&s, ", pg_catalog.txid_current() % 4294967296");
+	}
+	sb_release(&cond);
+	if (bad) {
+		sb_release(&s);
+		return NULL;
+	}
 	return sb_steal(&s);
 }
 
@@ -230,6 +299,98 @@ static void backfill_progress(struct backfill_ctx *b, const struct backfill_key 
 	}
 }
 
+/* The error of a stopped backfill: what was done, where the next run
+ * resumes. */
+static void backfill_stopped(struct backfill_ctx *b, const char *last, struct zerr *e)
+{
+	zerr_detail(e, "%lld rows updated; the next run resumes after key %s", b->rows,
+		    last ? last : "(none)");
+}
+
+/* A signal stopped the backfill (db_interrupted): -1, e says so. */
+static int backfill_interrupted(struct backfill_ctx *b, const char *last, struct zerr *e)
+{
+	zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s during the backfill of %s",
+		 db_interrupt_name(), b->m->file);
+	backfill_stopped(b, last, e);
+	return -1;
+}
+
+/* Send one message of a batch, again after a lock timeout (with backoff,
+ * ddl-retries times); *res its result, *took the ms of the attempt that
+ * ran. last: the resume point, for the error. */
+static int backfill_exec(struct backfill_ctx *b, const char *sql, const char *last, PGresult **res,
+			 long long *took, struct zerr *e)
+{
+	struct db_retry retry;
+	struct db_run run = { 0 };
+	long long t0, delay;
+
+	db_retry_init(&retry, b->ddl_retries);
+	for (;;) {
+		t0 = util_now_ms();
+		if (db_run(b->db, b->observer, sql, db_watch_ms(b->lock_timeout_ms), &run) == 0)
+			break;
+		db_rollback(b->db);
+		if ((delay = db_retry_next(&retry, &run)) >= 0) {
+			log_warn("lock-timeout",
+				 "%s: a batch could not get its locks within the lock_timeout; "
+				 "blocked by %s; retry %d of %d in %lld ms",
+				 b->m->file, db_run_blockers(&run), retry.attempt, b->ddl_retries,
+				 delay);
+			PQclear(run.res);
+			util_sleep_ms(delay);
+			continue;
+		}
+		if (run.interrupted)
+			backfill_interrupted(b, last, e);
+		else {
+			db_result_error(e, ZDM_EXIT_FAILED, run.res, b->m->path);
+			backfill_stopped(b, last, e);
+		}
+		PQclear(run.res);
+		return -1;
+	}
+	*res = run.res;
+	*took = util_now_ms() - t0;
+	return 0;
+}
+
+/* Commit the first part of a split batch (first: its result: hi, n, the
+ * rows it updated, its xid), then run the second; *took grows by its
+ * time. */
+static int backfill_rest(struct backfill_ctx *b, const struct backfill_key *k, const char *last,
+			 const PGresult *first, long long *took, struct zerr *e)
+{
+	const char *hi = PQgetvalue(first, 0, 0), *xid = PQgetvalue(first, 0, 3);
+	char *sql;
+	PGresult *res;
+	long long t;
+
+	if (db_exec(b->db, "COMMIT", e) < 0) {
+		backfill_stopped(b, last, e);
+		return -1;
+	}
+	b->rows += db_value_ll(first, 0, 2, 0);
+	if (db_interrupted)
+		return backfill_interrupted(b, last, e);
+	sql = backfill_sql(b, k, last, 0, BACKFILL_REST, hi, xid);
+	if (!sql) {
+		zerr_set(e, ZDM_EXIT_FAILED, "cannot quote the backfill key: %s",
+			 PQerrorMessage(b->db->conn));
+		return -1;
+	}
+	if (backfill_exec(b, sql, last, &res, &t, e) < 0) {
+		free(sql);
+		return -1;
+	}
+	free(sql);
+	b->rows += db_value_ll(res, 0, 2, 0);
+	*took += t;
+	PQclear(res);
+	return 0;
+}
+
 int backfill_run(struct backfill_ctx *b, struct zerr *e)
 {
 	struct backfill_key k = { 0 };
@@ -243,72 +404,47 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 		goto cleanup;
 	log_info("backfill",
 		 "%s: backfilling %s in batches by %s%s%s (%s%lld rows, first batch %lld, "
-		 "aiming at %lld ms a batch)",
+		 "aiming at %lld ms a batch%s)",
 		 b->m->file, b->m->bf_table, k.column, last ? ", resuming after key " : "",
 		 last ? last : "", k.estimate < 0 ? "size unknown: " : "~",
-		 k.estimate < 0 ? 0 : k.estimate, size, b->m->bf_batch_time_ms);
+		 k.estimate < 0 ? 0 : k.estimate, size, b->m->bf_batch_time_ms,
+		 k.split ? "; every other row of a page first" : "");
 	for (;;) {
-		struct db_run run = { 0 };
+		PGresult *res;
 		char *sql;
-		long long t0, took, n, updated;
-		struct db_retry retry;
-		long long delay;
+		long long took, n;
 
 		if (db_interrupted) {
-			zerr_set(e, ZDM_EXIT_FAILED, "interrupted by %s during the backfill of %s",
-				 db_interrupt_name(), b->m->file);
-			zerr_detail(e, "%lld rows updated; the next run resumes after key %s",
-				    b->rows, last ? last : "(none)");
+			backfill_interrupted(b, last, e);
 			goto cleanup;
 		}
 		if (backfill_wait_replicas(b, e) < 0)
 			goto cleanup;
-		sql = backfill_sql(b, &k, last, size);
+		sql = backfill_sql(b, &k, last, size, k.split ? BACKFILL_FIRST : BACKFILL_WHOLE,
+				   NULL, NULL);
 		if (!sql) {
 			zerr_set(e, ZDM_EXIT_FAILED, "cannot quote the backfill key: %s",
 				 PQerrorMessage(b->db->conn));
 			goto cleanup;
 		}
-		db_retry_init(&retry, b->ddl_retries);
-		for (;;) {
-			t0 = util_now_ms();
-			if (db_run(b->db, b->observer, sql, db_watch_ms(b->lock_timeout_ms),
-				   &run) == 0)
-				break;
-			db_rollback(b->db);
-			if ((delay = db_retry_next(&retry, &run)) >= 0) {
-				log_warn("lock-timeout",
-					 "%s: a batch could not get its locks within the "
-					 "lock_timeout; blocked by %s; retry %d of %d in %lld ms",
-					 b->m->file, db_run_blockers(&run), retry.attempt,
-					 b->ddl_retries, delay);
-				PQclear(run.res);
-				util_sleep_ms(delay);
-				continue;
-			}
-			if (run.interrupted)
-				zerr_set(e, ZDM_EXIT_FAILED,
-					 "interrupted by %s during the backfill of %s",
-					 db_interrupt_name(), b->m->file);
-			else
-				db_result_error(e, ZDM_EXIT_FAILED, run.res, b->m->path);
-			zerr_detail(e, "%lld rows updated; the next run resumes after key %s",
-				    b->rows, last ? last : "(none)");
-			PQclear(run.res);
+		if (backfill_exec(b, sql, last, &res, &took, e) < 0) {
 			free(sql);
 			goto cleanup;
 		}
 		free(sql);
-		took = util_now_ms() - t0;
-		n = db_value_ll(run.res, 0, 1, 0);
-		updated = db_value_ll(run.res, 0, 2, 0);
+		n = db_value_ll(res, 0, 1, 0);
+		if (!k.split || n == 0)
+			b->rows += db_value_ll(res, 0, 2, 0);
+		else if (backfill_rest(b, &k, last, res, &took, e) < 0) {
+			PQclear(res);
+			goto cleanup;
+		}
 		if (n > 0) {
 			free(last);
-			last = xstrdup(PQgetvalue(run.res, 0, 0));
+			last = xstrdup(PQgetvalue(res, 0, 0));
 		}
-		PQclear(run.res);
+		PQclear(res);
 		scanned += n;
-		b->rows += updated;
 		/* the resume point commits with the batch */
 		if (backfill_record(b, last, start, e) < 0) {
 			db_rollback(b->db);
