@@ -53,7 +53,7 @@
 #   BENCH_PGROLL_RATE [50] (requests/s per client)
 #   BENCH_PGROLL_BASELINE [5] BENCH_PGROLL_BOTH [10] BENCH_PGROLL_SETTLE [3]
 #     (seconds: v1 alone before the expand; both versions; v2 alone after)
-#   BENCH_PGROLL_WRITES [20000] BENCH_PGROLL_COST_ROUNDS [5] (the write
+#   BENCH_PGROLL_WRITES [20000] BENCH_PGROLL_COST_ROUNDS [7] (the write
 #     overhead: updates per measurement, half as many inserts; rounds)
 #   BENCH_PGDIR [$TMPDIR]          where the cluster's data goes
 set -euo pipefail
@@ -77,7 +77,7 @@ BASELINE=${BENCH_PGROLL_BASELINE:-5}
 BOTH=${BENCH_PGROLL_BOTH:-10}
 SETTLE=${BENCH_PGROLL_SETTLE:-3}
 WRITES=${BENCH_PGROLL_WRITES:-20000}
-COST_REPS=${BENCH_PGROLL_COST_ROUNDS:-5}
+COST_REPS=${BENCH_PGROLL_COST_ROUNDS:-7}
 
 # targets: zdm/pgroll at most this (errors: zdm's count)
 T_RATIO=1 T_EXPAND=0.5 T_ERRORS=0
@@ -305,8 +305,10 @@ done
 # DO block whose transaction is rolled back, after a VACUUM that clears the
 # last one's dead rows, so every measurement starts from the same table. A
 # round times, for each tool, app 1.x's writes before, then app 1.x's and
-# app 2.x's writes live, back to back, so the quotient of a round compares
-# measurements seconds apart; the tools take turns going first
+# app 2.x's writes live, then app 1.x's before again, back to back: the
+# quotient of a round, the live mean over the two befores' mean, compares
+# measurements seconds apart, and a VM that speeds up or slows down during
+# the round moves both sides alike; the tools take turns going first
 # (COST_REPS rounds).
 # wtime DB SEARCH_PATH APP: microseconds per write of APP (v1, v2) on DB
 wtime() {
@@ -338,7 +340,7 @@ wtime() {
 	SQL
 }
 # write_cost: the measurements into $res/write-cost/times.tsv (tool round
-# before-v1 live-v1 live-v2, microseconds per write), each database's
+# before-v1 live-v1 live-v2 before-v1-again, microseconds per write), each database's
 # commands' output under $res/write-cost/TOOL-STATE/
 write_cost() {
 	local d=$res/write-cost t r st order
@@ -355,8 +357,9 @@ write_cost() {
 	for ((r = 1; r <= COST_REPS; r++)); do
 		if ((r % 2)); then order="zdm pgroll"; else order="pgroll zdm"; fi
 		for t in $order; do
-			printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$r" "$(wtime "cost_${t}_before" "${sp1[$t]}" v1)" \
-				"$(wtime "cost_${t}_live" "${sp1[$t]}" v1)" "$(wtime "cost_${t}_live" "${sp2[$t]}" v2)" >>"$d/times.tsv"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$r" "$(wtime "cost_${t}_before" "${sp1[$t]}" v1)" \
+				"$(wtime "cost_${t}_live" "${sp1[$t]}" v1)" "$(wtime "cost_${t}_live" "${sp2[$t]}" v2)" \
+				"$(wtime "cost_${t}_before" "${sp1[$t]}" v1)" >>"$d/times.tsv"
 		done
 	done
 	for t in zdm pgroll; do
@@ -428,16 +431,17 @@ r_p99=$(ratio "${p99[zdm]}" "${p99[pgroll]}")
 r_exp=$(ratio "${exp[zdm]}" "${exp[pgroll]}")
 r_wo=$(ratio "${wover[zdm]}" "${wover[pgroll]}")
 # write cost: per tool, the median over the rounds of the quotient live
-# over before (a round's live time: the mean of its v1 and v2 writes), and
-# the medians of the three times, printed beside it
+# over before (a round's live time: the mean of its v1 and v2 writes; its
+# before time: the mean of its two), and the medians of those times,
+# printed beside it
 declare -A wc_before wc_v1 wc_v2 wcost
 # wc_median TOOL COLUMN: the median of one column of times.tsv for TOOL
 wc_median() { awk -F'\t' -v t="$1" -v c="$2" '$1 == t {print $c}' "$res/write-cost/times.tsv" | median; }
 for t in zdm pgroll; do
-	wc_before[$t]=$(wc_median "$t" 3)
+	wc_before[$t]=$(awk -F'\t' -v t="$t" '$1 == t {printf "%.2f\n", ($3 + $6) / 2}' "$res/write-cost/times.tsv" | median)
 	wc_v1[$t]=$(wc_median "$t" 4)
 	wc_v2[$t]=$(wc_median "$t" 5)
-	wcost[$t]=$(awk -F'\t' -v t="$t" '$1 == t && $3 > 0 {printf "%.4f\n", ($4 + $5) / 2 / $3}' "$res/write-cost/times.tsv" |
+	wcost[$t]=$(awk -F'\t' -v t="$t" '$1 == t && $3 + $6 > 0 {printf "%.4f\n", ($4 + $5) / ($3 + $6)}' "$res/write-cost/times.tsv" |
 		median | awk '{if ($1 != "") printf "%.2f", $1}')
 done
 r_wc=$(ratio "${wcost[zdm]}" "${wcost[pgroll]}")
@@ -467,7 +471,8 @@ fmt='%-40s %12s %12s %10s %8s  %s\n'
 }
 us() { awk -v us="$1" 'BEGIN {if (us == "") print "-"; else printf "%.1f us", us}'; }
 echo "write overhead: server time of a write while both shapes are live (app 1.x's, app 2.x's) over app 1.x's" \
-	"before the expand, no load, median of $COST_REPS rounds' quotients, $((WRITES + WRITES / 2)) writes a measurement;" \
+	"before the expand (measured before and after them), no load, median of $COST_REPS rounds' quotients," \
+	"$((WRITES + WRITES / 2)) writes a measurement;" \
 	"the times' medians:" \
 	"zdm ($(us "${wc_v1[zdm]}"), $(us "${wc_v2[zdm]}")) / $(us "${wc_before[zdm]}")," \
 	"pgroll ($(us "${wc_v1[pgroll]}"), $(us "${wc_v2[pgroll]}")) / $(us "${wc_before[pgroll]}")"
