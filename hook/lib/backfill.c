@@ -13,19 +13,19 @@
  * pipeline. The last key is passed as a quoted literal: it comes from the
  * database itself (max(key)::text), never from user input.
  *
- * Split batches, when the key follows the table's physical order (a plain
- * table whose key's pg_stats correlation is at least 0.9, as a serial or
- * identity key's is): the message above updates only the rows at an even
- * line pointer of their page (... AND (alias.ctid::text::point)[1]::int
- * % 2 = 0) and commits alone; a second one updates the rest of the same
- * slice, AND NOT (alias.xmin = <the first one's xid>), and commits with the
+ * Split batches, for an UPDATE whose WHERE leaves out the rows it has
+ * done (a recipe's: b->may_split) when the key follows the table's
+ * physical order (a plain table whose key's |pg_stats.correlation| is at
+ * least 0.9, as a serial or identity key's is): the message above updates
+ * only the rows at an even line pointer of their page (... AND
+ * (alias.ctid::text::point)[1]::int % 2 = 0) and commits alone; a second
+ * one updates the rest of the same slice, (last, hi], and commits with the
  * resume point. An UPDATE of a full page moves the row's new version to
  * another page and adds an entry to every index; once the first half has
  * moved and committed, PostgreSQL prunes its old versions when the second
  * one reads the page, and the second half's new versions fit beside them
- * (HOT: no index entries). The xmin test keeps every row of a slice
- * updated at most once, even by an UPDATE whose WHERE would pick a row it
- * has already done.
+ * (HOT: no index entries). The second message's WHERE leaves out what the
+ * first did; a stop between the two does the slice again.
  */
 #include "backfill.h"
 
@@ -108,7 +108,7 @@ static int backfill_find_key(struct backfill_ctx *b, struct backfill_key *k, str
 	k->column = db_quote_ident(PQgetvalue(r, 0, 0));
 	k->type = xstrdup(PQgetvalue(r, 0, 1));
 	k->estimate = db_value_ll(r, 0, 2, -1);
-	k->split = !strcmp(PQgetvalue(r, 0, 3), "t");
+	k->split = b->may_split && !strcmp(PQgetvalue(r, 0, 3), "t");
 	PQclear(r);
 	if (k->estimate < 0) {
 		/* never analysed: count when that is cheap (under 64 MB); the
@@ -147,11 +147,10 @@ enum backfill_part {
 };
 
 /* One message of a batch (caller frees; NULL when a value cannot be
- * quoted), returning hi, n and the rows updated (and BACKFILL_FIRST, its
- * transaction's xid). last: NULL for the first batch. BACKFILL_REST: the
- * slice is (last, hi], xid the first part's. */
+ * quoted), returning hi, n and the rows updated. last: NULL for the first
+ * batch. BACKFILL_REST: the slice is (last, hi]. */
 static char *backfill_sql(struct backfill_ctx *b, const struct backfill_key *k, const char *last,
-			  long long size, enum backfill_part part, const char *hi, const char *xid)
+			  long long size, enum backfill_part part, const char *hi)
 {
 	const struct src_migration *m = b->m;
 	const struct sql_stmt *st = &m->script.v[0];
@@ -193,18 +192,12 @@ static char *backfill_sql(struct backfill_ctx *b, const struct backfill_key *k, 
 	}
 	if (part == BACKFILL_FIRST)
 		sb_addf(&s, " AND (%s.ctid::text::point)[1]::int %% 2 = 0", m->bf_target);
-	if (part == BACKFILL_REST) {
-		sb_addf(&s, " AND NOT (%s.xmin = ", m->bf_target);
-		bad |= backfill_literal(b, &s, xid);
-		sb_adds(&s, "::xid)");
+	if (part == BACKFILL_REST)
 		sb_adds(&s, " RETURNING 1)\nSELECT NULL, NULL, (SELECT count(*) FROM zdm_done)");
-	} else {
+	else
 		sb_adds(&s,
 			" RETURNING 1)\nSELECT (SELECT hi FROM zdm_range), (SELECT n FROM zdm_range),"
 			" (SELECT count(*) FROM zdm_done)");
-		if (part == BACKFILL_FIRST)
-			sb_adds(&s, ", pg_catalog.txid_current() % 4294967296");
-	}
 	sb_release(&cond);
 	if (bad) {
 		sb_release(&s);
@@ -357,24 +350,27 @@ static int backfill_exec(struct backfill_ctx *b, const char *sql, const char *la
 }
 
 /* Commit the first part of a split batch (first: its result: hi, n, the
- * rows it updated, its xid), then run the second; *took grows by its
- * time. */
+ * rows it updated), then run the second; *took grows by their time. A
+ * signal that came during the first part rolls it back, so that a stop
+ * leaves whole batches done. */
 static int backfill_rest(struct backfill_ctx *b, const struct backfill_key *k, const char *last,
 			 const PGresult *first, long long *took, struct zerr *e)
 {
-	const char *hi = PQgetvalue(first, 0, 0), *xid = PQgetvalue(first, 0, 3);
+	const char *hi = PQgetvalue(first, 0, 0);
 	char *sql;
 	PGresult *res;
 	long long t;
 
-	if (db_exec(b->db, "COMMIT", e) < 0) {
-		backfill_stopped(b, last, e);
-		return -1;
-	}
-	b->rows += db_value_ll(first, 0, 2, 0);
-	if (db_interrupted)
+	if (db_interrupted) {
+		db_rollback(b->db);
 		return backfill_interrupted(b, last, e);
-	sql = backfill_sql(b, k, last, 0, BACKFILL_REST, hi, xid);
+	}
+	if (backfill_exec(b, "COMMIT", last, &res, &t, e) < 0)
+		return -1;
+	PQclear(res);
+	*took += t;
+	b->rows += db_value_ll(first, 0, 2, 0);
+	sql = backfill_sql(b, k, last, 0, BACKFILL_REST, hi);
 	if (!sql) {
 		zerr_set(e, ZDM_EXIT_FAILED, "cannot quote the backfill key: %s",
 			 PQerrorMessage(b->db->conn));
@@ -421,7 +417,7 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 		if (backfill_wait_replicas(b, e) < 0)
 			goto cleanup;
 		sql = backfill_sql(b, &k, last, size, k.split ? BACKFILL_FIRST : BACKFILL_WHOLE,
-				   NULL, NULL);
+				   NULL);
 		if (!sql) {
 			zerr_set(e, ZDM_EXIT_FAILED, "cannot quote the backfill key: %s",
 				 PQerrorMessage(b->db->conn));

@@ -9,7 +9,10 @@
  * under lock_timeout (retried with backoff on a lock timeout), and the
  * last key done is committed in the history row together with the batch:
  * a killed run resumes exactly where it stopped. The batch size adapts
- * to take about batch-time; an optional replica-lag limit pauses it.
+ * to take about batch-time; an optional replica-lag limit pauses it. A
+ * recipe's backfill, whose WHERE leaves out the rows done, may split a
+ * batch in two transactions (backfill.c); a kill between them does its
+ * slice again.
  */
 #ifndef ZDM_BACKFILL_H
 #define ZDM_BACKFILL_H
@@ -35,6 +38,9 @@ struct backfill_ctx {
 	int ddl_retries;
 	long long max_replica_lag_ms; /* 0: no throttle */
 	const char *resume_after; /* last key of an earlier run, or NULL */
+	/* the UPDATE's WHERE leaves out the rows it has done (a recipe's):
+	 * batches may be split */
+	int may_split;
 	long long rows; /* out: rows updated by this run */
 };
 

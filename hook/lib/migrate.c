@@ -1560,10 +1560,11 @@ static void migrate_file_list(struct sb *s, const char *first, struct src_migrat
  * backfill_key is the resume point, committed with every batch. also:
  * nalso more migrations (recipes) whose backfills this one UPDATE does,
  * with their history rows (also_rank), which take the same resume point
- * and the same end. */
+ * and the same end. recipe: zdm wrote the UPDATE, whose WHERE leaves out
+ * the rows it has done, so its batches may be split (backfill.c). */
 static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it,
 				  struct src_migration *const *also, const int *also_rank,
-				  size_t nalso, struct zerr *e)
+				  size_t nalso, int recipe, struct zerr *e)
 {
 	const struct migrate_opts *o = c->o;
 	struct src_migration *m = it->m;
@@ -1597,6 +1598,7 @@ static int migrate_apply_backfill(struct migrate_ctx *c, struct plan_item *it,
 	b.statement_timeout_ms = migrate_stmt_timeout(o, m);
 	b.ddl_retries = o->ddl_retries;
 	b.max_replica_lag_ms = o->max_replica_lag_ms;
+	b.may_split = recipe;
 	rc = backfill_run(&b, e);
 	for (size_t i = 0; i < nrows; i++)
 		migrate_backfill_end(&w[i], rc, start, e);
@@ -1850,7 +1852,7 @@ static int migrate_recipe_backfill(struct migrate_ctx *c, struct src_migration *
 			 names.buf, ms[0]->recipe->table);
 	if (db_set(c->work, "zdm.sync_off", "on", 0, e) < 0)
 		goto out;
-	if (migrate_apply_backfill(c, &bit, ms + 1, ranks + 1, n - 1, e) < 0) {
+	if (migrate_apply_backfill(c, &bit, ms + 1, ranks + 1, n - 1, 1, e) < 0) {
 		/* a NOT VALID check of a recipe (zdm_<version>_nn) refused a
 		 * row whose value the backfill left NULL */
 		if (strstr(e->msg, "violates check constraint \"zdm_")) {
@@ -3045,7 +3047,7 @@ static int migrate_apply_locked(struct migrate_ctx *c, struct zerr *e)
 		log_info("applying", "applying %s%s", it->m->file,
 			 it->state == PLAN_FAILED ? " (retrying a failed attempt)" : "");
 		if ((it->m->recipe          ? migrate_apply_recipe(c, i, &i, e)
-		     : it->m->backfill      ? migrate_apply_backfill(c, it, NULL, NULL, 0, e)
+		     : it->m->backfill      ? migrate_apply_backfill(c, it, NULL, NULL, 0, 0, e)
 		     : it->m->transactional ? migrate_apply_tx(c, it, 1, e)
 					    : migrate_apply_notx(c, it, e)) < 0)
 			return -1;
