@@ -38,6 +38,7 @@
 
 #define BACKFILL_MIN 10
 #define BACKFILL_MAX 1000000
+
 struct backfill_key {
 	char *column; /* quoted */
 	char *type; /* format_type, for casts */
@@ -146,11 +147,11 @@ enum backfill_part {
 	BACKFILL_REST, /* and the rest of its slice */
 };
 
-/* One message of a batch (caller frees; NULL when a value cannot be
- * quoted), returning hi, n and the rows updated. last: NULL for the first
- * batch. BACKFILL_REST: the slice is (last, hi]. */
+/* One message of a batch (caller frees; NULL, e set, when a value cannot
+ * be quoted), returning hi, n and the rows updated. last: NULL for the
+ * first batch. BACKFILL_REST: the slice is (last, hi]. */
 static char *backfill_sql(struct backfill_ctx *b, const struct backfill_key *k, const char *last,
-			  long long size, enum backfill_part part, const char *hi)
+			  long long size, enum backfill_part part, const char *hi, struct zerr *e)
 {
 	const struct src_migration *m = b->m;
 	const struct sql_stmt *st = &m->script.v[0];
@@ -201,6 +202,8 @@ static char *backfill_sql(struct backfill_ctx *b, const struct backfill_key *k, 
 	sb_release(&cond);
 	if (bad) {
 		sb_release(&s);
+		zerr_set(e, ZDM_EXIT_FAILED, "cannot quote the backfill key: %s",
+			 PQerrorMessage(b->db->conn));
 		return NULL;
 	}
 	return sb_steal(&s);
@@ -370,12 +373,9 @@ static int backfill_rest(struct backfill_ctx *b, const struct backfill_key *k, c
 	PQclear(res);
 	*took += t;
 	b->rows += db_value_ll(first, 0, 2, 0);
-	sql = backfill_sql(b, k, last, 0, BACKFILL_REST, hi);
-	if (!sql) {
-		zerr_set(e, ZDM_EXIT_FAILED, "cannot quote the backfill key: %s",
-			 PQerrorMessage(b->db->conn));
+	sql = backfill_sql(b, k, last, 0, BACKFILL_REST, hi, e);
+	if (!sql)
 		return -1;
-	}
 	if (backfill_exec(b, sql, last, &res, &t, e) < 0) {
 		free(sql);
 		return -1;
@@ -417,12 +417,9 @@ int backfill_run(struct backfill_ctx *b, struct zerr *e)
 		if (backfill_wait_replicas(b, e) < 0)
 			goto cleanup;
 		sql = backfill_sql(b, &k, last, size, k.split ? BACKFILL_FIRST : BACKFILL_WHOLE,
-				   NULL);
-		if (!sql) {
-			zerr_set(e, ZDM_EXIT_FAILED, "cannot quote the backfill key: %s",
-				 PQerrorMessage(b->db->conn));
+				   NULL, e);
+		if (!sql)
 			goto cleanup;
-		}
 		if (backfill_exec(b, sql, last, &res, &took, e) < 0) {
 			free(sql);
 			goto cleanup;

@@ -43,7 +43,7 @@ insert into app.users select 'c' || g, g, 'x' || g from generate_series(1, 3000)
 	assert_output --partial 'in batches by "uid"'
 	# without batch-time=, a batch aims at 50 ms: the longest an app's
 	# write to a row it has updated waits for it
-	assert_output --partial 'first batch 500, aiming at 50 ms a batch'
+	assert_output --partial 'first batch 500, aiming at 50 ms a batch)'
 	run q "select count(*) from app.users where b is null"
 	assert_output "0"
 }
